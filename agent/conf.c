@@ -1,0 +1,475 @@
+/* conf.c - the dirmail configuration.
+ * One key table drives defaults, libconfig parsing, command-line overrides,
+ * validation and the documentation; every error is collected as file:line. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include <libconfig.h>
+
+#include "conf.h"
+#include "log.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static int check_facility(const char *value, struct buf *why);
+
+/* Where a key's value lives in struct conf. */
+#define FIELD(name) offsetof(struct conf, name)
+
+/* The key table: {path, type, default, min, max, help, field, check}. Its
+ * order is the order of the sample config and of the man page; a key with
+ * a non-empty default cannot be set empty. */
+static const struct conf_key conf_table[] = {
+    {"ldap.uri", CONF_STRING, "ldapi:///", 0, 0,
+     "LDAP URIs, space-separated, tried in order (failover)", FIELD(uri), NULL},
+    {"ldap.bind_dn", CONF_STRING, "", 0, 0, "DN for a simple bind; unset = SASL or anonymous",
+     FIELD(bind_dn), NULL},
+    {"ldap.password_file", CONF_STRING, "", 0, 0,
+     "file holding the bind or SASL password, mode 0600", FIELD(password_file), NULL},
+    {"ldap.sasl_mech", CONF_STRING, "", 0, 0, "SASL mechanism (EXTERNAL, GSSAPI, ...)",
+     FIELD(sasl_mech), NULL},
+    {"ldap.sasl_authcid", CONF_STRING, "", 0, 0, "SASL authentication identity",
+     FIELD(sasl_authcid), NULL},
+    {"ldap.sasl_authzid", CONF_STRING, "", 0, 0, "SASL authorization identity", FIELD(sasl_authzid),
+     NULL},
+    {"ldap.sasl_realm", CONF_STRING, "", 0, 0, "SASL realm", FIELD(sasl_realm), NULL},
+    {"ldap.starttls", CONF_BOOL, "false", 0, 1, "StartTLS on ldap:// URIs, required to succeed",
+     FIELD(starttls), NULL},
+    {"ldap.base", CONF_STRING, "", 0, 0, "search base holding the account entry", FIELD(base),
+     NULL},
+    {"ldap.timeout", CONF_INT, "10", 1, 3600, "seconds to wait for a connection to each URI",
+     FIELD(timeout), NULL},
+    {"ldap.op_timeout", CONF_INT, "30", 1, 3600, "seconds to wait for each LDAP operation",
+     FIELD(op_timeout), NULL},
+    /* Active Directory's MaxPageSize is 1000 */
+    {"ldap.page_size", CONF_INT, "500", 1, 1000, "entries per page of a paged search",
+     FIELD(page_size), NULL},
+    {"ldap.window", CONF_INT, "32", 1, 1024, "writes sent and not yet answered, at most",
+     FIELD(window), NULL},
+    {"ldap.tls.ca_file", CONF_STRING, "", 0, 0, "CA certificates (PEM) trusted for the server",
+     FIELD(tls_ca_file), NULL},
+    {"ldap.tls.ca_dir", CONF_STRING, "", 0, 0, "directory of hashed CA certificates",
+     FIELD(tls_ca_dir), NULL},
+    {"ldap.tls.cert_file", CONF_STRING, "", 0, 0, "client certificate (PEM)", FIELD(tls_cert_file),
+     NULL},
+    {"ldap.tls.key_file", CONF_STRING, "", 0, 0, "private key of the client certificate",
+     FIELD(tls_key_file), NULL},
+    {"ldap.tls.verify", CONF_BOOL, "true", 0, 1, "refuse a server certificate that does not verify",
+     FIELD(tls_verify), NULL},
+    {"journal.file", CONF_STRING, LOCALSTATEDIR "/lib/dirmail/journal.ldif", 0, 0,
+     "write-ahead LDIF journal of every change", FIELD(journal_file), NULL},
+    {"journal.max_size", CONF_INT, "64", 1, 65536, "MB the journal may reach before it is rotated",
+     FIELD(journal_max_size), NULL},
+    {"state_dir", CONF_STRING, LOCALSTATEDIR "/lib/dirmail", 0, 0,
+     "directory for sync cookies, the lease and metrics", FIELD(state_dir), NULL},
+    {"log.facility", CONF_STRING, "daemon", 0, 0, "syslog facility when not in the foreground",
+     FIELD(log_facility), check_facility},
+    {"log.verbose", CONF_INT, "0", 0, 2, "0 = progress and problems, 1 = debug, 2 = more",
+     FIELD(log_verbose), NULL},
+};
+
+#undef FIELD
+
+/* The names log.facility accepts; the usual ones for a daemon. */
+static const struct {
+	const char *name;
+	int facility;
+} conf_facilities[] = {
+    {"daemon", LOG_DAEMON}, {"user", LOG_USER},         {"mail", LOG_MAIL},
+    {"auth", LOG_AUTH},     {"authpriv", LOG_AUTHPRIV}, {"local0", LOG_LOCAL0},
+    {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},     {"local3", LOG_LOCAL3},
+    {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},     {"local6", LOG_LOCAL6},
+    {"local7", LOG_LOCAL7},
+};
+
+/* One config file being read: where errors go and whether there were any. */
+struct conf_load {
+	struct conf *c;
+	const char *path; /* the file given, for settings without a source */
+	struct buf *errs;
+	int failed;
+};
+
+const struct conf_key *conf_keys(size_t *n)
+{
+	*n = NELEM(conf_table);
+	return conf_table;
+}
+
+int conf_syslog_facility(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < NELEM(conf_facilities); i++)
+		if (strcmp(name, conf_facilities[i].name) == 0)
+			return conf_facilities[i].facility;
+	return -1;
+}
+
+/* Appends s quoted, masked so a value can never forge an error line. */
+static int add_quoted(struct buf *b, const char *s)
+{
+	size_t len = strlen(s);
+	char *m;
+	int rc;
+
+	m = malloc(len + 1);
+	if (m == NULL)
+		return -1;
+	log_mask(s, m, len + 1);
+	rc = buf_printf(b, "'%s'", m);
+	free(m);
+	return rc;
+}
+
+static int check_facility(const char *value, struct buf *why)
+{
+	if (conf_syslog_facility(value) >= 0)
+		return 0;
+	if (buf_puts(why, "unknown syslog facility ") == 0)
+		(void)!add_quoted(why, value);
+	return -1;
+}
+
+static const struct conf_key *find_key(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(conf_table); i++)
+		if (strcmp(conf_table[i].path, path) == 0)
+			return &conf_table[i];
+	return NULL;
+}
+
+/* Whether path names a group of the table ("ldap", "ldap.tls"). */
+static int is_group(const char *path)
+{
+	size_t i, len = strlen(path);
+
+	for (i = 0; i < NELEM(conf_table); i++)
+		if (strncmp(conf_table[i].path, path, len) == 0 && conf_table[i].path[len] == '.')
+			return 1;
+	return 0;
+}
+
+static char **str_field(struct conf *c, const struct conf_key *k)
+{
+	return (char **)(void *)((char *)c + k->offset);
+}
+
+static int *int_field(struct conf *c, const struct conf_key *k)
+{
+	return (int *)(void *)((char *)c + k->offset);
+}
+
+static const char *type_name(enum conf_type t)
+{
+	switch (t) {
+	case CONF_STRING:
+		return "a string";
+	case CONF_INT:
+		return "an integer";
+	case CONF_BOOL:
+		return "a boolean";
+	}
+	return "a value";
+}
+
+/* Validates and stores a string; "" unsets. On a bad value returns -1
+ * with the reason in why and leaves c as it was. */
+static int store_string(struct conf *c, const struct conf_key *k, const char *value,
+                        struct buf *why)
+{
+	char **field = str_field(c, k);
+	char *copy = NULL;
+
+	if (*value == '\0' && *k->def != '\0') {
+		(void)!buf_puts(why, "must not be empty");
+		return -1;
+	}
+	if (*value != '\0' && k->check != NULL && k->check(value, why) < 0)
+		return -1;
+	if (*value != '\0') {
+		copy = strdup(value);
+		if (copy == NULL) {
+			(void)!buf_puts(why, "out of memory");
+			return -1;
+		}
+	}
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/* Validates and stores an integer or boolean already converted. */
+static int store_int(struct conf *c, const struct conf_key *k, long long v, struct buf *why)
+{
+	if (v < k->min || v > k->max) {
+		(void)!buf_printf(why, "%lld is out of range (%ld..%ld)", v, k->min, k->max);
+		return -1;
+	}
+	*int_field(c, k) = (int)v;
+	return 0;
+}
+
+/* Converts command-line text to a boolean; -1 if it is none. */
+static int parse_bool(const char *s)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+	size_t i;
+
+	for (i = 0; i < NELEM(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(s, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Stores text given for key k; -1 with the reason in why. */
+static int set_text(struct conf *c, const struct conf_key *k, const char *value, struct buf *why)
+{
+	long long v;
+	char *end;
+	int b;
+
+	switch (k->type) {
+	case CONF_STRING:
+		return store_string(c, k, value, why);
+	case CONF_INT:
+		errno = 0;
+		v = strtoll(value, &end, 10);
+		if (end == value || *end != '\0' ||
+		    (*value != '-' && *value != '+' && (*value < '0' || *value > '9'))) {
+			(void)!buf_printf(why, "expected %s", type_name(k->type));
+			return -1;
+		}
+		if (errno == ERANGE) {
+			/* value is all digits here: nothing to mask */
+			(void)!buf_printf(why, "%s is out of range (%ld..%ld)", value, k->min,
+			                  k->max);
+			return -1;
+		}
+		return store_int(c, k, v, why);
+	case CONF_BOOL:
+		b = parse_bool(value);
+		if (b < 0) {
+			(void)!buf_printf(why, "expected %s", type_name(k->type));
+			return -1;
+		}
+		return store_int(c, k, b, why);
+	}
+	return -1;
+}
+
+/* Stores a libconfig setting for key k; -1 with the reason in why. */
+static int set_setting(struct conf *c, const struct conf_key *k, const config_setting_t *s,
+                       struct buf *why)
+{
+	int t = config_setting_type(s);
+
+	switch (k->type) {
+	case CONF_STRING:
+		if (t != CONFIG_TYPE_STRING)
+			break;
+		return store_string(c, k, config_setting_get_string(s), why);
+	case CONF_INT:
+		if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+			break;
+		return store_int(c, k, config_setting_get_int64(s), why);
+	case CONF_BOOL:
+		if (t != CONFIG_TYPE_BOOL)
+			break;
+		return store_int(c, k, config_setting_get_bool(s), why);
+	}
+	(void)!buf_printf(why, "expected %s", type_name(k->type));
+	return -1;
+}
+
+/* Records one error about setting s: "file:line: text". */
+static void load_error(struct conf_load *ld, const config_setting_t *s, const char *text)
+{
+	const char *file = config_setting_source_file(s);
+
+	ld->failed = 1;
+	(void)!buf_printf(ld->errs, "%s:%u: %s\n", file ? file : ld->path,
+	                  config_setting_source_line(s), text);
+}
+
+/* Reads every setting of group (whose path is prefix, NULL for the root)
+ * in file order. */
+static void load_group(struct conf_load *ld, const config_setting_t *group, const char *prefix)
+{
+	struct buf path = BUF_INIT, why = BUF_INIT;
+	const struct conf_key *k;
+	config_setting_t *s;
+	int i, n = config_setting_length(group);
+
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(group, (unsigned int)i);
+		buf_reset(&path);
+		buf_reset(&why);
+		if ((prefix != NULL && buf_printf(&path, "%s.", prefix) < 0) ||
+		    buf_puts(&path, config_setting_name(s)) < 0) {
+			load_error(ld, s, "out of memory");
+			goto done;
+		}
+		k = find_key(buf_str(&path));
+		if (k != NULL) {
+			if (set_setting(ld->c, k, s, &why) < 0) {
+				if (buf_printf(&path, ": %s", buf_str(&why)) < 0)
+					load_error(ld, s, "out of memory");
+				else
+					load_error(ld, s, buf_str(&path));
+			}
+		} else if (is_group(buf_str(&path))) {
+			if (config_setting_is_group(s))
+				load_group(ld, s, buf_str(&path));
+			else if (buf_puts(&path, ": expected a group") < 0)
+				load_error(ld, s, "out of memory");
+			else
+				load_error(ld, s, buf_str(&path));
+		} else {
+			if (buf_printf(&why, "unknown key '%s'", buf_str(&path)) < 0)
+				load_error(ld, s, "out of memory");
+			else
+				load_error(ld, s, buf_str(&why));
+		}
+	}
+done:
+	buf_free(&path);
+	buf_free(&why);
+}
+
+int conf_init(struct conf *c)
+{
+	struct buf why = BUF_INIT;
+	size_t i;
+	int rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NELEM(conf_table); i++)
+		if (set_text(c, &conf_table[i], conf_table[i].def, &why) < 0)
+			goto done;
+	rc = 0;
+done:
+	if (rc < 0)
+		conf_free(c);
+	buf_free(&why);
+	return rc;
+}
+
+int conf_load(struct conf *c, const char *path, struct buf *errs)
+{
+	struct conf_load ld = {c, path, errs, 0};
+	config_t cf;
+	int err;
+
+	config_init(&cf);
+	errno = 0;
+	if (config_read_file(&cf, path) != CONFIG_TRUE) {
+		err = errno;
+		ld.failed = 1;
+		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
+			/* libconfig leaves errno at 0 when path is a directory. */
+			(void)!buf_printf(errs, "%s: %s\n", path, strerror(err ? err : EISDIR));
+		else
+			(void)!buf_printf(errs, "%s:%d: %s\n",
+			                  config_error_file(&cf) ? config_error_file(&cf) : path,
+			                  config_error_line(&cf), config_error_text(&cf));
+		goto done;
+	}
+	load_group(&ld, config_root_setting(&cf), NULL);
+done:
+	config_destroy(&cf);
+	return ld.failed ? -1 : 0;
+}
+
+int conf_set(struct conf *c, const char *path, const char *value, struct buf *errs)
+{
+	const struct conf_key *k = find_key(path);
+	struct buf why = BUF_INIT;
+	int rc = 0;
+
+	if (k == NULL) {
+		(void)!buf_printf(errs, "unknown key '%s'\n", path);
+		return -1;
+	}
+	if (set_text(c, k, value, &why) < 0) {
+		(void)!buf_printf(errs, "%s: %s\n", path, buf_str(&why));
+		rc = -1;
+	}
+	buf_free(&why);
+	return rc;
+}
+
+int conf_check(const struct conf *c, struct buf *errs)
+{
+	const struct {
+		const char *value, *name;
+	} sasl[] = {
+	    {c->sasl_authcid, "ldap.sasl_authcid"},
+	    {c->sasl_authzid, "ldap.sasl_authzid"},
+	    {c->sasl_realm, "ldap.sasl_realm"},
+	};
+	size_t i;
+	int bad = 0;
+
+	if (c->base == NULL) {
+		(void)!buf_puts(errs, "ldap.base is not set: give -b BASE or set ldap.base\n");
+		bad = 1;
+	}
+	if (c->bind_dn != NULL && c->sasl_mech != NULL) {
+		(void)!buf_puts(errs, "ldap.bind_dn and ldap.sasl_mech are both set: "
+		                      "choose a simple bind (-D) or SASL (-Y)\n");
+		bad = 1;
+	}
+	if (c->bind_dn != NULL && c->password_file == NULL) {
+		(void)!buf_puts(errs, "ldap.bind_dn needs a password: give -y FILE or set "
+		                      "ldap.password_file\n");
+		bad = 1;
+	}
+	if (c->password_file != NULL && c->bind_dn == NULL && c->sasl_mech == NULL) {
+		(void)!buf_puts(errs, "ldap.password_file is set but unused: set ldap.bind_dn (-D) "
+		                      "or ldap.sasl_mech (-Y)\n");
+		bad = 1;
+	}
+	for (i = 0; i < NELEM(sasl); i++) {
+		if (sasl[i].value != NULL && c->sasl_mech == NULL) {
+			(void)!buf_printf(errs, "%s needs ldap.sasl_mech\n", sasl[i].name);
+			bad = 1;
+		}
+	}
+	if ((c->tls_cert_file == NULL) != (c->tls_key_file == NULL)) {
+		(void)!buf_puts(errs, "ldap.tls.cert_file and ldap.tls.key_file go together: "
+		                      "set both or neither\n");
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+void conf_free(struct conf *c)
+{
+	size_t i;
+	char **field;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < NELEM(conf_table); i++) {
+		if (conf_table[i].type != CONF_STRING)
+			continue;
+		field = str_field(c, &conf_table[i]);
+		free(*field);
+		*field = NULL;
+	}
+}

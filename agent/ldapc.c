@@ -1,0 +1,1389 @@
+/* ldapc.c - the only module that talks to libldap.
+ * Connects through a failover list of URIs (TLS, StartTLS, simple or SASL
+ * bind), streams paged searches into plain entries, writes guarded modifies,
+ * and turns every LDAP failure into one classification and one line of text. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <lber.h>
+#include <ldap.h>
+#include <sasl/sasl.h>
+
+#include "ldapc.h"
+#include "log.h"
+
+/* OpenLDAP's LDAP_DEBUG_TRACE (ldap_log.h is not installed). */
+#define LDAPC_DEBUG_TRACE 0x0001
+
+/* Used when the caller leaves a timeout at 0. */
+#define LDAPC_DEFAULT_TIMEOUT 10
+#define LDAPC_DEFAULT_OP_TIMEOUT 30
+
+enum ldapc_tls { TLS_NONE, TLS_LDAPS, TLS_STARTTLS };
+
+struct ldapc {
+	LDAP *ld;            /* NULL while disconnected: the next operation reconnects */
+	char **uris;         /* normalised, as shown in messages; owned */
+	enum ldapc_tls *tls; /* how each URI is secured */
+	size_t nuris;
+	size_t cur; /* the URI connected last */
+	/* Copies of the options: the caller's strings need not outlive ldapc_open,
+	 * and reconnecting needs them. The password is wiped on close. */
+	char *bind_dn;
+	char *password;
+	char *sasl_mech;
+	char *sasl_authcid;
+	char *sasl_authzid;
+	char *sasl_realm;
+	char *tls_ca_file;
+	char *tls_ca_dir;
+	char *tls_cert_file;
+	char *tls_key_file;
+	int starttls;
+	int tls_verify;
+	int timeout;
+	int op_timeout;
+};
+
+/* What a search does with each entry: hand it to the caller's function,
+ * or keep the first one (ldapc_read). */
+struct sink {
+	ldapc_entry_fn fn;
+	void *arg;
+	struct entry **keep;
+	int delivered; /* entries handed out so far: a search that delivered
+	                * any cannot be silently restarted after a reconnect */
+};
+
+/*
+ * Classification of LDAP result codes, the only one in dirmail:
+ *
+ *   ok     success
+ *   retry  transport or server load, nothing wrong with the request:
+ *          server down (-1), connect error (-11), timeout (-5), local error (-2),
+ *          no memory (-10), decoding error (-4), operations error (1),
+ *          time/size/admin limit exceeded (3, 4, 11), busy (51),
+ *          unavailable (52), loop detected (54), other (80), and any code not
+ *          listed here
+ *   skip   this object only: no such attribute (16), undefined type (17),
+ *          inappropriate matching (18), constraint violation (19), value exists
+ *          (20), invalid syntax (21), no such object (32), alias problems (33,
+ *          36), invalid DN (34), is leaf (35), insufficient access (50),
+ *          unwilling to perform (53: AD's answer to one bad write), naming
+ *          violation (64), object class violation (65), not allowed on
+ *          non-leaf / RDN (66, 67), already exists (68), object class mods
+ *          prohibited (69), affects multiple DSAs (71), referral (9, 10: the
+ *          object lives elsewhere), assertion failed (122), filter error (-7),
+ *          encoding error (-3), control not found (-13)
+ *   fatal  configuration or credentials, stop: protocol error (2), auth
+ *          method not supported (7), strong auth required (8), unavailable
+ *          critical extension (12: e.g. no assertion control, so no safe
+ *          writes), confidentiality required (13), SASL bind in progress (14),
+ *          inappropriate auth (48), invalid credentials (49), proxy authz
+ *          failure (123), auth unknown (-6), param error (-9), not supported
+ *          (-12)
+ *
+ * While connecting, "skip" means "fatal": a bind has no object to skip.
+ */
+static enum ldapc_rc classify(int rc)
+{
+	switch (rc) {
+	case LDAP_SUCCESS:
+		return LDAPC_OK;
+	case LDAP_NO_SUCH_ATTRIBUTE:
+	case LDAP_UNDEFINED_TYPE:
+	case LDAP_INAPPROPRIATE_MATCHING:
+	case LDAP_CONSTRAINT_VIOLATION:
+	case LDAP_TYPE_OR_VALUE_EXISTS:
+	case LDAP_INVALID_SYNTAX:
+	case LDAP_NO_SUCH_OBJECT:
+	case LDAP_ALIAS_PROBLEM:
+	case LDAP_INVALID_DN_SYNTAX:
+	case LDAP_IS_LEAF:
+	case LDAP_ALIAS_DEREF_PROBLEM:
+	case LDAP_INSUFFICIENT_ACCESS:
+	case LDAP_UNWILLING_TO_PERFORM:
+	case LDAP_NAMING_VIOLATION:
+	case LDAP_OBJECT_CLASS_VIOLATION:
+	case LDAP_NOT_ALLOWED_ON_NONLEAF:
+	case LDAP_NOT_ALLOWED_ON_RDN:
+	case LDAP_ALREADY_EXISTS:
+	case LDAP_NO_OBJECT_CLASS_MODS:
+	case LDAP_AFFECTS_MULTIPLE_DSAS:
+	case LDAP_PARTIAL_RESULTS:
+	case LDAP_REFERRAL:
+	case LDAP_ASSERTION_FAILED:
+	case LDAP_FILTER_ERROR:
+	case LDAP_ENCODING_ERROR:
+	case LDAP_CONTROL_NOT_FOUND:
+		return LDAPC_SKIP;
+	case LDAP_PROTOCOL_ERROR:
+	case LDAP_AUTH_METHOD_NOT_SUPPORTED:
+	case LDAP_STRONG_AUTH_REQUIRED:
+	case LDAP_UNAVAILABLE_CRITICAL_EXTENSION:
+	case LDAP_CONFIDENTIALITY_REQUIRED:
+	case LDAP_SASL_BIND_IN_PROGRESS:
+	case LDAP_INAPPROPRIATE_AUTH:
+	case LDAP_INVALID_CREDENTIALS:
+	case LDAP_X_PROXY_AUTHZ_FAILURE:
+	case LDAP_AUTH_UNKNOWN:
+	case LDAP_PARAM_ERROR:
+	case LDAP_NOT_SUPPORTED:
+		return LDAPC_FATAL;
+	default:
+		return LDAPC_RETRY;
+	}
+}
+
+/* The connection itself is gone or in an unknown state after these. */
+static int is_transport(int rc)
+{
+	return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT ||
+	       rc == LDAP_DECODING_ERROR;
+}
+
+/* Error text for rc; the two an admin acts on most read as plain words. */
+static const char *err_text(int rc)
+{
+	if (rc == LDAP_INVALID_CREDENTIALS)
+		return "invalid credentials";
+	if (rc == LDAP_ASSERTION_FAILED)
+		return "assertion failed";
+	return ldap_err2string(rc);
+}
+
+/*
+ * The one place an LDAP failure becomes text:
+ *   URI: OP on "DN": Error text (code): server diagnostic
+ * OP, DN and the diagnostic are left out when absent. rc LDAP_SUCCESS marks a
+ * condition without an LDAP code; diag is then the whole reason. A refused
+ * simple bind reads "URI: invalid credentials for DN "DN"" so the admin sees
+ * at once which identity was refused (never the password: ldapc never
+ * formats it).
+ */
+static void fmt_err(struct buf *err, const char *uri, const char *op, const char *dn, int rc,
+                    const char *diag)
+{
+	size_t dlen = diag ? strlen(diag) : 0;
+
+	/* AD ends diagnostics with a newline or NUL, cyrus-sasl with ": ". */
+	while (dlen > 0 && strchr("\n\r :", diag[dlen - 1]) != NULL)
+		dlen--;
+	(void)!buf_puts(err, uri ? uri : "(no URI)");
+	if (rc == LDAP_INVALID_CREDENTIALS && op != NULL && strcmp(op, "bind") == 0 && dn) {
+		(void)!buf_printf(err, ": invalid credentials for DN \"%s\"", dn);
+	} else {
+		if (op != NULL)
+			(void)!buf_printf(err, ": %s", op);
+		if (op != NULL && dn != NULL)
+			(void)!buf_printf(err, " on \"%s\"", dn);
+		if (rc != LDAP_SUCCESS)
+			(void)!buf_printf(err, ": %s (%d)", err_text(rc), rc);
+	}
+	if (dlen > 0)
+		(void)!buf_printf(err, ": %.*s", (int)dlen, diag);
+}
+
+/* Returns the handle's diagnostic message (free with ldap_memfree) or NULL. */
+static char *get_diag(LDAP *ld)
+{
+	char *d = NULL;
+
+	if (ld == NULL || ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &d) != LDAP_OPT_SUCCESS)
+		return NULL;
+	if (d != NULL && *d == '\0') {
+		ldap_memfree(d);
+		d = NULL;
+	}
+	return d;
+}
+
+/* Returns the handle's last result code (what a failed call left behind). */
+static int get_errno(LDAP *ld)
+{
+	int rc = LDAP_OTHER;
+
+	if (ld == NULL || ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc) != LDAP_OPT_SUCCESS)
+		return LDAP_OTHER;
+	return rc == LDAP_SUCCESS ? LDAP_OTHER : rc;
+}
+
+/* Formats the failure rc of op on dn with the handle's diagnostic. */
+static void fmt_ld(struct buf *err, struct ldapc *c, const char *op, const char *dn, int rc)
+{
+	char *diag = get_diag(c->ld);
+
+	fmt_err(err, c->uris[c->cur], op, dn, rc, diag);
+	ldap_memfree(diag);
+}
+
+/*
+ * libldap built with GnuTLS (Debian's) reports a failed certificate check only
+ * as "(unknown error code)"; the reason ("peer cert untrusted or revoked",
+ * "hostname ... does not match ...") goes to its debug channel alone. While a
+ * TLS context is built or a handshake runs, that channel is routed here and
+ * its "TLS: " lines are kept for the error message. Outside those moments the
+ * channel prints to stderr as libldap would.
+ */
+static struct buf tls_lines = BUF_INIT;
+static int tls_capturing;
+
+static void tls_print(const char *s)
+{
+	size_t n;
+
+	if (!tls_capturing) {
+		fputs(s, stderr);
+		return;
+	}
+	/* "can't connect: ..." only repeats the generic error. */
+	if (strncmp(s, "TLS: ", 5) != 0 || strncmp(s, "TLS: can't connect", 18) == 0)
+		return;
+	s += 5;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '.' || s[n - 1] == ' '))
+		n--;
+	if (tls_lines.len > 0)
+		(void)!buf_puts(&tls_lines, "; ");
+	(void)!buf_add(&tls_lines, s, n);
+}
+
+/* Starts capturing; returns the debug level to restore. */
+static int tls_capture_begin(void)
+{
+	int old = 0, lvl = LDAPC_DEBUG_TRACE;
+
+	(void)ldap_get_option(NULL, LDAP_OPT_DEBUG_LEVEL, &old);
+	buf_reset(&tls_lines);
+	tls_capturing = 1;
+	(void)ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN, (const void *)tls_print);
+	(void)ldap_set_option(NULL, LDAP_OPT_DEBUG_LEVEL, &lvl);
+	return old;
+}
+
+/* Stops capturing; returns what was captured (free()) or NULL. */
+static char *tls_capture_end(int old)
+{
+	char *s = NULL;
+
+	(void)ldap_set_option(NULL, LDAP_OPT_DEBUG_LEVEL, &old);
+	tls_capturing = 0;
+	if (tls_lines.len > 0)
+		s = buf_steal(&tls_lines);
+	buf_free(&tls_lines);
+	return s;
+}
+
+/* GnuTLS's words for "the socket failed", which the LDAP error already says. */
+static int tls_diag_useless(const char *d)
+{
+	return d == NULL || strcmp(d, "(unknown error code)") == 0 ||
+	       strcmp(d, "Error in the push function.") == 0 ||
+	       strcmp(d, "Error in the pull function.") == 0;
+}
+
+/* Formats a failed TLS step (handshake or StartTLS) with the most specific
+ * reason known: the captured TLS lines, else the handle's diagnostic. */
+static void fmt_tls(struct buf *err, struct ldapc *c, LDAP *ld, const char *op, int rc,
+                    const char *captured)
+{
+	char *diag = get_diag(ld);
+	const char *reason = captured;
+	struct buf why = BUF_INIT;
+
+	if (reason == NULL && !tls_diag_useless(diag))
+		reason = diag;
+	if (reason != NULL && c->tls_verify && strstr(reason, "cert") != NULL)
+		(void)!buf_printf(
+		    &why, "server certificate rejected%s: %s",
+		    c->tls_ca_file || c->tls_ca_dir ? "" : " (no CA file or directory configured)",
+		    reason);
+	else if (reason != NULL)
+		(void)!buf_puts(&why, reason);
+	/* Without a specific reason, an ldaps:// failure is just "can't contact". */
+	if (reason == NULL && rc == LDAP_SERVER_DOWN && strcmp(op, "StartTLS") != 0)
+		op = NULL;
+	fmt_err(err, c->uris[c->cur], op, NULL, rc, why.len ? buf_str(&why) : NULL);
+	buf_free(&why);
+	ldap_memfree(diag);
+}
+
+/* libldap takes char * for strings it never writes (attribute names, the
+ * attribute list, values); this is the one place constness is dropped. */
+static char *unconst(const char *s)
+{
+	union {
+		const char *c;
+		char *m;
+	} u;
+
+	u.c = s;
+	return u.m;
+}
+
+static char **unconst_list(const char *const *l)
+{
+	union {
+		const char *const *c;
+		char **m;
+	} u;
+
+	u.c = l;
+	return u.m;
+}
+
+/* Copies an optional string; "" counts as unset. -1 when out of memory. */
+static int dup_opt(char **dst, const char *s)
+{
+	*dst = NULL;
+	if (s == NULL || *s == '\0')
+		return 0;
+	*dst = strdup(s);
+	return *dst ? 0 : -1;
+}
+
+static void set_timeout(LDAP *ld, int option, int seconds)
+{
+	struct timeval tv;
+
+	tv.tv_sec = seconds;
+	tv.tv_usec = 0;
+	(void)ldap_set_option(ld, option, &tv);
+}
+
+/* SASL interaction: answers from the configured options, never a prompt. */
+static int sasl_interact(LDAP *ld, unsigned flags, void *defaults, void *in)
+{
+	const struct ldapc *c = defaults;
+	sasl_interact_t *it;
+
+	for (it = in; it->id != SASL_CB_LIST_END; it++) {
+		const char *v = NULL;
+
+		switch (it->id) {
+		case SASL_CB_AUTHNAME:
+			v = c->sasl_authcid;
+			break;
+		case SASL_CB_USER:
+			v = c->sasl_authzid;
+			break;
+		case SASL_CB_GETREALM:
+			v = c->sasl_realm;
+			break;
+		case SASL_CB_PASS:
+			v = c->password;
+			break;
+		default:
+			break;
+		}
+		if (v == NULL)
+			v = it->defresult ? it->defresult : "";
+		it->result = v;
+		it->len = (unsigned)strlen(v);
+	}
+	return LDAP_SUCCESS;
+}
+
+/* Why a host name cannot be connected to, when the reason is that it does
+ * not resolve (libldap only says "Can't contact LDAP server"); else NULL. */
+static const char *resolve_problem(const char *uri)
+{
+	struct addrinfo hints, *res = NULL;
+	LDAPURLDesc *lud = NULL;
+	const char *why = NULL;
+	int r;
+
+	if (ldap_url_parse(uri, &lud) != LDAP_URL_SUCCESS)
+		return NULL;
+	if (strcmp(lud->lud_scheme, "ldapi") == 0) {
+		struct stat st;
+
+		if (lud->lud_host != NULL && *lud->lud_host && stat(lud->lud_host, &st) < 0)
+			why = strerror(errno);
+	} else if (lud->lud_host != NULL && *lud->lud_host) {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_socktype = SOCK_STREAM;
+		r = getaddrinfo(lud->lud_host, NULL, &hints, &res);
+		if (r != 0)
+			why = gai_strerror(r);
+		else
+			freeaddrinfo(res);
+	}
+	ldap_free_urldesc(lud);
+	return why;
+}
+
+/* Sets the TLS options on a fresh handle; per-handle options take effect
+ * only through a new context. Returns the classification. */
+static enum ldapc_rc setup_tls(struct ldapc *c, LDAP *ld, struct buf *err)
+{
+	int req = c->tls_verify ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
+	int is_server = 0, r = LDAP_OPT_SUCCESS, old;
+	char *captured;
+
+	if (c->tls_ca_file)
+		r |= ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, c->tls_ca_file);
+	if (c->tls_ca_dir)
+		r |= ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTDIR, c->tls_ca_dir);
+	if (c->tls_cert_file)
+		r |= ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE, c->tls_cert_file);
+	if (c->tls_key_file)
+		r |= ldap_set_option(ld, LDAP_OPT_X_TLS_KEYFILE, c->tls_key_file);
+	r |= ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &req);
+	old = tls_capture_begin();
+	if (r == LDAP_OPT_SUCCESS)
+		r = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &is_server);
+	captured = tls_capture_end(old);
+	if (r != LDAP_OPT_SUCCESS) {
+		char *diag = get_diag(ld);
+
+		fmt_err(err, c->uris[c->cur], "TLS setup", NULL, LDAP_PARAM_ERROR,
+		        captured                  ? captured
+		        : !tls_diag_useless(diag) ? diag
+		                                  : "check the CA, certificate and key files");
+		ldap_memfree(diag);
+		free(captured);
+		return classify(LDAP_PARAM_ERROR);
+	}
+	free(captured);
+	return LDAPC_OK;
+}
+
+/* Binds on c->ld as configured; returns the LDAP code and formats failures. */
+static int do_bind(struct ldapc *c, struct buf *err)
+{
+	int r;
+
+	if (c->sasl_mech != NULL) {
+		struct buf op = BUF_INIT;
+
+		r = ldap_sasl_interactive_bind_s(c->ld, NULL, c->sasl_mech, NULL, NULL,
+		                                 LDAP_SASL_QUIET, sasl_interact, c);
+		if (r == LDAP_SUCCESS)
+			return r;
+		(void)!buf_printf(&op, "SASL %s bind", c->sasl_mech);
+		if (c->sasl_authcid || c->sasl_authzid)
+			(void)!buf_printf(&op, " as \"%s\"",
+			                  c->sasl_authcid ? c->sasl_authcid : c->sasl_authzid);
+		fmt_ld(err, c, buf_str(&op), NULL, r);
+		buf_free(&op);
+		return r;
+	}
+	if (c->bind_dn != NULL) {
+		struct berval cred;
+
+		cred.bv_val = c->password;
+		cred.bv_len = strlen(c->password);
+		r = ldap_sasl_bind_s(c->ld, c->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+	} else {
+		/* Anonymous: still one round trip, so a server that accepts the
+		 * connection but does not speak LDAP counts as down. */
+		struct berval none = {0, NULL};
+
+		r = ldap_sasl_bind_s(c->ld, "", LDAP_SASL_SIMPLE, &none, NULL, NULL, NULL);
+	}
+	if (r != LDAP_SUCCESS)
+		fmt_ld(err, c, "bind", c->bind_dn ? c->bind_dn : "", r);
+	return r;
+}
+
+/* Unbinds and forgets the connection; the next operation reconnects. */
+static void drop(struct ldapc *c)
+{
+	if (c->ld != NULL)
+		(void)ldap_unbind_ext_s(c->ld, NULL, NULL);
+	c->ld = NULL;
+}
+
+/* Connects to URI i and binds; on success c->ld is set. Returns the
+ * classification of the attempt with one line in err on failure. */
+static enum ldapc_rc connect_one(struct ldapc *c, size_t i, struct buf *err)
+{
+	struct buf why = BUF_INIT;
+	enum ldapc_rc rc = LDAPC_RETRY;
+	char *captured = NULL;
+	int r, old, v3 = LDAP_VERSION3;
+
+	c->cur = i;
+	r = ldap_initialize(&c->ld, c->uris[i]);
+	if (r != LDAP_SUCCESS) {
+		fmt_err(err, c->uris[i], NULL, NULL, r, NULL);
+		rc = classify(r);
+		goto done;
+	}
+	(void)ldap_set_option(c->ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
+	(void)ldap_set_option(c->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+	/* A signal (SIGHUP, SIGTERM) must not look like a lost server. */
+	(void)ldap_set_option(c->ld, LDAP_OPT_RESTART, LDAP_OPT_ON);
+	set_timeout(c->ld, LDAP_OPT_NETWORK_TIMEOUT, c->timeout);
+	/* Connecting, StartTLS and bind are bounded by the connect timeout. */
+	set_timeout(c->ld, LDAP_OPT_TIMEOUT, c->timeout);
+	/* libldap 2.5 bounds an ldaps:// handshake by the network timeout only
+	 * with asynchronous connects; synchronously, a server that accepts but
+	 * stays silent makes it spin forever. Asynchronous connects try only the
+	 * first address of a host name, so plain connections stay synchronous and
+	 * keep libldap's fallback over every address. */
+	if (c->tls[i] == TLS_LDAPS)
+		(void)ldap_set_option(c->ld, LDAP_OPT_CONNECT_ASYNC, LDAP_OPT_ON);
+	if (c->tls[i] != TLS_NONE) {
+		rc = setup_tls(c, c->ld, err);
+		if (rc != LDAPC_OK)
+			goto done;
+		rc = LDAPC_RETRY;
+	}
+
+	if (c->tls[i] == TLS_LDAPS) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		old = tls_capture_begin();
+		r = ldap_connect(c->ld);
+		captured = tls_capture_end(old);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (r != LDAP_SUCCESS && captured == NULL && t1.tv_sec - t0.tv_sec >= c->timeout)
+			(void)!buf_printf(&why, "no TLS handshake within %d s", c->timeout);
+		if (r != LDAP_SUCCESS && why.len == 0) {
+			const char *rp = resolve_problem(c->uris[i]);
+
+			if (rp != NULL)
+				(void)!buf_puts(&why, rp);
+		}
+		if (r != LDAP_SUCCESS) {
+			fmt_tls(err, c, c->ld, "TLS handshake", r,
+			        why.len ? buf_str(&why) : captured);
+			rc = classify(r);
+			goto done;
+		}
+	} else {
+		r = ldap_connect(c->ld);
+		if (r != LDAP_SUCCESS) {
+			fmt_err(err, c->uris[i], NULL, NULL, r, resolve_problem(c->uris[i]));
+			rc = classify(r);
+			goto done;
+		}
+	}
+
+	if (c->tls[i] == TLS_STARTTLS) {
+		old = tls_capture_begin();
+		r = ldap_start_tls_s(c->ld, NULL, NULL);
+		captured = tls_capture_end(old);
+		if (r != LDAP_SUCCESS) {
+			fmt_tls(err, c, c->ld, "StartTLS", r, captured);
+			/* A server that cannot give a trusted channel is, for us,
+			 * a server we cannot reach: try the next one, exit 69. */
+			rc = LDAPC_RETRY;
+			goto done;
+		}
+	}
+
+	r = do_bind(c, err);
+	if (r != LDAP_SUCCESS) {
+		rc = classify(r);
+		goto done;
+	}
+	set_timeout(c->ld, LDAP_OPT_TIMEOUT, c->op_timeout);
+	rc = LDAPC_OK;
+done:
+	if (rc == LDAPC_SKIP)
+		rc = LDAPC_FATAL;
+	if (rc != LDAPC_OK)
+		drop(c);
+	free(captured);
+	buf_free(&why);
+	return rc;
+}
+
+/* Tries every URI in order until one connects and binds. A fatal answer
+ * (credentials, configuration) stops at once; transport failures go on to
+ * the next URI and, when all fail, are reported together as a retry. */
+static enum ldapc_rc ldapc_connect(struct ldapc *c, struct buf *err)
+{
+	struct buf all = BUF_INIT, one = BUF_INIT;
+	enum ldapc_rc rc = LDAPC_RETRY;
+	size_t i;
+
+	for (i = 0; i < c->nuris; i++) {
+		buf_reset(&one);
+		rc = connect_one(c, i, &one);
+		if (rc == LDAPC_OK) {
+			/* The dead servers are worth a warning only when one
+			 * answered; otherwise the error below names them all. */
+			if (i > 0)
+				log_warn("%s; connected to %s instead",
+				         buf_str(&all) + strlen("cannot connect to "), c->uris[i]);
+			goto done;
+		}
+		if (rc == LDAPC_FATAL) {
+			(void)!buf_puts(err, buf_str(&one));
+			goto done;
+		}
+		(void)!buf_puts(&all, all.len ? "; " : "cannot connect to ");
+		(void)!buf_puts(&all, buf_str(&one));
+	}
+	(void)!buf_puts(err, buf_str(&all));
+done:
+	buf_free(&all);
+	buf_free(&one);
+	return rc;
+}
+
+/* Reconnects when a previous failure dropped the connection. */
+static enum ldapc_rc ensure_connected(struct ldapc *c, struct buf *err)
+{
+	if (c->ld != NULL)
+		return LDAPC_OK;
+	return ldapc_connect(c, err);
+}
+
+/* Splits and checks the URI list; -1 with a message on a bad URI. */
+static int parse_uris(struct ldapc *c, const char *uris, struct buf *err)
+{
+	const char *p = uris, *e;
+	LDAPURLDesc *lud = NULL;
+	char *tok = NULL;
+	size_t len0 = err->len;
+	int rc = -1;
+
+	for (;;) {
+		LDAPURLDesc hp;
+		char *norm, **nu;
+		enum ldapc_tls *nt;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (*p == '\0')
+			break;
+		for (e = p; *e && *e != ' ' && *e != '\t' && *e != '\n'; e++)
+			;
+		tok = strndup(p, (size_t)(e - p));
+		if (tok == NULL)
+			goto done;
+		if (ldap_url_parse(tok, &lud) != LDAP_URL_SUCCESS ||
+		    (strcmp(lud->lud_scheme, "ldap") != 0 &&
+		     strcmp(lud->lud_scheme, "ldaps") != 0 &&
+		     strcmp(lud->lud_scheme, "ldapi") != 0)) {
+			(void)!buf_printf(
+			    err, "invalid LDAP URI \"%s\" (want ldap://, ldaps:// or ldapi://)",
+			    tok);
+			goto done;
+		}
+		nu = realloc(c->uris, (c->nuris + 2) * sizeof(*nu));
+		if (nu == NULL)
+			goto done;
+		c->uris = nu;
+		nt = realloc(c->tls, (c->nuris + 1) * sizeof(*nt));
+		if (nt == NULL)
+			goto done;
+		c->tls = nt;
+		/* Only scheme, host and port matter for a connection. */
+		memset(&hp, 0, sizeof(hp));
+		hp.lud_scheme = lud->lud_scheme;
+		hp.lud_host = lud->lud_host;
+		hp.lud_port = lud->lud_port;
+		hp.lud_scope = LDAP_SCOPE_DEFAULT;
+		norm = ldap_url_desc2str(&hp);
+		if (norm == NULL)
+			goto done;
+		/* "ldap://host:389/", as OpenLDAP's tools print it. */
+		c->uris[c->nuris] = malloc(strlen(norm) + 2);
+		if (c->uris[c->nuris] != NULL)
+			sprintf(c->uris[c->nuris], "%s%s", norm,
+			        norm[strlen(norm) - 1] == '/' ? "" : "/");
+		ldap_memfree(norm);
+		if (c->uris[c->nuris] == NULL)
+			goto done;
+		c->tls[c->nuris] = strcmp(lud->lud_scheme, "ldaps") == 0 ? TLS_LDAPS
+		                   : (strcmp(lud->lud_scheme, "ldap") == 0 && c->starttls)
+		                       ? TLS_STARTTLS
+		                       : TLS_NONE;
+		c->nuris++;
+		c->uris[c->nuris] = NULL;
+		ldap_free_urldesc(lud);
+		lud = NULL;
+		free(tok);
+		tok = NULL;
+		p = e;
+	}
+	if (c->nuris == 0) {
+		(void)!buf_puts(err, "no LDAP URI given");
+		goto done;
+	}
+	rc = 0;
+done:
+	if (rc < 0 && err->len == len0)
+		(void)!buf_puts(err, "out of memory");
+	if (lud)
+		ldap_free_urldesc(lud);
+	free(tok);
+	return rc;
+}
+
+enum ldapc_rc ldapc_open(const struct ldapc_opts *o, struct ldapc **out, struct buf *err)
+{
+	static int env_done;
+	struct sigaction sa;
+	struct ldapc *c = NULL;
+	enum ldapc_rc rc = LDAPC_FATAL;
+
+	*out = NULL;
+	if (!env_done) {
+		/* The host's ldap.conf and ~/.ldaprc must never change behaviour. */
+		if (setenv("LDAPNOINIT", "1", 1) < 0) {
+			(void)!buf_printf(err, "setenv: %s", strerror(errno));
+			goto done;
+		}
+		env_done = 1;
+	}
+	/* A server that closes the connection must be a retry, not a death by
+	 * SIGPIPE inside libldap's write. */
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		sa.sa_handler = SIG_IGN;
+		(void)sigaction(SIGPIPE, &sa, NULL);
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		(void)!buf_puts(err, "out of memory");
+		goto done;
+	}
+	if (dup_opt(&c->bind_dn, o->bind_dn) < 0 || dup_opt(&c->password, o->password) < 0 ||
+	    dup_opt(&c->sasl_mech, o->sasl_mech) < 0 ||
+	    dup_opt(&c->sasl_authcid, o->sasl_authcid) < 0 ||
+	    dup_opt(&c->sasl_authzid, o->sasl_authzid) < 0 ||
+	    dup_opt(&c->sasl_realm, o->sasl_realm) < 0 ||
+	    dup_opt(&c->tls_ca_file, o->tls_ca_file) < 0 ||
+	    dup_opt(&c->tls_ca_dir, o->tls_ca_dir) < 0 ||
+	    dup_opt(&c->tls_cert_file, o->tls_cert_file) < 0 ||
+	    dup_opt(&c->tls_key_file, o->tls_key_file) < 0) {
+		(void)!buf_puts(err, "out of memory");
+		goto done;
+	}
+	c->starttls = o->starttls;
+	c->tls_verify = o->tls_verify;
+	c->timeout = o->timeout > 0 ? o->timeout : LDAPC_DEFAULT_TIMEOUT;
+	c->op_timeout = o->op_timeout > 0 ? o->op_timeout : LDAPC_DEFAULT_OP_TIMEOUT;
+	if (parse_uris(c, o->uris ? o->uris : "", err) < 0)
+		goto done;
+	if (c->sasl_mech == NULL && c->bind_dn != NULL && c->password == NULL) {
+		/* An empty password would be an unauthenticated bind (RFC 4513),
+		 * which some servers accept as anonymous. */
+		(void)!buf_printf(err, "bind DN \"%s\" given without a password", c->bind_dn);
+		goto done;
+	}
+	rc = ldapc_connect(c, err);
+	if (rc != LDAPC_OK)
+		goto done;
+	*out = c;
+	c = NULL;
+done:
+	ldapc_close(c);
+	return rc;
+}
+
+void ldapc_close(struct ldapc *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	drop(c);
+	if (c->password != NULL) {
+		explicit_bzero(c->password, strlen(c->password));
+		free(c->password);
+	}
+	for (i = 0; i < c->nuris; i++)
+		free(c->uris[i]);
+	free(c->uris);
+	free(c->tls);
+	free(c->bind_dn);
+	free(c->sasl_mech);
+	free(c->sasl_authcid);
+	free(c->sasl_authzid);
+	free(c->sasl_realm);
+	free(c->tls_ca_file);
+	free(c->tls_ca_dir);
+	free(c->tls_cert_file);
+	free(c->tls_key_file);
+	free(c);
+}
+
+const char *ldapc_uri(const struct ldapc *c)
+{
+	return c->uris[c->cur];
+}
+
+char *ldapc_whoami(struct ldapc *c)
+{
+	struct buf err = BUF_INIT;
+	struct berval *id = NULL;
+	char *s = NULL;
+	int r = LDAP_SERVER_DOWN, attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		int was_up = c->ld != NULL;
+
+		if (ensure_connected(c, &err) != LDAPC_OK)
+			goto done;
+		r = ldap_whoami_s(c->ld, &id, NULL, NULL);
+		if (r == LDAP_SUCCESS)
+			break;
+		buf_reset(&err);
+		fmt_ld(&err, c, "WhoAmI", NULL, r);
+		if (is_transport(r))
+			drop(c);
+		if (r != LDAP_SERVER_DOWN || !was_up)
+			goto done;
+	}
+	if (r != LDAP_SUCCESS)
+		goto done;
+	s = id && id->bv_len ? strndup(id->bv_val, id->bv_len) : strdup("");
+done:
+	if (s == NULL && err.len > 0)
+		log_debug("%s", buf_str(&err));
+	ber_bvfree(id);
+	buf_free(&err);
+	return s;
+}
+
+/* Converts one search entry; NULL when out of memory or undecodable. */
+static struct entry *to_entry(LDAP *ld, LDAPMessage *m)
+{
+	struct entry *e = NULL;
+	BerElement *ber = NULL;
+	char *dn, *a;
+	int ok = 1;
+
+	dn = ldap_get_dn(ld, m);
+	if (dn == NULL)
+		return NULL;
+	e = entry_new(dn);
+	ldap_memfree(dn);
+	if (e == NULL)
+		return NULL;
+	for (a = ldap_first_attribute(ld, m, &ber); a != NULL && ok;
+	     a = ldap_next_attribute(ld, m, ber)) {
+		struct berval **vals = ldap_get_values_len(ld, m, a);
+		size_t i;
+
+		for (i = 0; vals != NULL && vals[i] != NULL && ok; i++)
+			if (entry_add(e, a, vals[i]->bv_val, vals[i]->bv_len) < 0)
+				ok = 0;
+		ldap_value_free_len(vals);
+		ldap_memfree(a);
+	}
+	ldap_memfree(a);
+	ber_free(ber, 0);
+	if (!ok) {
+		entry_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+static int scope_of(enum ldapc_scope s)
+{
+	return s == LDAPC_BASE  ? LDAP_SCOPE_BASE
+	       : s == LDAPC_ONE ? LDAP_SCOPE_ONELEVEL
+	                        : LDAP_SCOPE_SUBTREE;
+}
+
+/* Records and formats the failure r of op on dn; returns its classification. */
+static enum ldapc_rc ld_fail(struct ldapc *c, const char *op, const char *dn, int r, int *lrc,
+                             struct buf *err)
+{
+	*lrc = r;
+	fmt_ld(err, c, op, dn, r);
+	return classify(r);
+}
+
+/*
+ * One run of a paged search on the current connection (RFC 2696): a page is
+ * requested, its messages are taken and freed one by one, and the server's
+ * cookie asks for the next page. The control is not critical, so a server
+ * without paging simply answers with everything. *lrc gets the LDAP code.
+ */
+static enum ldapc_rc search_run(struct ldapc *c, const char *op, const char *base, int scope,
+                                const char *filter, char **attrs, int page_size, struct sink *sk,
+                                int *lrc, struct buf *err)
+{
+	struct berval cookie = {0, NULL};
+	LDAPControl *page = NULL, *sctrls[2] = {NULL, NULL}, **rctrls = NULL;
+	LDAPMessage *msg = NULL;
+	enum ldapc_rc rc = LDAPC_OK;
+	char *diag = NULL;
+	int more = 1, msgid = -1, r;
+
+	*lrc = LDAP_SUCCESS;
+	while (more) {
+		more = 0;
+		if (page_size > 0) {
+			r = ldap_create_page_control(c->ld, page_size, &cookie, 0, &page);
+			if (r != LDAP_SUCCESS) {
+				rc = ld_fail(c, op, base, r, lrc, err);
+				goto done;
+			}
+			sctrls[0] = page;
+		}
+		r = ldap_search_ext(c->ld, base, scope, filter, attrs, 0, page ? sctrls : NULL,
+		                    NULL, NULL, LDAP_NO_LIMIT, &msgid);
+		ldap_control_free(page);
+		page = NULL;
+		if (r == LDAP_FILTER_ERROR) {
+			struct buf why = BUF_INIT;
+
+			*lrc = r;
+			(void)!buf_printf(&why, "filter %s", filter);
+			fmt_err(err, c->uris[c->cur], op, base, r, buf_str(&why));
+			buf_free(&why);
+			rc = classify(r);
+			goto done;
+		}
+		if (r != LDAP_SUCCESS) {
+			rc = ld_fail(c, op, base, r, lrc, err);
+			goto done;
+		}
+		for (;;) {
+			struct timeval tv;
+			struct entry *e;
+			int code = LDAP_OTHER;
+
+			tv.tv_sec = c->op_timeout;
+			tv.tv_usec = 0;
+			r = ldap_result(c->ld, msgid, LDAP_MSG_ONE, &tv, &msg);
+			if (r == 0) {
+				(void)ldap_abandon_ext(c->ld, msgid, NULL, NULL);
+				*lrc = LDAP_TIMEOUT;
+				fmt_err(err, c->uris[c->cur], op, base, LDAP_TIMEOUT,
+				        "no answer within the operation timeout");
+				rc = classify(LDAP_TIMEOUT);
+				goto done;
+			}
+			if (r < 0) {
+				rc = ld_fail(c, op, base, get_errno(c->ld), lrc, err);
+				goto done;
+			}
+			if (r == LDAP_RES_SEARCH_ENTRY) {
+				e = to_entry(c->ld, msg);
+				ldap_msgfree(msg);
+				msg = NULL;
+				if (e == NULL) {
+					*lrc = LDAP_NO_MEMORY;
+					fmt_err(err, c->uris[c->cur], op, base, LDAP_NO_MEMORY,
+					        "cannot convert an entry");
+					rc = classify(LDAP_NO_MEMORY);
+					(void)ldap_abandon_ext(c->ld, msgid, NULL, NULL);
+					goto done;
+				}
+				sk->delivered++;
+				if (sk->keep != NULL) {
+					if (*sk->keep == NULL)
+						*sk->keep = e;
+					else
+						entry_free(e);
+				} else {
+					r = sk->fn(e, sk->arg);
+					entry_free(e);
+					if (r < 0) {
+						(void)ldap_abandon_ext(c->ld, msgid, NULL, NULL);
+						fmt_err(err, c->uris[c->cur], op, base,
+						        LDAP_SUCCESS, "stopped by caller");
+						rc = LDAPC_SKIP;
+						goto done;
+					}
+				}
+				continue;
+			}
+			if (r != LDAP_RES_SEARCH_RESULT) {
+				/* Continuation references and intermediate
+				 * responses: referrals are not chased. */
+				ldap_msgfree(msg);
+				msg = NULL;
+				continue;
+			}
+			r = ldap_parse_result(c->ld, msg, &code, NULL, &diag, NULL, &rctrls, 0);
+			if (r != LDAP_SUCCESS) {
+				rc = ld_fail(c, op, base, r, lrc, err);
+				goto done;
+			}
+			if (code != LDAP_SUCCESS) {
+				*lrc = code;
+				fmt_err(err, c->uris[c->cur], op, base, code, diag);
+				rc = classify(code);
+				goto done;
+			}
+			if (page_size > 0 && rctrls != NULL) {
+				LDAPControl *pr =
+				    ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
+				ber_int_t estimate = 0;
+
+				if (pr != NULL) {
+					ber_memfree(cookie.bv_val);
+					cookie.bv_val = NULL;
+					cookie.bv_len = 0;
+					r = ldap_parse_pageresponse_control(c->ld, pr, &estimate,
+					                                    &cookie);
+					if (r != LDAP_SUCCESS) {
+						rc = ld_fail(c, op, base, r, lrc, err);
+						goto done;
+					}
+					more = cookie.bv_val != NULL && cookie.bv_len > 0;
+				}
+			}
+			ldap_controls_free(rctrls);
+			rctrls = NULL;
+			ldap_memfree(diag);
+			diag = NULL;
+			ldap_msgfree(msg);
+			msg = NULL;
+			break;
+		}
+	}
+done:
+	ldap_control_free(page);
+	ldap_controls_free(rctrls);
+	ldap_memfree(diag);
+	ldap_msgfree(msg);
+	ber_memfree(cookie.bv_val);
+	return rc;
+}
+
+/* Runs a search, reconnecting once when the connection turns out to be
+ * lost before anything was delivered (a restart would repeat entries). */
+static enum ldapc_rc search(struct ldapc *c, const char *op, const char *base,
+                            enum ldapc_scope scope, const char *filter, const char *const *attrs,
+                            int page_size, struct sink *sk, struct buf *err)
+{
+	struct buf e = BUF_INIT;
+	enum ldapc_rc rc;
+	int attempt, lrc = LDAP_SUCCESS;
+
+	if (filter == NULL || *filter == '\0')
+		filter = "(objectClass=*)";
+	for (attempt = 0;; attempt++) {
+		int was_up = c->ld != NULL;
+
+		buf_reset(&e);
+		rc = ensure_connected(c, &e);
+		if (rc != LDAPC_OK)
+			break;
+		rc = search_run(c, op, base ? base : "", scope_of(scope), filter,
+		                unconst_list(attrs), page_size, sk, &lrc, &e);
+		if (rc == LDAPC_OK)
+			break;
+		if (is_transport(lrc))
+			drop(c);
+		if (lrc != LDAP_SERVER_DOWN || !was_up || attempt > 0 || sk->delivered > 0)
+			break;
+		log_info("%s; reconnecting", buf_str(&e));
+	}
+	if (rc != LDAPC_OK)
+		(void)!buf_puts(err, buf_str(&e));
+	buf_free(&e);
+	return rc;
+}
+
+enum ldapc_rc ldapc_search(struct ldapc *c, const char *base, enum ldapc_scope scope,
+                           const char *filter, const char *const *attrs, int page_size,
+                           ldapc_entry_fn fn, void *arg, struct buf *err)
+{
+	struct sink sk = {fn, arg, NULL, 0};
+
+	return search(c, "search", base, scope, filter, attrs, page_size, &sk, err);
+}
+
+enum ldapc_rc ldapc_read(struct ldapc *c, const char *dn, const char *const *attrs,
+                         struct entry **out, struct buf *err)
+{
+	struct sink sk = {NULL, NULL, out, 0};
+	enum ldapc_rc rc;
+
+	*out = NULL;
+	rc = search(c, "read", dn, LDAPC_BASE, NULL, attrs, 0, &sk, err);
+	if (rc == LDAPC_OK && *out == NULL) {
+		/* The server hid the entry (access control) or it vanished. */
+		fmt_err(err, c->uris[c->cur], "read", dn, LDAP_NO_SUCH_OBJECT, "no entry returned");
+		rc = classify(LDAP_NO_SUCH_OBJECT);
+	}
+	if (rc != LDAPC_OK) {
+		entry_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+enum ldapc_rc ldapc_modify(struct ldapc *c, const char *dn, const struct entry_mod *mods,
+                           size_t nmods, const char *assertion, struct buf *err)
+{
+	LDAPMod *m = NULL, **pm = NULL;
+	struct berval *bv = NULL, **pbv = NULL;
+	LDAPControl *ctrl = NULL, *sctrls[2] = {NULL, NULL};
+	LDAPMessage *res = NULL;
+	struct timeval tv;
+	enum ldapc_rc rc;
+	size_t i, j, total = 0, k = 0;
+	char *diag = NULL;
+	int r, msgid = -1, code = LDAP_OTHER, lrc = LDAP_SUCCESS;
+
+	if (nmods == 0)
+		return LDAPC_OK;
+	for (i = 0; i < nmods; i++) {
+		if (mods[i].op == ENTRY_MOD_ADD && mods[i].nvals == 0) {
+			/* The server would call it a protocol error, i.e. fatal. */
+			struct buf why = BUF_INIT;
+
+			(void)!buf_printf(&why, "add of %s without values", mods[i].attr);
+			fmt_err(err, c->uris[c->cur], "modify", dn, LDAP_SUCCESS, buf_str(&why));
+			buf_free(&why);
+			return LDAPC_SKIP;
+		}
+		total += mods[i].nvals + 1;
+	}
+	rc = ensure_connected(c, err);
+	if (rc != LDAPC_OK)
+		return rc;
+	m = calloc(nmods, sizeof(*m));
+	pm = calloc(nmods + 1, sizeof(*pm));
+	bv = calloc(total, sizeof(*bv));
+	pbv = calloc(total, sizeof(*pbv));
+	if (m == NULL || pm == NULL || bv == NULL || pbv == NULL) {
+		rc = ld_fail(c, "modify", dn, LDAP_NO_MEMORY, &lrc, err);
+		goto done;
+	}
+	for (i = 0; i < nmods; i++) {
+		m[i].mod_op =
+		    LDAP_MOD_BVALUES | (mods[i].op == ENTRY_MOD_ADD      ? LDAP_MOD_ADD
+		                        : mods[i].op == ENTRY_MOD_DELETE ? LDAP_MOD_DELETE
+		                                                         : LDAP_MOD_REPLACE);
+		m[i].mod_type = unconst(mods[i].attr);
+		if (mods[i].nvals > 0) {
+			m[i].mod_bvalues = &pbv[k];
+			for (j = 0; j < mods[i].nvals; j++) {
+				bv[k].bv_val = mods[i].vals[j].val;
+				bv[k].bv_len = mods[i].vals[j].len;
+				pbv[k] = &bv[k];
+				k++;
+			}
+			pbv[k++] = NULL;
+		}
+		pm[i] = &m[i];
+	}
+	if (assertion != NULL) {
+		r = ldap_create_assertion_control(c->ld, unconst(assertion), 1, &ctrl);
+		if (r != LDAP_SUCCESS) {
+			struct buf why = BUF_INIT;
+
+			(void)!buf_printf(&why, "bad assertion filter %s", assertion);
+			fmt_err(err, c->uris[c->cur], "modify", dn, r, buf_str(&why));
+			buf_free(&why);
+			rc = classify(r);
+			goto done;
+		}
+		sctrls[0] = ctrl;
+	}
+	r = ldap_modify_ext(c->ld, dn, pm, ctrl ? sctrls : NULL, NULL, &msgid);
+	if (r != LDAP_SUCCESS) {
+		rc = ld_fail(c, "modify", dn, r, &lrc, err);
+		goto done;
+	}
+	tv.tv_sec = c->op_timeout;
+	tv.tv_usec = 0;
+	r = ldap_result(c->ld, msgid, LDAP_MSG_ALL, &tv, &res);
+	if (r == 0) {
+		(void)ldap_abandon_ext(c->ld, msgid, NULL, NULL);
+		r = LDAP_TIMEOUT;
+		fmt_err(
+		    err, c->uris[c->cur], "modify", dn, r,
+		    "no answer within the operation timeout; the change may or may not be applied");
+		rc = classify(r);
+		lrc = r;
+		goto done;
+	}
+	if (r < 0) {
+		rc = ld_fail(c, "modify", dn, get_errno(c->ld), &lrc, err);
+		goto done;
+	}
+	r = ldap_parse_result(c->ld, res, &code, NULL, &diag, NULL, NULL, 0);
+	if (r != LDAP_SUCCESS) {
+		rc = ld_fail(c, "modify", dn, r, &lrc, err);
+		goto done;
+	}
+	if (code != LDAP_SUCCESS)
+		fmt_err(err, c->uris[c->cur], "modify", dn, code, diag);
+	rc = classify(code);
+done:
+	/* A lost connection is not retried here: whether the change was applied
+	 * is unknown, so the caller re-reads. The next call reconnects. */
+	if (is_transport(lrc))
+		drop(c);
+	ldap_msgfree(res);
+	ldap_memfree(diag);
+	ldap_control_free(ctrl);
+	free(pbv);
+	free(bv);
+	free(pm);
+	free(m);
+	return rc;
+}
+
+/* Length of the valid multi-byte UTF-8 sequence at p (n bytes left), else 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned long cp;
+	size_t len, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		cp = p[0] & 0x1fu;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = p[0] & 0x0fu;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		cp = p[0] & 0x07u;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3fu);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Appends n bytes escaped by libldap; -1 when out of memory. */
+static int escape_run(struct buf *out, const char *val, size_t n)
+{
+	struct berval in, esc = {0, NULL};
+	int rc;
+
+	in.bv_val = unconst(val);
+	in.bv_len = n;
+	if (ldap_bv2escaped_filter_value(&in, &esc) != 0)
+		return -1;
+	rc = buf_add(out, esc.bv_val, esc.bv_len);
+	ber_memfree(esc.bv_val);
+	return rc;
+}
+
+/* libldap escapes every byte above 0x7f; RFC 4515 allows UTF-8 as is, and
+ * names stay readable in logs and journals. So valid multi-byte sequences
+ * pass through, everything else goes through ldap_bv2escaped_filter_value. */
+int ldapc_filter_escape(struct buf *out, const char *val, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)val;
+	size_t i = 0, j, n;
+
+	if (buf_add(out, "", 0) < 0)
+		return -1;
+	while (i < len) {
+		n = utf8_seq(p + i, len - i);
+		if (n > 0) {
+			if (buf_add(out, val + i, n) < 0)
+				return -1;
+			i += n;
+			continue;
+		}
+		for (j = i + 1; j < len && utf8_seq(p + j, len - j) == 0; j++)
+			;
+		if (escape_run(out, val + i, j - i) < 0)
+			return -1;
+		i = j;
+	}
+	return 0;
+}
+
+/* An attribute description usable in an RDN: a descriptor or a numeric OID. */
+static int valid_attr(const char *a)
+{
+	const char *p;
+
+	if (a == NULL || *a == '\0')
+		return 0;
+	if ((*a >= 'a' && *a <= 'z') || (*a >= 'A' && *a <= 'Z')) {
+		for (p = a + 1; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			      (*p >= '0' && *p <= '9') || *p == '-'))
+				return 0;
+		return 1;
+	}
+	for (p = a; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			continue;
+		if (*p != '.' || p == a || p[1] == '\0' || p[1] == '.')
+			return 0;
+	}
+	return 1;
+}
+
+int ldapc_dn_child(struct buf *out, const char *attr, const char *value, const char *parent)
+{
+	LDAPDN pdn = NULL;
+	LDAPRDN *dn = NULL;
+	LDAPAVA ava, *rdn[2];
+	char *s = NULL;
+	size_t n = 0, i;
+	int rc = -1;
+
+	if (!valid_attr(attr) || value == NULL)
+		return -1;
+	if (parent != NULL && ldap_str2dn(parent, &pdn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS)
+		goto done;
+	while (pdn != NULL && pdn[n] != NULL)
+		n++;
+	dn = calloc(n + 2, sizeof(*dn));
+	if (dn == NULL)
+		goto done;
+	memset(&ava, 0, sizeof(ava));
+	ava.la_attr.bv_val = unconst(attr);
+	ava.la_attr.bv_len = strlen(attr);
+	ava.la_value.bv_val = unconst(value);
+	ava.la_value.bv_len = strlen(value);
+	ava.la_flags = LDAP_AVA_STRING;
+	rdn[0] = &ava;
+	rdn[1] = NULL;
+	dn[0] = rdn;
+	for (i = 0; i < n; i++)
+		dn[i + 1] = pdn[i];
+	dn[n + 1] = NULL;
+	/* LDAP_DN_PRETTY keeps UTF-8 as is; specials are hex-escaped (RFC 4514). */
+	if (ldap_dn2str(dn, &s, LDAP_DN_FORMAT_LDAPV3 | LDAP_DN_PRETTY) != LDAP_SUCCESS ||
+	    s == NULL)
+		goto done;
+	if (buf_puts(out, s) < 0)
+		goto done;
+	rc = 0;
+done:
+	ldap_memfree(s);
+	free(dn);
+	ldap_dnfree(pdn);
+	return rc;
+}
+
+const char *ldapc_rc_name(enum ldapc_rc rc)
+{
+	switch (rc) {
+	case LDAPC_OK:
+		return "ok";
+	case LDAPC_RETRY:
+		return "retry";
+	case LDAPC_SKIP:
+		return "skip";
+	case LDAPC_FATAL:
+		return "fatal";
+	}
+	return "unknown";
+}

@@ -1,0 +1,104 @@
+/* ldapc.h - the only module that talks to libldap.
+ * URIs, failover, TLS, SASL, paging, controls, escaping and the
+ * classification of every LDAP failure live behind this opaque handle. */
+#ifndef DIRMAIL_LDAPC_H
+#define DIRMAIL_LDAPC_H
+
+#include <stddef.h>
+
+#include "attrs.h"
+#include "buf.h"
+#include "entry.h"
+
+struct ldapc;
+
+/* Every LDAP outcome is classified once, here. */
+enum ldapc_rc {
+	LDAPC_OK = 0, /* done */
+	LDAPC_RETRY,  /* transport trouble (down, timeout, busy): try again later */
+	LDAPC_SKIP,   /* this object only (no such object, constraint, access, assertion) */
+	LDAPC_FATAL   /* configuration or credentials: stop */
+};
+
+struct ldapc_opts {
+	const char *uris;      /* space-separated, tried in order */
+	const char *bind_dn;   /* simple bind DN (NULL = anonymous unless SASL) */
+	const char *password;  /* borrowed; never logged */
+	const char *sasl_mech; /* non-NULL selects a SASL bind */
+	const char *sasl_authcid;
+	const char *sasl_authzid;
+	const char *sasl_realm;
+	int starttls; /* StartTLS on ldap:// (required when set) */
+	const char *tls_ca_file;
+	const char *tls_ca_dir;
+	const char *tls_cert_file;
+	const char *tls_key_file;
+	int tls_verify; /* 1 = demand a trusted certificate (default) */
+	int timeout;    /* seconds to connect to one URI */
+	int op_timeout; /* seconds per operation */
+};
+
+enum ldapc_scope { LDAPC_BASE, LDAPC_ONE, LDAPC_SUB };
+
+/* Called once per entry of a search; e is freed after the call returns.
+ * Return 0 to go on, -1 to stop the search (ldapc_search then returns
+ * LDAPC_SKIP with "stopped by caller"). */
+typedef int (*ldapc_entry_fn)(const struct entry *e, void *arg);
+
+/* Connects to the first URI that answers and binds. On failure returns
+ * the classification, *out is NULL and err holds one line naming the URI
+ * and the server's diagnostic (never the password). Close with ldapc_close.
+ * The options are copied (the password is wiped on close), so o may be
+ * freed on return; "" counts as unset, a timeout <= 0 as 10 s / 30 s.
+ * Sets LDAPNOINIT=1 and, when SIGPIPE is at its default, ignores SIGPIPE so
+ * a closed connection is a retry. Messages (err is appended to):
+ *   cannot connect to URI: Error text (code)[: reason][; URI2: ...]  (retry)
+ *   URI: invalid credentials for DN "DN"[: server diagnostic]      (fatal)
+ *   URI: TLS handshake|StartTLS: Error (code): server certificate rejected: why
+ * One thread at a time: connecting briefly routes libldap's debug output. */
+enum ldapc_rc ldapc_open(const struct ldapc_opts *o, struct ldapc **out, struct buf *err) DM_WUR;
+/* Unbinds and frees; accepts NULL. */
+void ldapc_close(struct ldapc *c);
+/* Returns the URI currently connected; borrowed, lives as long as c. */
+const char *ldapc_uri(const struct ldapc *c);
+/* Returns the identity the server sees (WhoAmI, RFC 4532) as the server
+ * gives it ("dn:...", "" when anonymous) in a new string the caller frees,
+ * or NULL when the server cannot tell. */
+char *ldapc_whoami(struct ldapc *c);
+/* Streams a paged (RFC 2696) search, calling fn per entry; attrs is a
+ * NULL-terminated list (NULL = all user attributes), filter NULL means
+ * "(objectClass=*)", page_size <= 0 asks for no paging. Only one page is held
+ * at a time. A connection found lost before the first entry is reconnected
+ * (failover list) and the search retried once. On failure returns the
+ * classification with one line appended to err; entries already delivered
+ * then are a partial result the caller must not act on. */
+enum ldapc_rc ldapc_search(struct ldapc *c, const char *base, enum ldapc_scope scope,
+                           const char *filter, const char *const *attrs, int page_size,
+                           ldapc_entry_fn fn, void *arg, struct buf *err) DM_WUR;
+/* Reads one entry by DN into *out (caller frees with entry_free); a DN
+ * that does not exist (or is not readable) returns LDAPC_SKIP. Reconnects
+ * and retries once like ldapc_search. */
+enum ldapc_rc ldapc_read(struct ldapc *c, const char *dn, const char *const *attrs,
+                         struct entry **out, struct buf *err) DM_WUR;
+/* Applies mods to dn in one modify; when assertion is non-NULL it is sent
+ * as a critical RFC 4528 assertion control and a false assertion returns
+ * LDAPC_SKIP with "assertion failed" in err ("URI: modify on "DN": assertion
+ * failed (122)"). A lost connection returns LDAPC_RETRY without retrying (the
+ * change may or may not have been applied: re-read); the next call
+ * reconnects. nmods 0 does nothing and returns LDAPC_OK. */
+enum ldapc_rc ldapc_modify(struct ldapc *c, const char *dn, const struct entry_mod *mods,
+                           size_t nmods, const char *assertion, struct buf *err) DM_WUR;
+/* Appends val escaped for use inside an LDAP filter (RFC 4515, through
+ * ldap_bv2escaped_filter_value); valid multi-byte UTF-8 is kept as is, other
+ * bytes above 0x7f are escaped. -1 when out of memory. */
+int ldapc_filter_escape(struct buf *out, const char *val, size_t len) DM_WUR;
+/* Appends the DN "attr=value,parent" with value escaped as an RDN value
+ * (RFC 4514, through ldap_dn2str; UTF-8 kept, the parent re-rendered in the
+ * same form); parent NULL or "" gives just the RDN. -1 on a bad parent DN, an
+ * attribute that is no descriptor or numeric OID, a value that is not UTF-8,
+ * or out of memory; out is then unchanged. */
+int ldapc_dn_child(struct buf *out, const char *attr, const char *value, const char *parent) DM_WUR;
+/* Returns a short name for rc ("ok", "retry", "skip", "fatal"). */
+const char *ldapc_rc_name(enum ldapc_rc rc);
+
+#endif

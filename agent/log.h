@@ -1,0 +1,34 @@
+/* log.h - the one logging module.
+ * info / warning / error / fatal have distinct meanings (Postfix style);
+ * stderr in the foreground, syslog when running as a daemon. */
+#ifndef DIRMAIL_LOG_H
+#define DIRMAIL_LOG_H
+
+#include "attrs.h"
+
+enum log_level {
+	LOG_LVL_DEBUG, /* shown with -v */
+	LOG_LVL_INFO,  /* normal progress */
+	LOG_LVL_WARN,  /* something odd; work goes on unchanged */
+	LOG_LVL_ERROR, /* one object or operation failed; the run goes on */
+	LOG_LVL_FATAL  /* the run cannot go on */
+};
+
+/* Sets the program name, destination (stderr when foreground, else syslog
+ * with the given facility, e.g. LOG_DAEMON) and verbosity (0 = info). */
+void log_init(const char *ident, int foreground, int facility, int verbosity);
+/* Returns the verbosity given to log_init. */
+int log_verbosity(void);
+/* Logs one line at level; control characters in the text are masked. */
+void log_msg(enum log_level level, const char *fmt, ...) DM_PRINTF(2, 3);
+void log_debug(const char *fmt, ...) DM_PRINTF(1, 2);
+void log_info(const char *fmt, ...) DM_PRINTF(1, 2);
+void log_warn(const char *fmt, ...) DM_PRINTF(1, 2);
+void log_error(const char *fmt, ...) DM_PRINTF(1, 2);
+/* Logs at fatal level and exits with the sysexits code given. */
+void log_fatal(int exit_code, const char *fmt, ...) DM_PRINTF(2, 3) DM_NORETURN;
+/* Copies s into out (size outlen, always terminated), replacing bytes that
+ * are not printable ASCII or UTF-8 continuation text with '?'. */
+void log_mask(const char *s, char *out, unsigned long outlen);
+
+#endif

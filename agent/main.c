@@ -1,0 +1,548 @@
+/* main.c - the dirmail command line.
+ * Parses OpenLDAP-style connection flags and a subcommand, merges them
+ * over the config file, and maps every outcome to a sysexits code. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "buf.h"
+#include "conf.h"
+#include "ldapc.h"
+#include "log.h"
+#include "secret.h"
+
+/* Long options without a short form. */
+enum {
+	OPT_JOURNAL = 256,
+	OPT_STATE_DIR,
+	OPT_TLS_CA_FILE,
+	OPT_TLS_CA_DIR,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+};
+
+/* Command-line values that override the config file. */
+struct cli {
+	struct buf uris; /* every -H, space-joined */
+	const char *bind_dn;
+	const char *password_file;
+	const char *sasl_mech;
+	const char *sasl_authcid;
+	const char *sasl_authzid;
+	const char *sasl_realm;
+	int starttls;
+	const char *base;
+	const char *config;
+	const char *journal;
+	const char *state_dir;
+	const char *tls_ca_file;
+	const char *tls_ca_dir;
+	const char *tls_cert;
+	const char *tls_key;
+	int verbose;
+	const char *command;
+	char **args; /* operands after the command */
+	int nargs;
+};
+
+struct command {
+	const char *name;
+	const char *summary;
+	int (*run)(const struct cli *cli, struct conf *c);
+};
+
+static int cmd_check_config(const struct cli *cli, struct conf *c);
+
+static const struct command commands[] = {
+    {"check-config", "validate the config and the account entry, print a summary",
+     cmd_check_config},
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: dirmail [options] command [arguments]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\noptions:\n"
+	           "  -H URI          LDAP URI; repeat or space-separate for failover\n"
+	           "  -D DN           bind DN (simple bind)\n"
+	           "  -y FILE         read the bind password from FILE (mode 0600)\n"
+	           "  -Y MECH         SASL mechanism (EXTERNAL, GSSAPI, ...)\n"
+	           "  -U AUTHCID      SASL authentication identity\n"
+	           "  -X AUTHZID      SASL authorization identity\n"
+	           "  -R REALM        SASL realm\n"
+	           "  -Z              StartTLS (required to succeed)\n"
+	           "  -b BASE         search base holding the account entry\n"
+	           "  -c FILE         config file (default " CONF_DEFAULT_PATH ")\n"
+	           "  --journal FILE  change journal (LDIF)\n"
+	           "  --state-dir DIR sync cookies, lease and metrics\n"
+	           "  --tls-ca-file FILE, --tls-ca-dir DIR, --tls-cert FILE, --tls-key FILE\n"
+	           "                  TLS trust anchors and client certificate\n"
+	           "  -v              more detail (repeatable)\n"
+	           "  -h, --help      this text\n"
+	           "  -V, --version   the version\n"
+	           "\nSee dirmail(8) and dirmail.conf(5).\n");
+}
+
+static int parse_cli(int argc, char **argv, struct cli *cli)
+{
+	static const struct option longopts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"journal", required_argument, NULL, OPT_JOURNAL},
+	    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+	    {"tls-ca-file", required_argument, NULL, OPT_TLS_CA_FILE},
+	    {"tls-ca-dir", required_argument, NULL, OPT_TLS_CA_DIR},
+	    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+	    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+	    {NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":H:D:y:Y:U:X:R:Zb:c:vhVw:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'H':
+			if ((cli->uris.len && buf_puts(&cli->uris, " ") < 0) ||
+			    buf_puts(&cli->uris, optarg) < 0)
+				log_fatal(EX_OSERR, "out of memory");
+			break;
+		case 'D':
+			cli->bind_dn = optarg;
+			break;
+		case 'y':
+			cli->password_file = optarg;
+			break;
+		case 'Y':
+			cli->sasl_mech = optarg;
+			break;
+		case 'U':
+			cli->sasl_authcid = optarg;
+			break;
+		case 'X':
+			cli->sasl_authzid = optarg;
+			break;
+		case 'R':
+			cli->sasl_realm = optarg;
+			break;
+		case 'Z':
+			cli->starttls = 1;
+			break;
+		case 'b':
+			cli->base = optarg;
+			break;
+		case 'c':
+			cli->config = optarg;
+			break;
+		case 'v':
+			cli->verbose++;
+			break;
+		case OPT_JOURNAL:
+			cli->journal = optarg;
+			break;
+		case OPT_STATE_DIR:
+			cli->state_dir = optarg;
+			break;
+		case OPT_TLS_CA_FILE:
+			cli->tls_ca_file = optarg;
+			break;
+		case OPT_TLS_CA_DIR:
+			cli->tls_ca_dir = optarg;
+			break;
+		case OPT_TLS_CERT:
+			cli->tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			cli->tls_key = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EX_OK);
+		case 'V':
+			printf("dirmail %s\n", PACKAGE_VERSION);
+			exit(EX_OK);
+		case 'w':
+			/* Refused on purpose: a password in argv is visible to every
+			 * local user through ps(1). The value is not echoed. */
+			log_error(
+			    "-w is not supported: a password on the command line is "
+			    "visible to other users; put it in a file (mode 0600) and use -y");
+			return -1;
+		case ':':
+			log_error("option %s needs an argument", argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt)
+				log_error("unknown option -%c", optopt);
+			else
+				log_error("unknown option %s", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		log_error("no command given; see dirmail --help");
+		return -1;
+	}
+	cli->command = argv[optind];
+	cli->args = argv + optind + 1;
+	cli->nargs = argc - optind - 1;
+	return 0;
+}
+
+/* Loads the config file (when any) and lays the command-line flags over it. */
+static int load_conf(const struct cli *cli, struct conf *c)
+{
+	struct buf errs = BUF_INIT;
+	struct stat st;
+	const char *path = cli->config;
+	int rc = EX_OK;
+	const struct {
+		const char *key;
+		const char *val;
+	} over[] = {
+	    {"ldap.uri", cli->uris.len ? buf_str(&cli->uris) : NULL},
+	    {"ldap.bind_dn", cli->bind_dn},
+	    {"ldap.password_file", cli->password_file},
+	    {"ldap.sasl_mech", cli->sasl_mech},
+	    {"ldap.sasl_authcid", cli->sasl_authcid},
+	    {"ldap.sasl_authzid", cli->sasl_authzid},
+	    {"ldap.sasl_realm", cli->sasl_realm},
+	    {"ldap.starttls", cli->starttls ? "true" : NULL},
+	    {"ldap.base", cli->base},
+	    {"ldap.tls.ca_file", cli->tls_ca_file},
+	    {"ldap.tls.ca_dir", cli->tls_ca_dir},
+	    {"ldap.tls.cert_file", cli->tls_cert},
+	    {"ldap.tls.key_file", cli->tls_key},
+	    {"journal.file", cli->journal},
+	    {"state_dir", cli->state_dir},
+	};
+	size_t i;
+
+	if (conf_init(c) < 0)
+		log_fatal(EX_OSERR, "out of memory");
+	/* Without -c the default file is optional: flags alone may suffice. */
+	if (path == NULL && stat(CONF_DEFAULT_PATH, &st) == 0)
+		path = CONF_DEFAULT_PATH;
+	if (path != NULL && conf_load(c, path, &errs) < 0) {
+		fputs(buf_str(&errs), stderr);
+		if (errs.len && errs.s[errs.len - 1] != '\n')
+			fputc('\n', stderr);
+		rc = EX_CONFIG;
+		goto done;
+	}
+	for (i = 0; i < sizeof(over) / sizeof(over[0]); i++) {
+		if (over[i].val == NULL)
+			continue;
+		if (conf_set(c, over[i].key, over[i].val, &errs) < 0) {
+			log_error("%s", buf_str(&errs));
+			rc = EX_USAGE;
+			goto done;
+		}
+	}
+	/* Each -v raises log.verbose, up to its maximum of 2. */
+	if (cli->verbose > c->log_verbose)
+		c->log_verbose = cli->verbose > 2 ? 2 : cli->verbose;
+done:
+	buf_free(&errs);
+	return rc;
+}
+
+/* Checks the settings as a whole; logs each problem, EX_OK or EX_CONFIG. */
+static int check_conf(const struct conf *c)
+{
+	struct buf errs = BUF_INIT;
+	const char *p, *nl;
+	int rc = EX_OK;
+
+	if (conf_check(c, &errs) < 0) {
+		for (p = buf_str(&errs); *p; p = nl + 1) {
+			nl = strchr(p, '\n');
+			if (nl == NULL)
+				nl = p + strlen(p) - 1;
+			log_error("%.*s", (int)(nl - p + (*nl != '\n')), p);
+		}
+		rc = EX_CONFIG;
+	}
+	buf_free(&errs);
+	return rc;
+}
+
+/* Connects and binds as configured; maps failures to sysexits codes. */
+static int connect_ldap(const struct conf *c, struct ldapc **out)
+{
+	struct ldapc_opts o;
+	struct buf err = BUF_INIT;
+	char *password = NULL;
+	enum ldapc_rc lrc;
+	int rc = EX_OK;
+
+	*out = NULL;
+	if (c->password_file != NULL) {
+		password = secret_read_file(c->password_file, &err);
+		if (password == NULL) {
+			log_error("%s", buf_str(&err));
+			rc = EX_CONFIG;
+			goto done;
+		}
+	}
+	memset(&o, 0, sizeof(o));
+	o.uris = c->uri;
+	o.bind_dn = c->bind_dn;
+	o.password = password;
+	o.sasl_mech = c->sasl_mech;
+	o.sasl_authcid = c->sasl_authcid;
+	o.sasl_authzid = c->sasl_authzid;
+	o.sasl_realm = c->sasl_realm;
+	o.starttls = c->starttls;
+	o.tls_ca_file = c->tls_ca_file;
+	o.tls_ca_dir = c->tls_ca_dir;
+	o.tls_cert_file = c->tls_cert_file;
+	o.tls_key_file = c->tls_key_file;
+	o.tls_verify = c->tls_verify;
+	o.timeout = c->timeout;
+	o.op_timeout = c->op_timeout;
+	lrc = ldapc_open(&o, out, &err);
+	if (lrc != LDAPC_OK) {
+		log_error("%s", buf_str(&err));
+		rc = lrc == LDAPC_RETRY ? EX_UNAVAILABLE : EX_CONFIG;
+	}
+done:
+	secret_free(password);
+	buf_free(&err);
+	return rc;
+}
+
+struct account_search {
+	struct entry *found; /* the first dirmailAccount entry */
+	struct buf others;   /* DNs of any further ones */
+	size_t count;
+};
+
+static int collect_account(const struct entry *e, void *arg)
+{
+	struct account_search *s = arg;
+	size_t i, j;
+
+	s->count++;
+	if (s->found != NULL) {
+		(void)!buf_printf(&s->others, " \"%s\"", e->dn);
+		return 0;
+	}
+	s->found = entry_new(e->dn);
+	if (s->found == NULL)
+		return -1;
+	for (i = 0; i < e->nattrs; i++)
+		for (j = 0; j < e->attrs[i].nvals; j++)
+			if (entry_add(s->found, e->attrs[i].name, e->attrs[i].vals[j].val,
+			              e->attrs[i].vals[j].len) < 0)
+				return -1;
+	return 0;
+}
+
+static int exit_for(enum ldapc_rc rc)
+{
+	return rc == LDAPC_RETRY ? EX_UNAVAILABLE : rc == LDAPC_FATAL ? EX_CONFIG : EX_DATAERR;
+}
+
+/* Finds the one account entry under the base. */
+static int find_account(struct ldapc *l, const struct conf *c, struct entry **out)
+{
+	static const char *const attrs[] = {"*", NULL};
+	struct account_search s = {NULL, BUF_INIT, 0};
+	struct buf err = BUF_INIT;
+	enum ldapc_rc lrc;
+	int rc = EX_OK;
+
+	*out = NULL;
+	lrc = ldapc_search(l, c->base, LDAPC_SUB, "(objectClass=dirmailAccount)", attrs,
+	                   c->page_size, collect_account, &s, &err);
+	if (lrc != LDAPC_OK) {
+		log_error("searching the account entry: %s", buf_str(&err));
+		rc = exit_for(lrc);
+		goto done;
+	}
+	if (s.count == 0) {
+		log_error("no account entry (objectClass dirmailAccount) under \"%s\"", c->base);
+		rc = EX_CONFIG;
+		goto done;
+	}
+	if (s.count > 1) {
+		log_error("%zu account entries under \"%s\": \"%s\"%s; give -b the base of one "
+		          "tenant",
+		          s.count, c->base, s.found->dn, buf_str(&s.others));
+		rc = EX_CONFIG;
+		goto done;
+	}
+	*out = s.found;
+	s.found = NULL;
+done:
+	entry_free(s.found);
+	buf_free(&s.others);
+	buf_free(&err);
+	return rc;
+}
+
+/* Checks that a DN the account names exists; logs and returns -1 if not. */
+static int check_dn_exists(struct ldapc *l, const char *acct, const char *attr, const char *dn)
+{
+	static const char *const attrs[] = {"1.1", NULL};
+	struct buf err = BUF_INIT;
+	struct entry *e = NULL;
+	enum ldapc_rc lrc;
+
+	lrc = ldapc_read(l, dn, attrs, &e, &err);
+	entry_free(e);
+	if (lrc != LDAPC_OK)
+		log_error("%s: %s: \"%s\" cannot be read: %s", acct, attr, dn, buf_str(&err));
+	buf_free(&err);
+	return lrc == LDAPC_OK ? 0 : -1;
+}
+
+static void print_list(const char *label, const struct strlist *l, const char *none)
+{
+	size_t i;
+
+	printf("  %-17s", label);
+	if (l->n == 0)
+		printf("%s", none);
+	for (i = 0; i < l->n; i++)
+		printf("%s%s", i ? ", " : "", l->v[i]);
+	printf("\n");
+}
+
+static void print_account(const struct account *a)
+{
+	char *pdom = a->primary_domain, *ptmpl = a->primary_template;
+	struct strlist primary = {&pdom, 1};
+	struct strlist tmpl = {&ptmpl, 1};
+
+	printf("account %s\n", a->dn);
+	print_list("primary domain", &primary, "");
+	print_list("further domains", &a->domains, "none");
+	print_list("primary template", &tmpl, "");
+	print_list("secondary tmpl.", &a->secondary_templates, "none");
+	printf("  %-17s%ld POP/IMAP mailboxes\n", "licences", a->licences);
+	printf("  %-17s%ld MB total, default quota ", "storage", a->storage_total);
+	if (a->default_quota == 0)
+		printf("unlimited");
+	else
+		printf("%ld MB", a->default_quota);
+	printf(", warning at %ld%%\n", a->warn_percent);
+	printf("  %-17s%ld messages/hour, %ld recipients/message\n", "sending limits",
+	       a->max_messages_per_hour, a->max_recipients);
+	printf("  %-17s%s\n", "catch-all", a->catch_all);
+	print_list("address lists", &a->address_lists, "none");
+	printf("  %-17s%s\n", "exchange database",
+	       a->exchange_database ? a->exchange_database : "none");
+	printf("  %-17s%s\n", "pop/imap host", a->popimap_host ? a->popimap_host : "none");
+	printf("  %-17s%s\n", "contact base", a->contact_base);
+	printf("  %-17s%ld deletions per pass\n", "delete threshold", a->delete_threshold);
+}
+
+static int cmd_check_config(const struct cli *cli, struct conf *c)
+{
+	struct buf errs = BUF_INIT;
+	struct account a;
+	struct ldapc *l = NULL;
+	struct entry *e = NULL;
+	char *who = NULL;
+	int rc, bad = 0;
+	size_t i;
+
+	memset(&a, 0, sizeof(a));
+	if (cli->nargs > 0) {
+		log_error("check-config takes no arguments");
+		rc = EX_USAGE;
+		goto done;
+	}
+	rc = check_conf(c);
+	if (rc != EX_OK)
+		goto done;
+	rc = connect_ldap(c, &l);
+	if (rc != EX_OK)
+		goto done;
+	who = ldapc_whoami(l);
+	printf("connected to %s as %s\n", ldapc_uri(l), who && *who ? who : "(anonymous)");
+	rc = find_account(l, c, &e);
+	if (rc != EX_OK)
+		goto done;
+	if (account_parse(e, &a, &errs) < 0) {
+		const char *p = buf_str(&errs), *nl;
+
+		/* One log line per problem, so syslog keeps them apart. */
+		for (; *p; p = nl + 1) {
+			nl = strchr(p, '\n');
+			if (nl == NULL)
+				nl = p + strlen(p) - 1;
+			log_error("%.*s", (int)(nl - p + (*nl != '\n')), p);
+		}
+		bad = 1;
+	}
+	if (a.catch_all && check_dn_exists(l, e->dn, "dirmailCatchAll", a.catch_all) < 0)
+		bad = 1;
+	for (i = 0; i < a.address_lists.n; i++)
+		if (check_dn_exists(l, e->dn, "dirmailAddressList", a.address_lists.v[i]) < 0)
+			bad = 1;
+	if (a.exchange_database &&
+	    check_dn_exists(l, e->dn, "dirmailExchangeDatabase", a.exchange_database) < 0)
+		bad = 1;
+	if (bad) {
+		rc = EX_CONFIG;
+		goto done;
+	}
+	print_account(&a);
+	printf("configuration OK\n");
+done:
+	free(who);
+	account_free(&a);
+	entry_free(e);
+	ldapc_close(l);
+	buf_free(&errs);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	struct conf c;
+	size_t i;
+	int rc;
+
+	/* The host's ldap.conf and ~/.ldaprc must never change behaviour. */
+	setenv("LDAPNOINIT", "1", 1);
+	log_init("dirmail", 1, LOG_DAEMON, 0);
+	memset(&cli, 0, sizeof(cli));
+	memset(&c, 0, sizeof(c));
+	if (parse_cli(argc, argv, &cli) < 0) {
+		buf_free(&cli.uris);
+		return EX_USAGE;
+	}
+	log_init("dirmail", 1, LOG_DAEMON, cli.verbose);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cli.command, commands[i].name) == 0)
+			break;
+	if (i == sizeof(commands) / sizeof(commands[0])) {
+		log_error("unknown command '%s'; see dirmail --help", cli.command);
+		rc = EX_USAGE;
+		goto done;
+	}
+	rc = load_conf(&cli, &c);
+	if (rc != EX_OK)
+		goto done;
+	log_init("dirmail", 1, LOG_DAEMON, c.log_verbose);
+	rc = commands[i].run(&cli, &c);
+done:
+	conf_free(&c);
+	buf_free(&cli.uris);
+	return rc;
+}

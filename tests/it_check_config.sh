@@ -1,0 +1,125 @@
+#!/bin/bash
+# check-config against a real private slapd: binds that work and binds
+# that must not, failover, timeouts, and the account entry's validation.
+set -eu
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/slapd.sh"
+mktmp
+slapd_start
+
+BASE=dc=example,dc=test
+ACCT=cn=account,$BASE
+
+# Simple bind over ldap:// with the password from a 0600 file.
+assert_exit 0 dirmail check-config -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" -b $BASE
+assert_contains "$OUT" "connected to $SLAPD_URI as dn:$SLAPD_ADMIN_DN" "whoami"
+assert_contains "$OUT" "account $ACCT" "account DN"
+assert_contains "$OUT" "primary domain   example.test" "primary domain"
+assert_contains "$OUT" "further domains  example.org" "further domains"
+assert_contains "$OUT" "licences         10 POP/IMAP mailboxes" "licences"
+assert_contains "$OUT" "catch-all        " "catch-all"
+assert_eq "$(printf '%s\n' "$OUT" | tail -n 1)" "configuration OK" "last line"
+assert_not_contains "$OUT" "$(cat "$SLAPD_ADMIN_PW_FILE")" "password in output"
+pass "simple bind: account summary and configuration OK"
+
+# SASL EXTERNAL over ldapi://.
+assert_exit 0 dirmail check-config -H "$SLAPD_LDAPI" -Y EXTERNAL -b $BASE
+assert_contains "$OUT" "cn=peercred,cn=external,cn=auth" "EXTERNAL identity"
+assert_eq "$(printf '%s\n' "$OUT" | tail -n 1)" "configuration OK" "last line"
+pass "SASL EXTERNAL over ldapi://"
+
+# The same from a config file, with -v.
+cat > "$T/dirmail.conf" <<CONF
+ldap: {
+  uri = "$SLAPD_URI";
+  bind_dn = "$SLAPD_ADMIN_DN";
+  password_file = "$SLAPD_ADMIN_PW_FILE";
+  base = "$BASE";
+};
+CONF
+assert_exit 0 dirmail -c "$T/dirmail.conf" check-config
+assert_eq "$(printf '%s\n' "$OUT" | tail -n 1)" "configuration OK" "config-file run"
+pass "settings from the config file"
+
+# Wrong password: refused, the DN named, the password never printed.
+printf 'Wr0ngPassw0rd\n' > "$T/wrong.pw"
+chmod 600 "$T/wrong.pw"
+assert_exit 78 dirmail check-config -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$T/wrong.pw" -b $BASE
+assert_contains "$OUT" "invalid credentials" "wrong password"
+assert_contains "$OUT" "$SLAPD_ADMIN_DN" "DN named"
+assert_not_contains "$OUT" "Wr0ngPassw0rd" "password echoed"
+assert_not_contains "$OUT" "configuration OK" "no success line"
+pass "wrong password: 'invalid credentials' for the DN, exit 78, password not shown"
+
+# Failover: the first URI is dead, the second answers.
+assert_exit 0 dirmail check-config -H "ldap://127.0.0.1:1/ $SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" -b $BASE
+assert_contains "$OUT" "connected to $SLAPD_URI" "failover to the second URI"
+assert_exit 0 dirmail check-config -H ldap://127.0.0.1:1/ -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" -b $BASE
+assert_contains "$OUT" "connected to $SLAPD_URI" "repeated -H"
+pass "URI failover"
+
+# Unreachable: exit 69 with one line, quickly.
+start=$(date +%s)
+assert_exit 69 dirmail check-config -H "ldap://127.0.0.1:1/ ldap://127.0.0.1:2/" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" -b $BASE
+assert_eq "$(printf '%s\n' "$OUT" | wc -l)" "1" "one line"
+assert_contains "$OUT" "ldap://127.0.0.1:2/" "names the URIs tried"
+[ $(( $(date +%s) - start )) -le 5 ] || fail "refused connections took more than 5 s"
+pass "unreachable servers: one line, exit 69"
+
+# A server that accepts the connection but never answers: the timeouts
+# (1 s to connect, 2 s per operation) bound the wait.
+/usr/bin/python3 - "$T/silent.port" <<'PY' &
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+time.sleep(60)
+PY
+silent=$!
+on_exit "kill $silent 2>/dev/null || true"
+for _ in $(seq 50); do [ -s "$T/silent.port" ] && break; sleep 0.1; done
+cat > "$T/timeout.conf" <<CONF
+ldap: { timeout = 1; op_timeout = 2; base = "$BASE"; };
+CONF
+start=$(date +%s)
+assert_exit 69 dirmail -c "$T/timeout.conf" check-config -H "ldap://127.0.0.1:$(cat "$T/silent.port")/" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE"
+elapsed=$(( $(date +%s) - start ))
+[ "$elapsed" -le 8 ] || fail "a silent server held dirmail for $elapsed s (timeouts 1 s + 2 s)"
+assert_contains "$OUT" "127.0.0.1:$(cat "$T/silent.port")" "silent server named"
+pass "a silent server ends in exit 69 within the timeouts (${elapsed} s)"
+
+# No account entry under the base.
+assert_exit 78 dirmail check-config -H "$SLAPD_LDAPI" -Y EXTERNAL -b ou=people,$BASE
+assert_contains "$OUT" 'no account entry (objectClass dirmailAccount) under "ou=people,dc=example,dc=test"' "no account"
+pass "no account entry: exit 78"
+
+# A broken account entry: every problem named with DN and attribute.
+slapd_modify <<LDIF >/dev/null
+dn: $ACCT
+changetype: modify
+replace: dirmailLicences
+dirmailLicences: 15
+-
+replace: dirmailQuotaWarnPercent
+dirmailQuotaWarnPercent: 150
+-
+replace: dirmailCatchAll
+dirmailCatchAll: uid=nobody,ou=people,$BASE
+LDIF
+assert_exit 78 dirmail check-config -H "$SLAPD_LDAPI" -Y EXTERNAL -b $BASE
+assert_contains "$OUT" "$ACCT: dirmailLicences: 15 is not a multiple of ten (licences come in packs of ten)" "licences"
+assert_contains "$OUT" "$ACCT: dirmailQuotaWarnPercent: 150 is out of range (1..100)" "warn percent"
+assert_contains "$OUT" "$ACCT: dirmailCatchAll: \"uid=nobody,ou=people,$BASE\" cannot be read" "dangling catch-all"
+assert_not_contains "$OUT" "configuration OK" "no success line"
+pass "broken account entry: every problem reported, exit 78"
+
+# Two tenants under one base are ambiguous.
+slapd_modify <<LDIF >/dev/null
+dn: cn=second,$BASE
+changetype: add
+objectClass: dirmailAccount
+cn: second
+dirmailPrimaryDomain: second.test
+LDIF
+assert_exit 78 dirmail check-config -H "$SLAPD_LDAPI" -Y EXTERNAL -b $BASE
+assert_contains "$OUT" "2 account entries under \"$BASE\"" "two accounts"
+pass "two account entries under one base: exit 78"

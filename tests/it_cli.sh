@@ -1,0 +1,42 @@
+#!/bin/bash
+# The command line: help, version, sysexits codes for usage errors, and
+# no way to put a password on the command line.
+set -eu
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+assert_exit 0 dirmail --help
+assert_contains "$OUT" "usage: dirmail [options] command" "--help"
+assert_contains "$OUT" "check-config" "--help lists check-config"
+pass "--help"
+
+assert_exit 0 dirmail -V
+assert_eq "$OUT" "dirmail 0.1.0" "-V"
+assert_exit 0 dirmail --version
+assert_eq "$OUT" "dirmail 0.1.0" "--version"
+pass "--version"
+
+assert_exit 64 dirmail
+assert_eq "$OUT" "dirmail: error: no command given; see dirmail --help" "no command"
+assert_exit 64 dirmail frobnicate
+assert_eq "$OUT" "dirmail: error: unknown command 'frobnicate'; see dirmail --help" "unknown command"
+assert_exit 64 dirmail --bogus check-config
+assert_eq "$OUT" "dirmail: error: unknown option --bogus" "unknown long option"
+assert_exit 64 dirmail -q check-config
+assert_eq "$OUT" "dirmail: error: unknown option -q" "unknown short option"
+assert_exit 64 dirmail check-config -H
+assert_eq "$OUT" "dirmail: error: option -H needs an argument" "missing argument"
+assert_exit 64 dirmail check-config extra
+assert_eq "$OUT" "dirmail: error: check-config takes no arguments" "stray operand"
+pass "usage errors exit 64 with one clear line"
+
+assert_exit 64 dirmail -w Sup3rSecretPW check-config
+assert_contains "$OUT" "-w is not supported" "-w refused"
+assert_not_contains "$OUT" "Sup3rSecretPW" "-w output"
+pass "-w (password on the command line) is refused without echoing it"
+
+# Commands of later releases must not pretend to work.
+for c in run reconcile plan export journal passwd; do
+	assert_exit 64 dirmail "$c"
+	assert_contains "$OUT" "unknown command '$c'" "$c"
+done
+pass "unimplemented commands are refused, not faked"

@@ -1,0 +1,49 @@
+#!/bin/bash
+# TLS: StartTLS and ldaps:// with a trusted CA work; a server whose
+# certificate is not trusted is refused; a failed StartTLS never falls
+# back to plain text.
+set -eu
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/slapd.sh"
+mktmp
+tls_make_ca "$T/pki"
+slapd_start --tls "$TLS_CERT" "$TLS_KEY" "$TLS_CA"
+BASE=dc=example,dc=test
+bind=(-D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" -b $BASE)
+
+assert_exit 0 dirmail check-config -H "$SLAPD_URI" -Z --tls-ca-file "$TLS_CA" "${bind[@]}"
+assert_eq "$(printf '%s\n' "$OUT" | tail -n 1)" "configuration OK" "StartTLS, trusted CA"
+pass "StartTLS with a trusted CA"
+
+assert_exit 0 dirmail check-config -H "$SLAPD_LDAPS" --tls-ca-file "$TLS_CA" "${bind[@]}"
+assert_eq "$(printf '%s\n' "$OUT" | tail -n 1)" "configuration OK" "ldaps, trusted CA"
+pass "ldaps:// with a trusted CA"
+
+assert_exit 0 dirmail check-config -H "$SLAPD_LDAPS" --tls-ca-dir "$TLS_CA_DIR" "${bind[@]}"
+assert_eq "$(printf '%s\n' "$OUT" | tail -n 1)" "configuration OK" "ldaps, CA directory"
+pass "ldaps:// with a hashed CA directory"
+
+for how in "-H $SLAPD_URI -Z" "-H $SLAPD_LDAPS"; do
+	# shellcheck disable=SC2086
+	assert_exit 69 dirmail check-config $how --tls-ca-file "$TLS_OTHER_CA" "${bind[@]}"
+	assert_contains "$OUT" "certificate" "untrusted certificate ($how)"
+	assert_not_contains "$OUT" "configuration OK" "untrusted ($how)"
+	# Without any CA given, nothing is trusted either.
+	# shellcheck disable=SC2086
+	assert_exit 69 dirmail check-config $how "${bind[@]}"
+	assert_contains "$OUT" "certificate" "no CA ($how)"
+done
+pass "an untrusted server certificate is refused (StartTLS and ldaps://)"
+
+# Verification can only be switched off in the config file, on purpose.
+printf 'ldap: { tls: { verify = false; }; };\n' > "$T/noverify.conf"
+assert_exit 0 dirmail -c "$T/noverify.conf" check-config -H "$SLAPD_LDAPS" --tls-ca-file "$TLS_OTHER_CA" "${bind[@]}"
+assert_eq "$(printf '%s\n' "$OUT" | tail -n 1)" "configuration OK" "verify = false"
+pass "ldap.tls.verify = false accepts any certificate"
+
+# StartTLS against a server without TLS fails; no plain-text fall-back.
+slapd_stop
+slapd_start --name plain
+assert_exit 69 dirmail check-config -H "$SLAPD_URI" -Z --tls-ca-file "$TLS_CA" "${bind[@]}"
+assert_not_contains "$OUT" "configuration OK" "StartTLS refused"
+pass "a failed StartTLS is an error, not a plain-text fall-back"

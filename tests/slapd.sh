@@ -1,0 +1,419 @@
+# slapd.sh - a private OpenLDAP slapd for integration tests (bash).
+# shellcheck shell=bash disable=SC2015  # "a && b || fail" is the intended idiom
+# Source after lib.sh. Builds a cn=config with the project's schema under
+# the test's temp dir, loads LDIF with slapadd, serves it on ldapi:// and a
+# free loopback port, and stops it at exit. Never touches /etc/ldap's config.
+#
+#   slapd_start [--name N] [--tls CERT KEY CA] [--no-data] [--no-project-schema] [LDIF...]
+#   slapd_stop [N] / slapd_restart [N] / slapd_use N
+#   slapd_search ARGS... / slapd_modify ARGS... / slapd_add ARGS... / slapd_dump [BASE]
+#   tls_make_ca DIR / with_tls_ca CA CMD...
+#
+# Identity: the current uid/gid over ldapi (SASL EXTERNAL) manages both
+# cn=config and the data; cn=admin,dc=example,dc=test is the data rootDN
+# with the password in $SLAPD_ADMIN_PW_FILE.
+
+: "${top_srcdir:?source lib.sh first}"
+SLAPD_SUFFIX=${SLAPD_SUFFIX:-dc=example,dc=test}
+SLAPD_ADMIN_DN="cn=admin,$SLAPD_SUFFIX"
+SLAPD_MODULEDIR=${SLAPD_MODULEDIR:-/usr/lib/ldap}
+SLAPD_SCHEMADIR=${SLAPD_SCHEMADIR:-/etc/ldap/schema}
+# olcLogLevel of the instance; "stats" logs one line per operation.
+SLAPD_LOGLEVEL=${SLAPD_LOGLEVEL:-stats}
+export SLAPD_SUFFIX SLAPD_ADMIN_DN
+
+_slapd_tool() {
+	# slapadd, slaptest, ... live next to slapd (they are slapd itself).
+	local t
+	t="$(dirname "$SLAPD")/$1"
+	[ -x "$t" ] || t=$(PATH="$PATH:/usr/sbin:/sbin" command -v "$1" 2>/dev/null) ||
+		fail "$1 not installed: apt-get install slapd ldap-utils"
+	echo "$t"
+}
+
+_slapd_need() {
+	[ -x "$SLAPD" ] || fail "slapd not installed: apt-get install slapd ldap-utils (SLAPD='$SLAPD')"
+	command -v ldapsearch >/dev/null 2>&1 ||
+		fail "ldapsearch not installed: apt-get install slapd ldap-utils"
+	[ -f "$SLAPD_MODULEDIR/back_mdb.la" ] || [ -f "$SLAPD_MODULEDIR/back_mdb.so" ] ||
+		fail "slapd modules not found in $SLAPD_MODULEDIR: apt-get install slapd"
+	[ -f "$SLAPD_SCHEMADIR/core.ldif" ] ||
+		fail "slapd schema not found in $SLAPD_SCHEMADIR: apt-get install slapd"
+}
+
+# Percent-encode a path for an ldapi:// URL.
+_slapd_urlencode() {
+	local s=$1 out='' c i
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		case "$c" in
+		[A-Za-z0-9._~-]) out+=$c ;;
+		*) out+=$(printf '%%%02X' "'$c") ;;
+		esac
+	done
+	printf '%s\n' "$out"
+}
+
+# The authorization DN of this process over ldapi with SASL EXTERNAL.
+_slapd_peer_dn() {
+	echo "gidNumber=$(id -g)+uidNumber=$(id -u),cn=peercred,cn=external,cn=auth"
+}
+
+_slapd_write_config() {
+	# _slapd_write_config DIR PROJECT_SCHEMA(0|1) CERT KEY CA
+	local d=$1 proj=$2 cert=$3 key=$4 ca=$5 peer hash s
+	peer=$(_slapd_peer_dn)
+	hash=$("$(_slapd_tool slappasswd)" -h '{SSHA}' -T "$SLAPD_ADMIN_PW_FILE") ||
+		fail "slappasswd failed"
+	{
+		cat <<EOF
+dn: cn=config
+objectClass: olcGlobal
+cn: config
+olcPidFile: $d/slapd.pid
+olcArgsFile: $d/slapd.args
+olcLogLevel: $SLAPD_LOGLEVEL
+EOF
+		if [ -n "$cert" ]; then
+			cat <<EOF
+olcTLSCertificateFile: $cert
+olcTLSCertificateKeyFile: $key
+olcTLSCACertificateFile: $ca
+EOF
+		fi
+		cat <<EOF
+
+dn: cn=module{0},cn=config
+objectClass: olcModuleList
+cn: module{0}
+olcModulePath: $SLAPD_MODULEDIR
+olcModuleLoad: {0}back_mdb
+olcModuleLoad: {1}syncprov
+
+dn: cn=schema,cn=config
+objectClass: olcSchemaConfig
+cn: schema
+
+include: file://$SLAPD_SCHEMADIR/core.ldif
+
+include: file://$SLAPD_SCHEMADIR/cosine.ldif
+
+include: file://$SLAPD_SCHEMADIR/inetorgperson.ldif
+
+include: file://$SLAPD_SCHEMADIR/nis.ldif
+
+EOF
+		if [ "$proj" = 1 ]; then
+			for s in dirmail ad-compat; do
+				[ -f "$top_srcdir/schema/$s.ldif" ] ||
+					fail "missing $top_srcdir/schema/$s.ldif"
+				printf 'include: file://%s\n\n' "$top_srcdir/schema/$s.ldif"
+			done
+		fi
+		cat <<EOF
+dn: olcDatabase={-1}frontend,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcFrontendConfig
+olcDatabase: {-1}frontend
+olcSizeLimit: unlimited
+olcTimeLimit: unlimited
+
+dn: olcDatabase={0}config,cn=config
+objectClass: olcDatabaseConfig
+olcDatabase: {0}config
+olcRootDN: $peer
+olcAccess: {0}to * by dn.exact="$peer" manage by * none
+
+dn: olcDatabase={1}mdb,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcMdbConfig
+olcDatabase: {1}mdb
+olcSuffix: $SLAPD_SUFFIX
+olcDbDirectory: $d/db
+olcDbNoSync: TRUE
+olcDbMaxSize: ${SLAPD_DB_MAXSIZE:-1073741824}
+olcRootDN: $SLAPD_ADMIN_DN
+olcRootPW: $hash
+olcLimits: {0}dn.exact="$peer" size=unlimited time=unlimited
+olcAccess: {0}to * by dn.exact="$peer" manage by * break
+olcAccess: {1}to attrs=userPassword by self write by anonymous auth by * none
+olcAccess: {2}to * by self read by users read by anonymous auth
+olcDbIndex: objectClass eq
+olcDbIndex: entryUUID eq
+olcDbIndex: entryCSN eq
+olcDbIndex: uid eq
+olcDbIndex: member eq
+EOF
+		if [ "$proj" = 1 ]; then
+			cat <<EOF
+olcDbIndex: mail,proxyAddresses,dirmailManagedAddress eq
+EOF
+		else
+			echo "olcDbIndex: mail eq"
+		fi
+		cat <<EOF
+
+dn: olcOverlay={0}syncprov,olcDatabase={1}mdb,cn=config
+objectClass: olcOverlayConfig
+objectClass: olcSyncProvConfig
+olcOverlay: {0}syncprov
+olcSpCheckpoint: 100 10
+EOF
+	} >"$d/config.ldif"
+}
+
+# Start the instance whose directory and URLs are in SLAPD_DIR / _slapd_urls.
+# Returns 0 when it answers, 1 when it could not bind its port (caller picks
+# another), fails the test otherwise.
+_slapd_launch() {
+	local d=$1 urls=$2 i
+	"$SLAPD" -h "$urls" -F "$d/slapd.d" -d "${SLAPD_LOGLEVEL:-0}" >>"$d/slapd.log" 2>&1 &
+	SLAPD_PID=$!
+	echo "$SLAPD_PID" >"$d/pid"
+	for ((i = 0; i < 200; i++)); do
+		if ! kill -0 "$SLAPD_PID" 2>/dev/null; then
+			wait "$SLAPD_PID" 2>/dev/null || :
+			if grep -q 'Address already in use\|errno=98' "$d/slapd.log"; then
+				return 1
+			fi
+			cat "$d/slapd.log" >&2
+			fail "slapd exited at start (log: $d/slapd.log)"
+		fi
+		if ldapsearch -Y EXTERNAL -H "$SLAPD_LDAPI" -Q -LLL -s base -b "" \
+			1.1 >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	cat "$d/slapd.log" >&2
+	kill "$SLAPD_PID" 2>/dev/null || :
+	fail "slapd did not answer on $SLAPD_LDAPI within 10 s (log: $d/slapd.log)"
+}
+
+_slapd_save_env() {
+	local d=$1
+	{
+		printf 'SLAPD_DIR=%q\n' "$SLAPD_DIR"
+		printf 'SLAPD_LDAPI=%q\n' "$SLAPD_LDAPI"
+		printf 'SLAPD_URI=%q\n' "$SLAPD_URI"
+		printf 'SLAPD_LDAPS=%q\n' "${SLAPD_LDAPS:-}"
+		printf 'SLAPD_PORT=%q\n' "$SLAPD_PORT"
+		printf 'SLAPD_PID=%q\n' "$SLAPD_PID"
+		printf '_slapd_urls=%q\n' "$_slapd_urls"
+	} >"$d/env"
+}
+
+# slapd_start [--name N] [--tls CERT KEY CA] [--no-data] [--no-project-schema] [LDIF...]
+#   Start a private slapd in $T/N (N defaults to "slapd"), loading each LDIF
+#   into dc=example,dc=test (default: ldif/tenant.ldif; none with --no-data).
+#   --no-project-schema leaves out schema/dirmail.ldif and ad-compat.ldif.
+#   Exports SLAPD_DIR, SLAPD_LDAPI, SLAPD_URI (ldap://127.0.0.1:PORT/),
+#   SLAPD_PORT, SLAPD_LDAPS (with --tls), SLAPD_PID, SLAPD_ADMIN_DN,
+#   SLAPD_ADMIN_PW_FILE, SLAPD_SUFFIX. Stopped automatically at exit.
+slapd_start() {
+	local name=slapd cert='' key='' ca='' data=1 proj=1 d try port port2 f
+	local -a ldifs=()
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--name) name=$2; shift 2 ;;
+		--tls) cert=$2; key=$3; ca=$4; shift 4 ;;
+		--no-data) data=0; shift ;;
+		--no-project-schema) proj=0; shift ;;
+		--) shift; break ;;
+		-*) fail "slapd_start: unknown option $1" ;;
+		*) break ;;
+		esac
+	done
+	ldifs=("$@")
+	if [ "$data" = 1 ] && [ ${#ldifs[@]} -eq 0 ]; then
+		ldifs=("$top_srcdir/ldif/tenant.ldif")
+	fi
+	[ "$data" = 1 ] || ldifs=()
+	_slapd_need
+	mktmp
+	d=$T/$name
+	[ ! -e "$d" ] || fail "slapd_start: $d already exists"
+	mkdir -p "$d/slapd.d" "$d/db"
+	SLAPD_DIR=$d
+	SLAPD_LDAPI="ldapi://$(_slapd_urlencode "$d/ldapi")"
+	[ ${#d} -lt 100 ] || fail "slapd_start: socket path too long: $d/ldapi (set TMPDIR)"
+	SLAPD_ADMIN_PW_FILE=$T/admin.pw
+	if [ ! -f "$SLAPD_ADMIN_PW_FILE" ]; then
+		(umask 077 && printf '%s' secret >"$SLAPD_ADMIN_PW_FILE")
+	fi
+	export SLAPD_DIR SLAPD_LDAPI SLAPD_ADMIN_PW_FILE
+	if [ -n "$cert" ]; then
+		[ -r "$cert" ] && [ -r "$key" ] && [ -r "$ca" ] ||
+			fail "slapd_start --tls: cannot read $cert, $key or $ca"
+	fi
+
+	_slapd_write_config "$d" "$proj" "$cert" "$key" "$ca"
+	if ! "$(_slapd_tool slapadd)" -n 0 -F "$d/slapd.d" -l "$d/config.ldif" \
+		>"$d/slapadd.log" 2>&1; then
+		cat "$d/slapadd.log" >&2
+		fail "slapadd of the cn=config failed ($d/config.ldif)"
+	fi
+	for f in "${ldifs[@]}"; do
+		if ! "$(_slapd_tool slapadd)" -q -F "$d/slapd.d" -b "$SLAPD_SUFFIX" -l "$f" \
+			>>"$d/slapadd.log" 2>&1; then
+			cat "$d/slapadd.log" >&2
+			fail "slapadd of $f failed"
+		fi
+	done
+
+	on_exit "slapd_stop $name"
+	for ((try = 0; try < 20; try++)); do
+		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		SLAPD_PORT=$port
+		SLAPD_URI="ldap://127.0.0.1:$port/"
+		_slapd_urls="$SLAPD_LDAPI $SLAPD_URI"
+		SLAPD_LDAPS=
+		if [ -n "$cert" ]; then
+			port2=$((port + 1))
+			SLAPD_LDAPS="ldaps://127.0.0.1:$port2/"
+			_slapd_urls+=" $SLAPD_LDAPS"
+		fi
+		export SLAPD_PORT SLAPD_URI SLAPD_LDAPS
+		if _slapd_launch "$d" "$_slapd_urls"; then
+			export SLAPD_PID
+			_slapd_save_env "$d"
+			return 0
+		fi
+		echo "slapd: port $port busy, retrying" >>"$d/slapd.log"
+	done
+	fail "slapd_start: found no free port in 20 tries (log: $d/slapd.log)"
+}
+
+# slapd_use N: make instance N's SLAPD_* variables current.
+slapd_use() {
+	[ -f "$T/$1/env" ] || fail "slapd_use: no instance $1"
+	# shellcheck disable=SC1090
+	. "$T/$1/env"
+	export SLAPD_DIR SLAPD_LDAPI SLAPD_URI SLAPD_LDAPS SLAPD_PORT SLAPD_PID
+}
+
+# slapd_stop [N]: stop instance N (default "slapd") and wait for it; a
+# no-op when it is not running. On a failing test it names the log.
+slapd_stop() {
+	local d=$T/${1:-slapd} pid i
+	[ -f "$d/pid" ] || return 0
+	pid=$(cat "$d/pid")
+	rm -f "$d/pid"
+	if kill "$pid" 2>/dev/null; then
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -9 "$pid" 2>/dev/null || :
+	fi
+	wait "$pid" 2>/dev/null || :
+	if test_failed; then
+		echo "slapd log: $d/slapd.log" >&2
+	fi
+	return 0
+}
+
+# slapd_restart [N]: stop and start instance N again on the same URLs and data.
+slapd_restart() {
+	local name=${1:-slapd}
+	slapd_stop "$name"
+	slapd_use "$name"
+	local i
+	for ((i = 0; i < 20; i++)); do
+		if _slapd_launch "$T/$name" "$_slapd_urls"; then
+			export SLAPD_PID
+			_slapd_save_env "$T/$name"
+			return 0
+		fi
+		sleep 0.2
+	done
+	fail "slapd_restart: could not bind $_slapd_urls again"
+}
+
+# slapd_search ARGS...: ldapsearch as the managing identity, unwrapped LDIF.
+slapd_search() {
+	ldapsearch -LLL -o ldif-wrap=no -Y EXTERNAL -H "$SLAPD_LDAPI" -Q "$@"
+}
+
+# slapd_modify ARGS...: ldapmodify as the managing identity (LDIF on stdin or -f).
+slapd_modify() {
+	ldapmodify -Y EXTERNAL -H "$SLAPD_LDAPI" -Q "$@"
+}
+
+# slapd_add ARGS...: ldapadd as the managing identity.
+slapd_add() {
+	ldapadd -Y EXTERNAL -H "$SLAPD_LDAPI" -Q "$@"
+}
+
+# slapd_dump [BASE]: the user attributes of every entry under BASE (default
+# the suffix) as LDIF, entries sorted by DN and attribute lines sorted, so
+# two dumps diff cleanly. Operational attributes are left out.
+slapd_dump() {
+	slapd_search -b "${1:-$SLAPD_SUFFIX}" '(objectClass=*)' '*' |
+		awk 'BEGIN { RS = ""; FS = "\n" }
+		{
+			n = split($0, l, "\n"); body = ""
+			for (i = 2; i <= n; i++) body = body "\001" l[i]
+			print tolower(l[1]) "\002" l[1] "\002" body
+		}' |
+		LC_ALL=C sort -t "$(printf '\002')" -k1,1 |
+		while IFS=$'\002' read -r _ dn body; do
+			printf '%s\n' "$dn"
+			printf '%s' "$body" | tr '\001' '\n' | sed '/^$/d' | LC_ALL=C sort
+			echo
+		done
+}
+
+# tls_make_ca DIR: create a test CA, a server certificate for 127.0.0.1 /
+# localhost signed by it, and a second, unrelated CA. Exports TLS_CA,
+# TLS_CERT, TLS_KEY and TLS_OTHER_CA (PEM paths under DIR) and TLS_CA_DIR,
+# a directory holding the trusted CA under its OpenSSL subject hash.
+tls_make_ca() {
+	local d=$1
+	command -v openssl >/dev/null 2>&1 || fail "openssl not installed: apt-get install openssl"
+	mkdir -p "$d"
+	(
+		set -e
+		cd "$d"
+		umask 077
+		openssl req -x509 -newkey rsa:2048 -nodes -days 30 -sha256 \
+			-subj "/CN=dirmail test CA" -keyout ca.key -out ca.pem \
+			-addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign"
+		openssl req -x509 -newkey rsa:2048 -nodes -days 30 -sha256 \
+			-subj "/CN=dirmail untrusted CA" -keyout other-ca.key -out other-ca.pem \
+			-addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign"
+		openssl req -newkey rsa:2048 -nodes -sha256 -subj "/CN=127.0.0.1" \
+			-keyout server.key -out server.csr
+		printf '%s\n' \
+			"basicConstraints=CA:FALSE" \
+			"keyUsage=critical,digitalSignature,keyEncipherment" \
+			"extendedKeyUsage=serverAuth" \
+			"subjectAltName=IP:127.0.0.1,DNS:localhost" >server.ext
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+			-CAcreateserial -days 30 -sha256 -extfile server.ext -out server.pem
+		mkdir cadir
+		cp ca.pem cadir/
+		openssl rehash cadir
+	) >"$d/openssl.log" 2>&1 || {
+		cat "$d/openssl.log" >&2
+		fail "tls_make_ca: openssl failed"
+	}
+	TLS_CA=$d/ca.pem
+	TLS_CERT=$d/server.pem
+	TLS_KEY=$d/server.key
+	TLS_OTHER_CA=$d/other-ca.pem
+	TLS_CA_DIR=$d/cadir
+	export TLS_CA TLS_CERT TLS_KEY TLS_OTHER_CA TLS_CA_DIR
+}
+
+# with_tls_ca CA CMD...: run an OpenLDAP client tool trusting only CA.
+# LDAPNOINIT (set by lib.sh) also hides the LDAPTLS_* variables, so it is
+# lifted here; LDAPCONF and LDAPRC point away from any user file.
+with_tls_ca() {
+	local ca=$1
+	shift
+	env -u LDAPNOINIT LDAPCONF=/dev/null LDAPRC=/nonexistent/ldaprc \
+		LDAPTLS_CACERT="$ca" LDAPTLS_REQCERT=demand "$@"
+}
