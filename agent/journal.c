@@ -1,0 +1,908 @@
+/* journal.c - the write-ahead change journal.
+ * One write() and fdatasync() per event on an O_APPEND descriptor, cut back
+ * on failure; verify re-reads the file with libldap's own LDIF parser. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ldap.h>
+
+#include "journal.h"
+#include "ldifw.h"
+
+/* Rotated generations kept: path.1 (newest) to path.9 (oldest). */
+#define JOURNAL_KEEP 9
+
+struct journal {
+	char *path;
+	int fd;
+	long long max_bytes; /* rotate past this size; 0 never */
+	long next_id;
+	long *open; /* requests begun and still without a result, ascending */
+	size_t nopen, capopen;
+};
+
+/* ---- comments written and read back ------------------------------------ */
+
+enum note { NOTE_OTHER, NOTE_BEGIN, NOTE_END };
+
+struct note_info {
+	long id;
+	long code;        /* NOTE_END only */
+	const char *text; /* NOTE_END only; points into the line */
+};
+
+/* Classifies one comment line: "# TIME req=N rule=..." begins a request,
+ * "# TIME req=N result=CODE[ TEXT]" ends one, anything else is a remark. */
+static enum note parse_note(const char *line, struct note_info *ni)
+{
+	const char *p;
+	char *end;
+	long v;
+
+	if (strncmp(line, "# ", 2) != 0 || line[2] == ' ' || line[2] == '\0')
+		return NOTE_OTHER;
+	p = line + 2 + strcspn(line + 2, " ");
+	if (strncmp(p, " req=", 5) != 0)
+		return NOTE_OTHER;
+	p += 5;
+	if (*p < '1' || *p > '9')
+		return NOTE_OTHER;
+	errno = 0;
+	v = strtol(p, &end, 10);
+	if (errno != 0 || *end != ' ')
+		return NOTE_OTHER;
+	ni->id = v;
+	p = end + 1;
+	if (strncmp(p, "rule=", 5) == 0)
+		return NOTE_BEGIN;
+	if (strncmp(p, "result=", 7) != 0)
+		return NOTE_OTHER;
+	p += 7;
+	if (*p != '-' && (*p < '0' || *p > '9'))
+		return NOTE_OTHER;
+	errno = 0;
+	v = strtol(p, &end, 10);
+	if (errno != 0 || end == p || (*end != ' ' && *end != '\0'))
+		return NOTE_OTHER;
+	ni->code = v;
+	ni->text = *end == ' ' ? end + 1 : "";
+	return NOTE_END;
+}
+
+static int put_time(struct buf *b, time_t now)
+{
+	struct tm tm;
+
+	if (gmtime_r(&now, &tm) == NULL)
+		return -1;
+	return buf_printf(b, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* ---- reading lines ------------------------------------------------------ */
+
+struct reader {
+	FILE *f;
+	char *line; /* the line without its newline (and a '\r' before it) */
+	size_t cap;
+	size_t len;
+	int newline;      /* the line ended in '\n' */
+	int nul;          /* the line held a NUL byte */
+	unsigned long no; /* 1-based number of the line */
+};
+
+/* Reads the next line; 1, 0 at the end of the file, -1 on a read error. */
+static int reader_next(struct reader *r)
+{
+	ssize_t n;
+
+	errno = 0;
+	n = getline(&r->line, &r->cap, r->f);
+	if (n < 0)
+		return ferror(r->f) || errno == ENOMEM ? -1 : 0;
+	r->no++;
+	r->len = (size_t)n;
+	r->newline = r->len > 0 && r->line[r->len - 1] == '\n';
+	if (r->newline) {
+		r->len--;
+		/* ldif_read_record squashes CRLF the same way */
+		if (r->len > 0 && r->line[r->len - 1] == '\r')
+			r->len--;
+	}
+	r->line[r->len] = '\0';
+	r->nul = strlen(r->line) != r->len;
+	return 1;
+}
+
+enum tail { TAIL_EMPTY, TAIL_BLANK, TAIL_NOTE, TAIL_CONTENT, TAIL_PARTIAL };
+
+/* Finds the highest req= in the file at path (0 when there is none or the
+ * file does not exist) and how the file ends; -1 with err on a read error. */
+static int scan_file(const char *path, long *max_id, enum tail *tail, struct buf *err)
+{
+	struct reader r = {NULL, NULL, 0, 0, 0, 0, 0};
+	struct note_info ni;
+	int more, rc = -1;
+
+	*max_id = 0;
+	*tail = TAIL_EMPTY;
+	r.f = fopen(path, "re");
+	if (r.f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		(void)!buf_printf(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((more = reader_next(&r)) > 0) {
+		if (!r.newline)
+			*tail = TAIL_PARTIAL;
+		else if (r.len == 0)
+			*tail = TAIL_BLANK;
+		else if (r.line[0] == '#')
+			*tail = TAIL_NOTE;
+		else
+			*tail = TAIL_CONTENT;
+		if (r.line[0] == '#' && parse_note(r.line, &ni) != NOTE_OTHER && ni.id > *max_id)
+			*max_id = ni.id;
+	}
+	if (more < 0) {
+		(void)!buf_printf(err, "%s: %s", path, strerror(errno ? errno : EIO));
+		goto done;
+	}
+	rc = 0;
+done:
+	free(r.line);
+	fclose(r.f);
+	return rc;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* Makes renames and new files durable; best effort, as some file systems
+ * cannot sync a directory. */
+static void sync_dir(const char *path)
+{
+	struct buf dir = BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	int fd, rc;
+
+	if (slash == NULL)
+		rc = buf_puts(&dir, ".");
+	else if (slash == path)
+		rc = buf_puts(&dir, "/");
+	else
+		rc = buf_add(&dir, path, (size_t)(slash - path));
+	if (rc == 0) {
+		fd = open(buf_str(&dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			(void)fsync(fd);
+			close(fd);
+		}
+	}
+	buf_free(&dir);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = ENOSPC;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Appends b in one write and syncs it; on failure the file is cut back, so
+ * a torn record never merges with the next one. */
+static int append(struct journal *j, const struct buf *b, struct buf *err)
+{
+	struct stat st;
+	int e;
+
+	if (fstat(j->fd, &st) < 0) {
+		(void)!buf_printf(err, "%s: %s", j->path, strerror(errno));
+		return -1;
+	}
+	if (write_all(j->fd, b->s, b->len) == 0 && fdatasync(j->fd) == 0)
+		return 0;
+	e = errno;
+	(void)!buf_printf(err, "%s: write: %s", j->path, strerror(e));
+	if (ftruncate(j->fd, st.st_size) == 0)
+		(void)fdatasync(j->fd);
+	return -1;
+}
+
+/* O_NONBLOCK only keeps a FIFO in the journal's place from hanging the
+ * open; it changes nothing for the regular file required. */
+static int open_fd(const char *path, int flags, struct buf *err)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags,
+	          0600);
+	if (fd < 0) {
+		(void)!buf_printf(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		(void)!buf_printf(err, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		(void)!buf_printf(err, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int write_version(struct journal *j, struct buf *err)
+{
+	struct buf b = BUF_INIT;
+	int rc = -1;
+
+	if (ldifw_version(&b) < 0) {
+		(void)!buf_printf(err, "%s: out of memory", j->path);
+		goto done;
+	}
+	rc = append(j, &b, err);
+done:
+	buf_free(&b);
+	return rc;
+}
+
+static int gen_name(struct buf *b, const char *path, int gen)
+{
+	buf_reset(b);
+	return gen == 0 ? buf_puts(b, path) : buf_printf(b, "%s.%d", path, gen);
+}
+
+/* Starts a new file: it is written beside the journal first, so a failure
+ * anywhere before the final rename leaves the current file in use. */
+static int rotate(struct journal *j, struct buf *err)
+{
+	struct buf tmp = BUF_INIT, from = BUF_INIT, to = BUF_INIT;
+	struct journal fresh;
+	int gen, rc = -1;
+
+	memset(&fresh, 0, sizeof(fresh));
+	fresh.fd = -1;
+	if (buf_printf(&tmp, "%s.new", j->path) < 0) {
+		(void)!buf_printf(err, "%s: out of memory", j->path);
+		goto done;
+	}
+	fresh.path = tmp.s;
+	(void)unlink(tmp.s);
+	fresh.fd = open_fd(tmp.s, O_EXCL, err);
+	if (fresh.fd < 0 || write_version(&fresh, err) < 0)
+		goto done;
+	for (gen = JOURNAL_KEEP - 1; gen >= 0; gen--) {
+		if (gen_name(&from, j->path, gen) < 0 || gen_name(&to, j->path, gen + 1) < 0) {
+			(void)!buf_printf(err, "%s: out of memory", j->path);
+			goto done;
+		}
+		if (rename(from.s, to.s) < 0 && (errno != ENOENT || gen == 0)) {
+			(void)!buf_printf(err, "%s: rotate: rename to %s: %s", from.s, to.s,
+			                  strerror(errno));
+			goto done;
+		}
+	}
+	if (rename(tmp.s, j->path) < 0) {
+		(void)!buf_printf(err, "%s: rotate: %s", j->path, strerror(errno));
+		/* put the old file back rather than leave no journal */
+		(void)rename(to.s, j->path);
+		goto done;
+	}
+	close(j->fd);
+	j->fd = fresh.fd;
+	fresh.fd = -1;
+	sync_dir(j->path);
+	rc = 0;
+done:
+	if (fresh.fd >= 0) {
+		close(fresh.fd);
+		(void)unlink(tmp.s);
+	}
+	buf_free(&tmp);
+	buf_free(&from);
+	buf_free(&to);
+	return rc;
+}
+
+static int over_size(struct journal *j, int *over, struct buf *err)
+{
+	struct stat st;
+
+	*over = 0;
+	if (j->max_bytes <= 0)
+		return 0;
+	if (fstat(j->fd, &st) < 0) {
+		(void)!buf_printf(err, "%s: %s", j->path, strerror(errno));
+		return -1;
+	}
+	*over = (long long)st.st_size > j->max_bytes;
+	return 0;
+}
+
+int journal_open_bytes(const char *path, long long max_bytes, struct journal **out, struct buf *err)
+{
+	struct journal *j;
+	struct buf b = BUF_INIT;
+	enum tail tail, ignored;
+	long max_id;
+	int over, rc = -1;
+
+	*out = NULL;
+	j = calloc(1, sizeof(*j));
+	if (j != NULL)
+		j->fd = -1;
+	if (j == NULL || (j->path = strdup(path)) == NULL) {
+		(void)!buf_printf(err, "%s: out of memory", path);
+		goto done;
+	}
+	j->max_bytes = max_bytes > 0 ? max_bytes : 0;
+	j->fd = open_fd(path, 0, err);
+	if (j->fd < 0 || over_size(j, &over, err) < 0 || (over && rotate(j, err) < 0))
+		goto done;
+	if (scan_file(path, &max_id, &tail, err) < 0)
+		goto done;
+	if (tail == TAIL_EMPTY) {
+		if (write_version(j, err) < 0)
+			goto done;
+		sync_dir(path);
+	} else if (tail == TAIL_CONTENT || tail == TAIL_PARTIAL) {
+		if (buf_puts(&b, tail == TAIL_PARTIAL ? "\n\n" : "\n") < 0) {
+			(void)!buf_printf(err, "%s: out of memory", path);
+			goto done;
+		}
+		if (append(j, &b, err) < 0)
+			goto done;
+	}
+	/* Just rotated: the ids go on from the previous generation. */
+	if (max_id == 0) {
+		if (gen_name(&b, path, 1) < 0) {
+			(void)!buf_printf(err, "%s: out of memory", path);
+			goto done;
+		}
+		if (scan_file(b.s, &max_id, &ignored, err) < 0)
+			goto done;
+	}
+	if (max_id == LONG_MAX) {
+		(void)!buf_printf(err, "%s: req= numbers exhausted", path);
+		goto done;
+	}
+	j->next_id = max_id + 1;
+	*out = j;
+	j = NULL;
+	rc = 0;
+done:
+	buf_free(&b);
+	journal_close(j);
+	return rc;
+}
+
+int journal_open(const char *path, long max_size_mb, struct journal **out, struct buf *err)
+{
+	long long bytes = 0;
+
+	if (max_size_mb > 0)
+		bytes = max_size_mb > LLONG_MAX / (1024 * 1024)
+		            ? LLONG_MAX
+		            : (long long)max_size_mb * 1024 * 1024;
+	return journal_open_bytes(path, bytes, out, err);
+}
+
+/* One change record as ldifw writes it: it starts with its dn, has a
+ * changetype, ends with its blank line, holds no other blank line and no
+ * comment that could pass for a req= note. */
+static int is_one_record(const char *rec)
+{
+	size_t len;
+
+	if (rec == NULL || strncmp(rec, "dn:", 3) != 0)
+		return 0;
+	len = strlen(rec);
+	return len >= 2 && strstr(rec, "\n\n") == rec + len - 2 &&
+	       strstr(rec, "\nchangetype: ") != NULL && strstr(rec, "\n#") == NULL;
+}
+
+/* Returns 1 when a line of rec names a secret attribute, as its type or as
+ * the attribute of an add:/delete:/replace:/increment: line, 0 when none
+ * does, -1 when out of memory. */
+static int names_secret(const char *rec)
+{
+	static const char *const ops[] = {"add", "delete", "replace", "increment"};
+	struct buf name = BUF_INIT;
+	const char *p = rec;
+	size_t n, i;
+	int rc = 0;
+
+	for (; *p; p += n + (p[n] == '\n')) {
+		n = strcspn(p, "\n");
+		if (*p == ' ' || *p == '#')
+			continue;
+		buf_reset(&name);
+		if (buf_add(&name, p, strcspn(p, ":\n")) < 0) {
+			rc = -1;
+			goto done;
+		}
+		if (ldifw_is_secret(name.s)) {
+			rc = 1;
+			goto done;
+		}
+		for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+			const char *v = p + name.len;
+
+			if (strcasecmp(name.s, ops[i]) != 0 || *v != ':' || v[1] == ':')
+				continue;
+			v += 1 + strspn(v + 1, " ");
+			buf_reset(&name);
+			if (buf_add(&name, v, strcspn(v, "\n")) < 0) {
+				rc = -1;
+				goto done;
+			}
+			if (ldifw_is_secret(name.s)) {
+				rc = 1;
+				goto done;
+			}
+			break;
+		}
+	}
+done:
+	buf_free(&name);
+	return rc;
+}
+
+long journal_begin(struct journal *j, time_t now, const char *rule, const char *assertion,
+                   const char *rec, struct buf *err)
+{
+	struct buf text = BUF_INIT, out = BUF_INIT;
+	long id = -1;
+	int over, secret;
+
+	if (j == NULL) {
+		(void)!buf_puts(err, "journal: not open");
+		return -1;
+	}
+	if (!is_one_record(rec)) {
+		(void)!buf_printf(err, "%s: refused: not one complete LDIF change record", j->path);
+		goto done;
+	}
+	secret = names_secret(rec);
+	if (secret != 0) {
+		(void)!buf_printf(err, "%s: %s", j->path,
+		                  secret > 0 ? "refused: the record names a secret attribute"
+		                             : "out of memory");
+		goto done;
+	}
+	if (j->nopen == j->capopen) {
+		size_t cap = j->capopen ? j->capopen * 2 : 8;
+		long *p = realloc(j->open, cap * sizeof(*p));
+
+		if (p == NULL) {
+			(void)!buf_printf(err, "%s: out of memory", j->path);
+			goto done;
+		}
+		j->open = p;
+		j->capopen = cap;
+	}
+	/* Rotating only while no result is outstanding keeps every request
+	 * and its result in one file. */
+	if (j->nopen == 0) {
+		if (over_size(j, &over, err) < 0 || (over && rotate(j, err) < 0))
+			goto done;
+	}
+	if (put_time(&text, now) < 0 ||
+	    buf_printf(&text, " req=%ld rule=%s asserted=%s", j->next_id,
+	               rule && *rule ? rule : "-", assertion && *assertion ? assertion : "-") < 0 ||
+	    ldifw_comment(&out, buf_str(&text)) < 0 || buf_puts(&out, rec) < 0) {
+		(void)!buf_printf(err, "%s: out of memory", j->path);
+		goto done;
+	}
+	if (append(j, &out, err) < 0)
+		goto done;
+	j->open[j->nopen++] = j->next_id;
+	id = j->next_id++;
+done:
+	buf_free(&text);
+	buf_free(&out);
+	return id;
+}
+
+int journal_end(struct journal *j, long id, time_t now, int code, const char *text, struct buf *err)
+{
+	struct buf note = BUF_INIT, out = BUF_INIT;
+	size_t i;
+	int rc = -1;
+
+	if (j == NULL) {
+		(void)!buf_puts(err, "journal: not open");
+		return -1;
+	}
+	for (i = 0; i < j->nopen && j->open[i] != id; i++)
+		;
+	if (i == j->nopen) {
+		(void)!buf_printf(err, "%s: req=%ld awaits no result", j->path, id);
+		goto done;
+	}
+	if (put_time(&note, now) < 0 || buf_printf(&note, " req=%ld result=%d", id, code) < 0 ||
+	    (text && *text && buf_printf(&note, " %s", text) < 0) ||
+	    ldifw_comment(&out, buf_str(&note)) < 0) {
+		(void)!buf_printf(err, "%s: out of memory", j->path);
+		goto done;
+	}
+	if (append(j, &out, err) < 0)
+		goto done;
+	memmove(j->open + i, j->open + i + 1, (j->nopen - i - 1) * sizeof(*j->open));
+	j->nopen--;
+	rc = 0;
+done:
+	buf_free(&note);
+	buf_free(&out);
+	return rc;
+}
+
+void journal_close(struct journal *j)
+{
+	if (j == NULL)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	free(j->open);
+	free(j->path);
+	free(j);
+}
+
+/* ---- verify ------------------------------------------------------------- */
+
+struct req {
+	long id;
+	unsigned long line; /* of its req= comment */
+};
+
+struct verify {
+	const char *path;
+	struct buf *report;
+	struct buf block;         /* the record being read, comments included */
+	size_t block_off;         /* where its first non-comment line starts */
+	unsigned long block_line; /* that line's number; 0 while there is none */
+	int version_only;         /* the block so far is the opening "version:" */
+	int seen_block;           /* a block with content was read before */
+	struct buf note;          /* the comment being read, unfolded */
+	unsigned long note_line;  /* 0 when none */
+	struct req *reqs;         /* begun, without a result yet, ascending ids */
+	size_t nreqs, capreqs;
+	long last_id;
+	struct req awaiting; /* begun, record not read yet; id 0 when none */
+	long nrecords, nproblems, nfailed;
+	int oom;
+};
+
+/* Reports one problem at line and counts it in *count. */
+static void say(struct verify *v, long *count, unsigned long line, const char *fmt, ...)
+    DM_PRINTF(4, 5);
+
+static void say(struct verify *v, long *count, unsigned long line, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	(*count)++;
+	va_start(ap, fmt);
+	rc = buf_printf(v->report, "%s:%lu: ", v->path, line);
+	if (rc == 0)
+		rc = buf_vprintf(v->report, fmt, ap);
+	if (rc == 0)
+		rc = buf_puts(v->report, "\n");
+	va_end(ap);
+	if (rc < 0)
+		v->oom = 1;
+}
+
+/* Returns 1 when an unfolded, non-comment line takes its value from a URL
+ * ("type:< url"), which libldap's parser would fetch. */
+static int has_url_value(const char *s)
+{
+	int start = 1, comment = 0, colon = 0;
+
+	for (; *s; s++) {
+		if (*s == '\n') {
+			if (s[1] == ' ') {
+				s++;
+				continue;
+			}
+			start = 1;
+			continue;
+		}
+		if (start) {
+			comment = *s == '#';
+			colon = 0;
+			start = 0;
+		}
+		if (comment || colon == 2)
+			continue;
+		if (colon == 1) {
+			if (*s == '<')
+				return 1;
+			colon = 2;
+		} else if (*s == ':') {
+			colon = 1;
+		}
+	}
+	return 0;
+}
+
+/* Appends text with what could disturb a terminal masked, as the writer did. */
+static int put_masked(struct buf *out, const char *text)
+{
+	struct buf line = BUF_INIT;
+	int rc = -1;
+
+	if (ldifw_comment(&line, text) < 0)
+		goto done;
+	rc = line.len > 3 ? buf_add(out, line.s + 2, line.len - 3) : 0;
+done:
+	buf_free(&line);
+	return rc;
+}
+
+static void check_record(struct verify *v, unsigned long linenum)
+{
+	struct berval bv;
+	LDIFRecord lr;
+	int rc;
+
+	v->nrecords++;
+	if (v->awaiting.id == 0)
+		say(v, &v->nproblems, v->block_line, "record has no req= comment");
+	v->awaiting.id = 0;
+	if (has_url_value(v->block.s)) {
+		say(v, &v->nproblems, v->block_line,
+		    "record takes a value from a URL (\":<\"), never journaled");
+		return;
+	}
+	/* The parser ldapmodify uses; it edits the buffer in place and prints
+	 * its reason for a rejected record to stderr itself (that output
+	 * bypasses liblber's print hook, so it cannot be captured here). */
+	bv.bv_val = v->block.s;
+	bv.bv_len = v->block.len;
+	rc = ldap_parse_ldif_record(&bv, linenum, &lr, "dirmail journal verify", 0);
+	if (rc == LDAP_NO_MEMORY) {
+		v->oom = 1;
+		return;
+	}
+	if (rc != LDAP_SUCCESS) {
+		say(v, &v->nproblems, v->block_line, "not a valid LDIF change record");
+		return;
+	}
+	if (lr.lr_dn.bv_val == NULL)
+		say(v, &v->nproblems, v->block_line, "record has no dn: line");
+	else if (lr.lr_ctrls != NULL)
+		say(v, &v->nproblems, v->block_line,
+		    "record carries a control, so it would not replay as written");
+	ldap_ldif_record_done(&lr);
+}
+
+/* Is there a non-comment line after the first line at s? */
+static int more_content(const char *s)
+{
+	const char *p = strchr(s, '\n');
+
+	for (; p != NULL && p[1] != '\0'; p = strchr(p + 1, '\n'))
+		if (p[1] != '#' && p[1] != ' ')
+			return 1;
+	return 0;
+}
+
+static void end_block(struct verify *v)
+{
+	const char *first;
+
+	if (v->block_line == 0)
+		goto done;
+	first = v->block.s + v->block_off;
+	if (!v->seen_block) {
+		if (strncasecmp(first, "version:", 8) != 0) {
+			say(v, &v->nproblems, v->block_line,
+			    "no \"version: 1\" line opens the file");
+		} else {
+			const char *val = first + 8 + strspn(first + 8, " ");
+
+			if (strncmp(val, "1\n", 2) != 0)
+				say(v, &v->nproblems, v->block_line, "version is not 1");
+			/* the parser sees a version only on line 1 */
+			if (more_content(first))
+				check_record(v, 1);
+			goto done;
+		}
+	}
+	check_record(v, v->block_line);
+done:
+	if (v->block_line != 0)
+		v->seen_block = 1;
+	buf_reset(&v->block);
+	v->block_line = 0;
+}
+
+static size_t find_req(const struct verify *v, long id)
+{
+	size_t lo = 0, hi = v->nreqs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v->reqs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < v->nreqs && v->reqs[lo].id == id ? lo : v->nreqs;
+}
+
+static void begin_note(struct verify *v, const struct note_info *ni)
+{
+	if (v->block_line != 0 && !v->version_only)
+		say(v, &v->nproblems, v->note_line,
+		    "req=%ld starts inside the record above it (no blank line)", ni->id);
+	if (v->awaiting.id != 0)
+		say(v, &v->nproblems, v->awaiting.line, "req=%ld has no record", v->awaiting.id);
+	v->awaiting.id = 0;
+	if (ni->id <= v->last_id) {
+		say(v, &v->nproblems, v->note_line, "req=%ld does not follow req=%ld", ni->id,
+		    v->last_id);
+		return;
+	}
+	if (v->nreqs == v->capreqs) {
+		size_t cap = v->capreqs ? v->capreqs * 2 : 16;
+		struct req *p = realloc(v->reqs, cap * sizeof(*p));
+
+		if (p == NULL) {
+			v->oom = 1;
+			return;
+		}
+		v->reqs = p;
+		v->capreqs = cap;
+	}
+	v->reqs[v->nreqs].id = ni->id;
+	v->reqs[v->nreqs].line = v->note_line;
+	v->awaiting = v->reqs[v->nreqs];
+	v->nreqs++;
+	v->last_id = ni->id;
+}
+
+static void end_note(struct verify *v, const struct note_info *ni)
+{
+	struct buf text = BUF_INIT;
+	size_t i = find_req(v, ni->id);
+
+	if (i == v->nreqs) {
+		say(v, &v->nproblems, v->note_line, "result for req=%ld, which awaits none",
+		    ni->id);
+		return;
+	}
+	if (ni->code != 0) {
+		if (put_masked(&text, ni->text) < 0)
+			v->oom = 1;
+		say(v, &v->nfailed, v->reqs[i].line, "req=%ld failed: result=%ld%s%s", ni->id,
+		    ni->code, text.len ? " " : "", buf_str(&text));
+		buf_free(&text);
+	}
+	memmove(v->reqs + i, v->reqs + i + 1, (v->nreqs - i - 1) * sizeof(*v->reqs));
+	v->nreqs--;
+}
+
+static void handle_note(struct verify *v)
+{
+	struct note_info ni;
+
+	switch (parse_note(buf_str(&v->note), &ni)) {
+	case NOTE_BEGIN:
+		begin_note(v, &ni);
+		break;
+	case NOTE_END:
+		end_note(v, &ni);
+		break;
+	case NOTE_OTHER:
+		break;
+	}
+	v->note_line = 0;
+}
+
+long journal_verify(const char *path, struct buf *report, long *nfailed)
+{
+	struct reader r = {NULL, NULL, 0, 0, 0, 0, 0};
+	struct verify v;
+	size_t i;
+	long rc = -1;
+	int more = 0;
+
+	if (nfailed != NULL)
+		*nfailed = 0;
+	memset(&v, 0, sizeof(v));
+	v.path = path;
+	v.report = report;
+	r.f = fopen(path, "re");
+	if (r.f == NULL) {
+		(void)!buf_printf(report, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (!v.oom && (more = reader_next(&r)) > 0) {
+		if (r.nul)
+			say(&v, &v.nproblems, r.no, "holds a NUL byte");
+		if (!r.newline)
+			say(&v, &v.nproblems, r.no,
+			    "the last line is incomplete (a write was cut short)");
+		if (v.note_line != 0 && r.line[0] == ' ') {
+			if (buf_puts(&v.note, r.line + 1) < 0)
+				v.oom = 1;
+		} else {
+			if (v.note_line != 0)
+				handle_note(&v);
+			if (r.len == 0) {
+				end_block(&v);
+				continue;
+			}
+			if (r.line[0] == '#') {
+				v.note_line = r.no;
+				buf_reset(&v.note);
+				if (buf_puts(&v.note, r.line) < 0)
+					v.oom = 1;
+			} else if (v.block_line == 0) {
+				v.block_line = r.no;
+				v.block_off = v.block.len;
+				v.version_only =
+				    !v.seen_block && strncasecmp(r.line, "version:", 8) == 0;
+			} else {
+				v.version_only = 0;
+			}
+		}
+		if (buf_add(&v.block, r.line, r.len) < 0 || buf_puts(&v.block, "\n") < 0)
+			v.oom = 1;
+	}
+	if (!v.oom && more < 0) {
+		(void)!buf_printf(report, "%s: %s\n", path, strerror(errno ? errno : EIO));
+		goto done;
+	}
+	if (v.note_line != 0)
+		handle_note(&v);
+	end_block(&v);
+	if (v.awaiting.id != 0)
+		say(&v, &v.nproblems, v.awaiting.line, "req=%ld has no record", v.awaiting.id);
+	for (i = 0; i < v.nreqs; i++)
+		say(&v, &v.nfailed, v.reqs[i].line, "req=%ld has no result", v.reqs[i].id);
+	if (v.oom) {
+		(void)!buf_printf(report, "%s: out of memory\n", path);
+		goto done;
+	}
+	if (nfailed != NULL)
+		*nfailed = v.nfailed;
+	rc = v.nproblems > 0 || v.nfailed > 0 ? -1 : v.nrecords;
+done:
+	fclose(r.f);
+	free(r.line);
+	free(v.reqs);
+	buf_free(&v.block);
+	buf_free(&v.note);
+	return rc;
+}

@@ -1,0 +1,62 @@
+/* journal.h - the write-ahead change journal.
+ * An append-only LDIF file: each change is on disk before it is sent and
+ * its result after it, so an auditor can verify, replay or revert a pass. */
+#ifndef DIRMAIL_JOURNAL_H
+#define DIRMAIL_JOURNAL_H
+
+#include <time.h>
+
+#include "attrs.h"
+#include "buf.h"
+
+struct journal; /* opaque; one thread at a time */
+
+/* Opens (creating it 0600, O_APPEND|O_CLOEXEC) the journal at path into
+ * *out, to be closed with journal_close; a new or empty file gets "version:
+ * 1", a file ending mid-record (a crash during a write) gets a blank line so
+ * the next record stands alone. max_size_mb > 0 rotates, on open and before
+ * a record while no request awaits its result, a file grown past that size:
+ * path.8 becomes path.9 (the oldest dropped) ... path becomes path.1, and a
+ * new path is started; 0 or less never rotates. -1 with "path: reason" in
+ * err. */
+int journal_open(const char *path, long max_size_mb, struct journal **out, struct buf *err) DM_WUR;
+/* Like journal_open with the rotation size in bytes, so tests can rotate
+ * small files; 0 or less never rotates. */
+int journal_open_bytes(const char *path, long long max_bytes, struct journal **out,
+                       struct buf *err) DM_WUR;
+/* Writes one change before it is sent: the comment "# TIME req=ID rule=RULE
+ * asserted=ASSERTION" (TIME is now as RFC 3339 UTC, "-" stands for a NULL
+ * or empty rule or assertion, control characters are masked; the assertion
+ * is only noted, the record carries no control so the journal replays with
+ * ldapmodify -c) and then rec, one complete change record as ldifw formats
+ * it ("dn: ..." through its blank line); write()s it in one piece and
+ * fdatasync()s before returning. Returns the request id (1, 2, ...
+ * increasing for the life of the handle, continuing after the highest req=
+ * in the file, or in path.1 when the file has none, when reopened), or -1
+ * with "path: reason" in err when rec is not one change record, names a
+ * secret attribute, or the write fails (the file is then cut back to its
+ * previous size). */
+long journal_begin(struct journal *j, time_t now, const char *rule, const char *assertion,
+                   const char *rec, struct buf *err) DM_WUR;
+/* Writes the result of request id, begun on this handle and not yet ended,
+ * as the comment "# TIME req=ID result=CODE TEXT" (CODE 0 is success; TEXT,
+ * a short error text that may be NULL, has control characters masked) and
+ * fdatasync()s it; 0, or -1 with "path: reason" in err. */
+int journal_end(struct journal *j, long id, time_t now, int code, const char *text,
+                struct buf *err) DM_WUR;
+/* Closes the journal and frees j; accepts NULL. */
+void journal_close(struct journal *j);
+/* Reads the journal file at path and checks it: it opens with "version:
+ * 1", every record parses as ldapmodify's parser (libldap's
+ * ldap_parse_ldif_record) reads it, carries no control and no URL value and
+ * follows its req= comment, and every request has a result. Appends one
+ * line per problem to report in the order met ("path:LINE: not a valid LDIF
+ * change record", "path:LINE: req=N failed: result=CODE TEXT", ...), the
+ * requests still without a result last ("path:LINE: req=N has no result");
+ * for a request LINE is the line of its req= comment. Returns the number of
+ * change records, or -1 when the file cannot be read (one line "path:
+ * reason") or a problem was found; *nfailed (nfailed may be NULL) is set to
+ * the number of failed and unfinished requests. */
+long journal_verify(const char *path, struct buf *report, long *nfailed) DM_WUR;
+
+#endif
