@@ -82,18 +82,65 @@ int entry_add(struct entry *e, const char *name, const void *val, size_t len)
 	return 0;
 }
 
+static void attr_clear(struct entry_attr *a)
+{
+	size_t j;
+
+	for (j = 0; j < a->nvals; j++)
+		free(a->vals[j].val);
+	free(a->vals);
+	free(a->name);
+}
+
+void entry_del(struct entry *e, const char *name)
+{
+	struct entry_attr *a = find(e, name);
+	size_t i;
+
+	if (a == NULL)
+		return;
+	i = (size_t)(a - e->attrs);
+	attr_clear(a);
+	memmove(&e->attrs[i], &e->attrs[i + 1], (e->nattrs - i - 1) * sizeof(*a));
+	e->nattrs--;
+}
+
+struct entry *entry_dup(const struct entry *e)
+{
+	struct entry *d = entry_new(e->dn);
+	size_t i, j;
+
+	if (d == NULL)
+		return NULL;
+	for (i = 0; i < e->nattrs; i++)
+		for (j = 0; j < e->attrs[i].nvals; j++)
+			if (entry_add(d, e->attrs[i].name, e->attrs[i].vals[j].val,
+			              e->attrs[i].vals[j].len) < 0) {
+				entry_free(d);
+				return NULL;
+			}
+	return d;
+}
+
+int entry_has(const struct entry *e, const char *name, const char *val, size_t len)
+{
+	const struct entry_attr *a = find(e, name);
+	size_t j;
+
+	for (j = 0; a != NULL && j < a->nvals; j++)
+		if (a->vals[j].len == len && memcmp(a->vals[j].val, val, len) == 0)
+			return 1;
+	return 0;
+}
+
 void entry_free(struct entry *e)
 {
-	size_t i, j;
+	size_t i;
 
 	if (e == NULL)
 		return;
-	for (i = 0; i < e->nattrs; i++) {
-		for (j = 0; j < e->attrs[i].nvals; j++)
-			free(e->attrs[i].vals[j].val);
-		free(e->attrs[i].vals);
-		free(e->attrs[i].name);
-	}
+	for (i = 0; i < e->nattrs; i++)
+		attr_clear(&e->attrs[i]);
 	free(e->attrs);
 	free(e->dn);
 	free(e);

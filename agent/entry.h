@@ -48,6 +48,13 @@ const struct entry_attr *entry_get(const struct entry *e, const char *name);
 /* Returns the first value of name as a string, or NULL when absent;
  * borrowed from e. */
 const char *entry_first(const struct entry *e, const char *name);
+/* Removes attribute name (case-insensitive) with all its values; a
+ * missing attribute is fine. */
+void entry_del(struct entry *e, const char *name);
+/* Returns a deep copy of e (NULL when out of memory); free with entry_free. */
+struct entry *entry_dup(const struct entry *e) DM_WUR;
+/* Returns 1 when attribute name holds a value equal to val byte for byte. */
+int entry_has(const struct entry *e, const char *name, const char *val, size_t len);
 /* Frees e and everything in it; accepts NULL. */
 void entry_free(struct entry *e);
 

@@ -1119,9 +1119,15 @@ enum ldapc_rc ldapc_read(struct ldapc *c, const char *dn, const char *const *att
 	return rc;
 }
 
-enum ldapc_rc ldapc_modify(struct ldapc *c, const char *dn, const struct entry_mod *mods,
-                           size_t nmods, const char *assertion, struct buf *err)
+enum write_kind { W_MODIFY, W_ADD, W_DELETE };
+
+/* Sends one write and waits for its answer: a modify (mods), an add (mods
+ * all adds: the attributes of the new entry) or a delete (no mods). */
+static enum ldapc_rc write_op(struct ldapc *c, enum write_kind kind, const char *dn,
+                              const struct entry_mod *mods, size_t nmods, const char *assertion,
+                              struct buf *err)
 {
+	const char *opname = kind == W_ADD ? "add" : kind == W_DELETE ? "delete" : "modify";
 	LDAPMod *m = NULL, **pm = NULL;
 	struct berval *bv = NULL, **pbv = NULL;
 	LDAPControl *ctrl = NULL, *sctrls[2] = {NULL, NULL};
@@ -1132,7 +1138,7 @@ enum ldapc_rc ldapc_modify(struct ldapc *c, const char *dn, const struct entry_m
 	char *diag = NULL;
 	int r, msgid = -1, code = LDAP_OTHER, lrc = LDAP_SUCCESS;
 
-	if (nmods == 0)
+	if (nmods == 0 && kind == W_MODIFY)
 		return LDAPC_OK;
 	for (i = 0; i < nmods; i++) {
 		if (mods[i].op == ENTRY_MOD_ADD && mods[i].nvals == 0) {
@@ -1140,7 +1146,7 @@ enum ldapc_rc ldapc_modify(struct ldapc *c, const char *dn, const struct entry_m
 			struct buf why = BUF_INIT;
 
 			(void)!buf_printf(&why, "add of %s without values", mods[i].attr);
-			fmt_err(err, c->uris[c->cur], "modify", dn, LDAP_SUCCESS, buf_str(&why));
+			fmt_err(err, c->uris[c->cur], opname, dn, LDAP_SUCCESS, buf_str(&why));
 			buf_free(&why);
 			return LDAPC_SKIP;
 		}
@@ -1149,12 +1155,12 @@ enum ldapc_rc ldapc_modify(struct ldapc *c, const char *dn, const struct entry_m
 	rc = ensure_connected(c, err);
 	if (rc != LDAPC_OK)
 		return rc;
-	m = calloc(nmods, sizeof(*m));
+	m = calloc(nmods ? nmods : 1, sizeof(*m));
 	pm = calloc(nmods + 1, sizeof(*pm));
-	bv = calloc(total, sizeof(*bv));
-	pbv = calloc(total, sizeof(*pbv));
+	bv = calloc(total ? total : 1, sizeof(*bv));
+	pbv = calloc(total ? total : 1, sizeof(*pbv));
 	if (m == NULL || pm == NULL || bv == NULL || pbv == NULL) {
-		rc = ld_fail(c, "modify", dn, LDAP_NO_MEMORY, &lrc, err);
+		rc = ld_fail(c, opname, dn, LDAP_NO_MEMORY, &lrc, err);
 		goto done;
 	}
 	for (i = 0; i < nmods; i++) {
@@ -1181,16 +1187,21 @@ enum ldapc_rc ldapc_modify(struct ldapc *c, const char *dn, const struct entry_m
 			struct buf why = BUF_INIT;
 
 			(void)!buf_printf(&why, "bad assertion filter %s", assertion);
-			fmt_err(err, c->uris[c->cur], "modify", dn, r, buf_str(&why));
+			fmt_err(err, c->uris[c->cur], opname, dn, r, buf_str(&why));
 			buf_free(&why);
 			rc = classify(r);
 			goto done;
 		}
 		sctrls[0] = ctrl;
 	}
-	r = ldap_modify_ext(c->ld, dn, pm, ctrl ? sctrls : NULL, NULL, &msgid);
+	if (kind == W_ADD)
+		r = ldap_add_ext(c->ld, dn, pm, ctrl ? sctrls : NULL, NULL, &msgid);
+	else if (kind == W_DELETE)
+		r = ldap_delete_ext(c->ld, dn, ctrl ? sctrls : NULL, NULL, &msgid);
+	else
+		r = ldap_modify_ext(c->ld, dn, pm, ctrl ? sctrls : NULL, NULL, &msgid);
 	if (r != LDAP_SUCCESS) {
-		rc = ld_fail(c, "modify", dn, r, &lrc, err);
+		rc = ld_fail(c, opname, dn, r, &lrc, err);
 		goto done;
 	}
 	tv.tv_sec = c->op_timeout;
@@ -1200,23 +1211,23 @@ enum ldapc_rc ldapc_modify(struct ldapc *c, const char *dn, const struct entry_m
 		(void)ldap_abandon_ext(c->ld, msgid, NULL, NULL);
 		r = LDAP_TIMEOUT;
 		fmt_err(
-		    err, c->uris[c->cur], "modify", dn, r,
+		    err, c->uris[c->cur], opname, dn, r,
 		    "no answer within the operation timeout; the change may or may not be applied");
 		rc = classify(r);
 		lrc = r;
 		goto done;
 	}
 	if (r < 0) {
-		rc = ld_fail(c, "modify", dn, get_errno(c->ld), &lrc, err);
+		rc = ld_fail(c, opname, dn, get_errno(c->ld), &lrc, err);
 		goto done;
 	}
 	r = ldap_parse_result(c->ld, res, &code, NULL, &diag, NULL, NULL, 0);
 	if (r != LDAP_SUCCESS) {
-		rc = ld_fail(c, "modify", dn, r, &lrc, err);
+		rc = ld_fail(c, opname, dn, r, &lrc, err);
 		goto done;
 	}
 	if (code != LDAP_SUCCESS)
-		fmt_err(err, c->uris[c->cur], "modify", dn, code, diag);
+		fmt_err(err, c->uris[c->cur], opname, dn, code, diag);
 	rc = classify(code);
 done:
 	/* A lost connection is not retried here: whether the change was applied
@@ -1231,6 +1242,23 @@ done:
 	free(pm);
 	free(m);
 	return rc;
+}
+
+enum ldapc_rc ldapc_modify(struct ldapc *c, const char *dn, const struct entry_mod *mods,
+                           size_t nmods, const char *assertion, struct buf *err)
+{
+	return write_op(c, W_MODIFY, dn, mods, nmods, assertion, err);
+}
+
+enum ldapc_rc ldapc_add(struct ldapc *c, const char *dn, const struct entry_mod *mods, size_t nmods,
+                        struct buf *err)
+{
+	return write_op(c, W_ADD, dn, mods, nmods, NULL, err);
+}
+
+enum ldapc_rc ldapc_delete(struct ldapc *c, const char *dn, const char *assertion, struct buf *err)
+{
+	return write_op(c, W_DELETE, dn, NULL, 0, assertion, err);
 }
 
 /* Length of the valid multi-byte UTF-8 sequence at p (n bytes left), else 0. */

@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "ldapc.h"
 #include "log.h"
+#include "reconcile.h"
 #include "secret.h"
 
 /* Long options without a short form. */
@@ -27,6 +28,9 @@ enum {
 	OPT_TLS_CA_DIR,
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
+	OPT_DRY_RUN,
+	OPT_DN,
+	OPT_FORCE,
 };
 
 /* Command-line values that override the config file. */
@@ -48,6 +52,9 @@ struct cli {
 	const char *tls_cert;
 	const char *tls_key;
 	int verbose;
+	int dry_run;    /* reconcile --dry-run */
+	int force;      /* reconcile --force */
+	const char *dn; /* reconcile / plan --dn */
 	const char *command;
 	char **args; /* operands after the command */
 	int nargs;
@@ -59,11 +66,16 @@ struct command {
 	int (*run)(const struct cli *cli, struct conf *c);
 };
 
+static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int dn_ok);
 static int cmd_check_config(const struct cli *cli, struct conf *c);
+static int cmd_reconcile(const struct cli *cli, struct conf *c);
+static int cmd_plan(const struct cli *cli, struct conf *c);
 
 static const struct command commands[] = {
     {"check-config", "validate the config and the account entry, print a summary",
      cmd_check_config},
+    {"reconcile", "one full pass, then exit ([--dry-run] [--dn DN] [--force])", cmd_reconcile},
+    {"plan", "print the changes a pass would make as LDIF, write nothing ([--dn DN])", cmd_plan},
 };
 
 static void usage(FILE *f)
@@ -88,6 +100,9 @@ static void usage(FILE *f)
 	           "  --state-dir DIR sync cookies, lease and metrics\n"
 	           "  --tls-ca-file FILE, --tls-ca-dir DIR, --tls-cert FILE, --tls-key FILE\n"
 	           "                  TLS trust anchors and client certificate\n"
+	           "  --dry-run       reconcile: compute and report, write nothing\n"
+	           "  --dn DN         reconcile, plan: only the changes of this object\n"
+	           "  --force         reconcile, plan: go past the account's delete threshold\n"
 	           "  -v              more detail (repeatable)\n"
 	           "  -h, --help      this text\n"
 	           "  -V, --version   the version\n"
@@ -105,6 +120,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	    {"tls-ca-dir", required_argument, NULL, OPT_TLS_CA_DIR},
 	    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
 	    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+	    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	    {"dn", required_argument, NULL, OPT_DN},
+	    {"force", no_argument, NULL, OPT_FORCE},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -164,6 +182,15 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			break;
 		case OPT_TLS_KEY:
 			cli->tls_key = optarg;
+			break;
+		case OPT_DRY_RUN:
+			cli->dry_run = 1;
+			break;
+		case OPT_DN:
+			cli->dn = optarg;
+			break;
+		case OPT_FORCE:
+			cli->force = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -322,76 +349,6 @@ done:
 	return rc;
 }
 
-struct account_search {
-	struct entry *found; /* the first dirmailAccount entry */
-	struct buf others;   /* DNs of any further ones */
-	size_t count;
-};
-
-static int collect_account(const struct entry *e, void *arg)
-{
-	struct account_search *s = arg;
-	size_t i, j;
-
-	s->count++;
-	if (s->found != NULL) {
-		(void)!buf_printf(&s->others, " \"%s\"", e->dn);
-		return 0;
-	}
-	s->found = entry_new(e->dn);
-	if (s->found == NULL)
-		return -1;
-	for (i = 0; i < e->nattrs; i++)
-		for (j = 0; j < e->attrs[i].nvals; j++)
-			if (entry_add(s->found, e->attrs[i].name, e->attrs[i].vals[j].val,
-			              e->attrs[i].vals[j].len) < 0)
-				return -1;
-	return 0;
-}
-
-static int exit_for(enum ldapc_rc rc)
-{
-	return rc == LDAPC_RETRY ? EX_UNAVAILABLE : rc == LDAPC_FATAL ? EX_CONFIG : EX_DATAERR;
-}
-
-/* Finds the one account entry under the base. */
-static int find_account(struct ldapc *l, const struct conf *c, struct entry **out)
-{
-	static const char *const attrs[] = {"*", NULL};
-	struct account_search s = {NULL, BUF_INIT, 0};
-	struct buf err = BUF_INIT;
-	enum ldapc_rc lrc;
-	int rc = EX_OK;
-
-	*out = NULL;
-	lrc = ldapc_search(l, c->base, LDAPC_SUB, "(objectClass=dirmailAccount)", attrs,
-	                   c->page_size, collect_account, &s, &err);
-	if (lrc != LDAPC_OK) {
-		log_error("searching the account entry: %s", buf_str(&err));
-		rc = exit_for(lrc);
-		goto done;
-	}
-	if (s.count == 0) {
-		log_error("no account entry (objectClass dirmailAccount) under \"%s\"", c->base);
-		rc = EX_CONFIG;
-		goto done;
-	}
-	if (s.count > 1) {
-		log_error("%zu account entries under \"%s\": \"%s\"%s; give -b the base of one "
-		          "tenant",
-		          s.count, c->base, s.found->dn, buf_str(&s.others));
-		rc = EX_CONFIG;
-		goto done;
-	}
-	*out = s.found;
-	s.found = NULL;
-done:
-	entry_free(s.found);
-	buf_free(&s.others);
-	buf_free(&err);
-	return rc;
-}
-
 /* Checks that a DN the account names exists; logs and returns -1 if not. */
 static int check_dn_exists(struct ldapc *l, const char *acct, const char *attr, const char *dn)
 {
@@ -460,8 +417,7 @@ static int cmd_check_config(const struct cli *cli, struct conf *c)
 	size_t i;
 
 	memset(&a, 0, sizeof(a));
-	if (cli->nargs > 0) {
-		log_error("check-config takes no arguments");
+	if (check_opts(cli, 0, 0, 0) < 0) {
 		rc = EX_USAGE;
 		goto done;
 	}
@@ -473,7 +429,7 @@ static int cmd_check_config(const struct cli *cli, struct conf *c)
 		goto done;
 	who = ldapc_whoami(l);
 	printf("connected to %s as %s\n", ldapc_uri(l), who && *who ? who : "(anonymous)");
-	rc = find_account(l, c, &e);
+	rc = reconcile_find_account(l, c->base, c->page_size, &e);
 	if (rc != EX_OK)
 		goto done;
 	if (account_parse(e, &a, &errs) < 0) {
@@ -508,6 +464,110 @@ done:
 	entry_free(e);
 	ldapc_close(l);
 	buf_free(&errs);
+	return rc;
+}
+
+/* Refuses the options that belong to other commands. */
+static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int dn_ok)
+{
+	const char *bad = NULL;
+
+	if (cli->dry_run && !dry_run_ok)
+		bad = "--dry-run";
+	else if (cli->force && !force_ok)
+		bad = "--force";
+	else if (cli->dn && !dn_ok)
+		bad = "--dn";
+	if (bad != NULL) {
+		log_error("%s does not apply to %s", bad, cli->command);
+		return -1;
+	}
+	if (cli->nargs > 0) {
+		log_error("%s takes no arguments", cli->command);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const contact_classes[] = {"inetOrgPerson", "dirmailRecipient", NULL};
+
+/* Shared by reconcile and plan: connect, read the account, run a pass. */
+static int run_pass(const struct cli *cli, struct conf *c, FILE *plan)
+{
+	struct buf errs = BUF_INIT;
+	struct rec_opts o;
+	struct rec_stats st;
+	struct account a;
+	struct ldapc *l = NULL;
+	struct entry *e = NULL;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	rc = check_conf(c);
+	if (rc != EX_OK)
+		goto done;
+	rc = connect_ldap(c, &l);
+	if (rc != EX_OK)
+		goto done;
+	rc = reconcile_find_account(l, c->base, c->page_size, &e);
+	if (rc != EX_OK)
+		goto done;
+	if (account_parse(e, &a, &errs) < 0) {
+		const char *p = buf_str(&errs), *nl;
+
+		for (; *p; p = nl + 1) {
+			nl = strchr(p, '\n');
+			if (nl == NULL)
+				nl = p + strlen(p) - 1;
+			log_error("%.*s", (int)(nl - p + (*nl != '\n')), p);
+		}
+		log_error("the account entry is invalid; nothing was computed or written");
+		rc = EX_CONFIG;
+		goto done;
+	}
+	memset(&o, 0, sizeof(o));
+	o.base = c->base;
+	o.page_size = c->page_size;
+	o.dry_run = cli->dry_run;
+	o.plan = plan;
+	o.force = cli->force;
+	o.only_dn = cli->dn;
+	o.journal = c->journal_file;
+	o.journal_max_mb = c->journal_max_size;
+	/* The OpenLDAP profile: the project's AD-compatible schema. */
+	o.recipient_class = "dirmailRecipient";
+	o.contact_classes = contact_classes;
+	rc = reconcile_run(l, &a, e, &o, &st);
+	if (plan == NULL)
+		log_info("%s %zu objects: %zu to change, %zu writes%s, %zu refused, %zu deletions, "
+		         "%zu re-read",
+		         cli->dry_run ? "dry run over" : "reconciled", st.objects, st.changed,
+		         st.writes, cli->dry_run ? " planned" : "", st.failed, st.deletions,
+		         st.retries);
+done:
+	account_free(&a);
+	entry_free(e);
+	ldapc_close(l);
+	buf_free(&errs);
+	return rc;
+}
+
+static int cmd_reconcile(const struct cli *cli, struct conf *c)
+{
+	if (check_opts(cli, 1, 1, 1) < 0)
+		return EX_USAGE;
+	return run_pass(cli, c, NULL);
+}
+
+static int cmd_plan(const struct cli *cli, struct conf *c)
+{
+	int rc;
+
+	if (check_opts(cli, 0, 1, 1) < 0)
+		return EX_USAGE;
+	rc = run_pass(cli, c, stdout);
+	if (fflush(stdout) != 0 && rc == EX_OK)
+		rc = EX_IOERR;
 	return rc;
 }
 

@@ -7,6 +7,8 @@ set -eu
 assert_exit 0 dirmail --help
 assert_contains "$OUT" "usage: dirmail [options] command" "--help"
 assert_contains "$OUT" "check-config" "--help lists check-config"
+assert_contains "$OUT" "reconcile" "--help lists reconcile"
+assert_contains "$OUT" "plan" "--help lists plan"
 pass "--help"
 
 assert_exit 0 dirmail -V
@@ -34,8 +36,18 @@ assert_contains "$OUT" "-w is not supported" "-w refused"
 assert_not_contains "$OUT" "Sup3rSecretPW" "-w output"
 pass "-w (password on the command line) is refused without echoing it"
 
+assert_exit 64 dirmail plan --dry-run
+assert_eq "$OUT" "dirmail: error: --dry-run does not apply to plan" "plan --dry-run"
+assert_exit 64 dirmail check-config --force
+assert_eq "$OUT" "dirmail: error: --force does not apply to check-config" "check-config --force"
+assert_exit 64 dirmail check-config --dn uid=x
+assert_eq "$OUT" "dirmail: error: --dn does not apply to check-config" "check-config --dn"
+assert_exit 64 dirmail reconcile extra
+assert_eq "$OUT" "dirmail: error: reconcile takes no arguments" "reconcile operand"
+pass "options of one command are refused by the others"
+
 # Commands of later releases must not pretend to work.
-for c in run reconcile plan export journal passwd; do
+for c in run export journal passwd; do
 	assert_exit 64 dirmail "$c"
 	assert_contains "$OUT" "unknown command '$c'" "$c"
 done

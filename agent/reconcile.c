@@ -1,0 +1,771 @@
+/* reconcile.c - one full pass: read, compute, journal, write.
+ * The pass is staged: everything is read and computed before the first
+ * write, and every write is journaled and flushed before it is sent. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "buf.h"
+#include "diff.h"
+#include "journal.h"
+#include "ldifw.h"
+#include "log.h"
+#include "policy.h"
+#include "reconcile.h"
+
+/* What a pass reads of every object: user attributes, identity, creation
+ * time and the version the assertion guards (entryCSN on OpenLDAP). */
+static const char *const read_attrs[] = {"*",          "entryUUID",       "objectGUID",  "entryCSN",
+                                         "uSNChanged", "createTimestamp", "whenCreated", NULL};
+
+#define RECIPIENT_FILTER                                                                           \
+	"(|(objectClass=dirmailUser)(objectClass=dirmailList)(proxyAddresses=*)(mail=*))"
+
+/* Attempts per object when its assertion keeps failing. */
+#define ASSERT_TRIES 3
+
+struct objset {
+	struct entry **e;
+	size_t n, cap;
+};
+
+/* Keeps a copy of every entry read, secrets left out. */
+static int collect(const struct entry *e, void *arg)
+{
+	struct objset *s = arg;
+	struct entry *c = entry_new(e->dn);
+	size_t i, j;
+
+	if (c == NULL)
+		return -1;
+	for (i = 0; i < e->nattrs; i++) {
+		if (ldifw_is_secret(e->attrs[i].name))
+			continue;
+		for (j = 0; j < e->attrs[i].nvals; j++)
+			if (entry_add(c, e->attrs[i].name, e->attrs[i].vals[j].val,
+			              e->attrs[i].vals[j].len) < 0) {
+				entry_free(c);
+				return -1;
+			}
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct entry **v = realloc(s->e, cap * sizeof(*v));
+
+		if (v == NULL) {
+			entry_free(c);
+			return -1;
+		}
+		s->e = v;
+		s->cap = cap;
+	}
+	s->e[s->n++] = c;
+	return 0;
+}
+
+static void objset_free(struct objset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		entry_free(s->e[i]);
+	free(s->e);
+}
+
+struct account_search {
+	struct objset found;
+	struct buf others;
+};
+
+static int collect_account(const struct entry *e, void *arg)
+{
+	struct account_search *s = arg;
+
+	if (s->found.n > 0)
+		return buf_printf(&s->others, "%s\"%s\"", s->others.len ? ", " : "", e->dn) < 0 ? -1
+		                                                                                : 0;
+	return collect(e, &s->found);
+}
+
+static int exit_for(enum ldapc_rc rc)
+{
+	return rc == LDAPC_RETRY ? EX_UNAVAILABLE : rc == LDAPC_FATAL ? EX_CONFIG : EX_DATAERR;
+}
+
+int reconcile_find_account(struct ldapc *l, const char *base, int page_size, struct entry **out)
+{
+	struct account_search s = {{NULL, 0, 0}, BUF_INIT};
+	struct buf err = BUF_INIT;
+	enum ldapc_rc lrc;
+	size_t count;
+	int rc = EX_OK;
+
+	*out = NULL;
+	lrc = ldapc_search(l, base, LDAPC_SUB, "(objectClass=dirmailAccount)", read_attrs,
+	                   page_size, collect_account, &s, &err);
+	if (lrc != LDAPC_OK) {
+		log_error("searching the account entry: %s", buf_str(&err));
+		rc = exit_for(lrc);
+		goto done;
+	}
+	count = s.found.n + (s.others.len ? 1 : 0);
+	if (s.found.n == 0) {
+		log_error("no account entry (objectClass dirmailAccount) under \"%s\"", base);
+		rc = EX_CONFIG;
+		goto done;
+	}
+	if (s.others.len) {
+		const char *p;
+
+		for (p = buf_str(&s.others); (p = strstr(p, "\", \"")) != NULL; p++)
+			count++;
+		log_error(
+		    "%zu account entries under \"%s\": \"%s\", %s; give -b the base of one tenant",
+		    count, base, s.found.e[0]->dn, buf_str(&s.others));
+		rc = EX_CONFIG;
+		goto done;
+	}
+	*out = s.found.e[0];
+	s.found.n = 0;
+done:
+	objset_free(&s.found);
+	buf_free(&s.others);
+	buf_free(&err);
+	return rc;
+}
+
+/* ---- list filters --------------------------------------------------------- */
+
+struct dnlist {
+	char **v;
+	size_t n;
+};
+
+static int collect_dn(const struct entry *e, void *arg)
+{
+	struct dnlist *l = arg;
+	char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	if (v == NULL)
+		return -1;
+	l->v = v;
+	l->v[l->n] = strdup(e->dn);
+	if (l->v[l->n] == NULL)
+		return -1;
+	l->n++;
+	return 0;
+}
+
+static void dnlist_free(struct dnlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* ---- the pass -------------------------------------------------------------- */
+
+struct pass {
+	struct ldapc *l;
+	const struct rec_opts *o;
+	struct pol_ctx ctx;
+	struct objset set;
+	struct pol_obj *objs;
+	struct dnlist *members; /* per object: filter matches */
+	char **filter_err;      /* per object */
+	const char **attrs;     /* compared by diff: owned + proxyAddresses + member */
+	struct journal *j;
+	struct pol_result res;
+};
+
+static void random_guid(unsigned char guid[16], void *arg)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	(void)arg;
+	while (got < 16) {
+		r = getrandom(guid + got, 16 - got, 0);
+		if (r > 0)
+			got += (size_t)r;
+	}
+}
+
+static const char **diff_attrs(void)
+{
+	const char *const *own = policy_owned_attrs();
+	const char **v;
+	size_t n = 0, i;
+
+	while (own[n])
+		n++;
+	v = calloc(n + 3, sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		v[i] = own[i];
+	v[n] = "proxyAddresses";
+	v[n + 1] = "member";
+	return v;
+}
+
+/* Runs every list's dirmailMemberFilter against the directory. */
+static int run_filters(struct pass *p, struct buf *err)
+{
+	static const char *const dn_only[] = {"1.1", NULL};
+	struct buf f = BUF_INIT;
+	size_t i;
+	int rc = EX_OK;
+
+	for (i = 0; i < p->set.n; i++) {
+		const char *flt = entry_first(p->set.e[i], "dirmailMemberFilter");
+		enum ldapc_rc lrc;
+
+		if (flt == NULL || policy_kind(p->set.e[i]) != POL_LIST)
+			continue;
+		buf_reset(&f);
+		buf_reset(err);
+		/* The admin's filter is used whole, as intent; it only selects. */
+		if (buf_printf(&f, "(&%s%s%s)", RECIPIENT_FILTER, flt[0] == '(' ? "" : "(",
+		               flt[0] == '(' ? flt : ")") < 0) {
+			rc = EX_OSERR;
+			goto done;
+		}
+		if (flt[0] != '(') {
+			p->filter_err[i] = strdup("the filter must be enclosed in parentheses");
+			continue;
+		}
+		lrc = ldapc_search(p->l, p->o->base, LDAPC_SUB, buf_str(&f), dn_only,
+		                   p->o->page_size, collect_dn, &p->members[i], err);
+		if (lrc == LDAPC_SKIP) {
+			p->filter_err[i] = strdup(buf_str(err));
+			dnlist_free(&p->members[i]);
+			memset(&p->members[i], 0, sizeof(p->members[i]));
+		} else if (lrc != LDAPC_OK) {
+			log_error("%s: dirmailMemberFilter: %s", p->set.e[i]->dn, buf_str(err));
+			rc = exit_for(lrc);
+			goto done;
+		}
+	}
+done:
+	buf_free(&f);
+	return rc;
+}
+
+static int compute(struct pass *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->set.n; i++) {
+		p->objs[i].e = p->set.e[i];
+		p->objs[i].kind = policy_kind(p->set.e[i]);
+		p->objs[i].filter_members = (const char *const *)p->members[i].v;
+		p->objs[i].nfilter_members = p->members[i].n;
+		p->objs[i].filter_error = p->filter_err[i];
+	}
+	return policy_run(&p->ctx, p->objs, p->set.n, &p->res);
+}
+
+/* The assertion filter guarding a write to e, or "" when e carries no
+ * version attribute. */
+static int assertion(const struct entry *e, struct buf *out)
+{
+	const char *attr = entry_first(e, "entryCSN") ? "entryCSN" : "uSNChanged";
+	const char *v = entry_first(e, attr);
+
+	if (v == NULL)
+		return 0;
+	return buf_printf(out, "(%s=", attr) < 0 || ldapc_filter_escape(out, v, strlen(v)) < 0 ||
+	               buf_puts(out, ")") < 0
+	           ? -1
+	           : 0;
+}
+
+/* The rule a change serves, for the journal: the first word of the state. */
+static void rule_of(const char *state, struct buf *out)
+{
+	buf_reset(out);
+	(void)!buf_printf(out, "reconcile:%.*s", (int)strcspn(state ? state : "ok", ":"),
+	                  state ? state : "ok");
+}
+
+static int selected(const struct rec_opts *o, const char *dn)
+{
+	return o->only_dn == NULL || strcasecmp(o->only_dn, dn) == 0;
+}
+
+enum apply_rc { APPLY_OK, APPLY_STALE, APPLY_REFUSED, APPLY_STOP };
+
+enum send_kind { SEND_MODIFY, SEND_ADD, SEND_DELETE };
+
+/* Journals one change record (rec, already LDIF), sends it, journals the
+ * result. */
+static enum apply_rc send_one(struct pass *p, enum send_kind kind, const char *dn,
+                              const struct entry_mod *mods, size_t nmods, const char *guard,
+                              const char *rule, const char *rec, struct rec_stats *st)
+{
+	struct buf err = BUF_INIT, jerr = BUF_INIT;
+	enum apply_rc rc = APPLY_OK;
+	enum ldapc_rc lrc;
+	long id;
+
+	id = journal_begin(p->j, time(NULL), rule, guard ? guard : "none", rec, &jerr);
+	if (id < 0) {
+		log_error("journal: %s; nothing more is written", buf_str(&jerr));
+		rc = APPLY_STOP;
+		goto done;
+	}
+	if (kind == SEND_ADD)
+		lrc = ldapc_add(p->l, dn, mods, nmods, &err);
+	else if (kind == SEND_DELETE)
+		lrc = ldapc_delete(p->l, dn, guard, &err);
+	else
+		lrc = ldapc_modify(p->l, dn, mods, nmods, guard, &err);
+	st->writes++;
+	if (journal_end(p->j, id, time(NULL), (int)lrc, lrc == LDAPC_OK ? "ok" : buf_str(&err),
+	                &jerr) < 0) {
+		log_error("journal: %s; nothing more is written", buf_str(&jerr));
+		rc = APPLY_STOP;
+		goto done;
+	}
+	if (lrc == LDAPC_OK)
+		goto done;
+	if (lrc == LDAPC_SKIP && guard && strstr(buf_str(&err), "assertion failed")) {
+		rc = APPLY_STALE;
+		goto done;
+	}
+	st->failed++;
+	log_error("%s", buf_str(&err));
+	rc = lrc == LDAPC_SKIP ? APPLY_REFUSED : APPLY_STOP;
+done:
+	buf_free(&err);
+	buf_free(&jerr);
+	return rc;
+}
+
+/* Journals and sends the batches of one object; the first is guarded. */
+static enum apply_rc apply(struct pass *p, const struct entry *cur, const struct diff *d,
+                           const char *state, struct rec_stats *st)
+{
+	struct buf rec = BUF_INIT, as = BUF_INIT, rule = BUF_INIT;
+	enum apply_rc rc = APPLY_OK;
+	size_t b;
+
+	if (assertion(cur, &as) < 0) {
+		rc = APPLY_STOP;
+		goto done;
+	}
+	rule_of(state, &rule);
+	for (b = 0; b < d->nb && rc == APPLY_OK; b++) {
+		buf_reset(&rec);
+		if (ldifw_modify(&rec, cur->dn, d->b[b].mods, d->b[b].nmods) < 0) {
+			rc = APPLY_STOP;
+			goto done;
+		}
+		rc = send_one(p, SEND_MODIFY, cur->dn, d->b[b].mods, d->b[b].nmods,
+		              b == 0 && as.len ? buf_str(&as) : NULL, buf_str(&rule), buf_str(&rec),
+		              st);
+	}
+done:
+	buf_free(&rec);
+	buf_free(&as);
+	buf_free(&rule);
+	return rc;
+}
+
+/* The attributes of e as the mods of an add. */
+static struct entry_mod *add_mods(const struct entry *e)
+{
+	struct entry_mod *m = calloc(e->nattrs ? e->nattrs : 1, sizeof(*m));
+	size_t i;
+
+	for (i = 0; m && i < e->nattrs; i++) {
+		m[i].op = ENTRY_MOD_ADD;
+		m[i].attr = e->attrs[i].name;
+		m[i].vals = e->attrs[i].vals;
+		m[i].nvals = e->attrs[i].nvals;
+	}
+	return m;
+}
+
+/* Creates the contact e (journaled). */
+static enum apply_rc apply_add(struct pass *p, const struct entry *e, struct rec_stats *st)
+{
+	struct buf rec = BUF_INIT;
+	struct entry_mod *m = add_mods(e);
+	enum apply_rc rc = APPLY_STOP;
+
+	if (m != NULL && ldifw_add(&rec, e) == 0)
+		rc = send_one(p, SEND_ADD, e->dn, m, e->nattrs, NULL, "reconcile:contact",
+		              buf_str(&rec), st);
+	free(m);
+	buf_free(&rec);
+	return rc;
+}
+
+/* Deletes the contact e dirmail created, guarded like a modify. */
+static enum apply_rc apply_delete(struct pass *p, const struct entry *e, struct rec_stats *st)
+{
+	struct buf rec = BUF_INIT, as = BUF_INIT;
+	enum apply_rc rc = APPLY_STOP;
+
+	if (assertion(e, &as) == 0 && ldifw_delete(&rec, e->dn) == 0)
+		rc = send_one(p, SEND_DELETE, e->dn, NULL, 0, as.len ? buf_str(&as) : NULL,
+		              "reconcile:unused-contact", buf_str(&rec), st);
+	buf_free(&rec);
+	buf_free(&as);
+	return rc;
+}
+
+/* Is the new contact c wanted by the objects this pass writes? */
+static int add_selected(const struct pass *p, const struct entry *c)
+{
+	size_t i;
+
+	for (i = 0; i < p->set.n; i++) {
+		const char *alt =
+		    p->objs[i].want ? entry_first(p->objs[i].want, "altRecipient") : NULL;
+
+		if (alt && strcasecmp(alt, c->dn) == 0 && selected(p->o, p->set.e[i]->dn))
+			return 1;
+	}
+	return 0;
+}
+
+/* After the server refused a change: the reason goes on the object. */
+static void report_refusal(struct pass *p, const struct entry *cur, struct rec_stats *st)
+{
+	struct entry *want = entry_dup(cur);
+	struct buf state = BUF_INIT;
+	const char *attrs[] = {"dirmailState", NULL};
+	struct diff d;
+
+	if (want == NULL)
+		return;
+	entry_del(want, "dirmailState");
+	if (buf_puts(&state, "error: the directory refused dirmail's change; see the log") < 0 ||
+	    entry_add(want, "dirmailState", state.s, state.len) < 0 ||
+	    diff_entry(cur, want, attrs, &d) < 0) {
+		entry_free(want);
+		buf_free(&state);
+		return;
+	}
+	if (d.nb > 0)
+		(void)apply(p, cur, &d, "error", st);
+	diff_free(&d);
+	entry_free(want);
+	buf_free(&state);
+}
+
+/* Re-reads object i after a failed assertion; 0, or -1 when it is gone. */
+static int reread(struct pass *p, size_t i)
+{
+	struct buf err = BUF_INIT;
+	struct entry *e = NULL, *c;
+	enum ldapc_rc lrc;
+	struct objset one = {NULL, 0, 0};
+
+	lrc = ldapc_read(p->l, p->set.e[i]->dn, read_attrs, &e, &err);
+	if (lrc != LDAPC_OK) {
+		log_error("%s: re-reading after a failed assertion: %s", p->set.e[i]->dn,
+		          buf_str(&err));
+		buf_free(&err);
+		return -1;
+	}
+	buf_free(&err);
+	if (collect(e, &one) < 0) {
+		entry_free(e);
+		return -1;
+	}
+	entry_free(e);
+	c = one.e[0];
+	free(one.e);
+	entry_free(p->set.e[i]);
+	p->set.e[i] = c;
+	return 0;
+}
+
+static void free_pass(struct pass *p)
+{
+	size_t i;
+
+	for (i = 0; p->objs && i < p->set.n; i++)
+		policy_obj_clear(&p->objs[i]);
+	for (i = 0; p->members && i < p->set.n; i++)
+		dnlist_free(&p->members[i]);
+	for (i = 0; p->filter_err && i < p->set.n; i++)
+		free(p->filter_err[i]);
+	free(p->objs);
+	free(p->members);
+	free(p->filter_err);
+	free(p->attrs);
+	objset_free(&p->set);
+	journal_close(p->j);
+	policy_result_clear(&p->res);
+	buf_free(&p->res.acct_state);
+}
+
+/* Diffs objects from on; the diffs borrow from the wants of the latest
+ * compute, so every compute is followed by this. */
+static int rediff(struct pass *p, struct diff *diffs, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < p->set.n; i++) {
+		diff_free(&diffs[i]);
+		if (p->objs[i].managed && selected(p->o, p->set.e[i]->dn) &&
+		    diff_entry(p->set.e[i], p->objs[i].want, p->attrs, &diffs[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int reconcile_run(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
+                  const struct rec_opts *o, struct rec_stats *st)
+{
+	struct pass p;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct diff *diffs = NULL;
+	struct entry *acct_want = NULL;
+	struct diff acct_diff;
+	const char *state_attr[] = {"dirmailState", NULL};
+	enum ldapc_rc lrc;
+	size_t i, deletions = 0, found_dn = 0;
+	int rc = EX_OK, writing = o->plan == NULL && !o->dry_run;
+
+	memset(&p, 0, sizeof(p));
+	memset(st, 0, sizeof(*st));
+	memset(&acct_diff, 0, sizeof(acct_diff));
+	p.l = l;
+	p.o = o;
+	p.ctx.acct = acct;
+	p.ctx.now = time(NULL);
+	p.ctx.recipient_class = o->recipient_class;
+	p.ctx.new_guid = random_guid;
+	p.ctx.dn_child = ldapc_dn_child;
+	p.ctx.contact_classes = o->contact_classes;
+	p.attrs = diff_attrs();
+	if (p.attrs == NULL) {
+		rc = EX_OSERR;
+		goto done;
+	}
+
+	/* 1. Read everything; a failed read is never taken for an empty one. */
+	lrc = ldapc_search(l, o->base, LDAPC_SUB, RECIPIENT_FILTER, read_attrs, o->page_size,
+	                   collect, &p.set, &err);
+	if (lrc != LDAPC_OK) {
+		log_error("reading the recipients under \"%s\": %s; nothing was written", o->base,
+		          buf_str(&err));
+		rc = exit_for(lrc);
+		goto done;
+	}
+	st->objects = p.set.n;
+	p.objs = calloc(p.set.n ? p.set.n : 1, sizeof(*p.objs));
+	p.members = calloc(p.set.n ? p.set.n : 1, sizeof(*p.members));
+	p.filter_err = calloc(p.set.n ? p.set.n : 1, sizeof(*p.filter_err));
+	diffs = calloc(p.set.n ? p.set.n : 1, sizeof(*diffs));
+	if (p.objs == NULL || p.members == NULL || p.filter_err == NULL || diffs == NULL) {
+		rc = EX_OSERR;
+		goto done;
+	}
+	rc = run_filters(&p, &err);
+	if (rc != EX_OK)
+		goto done;
+
+	/* 2. Compute and diff everything before the first write. */
+	if (compute(&p) < 0 || rediff(&p, diffs, 0) < 0) {
+		rc = EX_OSERR;
+		goto done;
+	}
+	for (i = 0; i < p.set.n; i++) {
+		if (!p.objs[i].managed || !selected(o, p.set.e[i]->dn))
+			continue;
+		found_dn++;
+		if (diffs[i].nb == 0)
+			continue;
+		st->changed++;
+		deletions += (size_t)p.objs[i].deletions;
+		if (strncmp(p.objs[i].state, "ok", 2) != 0)
+			log_info("%s: %s", p.set.e[i]->dn, p.objs[i].state);
+	}
+	for (i = 0; i < p.set.n; i++)
+		if (p.objs[i].remove && selected(o, p.set.e[i]->dn)) {
+			found_dn++;
+			st->changed++;
+			deletions += (size_t)p.objs[i].deletions;
+		}
+	for (i = 0; i < p.res.nadds; i++)
+		st->changed += add_selected(&p, p.res.adds[i]);
+	if (o->only_dn && found_dn == 0 && strcasecmp(o->only_dn, acct_e->dn) != 0) {
+		log_error("--dn \"%s\": no user or list with dirmail intent there", o->only_dn);
+		rc = EX_DATAERR;
+		goto done;
+	}
+	acct_want = entry_dup(acct_e);
+	if (acct_want == NULL) {
+		rc = EX_OSERR;
+		goto done;
+	}
+	entry_del(acct_want, "dirmailState");
+	if (entry_add(acct_want, "dirmailState", p.res.acct_state.s, p.res.acct_state.len) < 0 ||
+	    diff_entry(acct_e, acct_want, state_attr, &acct_diff) < 0) {
+		rc = EX_OSERR;
+		goto done;
+	}
+	if (strcmp(buf_str(&p.res.acct_state), "ok") != 0)
+		log_warn("%s: %s", acct_e->dn, buf_str(&p.res.acct_state));
+	st->deletions = deletions;
+
+	/* 3. The delete threshold holds before anything is written. */
+	if ((long)deletions > acct->delete_threshold && !o->force) {
+		log_error(
+		    "this pass would delete %zu mailboxes or addresses, more than the account's "
+		    "dirmailDeleteThreshold of %ld; nothing was written (check the intent, or "
+		    "run reconcile --force)",
+		    deletions, acct->delete_threshold);
+		rc = EX_DATAERR;
+		goto done;
+	}
+
+	if (o->plan != NULL) {
+		if (ldifw_version(&out) < 0) {
+			rc = EX_OSERR;
+			goto done;
+		}
+		/* Contacts first: the modifies that follow refer to them. */
+		for (i = 0; i < p.res.nadds; i++) {
+			if (!add_selected(&p, p.res.adds[i]))
+				continue;
+			if (ldifw_comment(&out, "new mail contact for forwarding") < 0 ||
+			    ldifw_add(&out, p.res.adds[i]) < 0) {
+				rc = EX_OSERR;
+				goto done;
+			}
+			st->writes++;
+		}
+		for (i = 0; i <= p.set.n; i++) {
+			const struct diff *d = i < p.set.n ? &diffs[i] : &acct_diff;
+			const char *dn = i < p.set.n ? p.set.e[i]->dn : acct_e->dn;
+			size_t b;
+
+			if (i == p.set.n && !selected(o, dn))
+				continue;
+			for (b = 0; b < d->nb; b++) {
+				if (b == 0 &&
+				    ldifw_comment(&out, i < p.set.n
+				                            ? p.objs[i].state
+				                            : buf_str(&p.res.acct_state)) < 0) {
+					rc = EX_OSERR;
+					goto done;
+				}
+				if (ldifw_modify(&out, dn, d->b[b].mods, d->b[b].nmods) < 0) {
+					rc = EX_OSERR;
+					goto done;
+				}
+				st->writes++;
+			}
+		}
+		for (i = 0; i < p.set.n; i++) {
+			if (!p.objs[i].remove || !selected(o, p.set.e[i]->dn))
+				continue;
+			if (ldifw_comment(&out, "mail contact no forwarding uses any more") < 0 ||
+			    ldifw_delete(&out, p.set.e[i]->dn) < 0) {
+				rc = EX_OSERR;
+				goto done;
+			}
+			st->writes++;
+		}
+		fwrite(out.s ? out.s : "", 1, out.len, o->plan);
+		goto done;
+	}
+	if (!writing) {
+		for (i = 0; i < p.set.n; i++)
+			st->writes +=
+			    diffs[i].nb + (p.objs[i].remove && selected(o, p.set.e[i]->dn));
+		for (i = 0; i < p.res.nadds; i++)
+			st->writes += add_selected(&p, p.res.adds[i]);
+		st->writes += selected(o, acct_e->dn) ? acct_diff.nb : 0;
+		goto done;
+	}
+
+	/* 4. Journal, then write, object by object. */
+	if (journal_open(o->journal, o->journal_max_mb, &p.j, &err) < 0) {
+		log_error("journal: %s; nothing was written", buf_str(&err));
+		rc = EX_CANTCREAT;
+		goto done;
+	}
+	for (i = 0; i < p.res.nadds; i++) {
+		enum apply_rc ar;
+
+		if (!add_selected(&p, p.res.adds[i]))
+			continue;
+		ar = apply_add(&p, p.res.adds[i], st);
+		if (ar == APPLY_STOP) {
+			rc = EX_UNAVAILABLE;
+			goto done;
+		}
+	}
+	for (i = 0; i < p.set.n; i++) {
+		int tries;
+		enum apply_rc ar = APPLY_OK;
+
+		for (tries = 0; tries < ASSERT_TRIES && diffs[i].nb > 0; tries++) {
+			ar = apply(&p, p.set.e[i], &diffs[i], p.objs[i].state, st);
+			if (ar != APPLY_STALE)
+				break;
+			/* Someone changed it since it was read: read and compute again. */
+			st->retries++;
+			if (reread(&p, i) < 0) {
+				ar = APPLY_REFUSED;
+				break;
+			}
+			if (compute(&p) < 0 || rediff(&p, diffs, i) < 0) {
+				rc = EX_OSERR;
+				goto done;
+			}
+		}
+		if (ar == APPLY_STALE) {
+			log_error("%s: changed by someone else %d times while dirmail wrote it; "
+			          "left for the "
+			          "next pass",
+			          p.set.e[i]->dn, ASSERT_TRIES);
+			st->failed++;
+		}
+		if (ar == APPLY_REFUSED)
+			report_refusal(&p, p.set.e[i], st);
+		if (ar == APPLY_STOP) {
+			rc = EX_UNAVAILABLE;
+			goto done;
+		}
+	}
+	for (i = 0; i < p.set.n; i++)
+		if (p.objs[i].remove && selected(o, p.set.e[i]->dn) &&
+		    apply_delete(&p, p.set.e[i], st) == APPLY_STOP) {
+			rc = EX_UNAVAILABLE;
+			goto done;
+		}
+	if (selected(o, acct_e->dn) && acct_diff.nb > 0 &&
+	    apply(&p, acct_e, &acct_diff, buf_str(&p.res.acct_state), st) == APPLY_STOP) {
+		rc = EX_UNAVAILABLE;
+		goto done;
+	}
+	if (st->failed > 0)
+		rc = EX_DATAERR;
+done:
+	for (i = 0; diffs && i < p.set.n; i++)
+		diff_free(&diffs[i]);
+	free(diffs);
+	diff_free(&acct_diff);
+	entry_free(acct_want);
+	free_pass(&p);
+	buf_free(&err);
+	buf_free(&out);
+	return rc;
+}

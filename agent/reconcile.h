@@ -1,0 +1,48 @@
+/* reconcile.h - one full pass: read, compute, journal, write.
+ * Reads every recipient and list under the base, runs the policy over all
+ * of them, diffs, and either prints the plan or journals and applies it. */
+#ifndef DIRMAIL_RECONCILE_H
+#define DIRMAIL_RECONCILE_H
+
+#include <stdio.h>
+
+#include "account.h"
+#include "attrs.h"
+#include "entry.h"
+#include "ldapc.h"
+
+struct rec_opts {
+	const char *base;            /* where the recipients live */
+	int page_size;               /* RFC 2696 page size */
+	int dry_run;                 /* compute and report, write nothing */
+	FILE *plan;                  /* non-NULL: print the changes as LDIF here, write nothing */
+	int force;                   /* go past the delete threshold */
+	const char *only_dn;         /* apply the changes of this object only */
+	const char *journal;         /* write-ahead journal (required to write) */
+	long journal_max_mb;         /* rotation size */
+	const char *recipient_class; /* see pol_ctx.recipient_class */
+	const char *const *contact_classes; /* see pol_ctx.contact_classes */
+};
+
+struct rec_stats {
+	size_t objects;   /* read */
+	size_t changed;   /* objects with changes */
+	size_t writes;    /* modifies sent (or planned) */
+	size_t failed;    /* modifies refused */
+	size_t deletions; /* mailboxes and addresses removed */
+	size_t retries;   /* objects re-read after a failed assertion */
+};
+
+/* Finds the one dirmailAccount entry under base into *out (caller frees);
+ * returns a sysexits code, having logged why when it is not EX_OK. */
+int reconcile_find_account(struct ldapc *l, const char *base, int page_size,
+                           struct entry **out) DM_WUR;
+/* Runs one pass for the account acct (parsed from the entry acct_e) and
+ * fills st; returns a sysexits code: EX_OK, EX_UNAVAILABLE when the
+ * directory went away, EX_DATAERR when the delete threshold stopped the pass
+ * or a write was refused, EX_CANTCREAT when the journal cannot be written.
+ * Every problem is logged with the DN it concerns. */
+int reconcile_run(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
+                  const struct rec_opts *o, struct rec_stats *st) DM_WUR;
+
+#endif

@@ -1,0 +1,153 @@
+#!/bin/bash
+# One-shot reconcile against a private slapd loaded with the sample tenant:
+# plan and dry run write nothing, one pass converges to the golden state,
+# the second writes nothing, the journal replays to the same state, the
+# delete threshold stops a pass, --dn touches one object, no secret leaks.
+set -eu
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/slapd.sh"
+mktmp
+slapd_start
+
+BASE=dc=example,dc=test
+PEOPLE=ou=people,$BASE
+conn=(-H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE")
+PY=/usr/bin/python3
+
+# contextCSN moves with every write the server accepts.
+csn() { slapd_search -s base -b "$BASE" '(objectClass=*)' contextCSN | sed -n 's/^contextCSN: //p' | sort | tr '\n' ' '; }
+# The dump compared with tests/expected: mailbox GUIDs are random.
+golden_dump() {
+	slapd_dump | sed 's/^msExchMailboxGuid:: .*/msExchMailboxGuid:: (random)/'
+}
+# Every LDIF dirmail writes must parse with python-ldap's parser.
+parses() {
+	"$PY" - "$1" <<'PY' || fail "python-ldap cannot parse $1"
+import ldif, sys
+class P(ldif.LDIFParser):
+    def handle(self, dn, entry): pass
+    def handle_modify(self, dn, modops, controls=None): pass
+p = P(open(sys.argv[1], "rb"))
+p.parse_change_records()
+print(p.records_read)
+PY
+}
+
+before=$(csn)
+[ -n "$before" ] || fail "no contextCSN on $BASE"
+
+# plan: LDIF on stdout, nothing written.
+dirmail plan "${conn[@]}" >"$T/plan.ldif" 2>"$T/plan.err" || fail "plan failed: $(cat "$T/plan.err")"
+assert_eq "$(head -n 1 "$T/plan.ldif")" "version: 1" "plan starts with version: 1"
+assert_eq "$(grep -c '^changetype: modify' "$T/plan.ldif")" "28" "modify records in the plan"
+assert_eq "$(grep -c '^changetype: add' "$T/plan.ldif")" "1" "contact add in the plan"
+assert_contains "$(cat "$T/plan.err")" "uid=oover,$PEOPLE: over-licence" "plan names blocked objects"
+[ "$(parses "$T/plan.ldif")" -ge 28 ] || fail "python-ldap read too few plan records"
+assert_eq "$(csn)" "$before" "contextCSN after plan"
+pass "plan prints RFC 2849 change records and writes nothing"
+
+assert_exit 0 dirmail reconcile --dry-run "${conn[@]}" --journal "$T/dry.journal"
+assert_contains "$OUT" "dry run over 27 objects: 28 to change, 29 writes planned" "dry-run summary"
+assert_eq "$(csn)" "$before" "contextCSN after --dry-run"
+[ ! -e "$T/dry.journal" ] || fail "--dry-run created a journal"
+pass "reconcile --dry-run writes nothing, not even a journal"
+
+# The pass itself.
+assert_exit 0 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
+assert_contains "$OUT" "reconciled 27 objects: 28 to change, 29 writes, 0 refused" "summary"
+golden_dump >"$T/after.ldif"
+if ! diff -u "$top_srcdir/tests/expected/reconcile.ldif" "$T/after.ldif" >"$T/golden.diff"; then
+	head -n 80 "$T/golden.diff" >&2
+	fail "the directory after one pass differs from tests/expected/reconcile.ldif"
+fi
+pass "one pass converges the sample tenant to tests/expected/reconcile.ldif"
+
+# Spot checks of the rules, from the directory itself.
+state() { slapd_search -b "$1" -s base '(objectClass=*)' dirmailState | sed -n 's/^dirmailState: //p'; }
+assert_eq "$(state "uid=xexchange,$PEOPLE")" "conflict: exchange-enabled: disable Exchange first; its mailbox will be deleted" "xexchange"
+assert_eq "$(state "uid=oflow,$PEOPLE")" "over-licence: all 10 POP/IMAP licences are in use; the mailbox is created when one is free" "oflow"
+assert_eq "$(state "uid=iinvalid,$PEOPLE")" "invalid: dirmailQuota: -5 is negative" "iinvalid"
+assert_contains "$(state "uid=ppan,$PEOPLE")" "address-taken: anna@example.test belongs to uid=aberg" "ppan"
+assert_eq "$(slapd_search -b "uid=xexchange,$PEOPLE" -s base '(objectClass=*)' msExchMailboxGuid | sed -n 's/^msExchMailboxGuid:: //p')" \
+	"1oP8xG66RWOZGDjru/597w==" "a mailbox in conflict keeps its GUID"
+pops=$(slapd_search -b "$PEOPLE" '(msExchRecipientTypeDetails=128)' 1.1 | grep -c '^dn:')
+assert_eq "$pops" "10" "POP/IMAP mailboxes (licences)"
+pass "states, licences and the kept mailbox as SPEC section 2 says"
+
+# The journal: readable, each change with its result, replayable.
+assert_eq "$(head -n 1 "$T/journal.ldif")" "version: 1" "journal header"
+assert_eq "$(grep -c '^# .* req=[0-9]* rule=' "$T/journal.ldif")" "29" "journaled changes"
+assert_eq "$(grep -c '^# .* req=[0-9]* result=0 ok$' "$T/journal.ldif")" "29" "journaled results"
+assert_not_contains "$(cat "$T/journal.ldif")" "assertion:" "no control in a record"
+assert_contains "$(cat "$T/journal.ldif")" "asserted=(entryCSN=" "asserted state noted"
+[ "$(parses "$T/journal.ldif")" -ge 29 ] || fail "python-ldap read too few journal records"
+slapd_start --name copy
+ldapmodify -c -Y EXTERNAL -H "$SLAPD_LDAPI" -Q -f "$T/journal.ldif" >"$T/replay.out" 2>&1 ||
+	{ cat "$T/replay.out" >&2; fail "ldapmodify could not replay the journal"; }
+slapd_dump >"$T/replayed.ldif"
+slapd_use slapd
+slapd_dump >"$T/applied.ldif"
+diff -u "$T/applied.ldif" "$T/replayed.ldif" >"$T/replay.diff" ||
+	{ head -n 40 "$T/replay.diff" >&2; fail "replaying the journal on a pristine copy differs"; }
+pass "the journal replays with ldapmodify -c on a pristine copy to the same state"
+
+# The second pass writes nothing.
+before=$(csn)
+assert_exit 0 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
+assert_contains "$OUT" "28 objects: 0 to change, 0 writes" "second pass summary"
+assert_eq "$(csn)" "$before" "contextCSN after the second pass"
+dirmail plan "${conn[@]}" >"$T/plan2.ldif" 2>/dev/null
+assert_eq "$(cat "$T/plan2.ldif")" "version: 1" "second plan"
+pass "the second pass writes nothing (contextCSN unchanged)"
+
+# Secrets never leave the directory.
+for f in "$T/plan.ldif" "$T/plan.err" "$T/journal.ldif"; do
+	assert_not_contains "$(cat "$f")" "{SSHA}" "userPassword in $f"
+	assert_not_contains "$(cat "$f")" "userPassword" "userPassword in $f"
+done
+pass "no password value in plan, journal or log"
+
+# The delete threshold: two users leave the mail service at once.
+slapd_modify <<LDIF >/dev/null
+dn: cn=account,$BASE
+changetype: modify
+replace: dirmailDeleteThreshold
+dirmailDeleteThreshold: 6
+
+dn: uid=jgross,$PEOPLE
+changetype: modify
+replace: dirmailService
+dirmailService: none
+
+dn: uid=smithj,$PEOPLE
+changetype: modify
+replace: dirmailService
+dirmailService: none
+LDIF
+before=$(csn)
+assert_exit 65 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
+assert_contains "$OUT" "this pass would delete 10 mailboxes or addresses, more than the account's dirmailDeleteThreshold of 6; nothing was written" "threshold message"
+assert_eq "$(csn)" "$before" "contextCSN after the refused pass"
+assert_exit 0 dirmail reconcile --force "${conn[@]}" --journal "$T/journal.ldif"
+assert_eq "$(slapd_search -b "uid=jgross,$PEOPLE" -s base '(objectClass=*)' mail proxyAddresses | grep -c '^\(mail\|proxyAddresses\):')" "0" "jgross stripped"
+# fvogel forwarded to jgross, who has no address left: fvogel is invalid now.
+assert_eq "$(state "uid=fvogel,$PEOPLE")" "invalid: dirmailForwardTo: no recipient has the address juergen.gross@example.test" "forward target gone"
+pass "the delete threshold stops a pass before any write; --force goes past it"
+
+# --dn: only that object is written.
+slapd_start --name dn
+assert_exit 0 dirmail reconcile --dn "uid=tbig,$PEOPLE" -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --journal "$T/dn.journal"
+assert_contains "$OUT" "1 to change, 1 writes" "--dn summary"
+assert_eq "$(grep -c '^changetype:' "$T/dn.journal")" "1" "one record"
+assert_contains "$(cat "$T/dn.journal")" "dn: uid=tbig,$PEOPLE" "the record is tbig's"
+assert_exit 65 dirmail reconcile --dn "uid=nobody,$PEOPLE" -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --journal "$T/dn.journal"
+assert_contains "$OUT" "no user or list with dirmail intent there" "unknown --dn"
+pass "reconcile --dn writes the changes of that object alone"
+
+# A journal that cannot be written: nothing is sent.
+slapd_use dn
+before=$(csn)
+assert_exit 73 dirmail reconcile -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --journal "$T/no/such/dir/journal.ldif"
+assert_contains "$OUT" "nothing was written" "journal refusal"
+assert_eq "$(csn)" "$before" "contextCSN without a journal"
+pass "no journal, no write"

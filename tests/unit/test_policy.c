@@ -1,0 +1,895 @@
+/* test_policy.c - the rules of SPEC section 2, object by object.
+ * Each case builds a small directory from LDIF-like text, runs the policy
+ * and checks the wanted attributes and states ("got X, want Y"). */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cmocka.h>
+
+#include "account.h"
+#include "diff.h"
+#include "ldapc.h"
+#include "policy.h"
+
+#define BASE "dc=example,dc=test"
+#define ACCT                                                                                       \
+	"dn: cn=account," BASE "\n"                                                                \
+	"objectClass: dirmailAccount\n"                                                            \
+	"cn: account\n"                                                                            \
+	"dirmailPrimaryDomain: example.test\n"                                                     \
+	"dirmailDomain: example.org\n"                                                             \
+	"dirmailPrimaryTemplate: %g.%s\n"                                                          \
+	"dirmailSecondaryTemplate: %1g%s\n"                                                        \
+	"dirmailLicences: 10\n"                                                                    \
+	"dirmailStorageTotal: 2000\n"                                                              \
+	"dirmailDefaultQuota: 10\n"                                                                \
+	"dirmailCatchAll: uid=main,ou=people," BASE "\n"                                           \
+	"dirmailAddressList: cn=GAL," BASE "\n"                                                    \
+	"dirmailExchangeDatabase: cn=DB1," BASE "\n"                                               \
+	"dirmailPopImapHost: pop.example.test\n"
+
+/* A user "uid=ID,ou=people,..." with the given extra lines. */
+#define USER(id, given, sn, created, extra)                                                        \
+	"dn: uid=" id ",ou=people," BASE "\n"                                                      \
+	"objectClass: inetOrgPerson\nobjectClass: dirmailUser\n"                                   \
+	"uid: " id "\ngivenName: " given "\nsn: " sn "\ncreateTimestamp: " created "\n" extra
+
+#define MAXOBJ 32
+
+struct world {
+	struct account acct;
+	struct entry *acct_e;
+	struct entry *e[MAXOBJ];
+	struct pol_obj o[MAXOBJ];
+	size_t n;
+	struct pol_result res;
+	unsigned guids;
+};
+
+/* Parses "attr: value" lines ("dn:" first) into an entry. */
+static struct entry *parse(const char *text)
+{
+	struct entry *e = NULL;
+	const char *p = text, *nl, *colon;
+
+	while (*p) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		colon = memchr(p, ':', (size_t)(nl - p));
+		assert_non_null(colon);
+		{
+			char name[64];
+			const char *v = colon + 1;
+
+			snprintf(name, sizeof(name), "%.*s", (int)(colon - p), p);
+			if (*v == ' ')
+				v++;
+			if (e == NULL) {
+				assert_string_equal(name, "dn");
+				char dn[512];
+				snprintf(dn, sizeof(dn), "%.*s", (int)(nl - v), v);
+				e = entry_new(dn);
+				assert_non_null(e);
+			} else {
+				assert_int_equal(entry_add(e, name, v, (size_t)(nl - v)), 0);
+			}
+		}
+		p = *nl ? nl + 1 : nl;
+	}
+	return e;
+}
+
+static void fake_guid(unsigned char g[16], void *arg)
+{
+	struct world *w = arg;
+
+	memset(g, 0, 16);
+	g[15] = (unsigned char)++w->guids;
+}
+
+static void world_init(struct world *w, const char *acct_extra)
+{
+	struct buf errs = BUF_INIT, t = BUF_INIT;
+
+	memset(w, 0, sizeof(*w));
+	assert_int_equal(buf_printf(&t, "%s%s", ACCT, acct_extra ? acct_extra : ""), 0);
+	w->acct_e = parse(buf_str(&t));
+	if (account_parse(w->acct_e, &w->acct, &errs) < 0)
+		fail_msg("account: %s", buf_str(&errs));
+	buf_free(&errs);
+	buf_free(&t);
+}
+
+static void add(struct world *w, const char *text)
+{
+	assert_true(w->n < MAXOBJ);
+	w->e[w->n] = parse(text);
+	w->o[w->n].e = w->e[w->n];
+	w->o[w->n].kind = policy_kind(w->e[w->n]);
+	w->n++;
+}
+
+static void run(struct world *w)
+{
+	static const char *const contact[] = {"inetOrgPerson", "dirmailRecipient", NULL};
+	struct pol_ctx ctx = {&w->acct,       0,      "dirmailRecipient", fake_guid, w,
+	                      ldapc_dn_child, contact};
+
+	assert_int_equal(policy_run(&ctx, w->o, w->n, &w->res), 0);
+}
+
+static void world_free(struct world *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		policy_obj_clear(&w->o[i]);
+		entry_free(w->e[i]);
+	}
+	entry_free(w->acct_e);
+	account_free(&w->acct);
+	policy_result_clear(&w->res);
+	buf_free(&w->res.acct_state);
+}
+
+static struct pol_obj *obj(struct world *w, const char *dn_prefix)
+{
+	size_t i, l = strlen(dn_prefix);
+
+	for (i = 0; i < w->n; i++)
+		if (strncasecmp(w->e[i]->dn, dn_prefix, l) == 0 && w->e[i]->dn[l] == ',')
+			return &w->o[i];
+	fail_msg("no object %s", dn_prefix);
+	return NULL;
+}
+
+/* The values of attr in the wanted entry, sorted, joined by " | ". */
+static char *vals(const struct pol_obj *o, const char *attr)
+{
+	const struct entry_attr *a = entry_get(o->want, attr);
+	struct buf b = BUF_INIT;
+	char **v;
+	size_t i, j;
+
+	if (a == NULL)
+		return strdup("");
+	v = calloc(a->nvals, sizeof(*v));
+	for (i = 0; i < a->nvals; i++)
+		v[i] = a->vals[i].val;
+	for (i = 0; i < a->nvals; i++)
+		for (j = i + 1; j < a->nvals; j++)
+			if (strcmp(v[j], v[i]) < 0) {
+				char *t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+			}
+	for (i = 0; i < a->nvals; i++)
+		(void)!buf_printf(&b, "%s%s", i ? " | " : "", v[i]);
+	free(v);
+	return b.s ? buf_steal(&b) : strdup("");
+}
+
+#define want_vals(o, attr, expect)                                                                 \
+	do {                                                                                       \
+		char *got_ = vals(o, attr);                                                        \
+		if (strcmp(got_, expect) != 0)                                                     \
+			fail_msg("%s %s: got \"%s\", want \"%s\"", (o)->e->dn, attr, got_,         \
+			         expect);                                                          \
+		free(got_);                                                                        \
+	} while (0)
+
+#define want_state(o, expect)                                                                      \
+	do {                                                                                       \
+		if (strncmp((o)->state, expect, strlen(expect)) != 0)                              \
+			fail_msg("%s state: got \"%s\", want \"%s...\"", (o)->e->dn, (o)->state,   \
+			         expect);                                                          \
+	} while (0)
+
+/* Nothing but dirmailState (and the recipient class) differs from e. */
+static void same_attr(const struct pol_obj *o, const char *a)
+{
+	const struct entry_attr *x = entry_get(o->e, a), *y = entry_get(o->want, a);
+	size_t i;
+
+	if ((x == NULL) != (y == NULL) || (x && x->nvals != y->nvals))
+		fail_msg("%s: %s changed on a blocked object", o->e->dn, a);
+	for (i = 0; x && i < x->nvals; i++)
+		if (!entry_has(o->want, a, x->vals[i].val, x->vals[i].len))
+			fail_msg("%s: %s: %s changed on a blocked object", o->e->dn, a,
+			         x->vals[i].val);
+}
+
+static void want_untouched(const struct pol_obj *o)
+{
+	const char *const *own = policy_owned_attrs();
+	size_t i;
+
+	for (i = 0; own[i]; i++)
+		if (strcmp(own[i], "dirmailState") != 0)
+			same_attr(o, own[i]);
+	same_attr(o, "proxyAddresses");
+	same_attr(o, "member");
+}
+
+/* Applies want as the new current state and runs again: nothing may move. */
+static void want_idempotent(struct world *w)
+{
+	const char **attrs;
+	const char *const *own = policy_owned_attrs();
+	size_t i, n = 0;
+
+	while (own[n])
+		n++;
+	attrs = calloc(n + 3, sizeof(*attrs));
+	for (i = 0; i < n; i++)
+		attrs[i] = own[i];
+	attrs[n] = "proxyAddresses";
+	attrs[n + 1] = "member";
+	for (i = 0; i < w->n; i++) {
+		struct entry *next = entry_dup(w->o[i].want);
+
+		entry_free(w->e[i]);
+		w->e[i] = next;
+		w->o[i].e = next;
+	}
+	run(w);
+	for (i = 0; i < w->n; i++) {
+		struct diff d;
+
+		assert_int_equal(diff_entry(w->e[i], w->o[i].want, attrs, &d), 0);
+		if (d.nb != 0)
+			fail_msg("second pass changes %s: %s (%zu values)", w->e[i]->dn,
+			         d.b[0].mods[0].attr, d.nvals);
+		diff_free(&d);
+	}
+	free(attrs);
+}
+
+/* ---- addresses ------------------------------------------------------------ */
+
+static void test_generated_addresses(void **state)
+{
+	struct world w;
+	struct pol_obj *o;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("jmueller", "Jos\xc3\xa9", "M\xc3\xbcller", "20240101100000Z",
+	             "dirmailService: pop-imap\n"));
+	run(&w);
+	o = obj(&w, "uid=jmueller");
+	want_state(o, "ok");
+	want_vals(o, "mail", "jose.mueller@example.test");
+	want_vals(o, "proxyAddresses",
+	          "SMTP:jose.mueller@example.test | smtp:jmueller@example.org | "
+	          "smtp:jmueller@example.test | smtp:jose.mueller@example.org");
+	want_vals(o, "dirmailManagedAddress",
+	          "jmueller@example.org | jmueller@example.test | jose.mueller@example.org | "
+	          "jose.mueller@example.test");
+	want_vals(o, "mailNickname", "jmueller");
+	want_vals(o, "objectClass", "dirmailRecipient | dirmailUser | inetOrgPerson");
+	want_idempotent(&w);
+	world_free(&w);
+}
+
+static void test_collisions(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, NULL);
+	/* smithj is older; jsmith sorts first by DN but came later. */
+	add(&w, USER("smithj", "John", "Smith", "20240101120000Z", "dirmailService: pop-imap\n"));
+	add(&w, USER("jsmith", "John", "Smith", "20240101160000Z", "dirmailService: pop-imap\n"));
+	/* Same creation time: the smaller DN wins. */
+	add(&w, USER("bmeier", "Berta", "Meier", "20240101170000Z", "dirmailService: exchange\n"));
+	add(&w, USER("ameier", "Berta", "Meier", "20240101170000Z", "dirmailService: exchange\n"));
+	/* aberg, created later, already holds jose.mueller@example.test: owners keep. */
+	add(&w, USER("jmueller", "Jos\xc3\xa9", "M\xc3\xbcller", "20240101100000Z",
+	             "dirmailService: pop-imap\n"));
+	add(&w, USER("aberg", "Anna", "Berg", "20240101180000Z",
+	             "dirmailService: pop-imap\nproxyAddresses: smtp:jose.mueller@example.test\n"));
+	run(&w);
+	want_vals(obj(&w, "uid=smithj"), "mail", "john.smith@example.test");
+	want_vals(obj(&w, "uid=jsmith"), "proxyAddresses",
+	          "SMTP:john.smith2@example.test | smtp:john.smith2@example.org | "
+	          "smtp:jsmith2@example.org | smtp:jsmith2@example.test");
+	want_vals(obj(&w, "uid=ameier"), "mail", "berta.meier@example.test");
+	want_vals(obj(&w, "uid=bmeier"), "mail", "berta.meier2@example.test");
+	/* Each address on its own: the .org one is free. */
+	want_vals(obj(&w, "uid=jmueller"), "proxyAddresses",
+	          "SMTP:jose.mueller2@example.test | smtp:jmueller@example.org | "
+	          "smtp:jmueller@example.test | smtp:jose.mueller@example.org");
+	want_vals(
+	    obj(&w, "uid=aberg"), "proxyAddresses",
+	    "SMTP:anna.berg@example.test | smtp:aberg@example.org | smtp:aberg@example.test | "
+	    "smtp:anna.berg@example.org | smtp:jose.mueller@example.test");
+	/* The foreign smtp: value of aberg is not dirmail's. */
+	want_vals(obj(&w, "uid=aberg"), "dirmailManagedAddress",
+	          "aberg@example.org | aberg@example.test | anna.berg@example.org | "
+	          "anna.berg@example.test");
+	want_idempotent(&w);
+	/* The suffix stays once given, even in another run. */
+	want_vals(obj(&w, "uid=jsmith"), "mail", "john.smith2@example.test");
+	world_free(&w);
+}
+
+static void test_explicit_taken(void **state)
+{
+	struct world w;
+	struct pol_obj *o;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("aberg", "Anna", "Berg", "20240101180000Z",
+	             "dirmailService: pop-imap\nproxyAddresses: smtp:anna@example.test\n"));
+	add(&w, USER("ppan", "Peter", "Pan", "20240101100000Z",
+	             "dirmailService: exchange\ndirmailPrimaryAddress: anna@example.test\n"));
+	add(&w, USER("kweber", "Karin", "Weber", "20240101110000Z",
+	             "dirmailService: exchange\ndirmailAlias: Anna\n"));
+	run(&w);
+	o = obj(&w, "uid=ppan");
+	want_state(o, "address-taken: anna@example.test belongs to uid=aberg,ou=people," BASE);
+	want_untouched(o);
+	want_vals(o, "mail", "");
+	o = obj(&w, "uid=kweber");
+	want_state(o, "address-taken: anna@example.test belongs to uid=aberg");
+	want_untouched(o);
+	world_free(&w);
+}
+
+static void test_foreign_values_and_adoption(void **state)
+{
+	struct world w;
+	struct pol_obj *o;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("aberg", "Anna", "Berg", "20240101180000Z",
+	             "dirmailService: pop-imap\n"
+	             "mail: anna.berg@example.test\n"
+	             "proxyAddresses: SMTP:anna.berg@example.test\n"
+	             "proxyAddresses: smtp:anna@example.test\n"
+	             "proxyAddresses: X500:/o=Example/cn=aberg\n"
+	             "proxyAddresses: SIP:anna.berg@example.test\n"));
+	run(&w);
+	o = obj(&w, "uid=aberg");
+	want_vals(
+	    o, "proxyAddresses",
+	    "SIP:anna.berg@example.test | SMTP:anna.berg@example.test | X500:/o=Example/cn=aberg | "
+	    "smtp:aberg@example.org | smtp:aberg@example.test | smtp:anna.berg@example.org | "
+	    "smtp:anna@example.test");
+	/* Adopted on first sight: the existing primary equals the generated one. */
+	want_vals(o, "dirmailManagedAddress",
+	          "aberg@example.org | aberg@example.test | anna.berg@example.org | "
+	          "anna.berg@example.test");
+	want_idempotent(&w);
+	world_free(&w);
+}
+
+static void test_rename_keeps_old_addresses(void **state)
+{
+	struct world w;
+	struct pol_obj *o;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("jsmith", "John", "Smith", "20240101100000Z", "dirmailService: exchange\n"));
+	run(&w);
+	want_idempotent(&w);
+	/* The admin renames John to Jon: the old addresses stay as secondaries. */
+	entry_del(w.e[0], "givenName");
+	assert_int_equal(entry_add(w.e[0], "givenName", "Jon", 3), 0);
+	run(&w);
+	o = obj(&w, "uid=jsmith");
+	want_vals(o, "mail", "jon.smith@example.test");
+	want_vals(o, "proxyAddresses",
+	          "SMTP:jon.smith@example.test | smtp:john.smith@example.org | "
+	          "smtp:john.smith@example.test | smtp:jon.smith@example.org | "
+	          "smtp:jsmith@example.org | smtp:jsmith@example.test");
+	assert_int_equal(o->deletions, 0);
+	want_idempotent(&w);
+	world_free(&w);
+}
+
+static void test_alias_retired(void **state)
+{
+	struct world w;
+	struct pol_obj *o;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("kweber", "Karin", "Weber", "20240101100000Z",
+	             "dirmailService: exchange\ndirmailAlias: office@example.test\n"
+	             "dirmailAlias: karin\n"));
+	run(&w);
+	o = obj(&w, "uid=kweber");
+	want_vals(
+	    o, "dirmailManagedAddress",
+	    "alias:karin@example.org | alias:karin@example.test | alias:office@example.test | "
+	    "karin.weber@example.org | karin.weber@example.test | kweber@example.org | "
+	    "kweber@example.test");
+	want_idempotent(&w);
+	entry_del(w.e[0], "dirmailAlias");
+	assert_int_equal(entry_add(w.e[0], "dirmailAlias", "karin", 5), 0);
+	run(&w);
+	o = obj(&w, "uid=kweber");
+	want_vals(o, "proxyAddresses",
+	          "SMTP:karin.weber@example.test | smtp:karin.weber@example.org | "
+	          "smtp:karin@example.org | smtp:karin@example.test | smtp:kweber@example.org | "
+	          "smtp:kweber@example.test");
+	assert_int_equal(o->deletions, 1);
+	world_free(&w);
+}
+
+static void test_invalid_input(void **state)
+{
+	static const struct {
+		const char *extra, *state;
+	} cases[] = {
+	    {"dirmailService: imap\n", "invalid: dirmailService: \"imap\" is not pop-imap"},
+	    {"dirmailService: pop-imap\ndirmailQuota: -5\n",
+	     "invalid: dirmailQuota: -5 is negative"},
+	    {"dirmailService: pop-imap\ndirmailQuota: lots\n", "invalid: dirmailQuota: \"lots\""},
+	    {"dirmailService: pop-imap\ndirmailQuota: 5000\n",
+	     "invalid: dirmailQuota: 5000 MB is more than the account's storage of 2000 MB"},
+	    {"dirmailService: exchange\ndirmailPrimaryAddress: a b@example.test\n",
+	     "invalid: dirmailPrimaryAddress: \"a b@example.test\""},
+	    {"dirmailService: exchange\ndirmailPrimaryAddress: boss@elsewhere.test\n",
+	     "invalid: dirmailPrimaryAddress: \"boss@elsewhere.test\": elsewhere.test is not a "
+	     "domain"},
+	    {"dirmailService: exchange\ndirmailAlias: a..b\n", "invalid: dirmailAlias: \"a..b\""},
+	    {"dirmailService: exchange\ndirmailHidden: maybe\n",
+	     "invalid: dirmailHidden: \"maybe\" is not TRUE or FALSE"},
+	    {"dirmailService: exchange\ndirmailAutoReplyStart: tomorrow\n",
+	     "invalid: dirmailAutoReplyStart"},
+	    {"dirmailService: exchange\ndirmailAutoReplyStart: 20260815000000Z\n"
+	     "dirmailAutoReplyEnd: 20260801000000Z\n",
+	     "invalid: dirmailAutoReplyEnd lies before dirmailAutoReplyStart"},
+	    {"dirmailService: exchange\ndirmailForwardTo: nowhere\n",
+	     "invalid: dirmailForwardTo: \"nowhere\""},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct world w;
+		struct buf t = BUF_INIT;
+
+		world_init(&w, NULL);
+		assert_int_equal(
+		    buf_printf(&t, USER("x", "Xa", "Ver", "20240101100000Z", "%s"), cases[i].extra),
+		    0);
+		add(&w, buf_str(&t));
+		run(&w);
+		want_state(&w.o[0], cases[i].state);
+		want_untouched(&w.o[0]);
+		buf_free(&t);
+		world_free(&w);
+	}
+}
+
+static void test_template_without_names(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, "dn: uid=nosn,ou=people," BASE "\nobjectClass: dirmailUser\nuid: nosn\n"
+	        "givenName: Solo\ndirmailService: exchange\ncreateTimestamp: 20240101100000Z\n");
+	run(&w);
+	want_state(&w.o[0], "invalid: dirmailPrimaryTemplate %g.%s: no sn");
+	world_free(&w);
+}
+
+/* ---- services, licences ------------------------------------------------------ */
+
+static void test_exclusivity(void **state)
+{
+	struct world w;
+	struct pol_obj *o;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("xex", "Xaver", "Exchange", "20240101100000Z",
+	             "dirmailService: pop-imap\nhomeMDB: cn=DB1," BASE
+	             "\nmsExchRecipientTypeDetails: 1\n"
+	             "dirmailState: ok\n"));
+	add(&w, USER("pop", "Paul", "Pop", "20240101110000Z",
+	             "dirmailService: exchange\nmsExchRecipientTypeDetails: 128\n"
+	             "targetAddress: SMTP:paul.pop@pop.example.test\ndirmailState: ok\n"));
+	run(&w);
+	o = obj(&w, "uid=xex");
+	want_state(
+	    o, "conflict: exchange-enabled: disable Exchange first; its mailbox will be deleted");
+	want_untouched(o);
+	o = obj(&w, "uid=pop");
+	want_state(o, "conflict: pop-imap-enabled: disable POP/IMAP first");
+	want_untouched(o);
+	world_free(&w);
+
+	/* exchange -> none removes the Exchange mailbox (a counted deletion). */
+	world_init(&w, NULL);
+	add(&w, USER("xex", "Xaver", "Exchange", "20240101100000Z", "dirmailService: exchange\n"));
+	run(&w);
+	want_vals(&w.o[0], "homeMDB", "cn=DB1," BASE);
+	want_vals(&w.o[0], "msExchRecipientTypeDetails", "1");
+	assert_int_equal(entry_get(w.o[0].want, "msExchMailboxGuid")->vals[0].len, 16);
+	want_idempotent(&w);
+	entry_del(w.e[0], "dirmailService");
+	assert_int_equal(entry_add(w.e[0], "dirmailService", "none", 4), 0);
+	run(&w);
+	want_state(&w.o[0], "ok");
+	want_vals(&w.o[0], "homeMDB", "");
+	want_vals(&w.o[0], "msExchMailboxGuid", "");
+	want_vals(&w.o[0], "mail", "");
+	want_vals(&w.o[0], "proxyAddresses", "");
+	assert_int_equal(w.o[0].deletions, 5); /* the mailbox and four addresses */
+	want_idempotent(&w);
+	/* ... and only then can pop-imap be enabled. */
+	entry_del(w.e[0], "dirmailService");
+	assert_int_equal(entry_add(w.e[0], "dirmailService", "pop-imap", 8), 0);
+	run(&w);
+	want_state(&w.o[0], "ok");
+	want_vals(&w.o[0], "targetAddress", "SMTP:xaver.exchange@pop.example.test");
+	want_vals(&w.o[0], "msExchRecipientTypeDetails", "128");
+	world_free(&w);
+}
+
+static void test_licences(void **state)
+{
+	struct world w;
+	char t[512], id[16];
+	int i;
+
+	(void)state;
+	world_init(&w, NULL);
+	/* An existing POP/IMAP mailbox in conflict keeps its licence. */
+	add(&w,
+	    USER("held", "Held", "Box", "20240109000000Z",
+	         "dirmailService: exchange\nmsExchRecipientTypeDetails: 128\ndirmailState: ok\n"));
+	/* Blocked for another reason: no licence taken. */
+	add(&w, USER("bad", "Bad", "Quota", "20240101000000Z",
+	             "dirmailService: pop-imap\ndirmailQuota: -1\n"));
+	for (i = 0; i < 11; i++) {
+		snprintf(id, sizeof(id), "u%02d", i);
+		snprintf(t, sizeof(t),
+		         "dn: uid=%s,ou=people," BASE "\nobjectClass: dirmailUser\nuid: %s\n"
+		         "givenName: U\nsn: %s\ndirmailService: pop-imap\n"
+		         "createTimestamp: 202401020000%02dZ\n",
+		         id, id, id, i);
+		add(&w, t);
+	}
+	run(&w);
+	for (i = 0; i < 9; i++)
+		want_state(&w.o[2 + i], "ok");
+	want_state(obj(&w, "uid=u09"), "over-licence: all 10 POP/IMAP licences are in use");
+	want_state(obj(&w, "uid=u10"), "over-licence");
+	want_untouched(obj(&w, "uid=u10"));
+	want_state(obj(&w, "uid=bad"), "invalid");
+	want_state(obj(&w, "uid=held"), "conflict: pop-imap-enabled");
+	want_idempotent(&w);
+	want_state(obj(&w, "uid=u09"), "over-licence");
+	/* A freed licence goes to the next in line. */
+	entry_del(w.e[2], "dirmailService");
+	assert_int_equal(entry_add(w.e[2], "dirmailService", "none", 4), 0);
+	run(&w);
+	want_state(obj(&w, "uid=u09"), "ok");
+	want_state(obj(&w, "uid=u10"), "over-licence");
+	world_free(&w);
+}
+
+static void test_catch_all(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("main", "Main", "Account", "20240101090000Z",
+	             "dirmailService: none\nmsExchRecipientTypeDetails: 128\n"
+	             "targetAddress: SMTP:main.account@pop.example.test\ndirmailState: ok\n"));
+	run(&w);
+	want_state(&w.o[0], "conflict: catch-all:");
+	want_untouched(&w.o[0]);
+	world_free(&w);
+	world_init(&w, NULL);
+	add(&w, USER("main", "Main", "Account", "20240101090000Z",
+	             "dirmailService: pop-imap\ndirmailDisabled: TRUE\n"));
+	run(&w);
+	want_state(&w.o[0], "conflict: catch-all:");
+	world_free(&w);
+}
+
+/* ---- quotas, GAL, limits, forwarding --------------------------------------- */
+
+static void test_quotas(void **state)
+{
+	static const struct {
+		const char *extra, *hard, *warn;
+	} cases[] = {
+	    {"", "10240", "9216"},
+	    {"dirmailQuota: 500\n", "512000", "460800"},
+	    {"dirmailQuota: 0\n", "2048000", "1843200"},
+	    {"dirmailQuotaNotify: FALSE\n", "10240", ""},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct world w;
+		struct buf t = BUF_INIT;
+
+		world_init(&w, NULL);
+		assert_int_equal(buf_printf(&t,
+		                            USER("q", "Quo", "Ta", "20240101100000Z",
+		                                 "dirmailService: pop-imap\n%s"),
+		                            cases[i].extra),
+		                 0);
+		add(&w, buf_str(&t));
+		run(&w);
+		want_state(&w.o[0], "ok");
+		want_vals(&w.o[0], "mDBUseDefaults", "FALSE");
+		want_vals(&w.o[0], "mDBOverQuotaLimit", cases[i].hard);
+		want_vals(&w.o[0], "mDBOverHardQuotaLimit", cases[i].hard);
+		want_vals(&w.o[0], "mDBStorageQuota", cases[i].warn);
+		buf_free(&t);
+		world_free(&w);
+	}
+}
+
+static void test_quota_clamp_and_overallocation(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, NULL);
+	/* 2000 MB account: two 1500 MB mailboxes are over-allocated. */
+	add(&w, USER("a", "Aa", "Aa", "20240101100000Z",
+	             "dirmailService: pop-imap\ndirmailQuota: 1500\n"));
+	add(&w, USER("b", "Bb", "Bb", "20240101110000Z",
+	             "dirmailService: exchange\ndirmailQuota: 1500\n"));
+	run(&w);
+	assert_string_equal(
+	    buf_str(&w.res.acct_state),
+	    "over-allocated: mailbox quotas add up to 3000 MB and the account has 2000 MB");
+	world_free(&w);
+	/* Unlimited on an account of 5 TB is clamped to AD's 32-bit range. */
+	{
+		struct buf errs = BUF_INIT;
+
+		world_init(&w, NULL);
+		entry_del(w.acct_e, "dirmailStorageTotal");
+		assert_int_equal(entry_add(w.acct_e, "dirmailStorageTotal", "5000000", 7), 0);
+		account_free(&w.acct);
+		assert_int_equal(account_parse(w.acct_e, &w.acct, &errs), 0);
+		buf_free(&errs);
+		add(&w, USER("u", "Un", "Limited", "20240101100000Z",
+		             "dirmailService: pop-imap\ndirmailQuota: 0\n"));
+		run(&w);
+		want_vals(&w.o[0], "mDBOverHardQuotaLimit", "2147483647");
+		want_vals(&w.o[0], "mDBStorageQuota", "1932735282");
+		assert_string_equal(buf_str(&w.res.acct_state), "ok");
+		world_free(&w);
+	}
+}
+
+static void test_gal_and_limits(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("vis", "Vi", "Sible", "20240101100000Z", "dirmailService: exchange\n"));
+	add(&w, USER("hid", "Hi", "Dden", "20240101110000Z",
+	             "dirmailService: exchange\ndirmailHidden: TRUE\n"));
+	add(&w, USER("dis", "Dis", "Abled", "20240101120000Z",
+	             "dirmailService: pop-imap\nuserAccountControl: 514\n"));
+	run(&w);
+	want_vals(obj(&w, "uid=vis"), "showInAddressBook", "cn=GAL," BASE);
+	want_vals(obj(&w, "uid=vis"), "msExchHideFromAddressLists", "FALSE");
+	want_vals(obj(&w, "uid=hid"), "showInAddressBook", "");
+	want_vals(obj(&w, "uid=hid"), "msExchHideFromAddressLists", "TRUE");
+	/* Disabled: keeps the mailbox, leaves the GAL. */
+	want_vals(obj(&w, "uid=dis"), "showInAddressBook", "");
+	want_vals(obj(&w, "uid=dis"), "msExchRecipientTypeDetails", "128");
+	want_vals(obj(&w, "uid=vis"), "msExchRecipLimit", "50");
+	want_vals(obj(&w, "uid=vis"), "dirmailMessageRateLimit", "500");
+	want_idempotent(&w);
+	world_free(&w);
+}
+
+static void test_forwarding(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("jgross", "J\xc3\xbcrgen", "Gro\xc3\x9f", "20240101100000Z",
+	             "dirmailService: pop-imap\n"));
+	add(&w, USER("fvogel", "Felix", "Vogel", "20240101110000Z",
+	             "dirmailService: exchange\ndirmailForwardTo: Juergen.Gross@example.test\n"
+	             "dirmailForwardKeepCopy: TRUE\n"));
+	add(&w, USER("self", "Se", "Lf", "20240101120000Z",
+	             "dirmailService: exchange\ndirmailForwardTo: se.lf@example.test\n"));
+	run(&w);
+	want_vals(obj(&w, "uid=jgross"), "mail", "juergen.gross@example.test");
+	want_vals(obj(&w, "uid=fvogel"), "altRecipient", "uid=jgross,ou=people," BASE);
+	want_vals(obj(&w, "uid=fvogel"), "deliverAndRedirect", "TRUE");
+	want_state(obj(&w, "uid=self"),
+	           "invalid: dirmailForwardTo: se.lf@example.test is the user's own");
+	want_idempotent(&w);
+	world_free(&w);
+}
+
+static void test_external_forwarding(void **state)
+{
+	struct world w;
+	struct entry *c;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("efern", "Erika", "Fern", "20240101100000Z",
+	             "dirmailService: exchange\ndirmailForwardTo: Erika.Fern@example.net\n"
+	             "dirmailForwardKeepCopy: TRUE\n"));
+	add(&w, USER("other", "Ot", "Her", "20240101110000Z",
+	             "dirmailService: exchange\ndirmailForwardTo: erika.fern@example.net\n"));
+	run(&w);
+	/* One contact for both, under the contact base, hidden from the GAL. */
+	assert_int_equal(w.res.nadds, 1);
+	c = w.res.adds[0];
+	assert_string_equal(c->dn, "cn=erika.fern@example.net,ou=contacts," BASE);
+	assert_string_equal(entry_first(c, "mail"), "erika.fern@example.net");
+	assert_string_equal(entry_first(c, "targetAddress"), "SMTP:erika.fern@example.net");
+	assert_string_equal(entry_first(c, "msExchHideFromAddressLists"), "TRUE");
+	want_vals(obj(&w, "uid=efern"), "altRecipient",
+	          "cn=erika.fern@example.net,ou=contacts," BASE);
+	want_vals(obj(&w, "uid=efern"), "deliverAndRedirect", "TRUE");
+	want_vals(obj(&w, "uid=other"), "altRecipient",
+	          "cn=erika.fern@example.net,ou=contacts," BASE);
+	want_vals(obj(&w, "uid=other"), "deliverAndRedirect", "");
+	/* Once it exists it is reused, not created again. */
+	c = entry_dup(w.res.adds[0]);
+	want_idempotent(&w);
+	add(&w, "dn: cn=erika.fern@example.net,ou=contacts," BASE "\n");
+	entry_free(w.e[w.n - 1]);
+	w.e[w.n - 1] = c;
+	w.o[w.n - 1].e = c;
+	w.o[w.n - 1].kind = policy_kind(c);
+	run(&w);
+	assert_int_equal(w.res.nadds, 0);
+	assert_int_equal(w.o[w.n - 1].remove, 0);
+	want_vals(obj(&w, "uid=efern"), "altRecipient",
+	          "cn=erika.fern@example.net,ou=contacts," BASE);
+	/* Nobody forwards there any more: the contact goes (a deletion). */
+	entry_del(w.e[0], "dirmailForwardTo");
+	entry_del(w.e[1], "dirmailForwardTo");
+	run(&w);
+	assert_int_equal(w.o[w.n - 1].remove, 1);
+	assert_int_equal(w.o[w.n - 1].deletions, 1);
+	want_vals(obj(&w, "uid=efern"), "altRecipient", "");
+	world_free(&w);
+}
+
+static void test_service_none_keeps_foreign(void **state)
+{
+	struct world w;
+	struct pol_obj *o;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("nnix", "Norbert", "Nix", "20240101100000Z",
+	             "objectClass: dirmailRecipient\ndirmailService: none\n"
+	             "mail: norbert.nix@example.test\nmailNickname: nnix\n"
+	             "proxyAddresses: SMTP:norbert.nix@example.test\n"
+	             "proxyAddresses: smtp:nn@example.test\n"
+	             "dirmailManagedAddress: norbert.nix@example.test\n"
+	             "targetAddress: SMTP:norbert.nix@pop.example.test\n"
+	             "msExchRecipientTypeDetails: 128\nmDBUseDefaults: FALSE\n"
+	             "dirmailState: ok\n"));
+	/* No footprint: nothing is dirmail's, nothing is removed. */
+	add(&w, USER("plain", "Pl", "Ain", "20240101110000Z", "mail: pl@elsewhere.test\n"));
+	run(&w);
+	o = obj(&w, "uid=nnix");
+	want_state(o, "ok");
+	want_vals(o, "proxyAddresses", "smtp:nn@example.test");
+	want_vals(o, "mail", "");
+	want_vals(o, "targetAddress", "");
+	want_vals(o, "msExchRecipientTypeDetails", "");
+	want_vals(o, "dirmailManagedAddress", "");
+	assert_int_equal(o->deletions, 2);
+	want_vals(obj(&w, "uid=plain"), "mail", "pl@elsewhere.test");
+	want_idempotent(&w);
+	world_free(&w);
+}
+
+/* ---- lists ------------------------------------------------------------------- */
+
+static void test_lists(void **state)
+{
+	struct world w;
+	const char *matches[] = {"uid=a,ou=people," BASE, "uid=off,ou=people," BASE,
+	                         "uid=dis,ou=people," BASE};
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("a", "Aa", "Aa", "20240101100000Z", "dirmailService: pop-imap\n"));
+	add(&w, USER("off", "Of", "F", "20240101110000Z", "dirmailService: none\n"));
+	add(&w, USER("dis", "Di", "S", "20240101120000Z",
+	             "dirmailService: exchange\ndirmailDisabled: TRUE\n"));
+	add(&w,
+	    "dn: cn=sales,ou=lists," BASE "\nobjectClass: groupOfNames\nobjectClass: dirmailList\n"
+	    "cn: sales\ndirmailMemberFilter: (departmentNumber=sales)\nmember:\n"
+	    "createTimestamp: 20240102000000Z\n");
+	add(&w,
+	    "dn: cn=team,ou=lists," BASE "\nobjectClass: groupOfNames\nobjectClass: dirmailList\n"
+	    "cn: team\nmember: uid=off,ou=people," BASE "\nmember: uid=gone,ou=people," BASE "\n"
+	    "createTimestamp: 20240102000100Z\n");
+	add(&w,
+	    "dn: cn=board,ou=lists," BASE "\nobjectClass: groupOfNames\nobjectClass: dirmailList\n"
+	    "cn: board\ndirmailHidden: TRUE\ndirmailPrimaryAddress: vorstand@example.test\n"
+	    "dirmailAlias: board\nmember: uid=A,ou=people," BASE "\n"
+	    "createTimestamp: 20240102000200Z\n");
+	obj(&w, "cn=sales")->filter_members = matches;
+	obj(&w, "cn=sales")->nfilter_members = 3;
+	run(&w);
+	want_vals(obj(&w, "cn=sales"), "member", "uid=a,ou=people," BASE);
+	want_vals(obj(&w, "cn=sales"), "proxyAddresses",
+	          "SMTP:sales@example.test | smtp:sales@example.org");
+	want_vals(obj(&w, "cn=sales"), "showInAddressBook", "cn=GAL," BASE);
+	/* Emptied groupOfNames: the empty DN stands for nobody. */
+	want_vals(obj(&w, "cn=team"), "member", "");
+	assert_non_null(entry_get(obj(&w, "cn=team")->want, "member"));
+	want_vals(obj(&w, "cn=board"), "mail", "vorstand@example.test");
+	want_vals(obj(&w, "cn=board"), "proxyAddresses",
+	          "SMTP:vorstand@example.test | smtp:board@example.org | smtp:board@example.test");
+	want_vals(obj(&w, "cn=board"), "msExchHideFromAddressLists", "TRUE");
+	/* Members are matched case-insensitively, the server's spelling kept. */
+	want_vals(obj(&w, "cn=board"), "member", "uid=A,ou=people," BASE);
+	want_idempotent(&w);
+	world_free(&w);
+
+	world_init(&w, NULL);
+	add(&w,
+	    "dn: cn=bad,ou=lists," BASE "\nobjectClass: groupOfNames\nobjectClass: dirmailList\n"
+	    "cn: bad\ndirmailMemberFilter: (nope\nmember:\n");
+	w.o[0].filter_error = "Bad search filter (-7)";
+	run(&w);
+	want_state(&w.o[0], "invalid: dirmailMemberFilter: Bad search filter");
+	want_untouched(&w.o[0]);
+	world_free(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_generated_addresses),
+	    cmocka_unit_test(test_collisions),
+	    cmocka_unit_test(test_explicit_taken),
+	    cmocka_unit_test(test_foreign_values_and_adoption),
+	    cmocka_unit_test(test_rename_keeps_old_addresses),
+	    cmocka_unit_test(test_alias_retired),
+	    cmocka_unit_test(test_invalid_input),
+	    cmocka_unit_test(test_template_without_names),
+	    cmocka_unit_test(test_exclusivity),
+	    cmocka_unit_test(test_licences),
+	    cmocka_unit_test(test_catch_all),
+	    cmocka_unit_test(test_quotas),
+	    cmocka_unit_test(test_quota_clamp_and_overallocation),
+	    cmocka_unit_test(test_gal_and_limits),
+	    cmocka_unit_test(test_forwarding),
+	    cmocka_unit_test(test_external_forwarding),
+	    cmocka_unit_test(test_service_none_keeps_foreign),
+	    cmocka_unit_test(test_lists),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
