@@ -1119,27 +1119,24 @@ enum ldapc_rc ldapc_read(struct ldapc *c, const char *dn, const char *const *att
 	return rc;
 }
 
-enum write_kind { W_MODIFY, W_ADD, W_DELETE };
-
-/* Sends one write and waits for its answer: a modify (mods), an add (mods
- * all adds: the attributes of the new entry) or a delete (no mods). */
-static enum ldapc_rc write_op(struct ldapc *c, enum write_kind kind, const char *dn,
-                              const struct entry_mod *mods, size_t nmods, const char *assertion,
-                              struct buf *err)
+/* Sends one write without waiting: a modify (mods), an add (mods all adds:
+ * the attributes of the new entry) or a delete (no mods). libldap encodes
+ * the request before returning, so nothing of mods is needed afterwards. */
+static enum ldapc_rc send_write(struct ldapc *c, enum ldapc_write kind, const char *dn,
+                                const struct entry_mod *mods, size_t nmods, const char *assertion,
+                                int *msgid, struct buf *err)
 {
-	const char *opname = kind == W_ADD ? "add" : kind == W_DELETE ? "delete" : "modify";
+	const char *opname = kind == LDAPC_W_ADD      ? "add"
+	                     : kind == LDAPC_W_DELETE ? "delete"
+	                                              : "modify";
 	LDAPMod *m = NULL, **pm = NULL;
 	struct berval *bv = NULL, **pbv = NULL;
 	LDAPControl *ctrl = NULL, *sctrls[2] = {NULL, NULL};
-	LDAPMessage *res = NULL;
-	struct timeval tv;
 	enum ldapc_rc rc;
 	size_t i, j, total = 0, k = 0;
-	char *diag = NULL;
-	int r, msgid = -1, code = LDAP_OTHER, lrc = LDAP_SUCCESS;
+	int r, lrc = LDAP_SUCCESS;
 
-	if (nmods == 0 && kind == W_MODIFY)
-		return LDAPC_OK;
+	*msgid = -1;
 	for (i = 0; i < nmods; i++) {
 		if (mods[i].op == ENTRY_MOD_ADD && mods[i].nvals == 0) {
 			/* The server would call it a protocol error, i.e. fatal. */
@@ -1194,48 +1191,16 @@ static enum ldapc_rc write_op(struct ldapc *c, enum write_kind kind, const char 
 		}
 		sctrls[0] = ctrl;
 	}
-	if (kind == W_ADD)
-		r = ldap_add_ext(c->ld, dn, pm, ctrl ? sctrls : NULL, NULL, &msgid);
-	else if (kind == W_DELETE)
-		r = ldap_delete_ext(c->ld, dn, ctrl ? sctrls : NULL, NULL, &msgid);
+	if (kind == LDAPC_W_ADD)
+		r = ldap_add_ext(c->ld, dn, pm, ctrl ? sctrls : NULL, NULL, msgid);
+	else if (kind == LDAPC_W_DELETE)
+		r = ldap_delete_ext(c->ld, dn, ctrl ? sctrls : NULL, NULL, msgid);
 	else
-		r = ldap_modify_ext(c->ld, dn, pm, ctrl ? sctrls : NULL, NULL, &msgid);
-	if (r != LDAP_SUCCESS) {
-		rc = ld_fail(c, opname, dn, r, &lrc, err);
-		goto done;
-	}
-	tv.tv_sec = c->op_timeout;
-	tv.tv_usec = 0;
-	r = ldap_result(c->ld, msgid, LDAP_MSG_ALL, &tv, &res);
-	if (r == 0) {
-		(void)ldap_abandon_ext(c->ld, msgid, NULL, NULL);
-		r = LDAP_TIMEOUT;
-		fmt_err(
-		    err, c->uris[c->cur], opname, dn, r,
-		    "no answer within the operation timeout; the change may or may not be applied");
-		rc = classify(r);
-		lrc = r;
-		goto done;
-	}
-	if (r < 0) {
-		rc = ld_fail(c, opname, dn, get_errno(c->ld), &lrc, err);
-		goto done;
-	}
-	r = ldap_parse_result(c->ld, res, &code, NULL, &diag, NULL, NULL, 0);
-	if (r != LDAP_SUCCESS) {
-		rc = ld_fail(c, opname, dn, r, &lrc, err);
-		goto done;
-	}
-	if (code != LDAP_SUCCESS)
-		fmt_err(err, c->uris[c->cur], opname, dn, code, diag);
-	rc = classify(code);
+		r = ldap_modify_ext(c->ld, dn, pm, ctrl ? sctrls : NULL, NULL, msgid);
+	rc = r == LDAP_SUCCESS ? LDAPC_OK : ld_fail(c, opname, dn, r, &lrc, err);
 done:
-	/* A lost connection is not retried here: whether the change was applied
-	 * is unknown, so the caller re-reads. The next call reconnects. */
 	if (is_transport(lrc))
 		drop(c);
-	ldap_msgfree(res);
-	ldap_memfree(diag);
 	ldap_control_free(ctrl);
 	free(pbv);
 	free(bv);
@@ -1244,21 +1209,95 @@ done:
 	return rc;
 }
 
+/* Waits for the answer to request msgid (LDAP_RES_ANY: any outstanding
+ * one, whose id goes to *got); dn and op only name it in messages. */
+static enum ldapc_rc await(struct ldapc *c, int msgid, int *got, const char *op, const char *dn,
+                           struct buf *err)
+{
+	LDAPMessage *res = NULL;
+	struct timeval tv;
+	enum ldapc_rc rc;
+	char *diag = NULL;
+	int r, code = LDAP_OTHER, lrc = LDAP_SUCCESS;
+
+	*got = -1;
+	if (c->ld == NULL) {
+		fmt_err(err, c->uris[c->cur], op, dn, LDAP_SERVER_DOWN,
+		        "the connection was lost; the change may or may not be applied");
+		return LDAPC_RETRY;
+	}
+	tv.tv_sec = c->op_timeout;
+	tv.tv_usec = 0;
+	r = ldap_result(c->ld, msgid, LDAP_MSG_ALL, &tv, &res);
+	if (r == 0) {
+		if (msgid != LDAP_RES_ANY)
+			(void)ldap_abandon_ext(c->ld, msgid, NULL, NULL);
+		r = LDAP_TIMEOUT;
+		fmt_err(err, c->uris[c->cur], op, dn, r,
+		        "no answer within the operation timeout; the change may or may not be "
+		        "applied");
+		rc = classify(r);
+		lrc = r;
+		goto done;
+	}
+	if (r < 0) {
+		rc = ld_fail(c, op, dn, get_errno(c->ld), &lrc, err);
+		goto done;
+	}
+	*got = ldap_msgid(res);
+	r = ldap_parse_result(c->ld, res, &code, NULL, &diag, NULL, NULL, 0);
+	if (r != LDAP_SUCCESS) {
+		rc = ld_fail(c, op, dn, r, &lrc, err);
+		goto done;
+	}
+	if (code != LDAP_SUCCESS)
+		fmt_err(err, c->uris[c->cur], op, dn, code, diag);
+	rc = classify(code);
+done:
+	/* A lost connection is not retried here: whether the change was applied
+	 * is unknown, so the caller re-reads. The next call reconnects. */
+	if (is_transport(lrc))
+		drop(c);
+	ldap_msgfree(res);
+	ldap_memfree(diag);
+	return rc;
+}
+
+/* Sends one write and waits for its answer. */
+static enum ldapc_rc write_op(struct ldapc *c, enum ldapc_write kind, const char *dn,
+                              const struct entry_mod *mods, size_t nmods, const char *assertion,
+                              struct buf *err)
+{
+	const char *opname = kind == LDAPC_W_ADD      ? "add"
+	                     : kind == LDAPC_W_DELETE ? "delete"
+	                                              : "modify";
+	enum ldapc_rc rc;
+	int msgid, got;
+
+	if (nmods == 0 && kind == LDAPC_W_MODIFY)
+		return LDAPC_OK;
+	rc = send_write(c, kind, dn, mods, nmods, assertion, &msgid, err);
+	if (rc != LDAPC_OK)
+		return rc;
+	return await(c, msgid, &got, opname, dn, err);
+}
+
+enum ldapc_rc ldapc_send(struct ldapc *c, enum ldapc_write kind, const char *dn,
+                         const struct entry_mod *mods, size_t nmods, const char *assertion,
+                         int *msgid, struct buf *err)
+{
+	return send_write(c, kind, dn, mods, nmods, assertion, msgid, err);
+}
+
+enum ldapc_rc ldapc_wait(struct ldapc *c, int *msgid, struct buf *err)
+{
+	return await(c, LDAP_RES_ANY, msgid, "write", NULL, err);
+}
+
 enum ldapc_rc ldapc_modify(struct ldapc *c, const char *dn, const struct entry_mod *mods,
                            size_t nmods, const char *assertion, struct buf *err)
 {
-	return write_op(c, W_MODIFY, dn, mods, nmods, assertion, err);
-}
-
-enum ldapc_rc ldapc_add(struct ldapc *c, const char *dn, const struct entry_mod *mods, size_t nmods,
-                        struct buf *err)
-{
-	return write_op(c, W_ADD, dn, mods, nmods, NULL, err);
-}
-
-enum ldapc_rc ldapc_delete(struct ldapc *c, const char *dn, const char *assertion, struct buf *err)
-{
-	return write_op(c, W_DELETE, dn, NULL, 0, assertion, err);
+	return write_op(c, LDAPC_W_MODIFY, dn, mods, nmods, assertion, err);
 }
 
 /* Length of the valid multi-byte UTF-8 sequence at p (n bytes left), else 0. */

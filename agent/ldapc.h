@@ -88,15 +88,21 @@ enum ldapc_rc ldapc_read(struct ldapc *c, const char *dn, const char *const *att
  * reconnects. nmods 0 does nothing and returns LDAPC_OK. */
 enum ldapc_rc ldapc_modify(struct ldapc *c, const char *dn, const struct entry_mod *mods,
                            size_t nmods, const char *assertion, struct buf *err) DM_WUR;
-/* Adds the entry dn with the attributes in mods (every op an ADD with
- * values); LDAPC_SKIP when it exists already or the schema refuses it, a
- * lost connection LDAPC_RETRY as for ldapc_modify. */
-enum ldapc_rc ldapc_add(struct ldapc *c, const char *dn, const struct entry_mod *mods, size_t nmods,
-                        struct buf *err) DM_WUR;
-/* Deletes the leaf entry dn, guarded by assertion like ldapc_modify;
- * LDAPC_SKIP when it is gone already or has children. */
-enum ldapc_rc ldapc_delete(struct ldapc *c, const char *dn, const char *assertion,
-                           struct buf *err) DM_WUR;
+enum ldapc_write { LDAPC_W_MODIFY, LDAPC_W_ADD, LDAPC_W_DELETE };
+
+/* Sends a write without waiting for its answer (pipelining): a modify, an
+ * add (mods all adds) or a delete (no mods), guarded by assertion when not
+ * NULL; *msgid identifies it for ldapc_wait. Returns LDAPC_OK once sent,
+ * else the classification with one line in err (then nothing was sent). */
+enum ldapc_rc ldapc_send(struct ldapc *c, enum ldapc_write kind, const char *dn,
+                         const struct entry_mod *mods, size_t nmods, const char *assertion,
+                         int *msgid, struct buf *err) DM_WUR;
+/* Waits, at most the operation timeout, for the answer to any write sent
+ * with ldapc_send; *msgid names the one answered (-1 when none was: a
+ * timeout or a lost connection, after which every outstanding write has an
+ * unknown outcome). Returns its classification like ldapc_modify, with one
+ * line in err when it failed. */
+enum ldapc_rc ldapc_wait(struct ldapc *c, int *msgid, struct buf *err) DM_WUR;
 /* Appends val escaped for use inside an LDAP filter (RFC 4515, through
  * ldap_bv2escaped_filter_value); valid multi-byte UTF-8 is kept as is, other
  * bytes above 0x7f are escaped. -1 when out of memory. */

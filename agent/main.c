@@ -528,6 +528,7 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan)
 	memset(&o, 0, sizeof(o));
 	o.base = c->base;
 	o.page_size = c->page_size;
+	o.window = c->window;
 	o.dry_run = cli->dry_run;
 	o.plan = plan;
 	o.force = cli->force;

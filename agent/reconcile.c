@@ -303,13 +303,11 @@ static int selected(const struct rec_opts *o, const char *dn)
 
 enum apply_rc { APPLY_OK, APPLY_STALE, APPLY_REFUSED, APPLY_STOP };
 
-enum send_kind { SEND_MODIFY, SEND_ADD, SEND_DELETE };
-
-/* Journals one change record (rec, already LDIF), sends it, journals the
- * result. */
-static enum apply_rc send_one(struct pass *p, enum send_kind kind, const char *dn,
-                              const struct entry_mod *mods, size_t nmods, const char *guard,
-                              const char *rule, const char *rec, struct rec_stats *st)
+/* Journals one modify (rec, already LDIF), sends it and waits, journals
+ * the result. */
+static enum apply_rc send_one(struct pass *p, const char *dn, const struct entry_mod *mods,
+                              size_t nmods, const char *guard, const char *rule, const char *rec,
+                              struct rec_stats *st)
 {
 	struct buf err = BUF_INIT, jerr = BUF_INIT;
 	enum apply_rc rc = APPLY_OK;
@@ -322,12 +320,7 @@ static enum apply_rc send_one(struct pass *p, enum send_kind kind, const char *d
 		rc = APPLY_STOP;
 		goto done;
 	}
-	if (kind == SEND_ADD)
-		lrc = ldapc_add(p->l, dn, mods, nmods, &err);
-	else if (kind == SEND_DELETE)
-		lrc = ldapc_delete(p->l, dn, guard, &err);
-	else
-		lrc = ldapc_modify(p->l, dn, mods, nmods, guard, &err);
+	lrc = ldapc_modify(p->l, dn, mods, nmods, guard, &err);
 	st->writes++;
 	if (journal_end(p->j, id, time(NULL), (int)lrc, lrc == LDAPC_OK ? "ok" : buf_str(&err),
 	                &jerr) < 0) {
@@ -369,7 +362,7 @@ static enum apply_rc apply(struct pass *p, const struct entry *cur, const struct
 			rc = APPLY_STOP;
 			goto done;
 		}
-		rc = send_one(p, SEND_MODIFY, cur->dn, d->b[b].mods, d->b[b].nmods,
+		rc = send_one(p, cur->dn, d->b[b].mods, d->b[b].nmods,
 		              b == 0 && as.len ? buf_str(&as) : NULL, buf_str(&rule), buf_str(&rec),
 		              st);
 	}
@@ -395,33 +388,133 @@ static struct entry_mod *add_mods(const struct entry *e)
 	return m;
 }
 
-/* Creates the contact e (journaled). */
-static enum apply_rc apply_add(struct pass *p, const struct entry *e, struct rec_stats *st)
-{
-	struct buf rec = BUF_INIT;
-	struct entry_mod *m = add_mods(e);
-	enum apply_rc rc = APPLY_STOP;
+/* ---- the write window ------------------------------------------------------ */
 
-	if (m != NULL && ldifw_add(&rec, e) == 0)
-		rc = send_one(p, SEND_ADD, e->dn, m, e->nattrs, NULL, "reconcile:contact",
-		              buf_str(&rec), st);
-	free(m);
-	buf_free(&rec);
-	return rc;
+/* A write sent and not yet answered. */
+struct inflight {
+	int msgid;
+	long jid;    /* its journal request */
+	size_t obj;  /* the object it changes, NO_OBJ for a new contact */
+	int guarded; /* sent with an assertion */
+	const char *dn;
+};
+
+#define NO_OBJ ((size_t)-1)
+
+/* Up to cap writes in flight; what comes back is sorted into the lists. */
+struct pipe {
+	struct inflight *s;
+	size_t n, cap;
+	size_t *stale, nstale;     /* objects whose assertion failed: re-read them */
+	size_t *refused, nrefused; /* objects whose change the server refused */
+	int stop;                  /* the connection or the journal is gone: send no more */
+};
+
+static int push_idx(size_t **v, size_t *n, size_t x)
+{
+	size_t *nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return -1;
+	*v = nv;
+	(*v)[(*n)++] = x;
+	return 0;
 }
 
-/* Deletes the contact e dirmail created, guarded like a modify. */
-static enum apply_rc apply_delete(struct pass *p, const struct entry *e, struct rec_stats *st)
+/* Sorts the outcome of one write: journal first, then the lists. */
+static void settle(struct pass *p, struct pipe *pp, const struct inflight *f, enum ldapc_rc lrc,
+                   const char *why, struct rec_stats *st)
 {
-	struct buf rec = BUF_INIT, as = BUF_INIT;
-	enum apply_rc rc = APPLY_STOP;
+	struct buf jerr = BUF_INIT;
 
-	if (assertion(e, &as) == 0 && ldifw_delete(&rec, e->dn) == 0)
-		rc = send_one(p, SEND_DELETE, e->dn, NULL, 0, as.len ? buf_str(&as) : NULL,
-		              "reconcile:unused-contact", buf_str(&rec), st);
-	buf_free(&rec);
-	buf_free(&as);
-	return rc;
+	if (journal_end(p->j, f->jid, time(NULL), (int)lrc, lrc == LDAPC_OK ? "ok" : why, &jerr) <
+	    0) {
+		log_error("journal: %s; nothing more is written", buf_str(&jerr));
+		pp->stop = 1;
+	}
+	buf_free(&jerr);
+	if (lrc == LDAPC_OK)
+		return;
+	if (lrc == LDAPC_SKIP && f->guarded && f->obj != NO_OBJ &&
+	    strstr(why, "assertion failed")) {
+		if (push_idx(&pp->stale, &pp->nstale, f->obj) < 0)
+			pp->stop = 1;
+		return;
+	}
+	st->failed++;
+	log_error("%s: %s", f->dn, why);
+	if (lrc == LDAPC_SKIP) {
+		if (f->obj != NO_OBJ && push_idx(&pp->refused, &pp->nrefused, f->obj) < 0)
+			pp->stop = 1;
+	} else {
+		pp->stop = 1;
+	}
+}
+
+/* Waits for one answer; a lost connection leaves every write in flight
+ * with an unknown outcome, and says so in the journal. */
+static void reap(struct pass *p, struct pipe *pp, struct rec_stats *st)
+{
+	struct buf err = BUF_INIT;
+	enum ldapc_rc lrc;
+	size_t i;
+	int msgid;
+
+	lrc = ldapc_wait(p->l, &msgid, &err);
+	for (i = 0; i < pp->n && pp->s[i].msgid != msgid; i++)
+		;
+	if (msgid < 0 || i == pp->n) {
+		struct buf why = BUF_INIT;
+
+		(void)!buf_printf(&why, "outcome unknown: %s", buf_str(&err));
+		for (i = 0; i < pp->n; i++)
+			settle(p, pp, &pp->s[i], LDAPC_RETRY, buf_str(&why), st);
+		pp->n = 0;
+		pp->stop = 1;
+		buf_free(&why);
+	} else {
+		struct inflight f = pp->s[i];
+
+		pp->s[i] = pp->s[--pp->n];
+		settle(p, pp, &f, lrc, buf_str(&err), st);
+	}
+	buf_free(&err);
+}
+
+static void drain(struct pass *p, struct pipe *pp, struct rec_stats *st)
+{
+	while (pp->n > 0)
+		reap(p, pp, st);
+}
+
+/* Journals one change and sends it into the window. */
+static void pipe_send(struct pass *p, struct pipe *pp, enum ldapc_write kind, const char *dn,
+                      const struct entry_mod *mods, size_t nmods, const char *guard,
+                      const char *rule, const char *rec, size_t obj, struct rec_stats *st)
+{
+	struct buf err = BUF_INIT;
+	struct inflight f = {-1, 0, obj, guard != NULL, dn};
+	enum ldapc_rc lrc;
+
+	while (!pp->stop && pp->n >= pp->cap)
+		reap(p, pp, st);
+	if (pp->stop)
+		return;
+	f.jid = journal_begin(p->j, time(NULL), rule, guard ? guard : "none", rec, &err);
+	if (f.jid < 0) {
+		log_error("journal: %s; nothing more is written", buf_str(&err));
+		pp->stop = 1;
+		goto done;
+	}
+	lrc = ldapc_send(p->l, kind, dn, mods, nmods, guard, &f.msgid, &err);
+	st->writes++;
+	if (lrc != LDAPC_OK) {
+		settle(p, pp, &f, lrc, buf_str(&err), st);
+		goto done;
+	}
+	pp->s[pp->n++] = f;
+done:
+	buf_free(&err);
 }
 
 /* Is the new contact c wanted by the objects this pass writes? */
@@ -535,12 +628,14 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	struct diff *diffs = NULL;
 	struct entry *acct_want = NULL;
 	struct diff acct_diff;
+	struct pipe pp;
 	const char *state_attr[] = {"dirmailState", NULL};
 	enum ldapc_rc lrc;
 	size_t i, deletions = 0, found_dn = 0;
 	int rc = EX_OK, writing = o->plan == NULL && !o->dry_run;
 
 	memset(&p, 0, sizeof(p));
+	memset(&pp, 0, sizeof(pp));
 	memset(st, 0, sizeof(*st));
 	memset(&acct_diff, 0, sizeof(acct_diff));
 	p.l = l;
@@ -701,56 +796,127 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		rc = EX_CANTCREAT;
 		goto done;
 	}
-	for (i = 0; i < p.res.nadds; i++) {
-		enum apply_rc ar;
+	pp.cap = o->window > 0 ? (size_t)o->window : 1;
+	pp.s = calloc(pp.cap, sizeof(*pp.s));
+	if (pp.s == NULL) {
+		rc = EX_OSERR;
+		goto done;
+	}
+	/* New contacts first: the modifies that follow refer to them. */
+	for (i = 0; i < p.res.nadds && !pp.stop; i++) {
+		struct entry_mod *m;
 
 		if (!add_selected(&p, p.res.adds[i]))
 			continue;
-		ar = apply_add(&p, p.res.adds[i], st);
-		if (ar == APPLY_STOP) {
-			rc = EX_UNAVAILABLE;
+		m = add_mods(p.res.adds[i]);
+		buf_reset(&out);
+		if (m == NULL || ldifw_add(&out, p.res.adds[i]) < 0) {
+			free(m);
+			rc = EX_OSERR;
 			goto done;
 		}
+		pipe_send(&p, &pp, LDAPC_W_ADD, p.res.adds[i]->dn, m, p.res.adds[i]->nattrs, NULL,
+		          "reconcile:contact", buf_str(&out), NO_OBJ, st);
+		free(m);
 	}
-	for (i = 0; i < p.set.n; i++) {
-		int tries;
-		enum apply_rc ar = APPLY_OK;
+	drain(&p, &pp, st);
+	for (i = 0; i < p.set.n && !pp.stop; i++) {
+		struct buf as = BUF_INIT, rule = BUF_INIT;
 
-		for (tries = 0; tries < ASSERT_TRIES && diffs[i].nb > 0; tries++) {
+		if (diffs[i].nb == 0)
+			continue;
+		if (diffs[i].nb > 1) {
+			/* Batches of one object go one after the other. */
+			enum apply_rc ar;
+
+			drain(&p, &pp, st);
 			ar = apply(&p, p.set.e[i], &diffs[i], p.objs[i].state, st);
-			if (ar != APPLY_STALE)
-				break;
-			/* Someone changed it since it was read: read and compute again. */
-			st->retries++;
-			if (reread(&p, i) < 0) {
-				ar = APPLY_REFUSED;
-				break;
-			}
-			if (compute(&p) < 0 || rediff(&p, diffs, i) < 0) {
-				rc = EX_OSERR;
-				goto done;
-			}
+			if ((ar == APPLY_STALE && push_idx(&pp.stale, &pp.nstale, i) < 0) ||
+			    (ar == APPLY_REFUSED && push_idx(&pp.refused, &pp.nrefused, i) < 0) ||
+			    ar == APPLY_STOP)
+				pp.stop = 1;
+			continue;
 		}
-		if (ar == APPLY_STALE) {
-			log_error("%s: changed by someone else %d times while dirmail wrote it; "
-			          "left for the "
-			          "next pass",
-			          p.set.e[i]->dn, ASSERT_TRIES);
-			st->failed++;
-		}
-		if (ar == APPLY_REFUSED)
-			report_refusal(&p, p.set.e[i], st);
-		if (ar == APPLY_STOP) {
-			rc = EX_UNAVAILABLE;
+		buf_reset(&out);
+		rule_of(p.objs[i].state, &rule);
+		if (assertion(p.set.e[i], &as) < 0 ||
+		    ldifw_modify(&out, p.set.e[i]->dn, diffs[i].b[0].mods, diffs[i].b[0].nmods) <
+		        0) {
+			buf_free(&as);
+			buf_free(&rule);
+			rc = EX_OSERR;
 			goto done;
 		}
+		pipe_send(&p, &pp, LDAPC_W_MODIFY, p.set.e[i]->dn, diffs[i].b[0].mods,
+		          diffs[i].b[0].nmods, as.len ? buf_str(&as) : NULL, buf_str(&rule),
+		          buf_str(&out), i, st);
+		buf_free(&as);
+		buf_free(&rule);
 	}
-	for (i = 0; i < p.set.n; i++)
-		if (p.objs[i].remove && selected(o, p.set.e[i]->dn) &&
-		    apply_delete(&p, p.set.e[i], st) == APPLY_STOP) {
-			rc = EX_UNAVAILABLE;
+	drain(&p, &pp, st);
+
+	/* Someone changed these since they were read: read, compute again. */
+	for (int tries = 0; tries < ASSERT_TRIES && pp.nstale > 0 && !pp.stop; tries++) {
+		size_t *stale = pp.stale, nstale = pp.nstale, k;
+
+		pp.stale = NULL;
+		pp.nstale = 0;
+		for (k = 0; k < nstale; k++) {
+			st->retries++;
+			if (reread(&p, stale[k]) < 0)
+				(void)!push_idx(&pp.refused, &pp.nrefused, stale[k]);
+		}
+		if (compute(&p) < 0 || rediff(&p, diffs, 0) < 0) {
+			free(stale);
+			rc = EX_OSERR;
 			goto done;
 		}
+		for (k = 0; k < nstale && !pp.stop; k++) {
+			enum apply_rc ar = APPLY_OK;
+
+			if (diffs[stale[k]].nb > 0)
+				ar = apply(&p, p.set.e[stale[k]], &diffs[stale[k]],
+				           p.objs[stale[k]].state, st);
+			if ((ar == APPLY_STALE && push_idx(&pp.stale, &pp.nstale, stale[k]) < 0) ||
+			    (ar == APPLY_REFUSED &&
+			     push_idx(&pp.refused, &pp.nrefused, stale[k]) < 0) ||
+			    ar == APPLY_STOP)
+				pp.stop = 1;
+		}
+		free(stale);
+	}
+	for (i = 0; i < pp.nstale; i++) {
+		log_error(
+		    "%s: changed by someone else %d times while dirmail wrote it; left for the "
+		    "next pass",
+		    p.set.e[pp.stale[i]]->dn, ASSERT_TRIES);
+		st->failed++;
+	}
+	for (i = 0; i < pp.nrefused && !pp.stop; i++)
+		report_refusal(&p, p.set.e[pp.refused[i]], st);
+
+	/* Contacts nothing refers to any more go last. */
+	for (i = 0; i < p.set.n && !pp.stop; i++) {
+		struct buf as = BUF_INIT;
+
+		if (!p.objs[i].remove || !selected(o, p.set.e[i]->dn))
+			continue;
+		buf_reset(&out);
+		if (assertion(p.set.e[i], &as) < 0 || ldifw_delete(&out, p.set.e[i]->dn) < 0) {
+			buf_free(&as);
+			rc = EX_OSERR;
+			goto done;
+		}
+		pipe_send(&p, &pp, LDAPC_W_DELETE, p.set.e[i]->dn, NULL, 0,
+		          as.len ? buf_str(&as) : NULL, "reconcile:unused-contact", buf_str(&out),
+		          NO_OBJ, st);
+		buf_free(&as);
+	}
+	drain(&p, &pp, st);
+	if (pp.stop) {
+		rc = EX_UNAVAILABLE;
+		goto done;
+	}
 	if (selected(o, acct_e->dn) && acct_diff.nb > 0 &&
 	    apply(&p, acct_e, &acct_diff, buf_str(&p.res.acct_state), st) == APPLY_STOP) {
 		rc = EX_UNAVAILABLE;
@@ -759,6 +925,9 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	if (st->failed > 0)
 		rc = EX_DATAERR;
 done:
+	free(pp.s);
+	free(pp.stale);
+	free(pp.refused);
 	for (i = 0; diffs && i < p.set.n; i++)
 		diff_free(&diffs[i]);
 	free(diffs);

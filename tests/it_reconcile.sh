@@ -151,3 +151,28 @@ assert_exit 73 dirmail reconcile -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --jour
 assert_contains "$OUT" "nothing was written" "journal refusal"
 assert_eq "$(csn)" "$before" "contextCSN without a journal"
 pass "no journal, no write"
+
+# Someone changes an object between dirmail's read and its write: the
+# assertion fails, dirmail reads it again, recomputes and writes the new
+# state. gdb holds dirmail where the pass is computed and the journal is
+# about to open, while the admin's change goes in.
+command -v gdb >/dev/null || fail "gdb not installed: apt-get install gdb"
+slapd_start --name race
+cat >"$T/race.ldif" <<LDIF
+dn: uid=smithj,$PEOPLE
+changetype: modify
+add: dirmailAlias
+dirmailAlias: johnny
+LDIF
+gdb -q -batch -ex 'break journal_open' -ex run \
+	-ex "shell ldapmodify -Y EXTERNAL -H '$SLAPD_LDAPI' -Q -f '$T/race.ldif'" -ex continue \
+	--args "$DIRMAIL" reconcile -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --journal "$T/race.journal" \
+	>"$T/race.out" 2>&1 || { cat "$T/race.out" >&2; fail "gdb run failed"; }
+assert_contains "$(cat "$T/race.out")" "0 refused, 5 deletions, 1 re-read" "one object re-read"
+assert_contains "$(cat "$T/race.journal")" "assertion failed" "the failed assertion is journaled"
+assert_eq "$(grep -c "^dn: uid=smithj,$PEOPLE" "$T/race.journal")" "2" "smithj written twice"
+assert_contains "$(slapd_search -b "uid=smithj,$PEOPLE" -s base '(objectClass=*)' proxyAddresses)" \
+	"smtp:johnny@example.test" "the change made meanwhile is taken into account"
+out=$(dirmail plan -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" 2>/dev/null)
+assert_eq "$out" "version: 1" "converged after the re-read"
+pass "a failed assertion re-reads and recomputes the object"
