@@ -15,6 +15,7 @@
 #include "account.h"
 #include "buf.h"
 #include "conf.h"
+#include "export.h"
 #include "ldapc.h"
 #include "log.h"
 #include "reconcile.h"
@@ -52,9 +53,10 @@ struct cli {
 	const char *tls_cert;
 	const char *tls_key;
 	int verbose;
-	int dry_run;    /* reconcile --dry-run */
-	int force;      /* reconcile --force */
-	const char *dn; /* reconcile / plan --dn */
+	int dry_run;        /* reconcile --dry-run */
+	int force;          /* reconcile --force */
+	const char *dn;     /* reconcile / plan --dn */
+	const char *output; /* export -o */
 	const char *command;
 	char **args; /* operands after the command */
 	int nargs;
@@ -70,12 +72,14 @@ static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int d
 static int cmd_check_config(const struct cli *cli, struct conf *c);
 static int cmd_reconcile(const struct cli *cli, struct conf *c);
 static int cmd_plan(const struct cli *cli, struct conf *c);
+static int cmd_export(const struct cli *cli, struct conf *c);
 
 static const struct command commands[] = {
     {"check-config", "validate the config and the account entry, print a summary",
      cmd_check_config},
     {"reconcile", "one full pass, then exit ([--dry-run] [--dn DN] [--force])", cmd_reconcile},
     {"plan", "print the changes a pass would make as LDIF, write nothing ([--dn DN])", cmd_plan},
+    {"export", "snapshot of every recipient's mail state as LDIF ([-o FILE])", cmd_export},
 };
 
 static void usage(FILE *f)
@@ -103,6 +107,7 @@ static void usage(FILE *f)
 	           "  --dry-run       reconcile: compute and report, write nothing\n"
 	           "  --dn DN         reconcile, plan: only the changes of this object\n"
 	           "  --force         reconcile, plan: go past the account's delete threshold\n"
+	           "  -o FILE         export: write the snapshot to FILE (atomically, mode 0600)\n"
 	           "  -v              more detail (repeatable)\n"
 	           "  -h, --help      this text\n"
 	           "  -V, --version   the version\n"
@@ -128,7 +133,8 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	int ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":H:D:y:Y:U:X:R:Zb:c:vhVw:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":H:D:y:Y:U:X:R:Zb:c:o:vhVw:", longopts, NULL)) !=
+	       -1) {
 		switch (ch) {
 		case 'H':
 			if ((cli->uris.len && buf_puts(&cli->uris, " ") < 0) ||
@@ -164,6 +170,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			break;
 		case 'v':
 			cli->verbose++;
+			break;
+		case 'o':
+			cli->output = optarg;
 			break;
 		case OPT_JOURNAL:
 			cli->journal = optarg;
@@ -478,6 +487,8 @@ static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int d
 		bad = "--force";
 	else if (cli->dn && !dn_ok)
 		bad = "--dn";
+	else if (cli->output && strcmp(cli->command, "export") != 0)
+		bad = "-o";
 	if (bad != NULL) {
 		log_error("%s does not apply to %s", bad, cli->command);
 		return -1;
@@ -569,6 +580,39 @@ static int cmd_plan(const struct cli *cli, struct conf *c)
 	rc = run_pass(cli, c, stdout);
 	if (fflush(stdout) != 0 && rc == EX_OK)
 		rc = EX_IOERR;
+	return rc;
+}
+
+static int cmd_export(const struct cli *cli, struct conf *c)
+{
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	struct ldapc *l = NULL;
+	int rc;
+
+	if (check_opts(cli, 0, 0, 0) < 0)
+		return EX_USAGE;
+	rc = check_conf(c);
+	if (rc != EX_OK)
+		goto done;
+	rc = connect_ldap(c, &l);
+	if (rc != EX_OK)
+		goto done;
+	rc = export_run(l, c->base, c->page_size, &out);
+	if (rc != EX_OK)
+		goto done;
+	if (cli->output != NULL && strcmp(cli->output, "-") != 0) {
+		if (export_write_file(cli->output, buf_str(&out), out.len, &err) < 0) {
+			log_error("export: %s", buf_str(&err));
+			rc = EX_CANTCREAT;
+		}
+	} else if (fwrite(buf_str(&out), 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+		log_error("export: writing to standard output failed");
+		rc = EX_IOERR;
+	}
+done:
+	ldapc_close(l);
+	buf_free(&out);
+	buf_free(&err);
 	return rc;
 }
 

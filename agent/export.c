@@ -1,0 +1,203 @@
+/* export.c - the auditors' snapshot of every recipient's mail state.
+ * Reads what a pass reads, keeps the mail-relevant attributes, sorts
+ * everything and writes LDIF content records through ldifw. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "export.h"
+#include "ldifw.h"
+#include "log.h"
+#include "policy.h"
+
+static const char *const names[] = {
+    "objectClass",    "entryUUID", "objectGUID", "cn",          "uid",         "sAMAccountName",
+    "givenName",      "sn",        "initials",   "displayName", "description", "userAccountControl",
+    "proxyAddresses", "member",    NULL,
+};
+
+int export_wants(const char *attr)
+{
+	const char *const *own = policy_owned_attrs();
+	size_t i;
+
+	if (ldifw_is_secret(attr))
+		return 0;
+	if (strncasecmp(attr, "dirmail", 7) == 0)
+		return 1;
+	for (i = 0; names[i]; i++)
+		if (strcasecmp(attr, names[i]) == 0)
+			return 1;
+	for (i = 0; own[i]; i++)
+		if (strcasecmp(attr, own[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int val_cmp(const void *pa, const void *pb)
+{
+	const struct entry_val *a = pa, *b = pb;
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->val, b->val, n);
+
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+static int attr_cmp(const void *pa, const void *pb)
+{
+	const struct entry_attr *a = pa, *b = pb;
+	int c = strcasecmp(a->name, b->name);
+
+	return c ? c : strcmp(a->name, b->name);
+}
+
+void export_sort_entry(struct entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nattrs; i++)
+		qsort(e->attrs[i].vals, e->attrs[i].nvals, sizeof(*e->attrs[i].vals), val_cmp);
+	qsort(e->attrs, e->nattrs, sizeof(*e->attrs), attr_cmp);
+}
+
+struct snap {
+	struct entry **e;
+	size_t n, cap;
+};
+
+/* Keeps a sorted copy of what an export shows of e. */
+static int keep(const struct entry *e, void *arg)
+{
+	struct snap *s = arg;
+	struct entry *c = entry_new(e->dn);
+	size_t i, j;
+
+	if (c == NULL)
+		return -1;
+	for (i = 0; i < e->nattrs; i++) {
+		if (!export_wants(e->attrs[i].name))
+			continue;
+		for (j = 0; j < e->attrs[i].nvals; j++)
+			if (entry_add(c, e->attrs[i].name, e->attrs[i].vals[j].val,
+			              e->attrs[i].vals[j].len) < 0) {
+				entry_free(c);
+				return -1;
+			}
+	}
+	export_sort_entry(c);
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct entry **v = realloc(s->e, cap * sizeof(*v));
+
+		if (v == NULL) {
+			entry_free(c);
+			return -1;
+		}
+		s->e = v;
+		s->cap = cap;
+	}
+	s->e[s->n++] = c;
+	return 0;
+}
+
+static int dn_cmp(const void *pa, const void *pb)
+{
+	const struct entry *a = *(struct entry *const *)pa, *b = *(struct entry *const *)pb;
+	int c = strcasecmp(a->dn, b->dn);
+
+	return c ? c : strcmp(a->dn, b->dn);
+}
+
+int export_run(struct ldapc *l, const char *base, int page_size, struct buf *out)
+{
+	static const char *const attrs[] = {"*", "entryUUID", "objectGUID", NULL};
+	struct snap s = {NULL, 0, 0};
+	struct buf err = BUF_INIT;
+	enum ldapc_rc lrc;
+	size_t i;
+	int rc = EX_OK;
+
+	lrc = ldapc_search(l, base, LDAPC_SUB,
+	                   "(|(objectClass=dirmailAccount)(objectClass=dirmailUser)"
+	                   "(objectClass=dirmailList)(proxyAddresses=*)(mail=*))",
+	                   attrs, page_size, keep, &s, &err);
+	if (lrc != LDAPC_OK) {
+		log_error("reading the recipients under \"%s\": %s; no snapshot written", base,
+		          buf_str(&err));
+		rc = lrc == LDAPC_RETRY   ? EX_UNAVAILABLE
+		     : lrc == LDAPC_FATAL ? EX_CONFIG
+		                          : EX_DATAERR;
+		goto done;
+	}
+	qsort(s.e, s.n, sizeof(*s.e), dn_cmp);
+	if (ldifw_version(out) < 0) {
+		rc = EX_OSERR;
+		goto done;
+	}
+	for (i = 0; i < s.n; i++)
+		if (ldifw_entry(out, s.e[i]) < 0) {
+			log_error("%s: cannot be written as LDIF", s.e[i]->dn);
+			rc = EX_DATAERR;
+			goto done;
+		}
+done:
+	for (i = 0; i < s.n; i++)
+		entry_free(s.e[i]);
+	free(s.e);
+	buf_free(&err);
+	return rc;
+}
+
+int export_write_file(const char *path, const char *data, size_t len, struct buf *err)
+{
+	struct buf tmp = BUF_INIT;
+	size_t done = 0;
+	int fd = -1, rc = -1;
+
+	if (buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+		(void)!buf_printf(err, "%s: out of memory", path);
+		goto done;
+	}
+	fd = open(buf_str(&tmp), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		(void)!buf_printf(err, "%s: %s", buf_str(&tmp), strerror(errno));
+		goto done;
+	}
+	while (done < len) {
+		ssize_t w = write(fd, data + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			(void)!buf_printf(err, "%s: %s", buf_str(&tmp), strerror(errno));
+			goto done;
+		}
+		done += (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		(void)!buf_printf(err, "%s: %s", buf_str(&tmp), strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	if (rename(buf_str(&tmp), path) < 0) {
+		(void)!buf_printf(err, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	rc = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp.len)
+		(void)unlink(buf_str(&tmp));
+	buf_free(&tmp);
+	return rc;
+}
