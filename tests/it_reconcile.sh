@@ -43,6 +43,7 @@ assert_eq "$(grep -c '^changetype: modify' "$T/plan.ldif")" "28" "modify records
 assert_eq "$(grep -c '^changetype: add' "$T/plan.ldif")" "1" "contact add in the plan"
 assert_contains "$(cat "$T/plan.err")" "uid=oover,$PEOPLE: over-licence" "plan names blocked objects"
 [ "$(parses "$T/plan.ldif")" -ge 28 ] || fail "python-ldap read too few plan records"
+ldapmodify -n -c -f "$T/plan.ldif" >"$T/plan.n" 2>&1 || { cat "$T/plan.n" >&2; fail "ldapmodify -n cannot read the plan"; }
 assert_eq "$(csn)" "$before" "contextCSN after plan"
 pass "plan prints RFC 2849 change records and writes nothing"
 

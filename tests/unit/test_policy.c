@@ -727,6 +727,14 @@ static void test_forwarding(void **state)
 	want_state(obj(&w, "uid=self"),
 	           "invalid: dirmailForwardTo: se.lf@example.test is the user's own");
 	want_idempotent(&w);
+	/* The target leaves the service: its addresses are free in this very
+	 * pass, so the forwarding is refused now rather than a pass later. */
+	entry_del(w.e[0], "dirmailService");
+	assert_int_equal(entry_add(w.e[0], "dirmailService", "none", 4), 0);
+	run(&w);
+	want_state(
+	    obj(&w, "uid=fvogel"),
+	    "invalid: dirmailForwardTo: no recipient has the address Juergen.Gross@example.test");
 	world_free(&w);
 }
 
