@@ -1,8 +1,9 @@
 /* journal.c - the write-ahead change journal.
  * One write() and fdatasync() per event on an O_APPEND descriptor, cut back
- * on failure; verify re-reads the file with libldap's own LDIF parser. */
+ * on failure; verify and undo re-read the file with libldap's LDIF parser. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 
 #include <ldap.h>
 
+#include "entry.h"
 #include "journal.h"
 #include "ldifw.h"
 
@@ -31,12 +33,70 @@ struct journal {
 	size_t nopen, capopen;
 };
 
+/* ---- times -------------------------------------------------------------- */
+
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d. */
+static long long days_from_civil(long long y, int m, int d)
+{
+	long long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int two_digits(const char *p)
+{
+	return (p[0] - '0') * 10 + p[1] - '0';
+}
+
+/* Parses the n bytes at s as "YYYY-MM-DDTHH:MM:SSZ" (years 1970 to 9999)
+ * into *t; -1 when they are anything else. */
+static int parse_time(const char *s, size_t n, time_t *t)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, mo, d, h, mi, sec, leap;
+	long long secs;
+	size_t i;
+
+	if (s == NULL || n != sizeof(shape) - 1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i])
+			return -1;
+	y = two_digits(s) * 100 + two_digits(s + 2);
+	mo = two_digits(s + 5);
+	d = two_digits(s + 8);
+	h = two_digits(s + 11);
+	mi = two_digits(s + 14);
+	sec = two_digits(s + 17);
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap) ||
+	    h > 23 || mi > 59 || sec > 59)
+		return -1;
+	secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	if ((long long)(time_t)secs != secs)
+		return -1;
+	*t = (time_t)secs;
+	return 0;
+}
+
+int journal_parse_time(const char *s, time_t *t)
+{
+	return parse_time(s, s ? strlen(s) : 0, t);
+}
+
 /* ---- comments written and read back ------------------------------------ */
 
 enum note { NOTE_OTHER, NOTE_BEGIN, NOTE_END };
 
 struct note_info {
 	long id;
+	time_t time;      /* -1 when the TIME word is not one */
 	long code;        /* NOTE_END only */
 	const char *text; /* NOTE_END only; points into the line */
 };
@@ -54,6 +114,8 @@ static enum note parse_note(const char *line, struct note_info *ni)
 	p = line + 2 + strcspn(line + 2, " ");
 	if (strncmp(p, " req=", 5) != 0)
 		return NOTE_OTHER;
+	if (parse_time(line + 2, (size_t)(p - line - 2), &ni->time) < 0)
+		ni->time = -1;
 	p += 5;
 	if (*p < '1' || *p > '9')
 		return NOTE_OTHER;
@@ -574,24 +636,42 @@ void journal_close(struct journal *j)
 	free(j);
 }
 
-/* ---- verify ------------------------------------------------------------- */
+/* ---- reading a journal back -------------------------------------------- */
 
 struct req {
 	long id;
 	unsigned long line; /* of its req= comment */
+	time_t time;        /* of its req= comment; -1 when unreadable */
 };
 
-struct verify {
+struct scan;
+
+/* What a reader of the journal learns beyond the problems: undo collects
+ * the changes through these, verify needs none. */
+struct scan_hooks {
+	/* The record of request r; lr is NULL when it is no usable change
+	 * record (a problem already counted), else it lives for the call. */
+	void (*record)(struct scan *s, const struct req *r, const LDIFRecord *lr);
+	/* The result ni of request r, whose record may not have been read. */
+	void (*result)(struct scan *s, const struct req *r, const struct note_info *ni);
+};
+
+struct scan {
 	const char *path;
-	struct buf *report;
-	struct buf block;         /* the record being read, comments included */
-	size_t block_off;         /* where its first non-comment line starts */
-	unsigned long block_line; /* that line's number; 0 while there is none */
-	int version_only;         /* the block so far is the opening "version:" */
-	int seen_block;           /* a block with content was read before */
-	struct buf note;          /* the comment being read, unfolded */
-	unsigned long note_line;  /* 0 when none */
-	struct req *reqs;         /* begun, without a result yet, ascending ids */
+	const char *who;                /* names the caller in libldap's messages */
+	struct buf *report;             /* one line per problem; NULL to count only */
+	const struct scan_hooks *hooks; /* NULL for none */
+	void *ctx;                      /* the hooks' own */
+	struct buf block;               /* the record being read, comments included */
+	size_t block_off;               /* where its first non-comment line starts */
+	unsigned long block_line;       /* that line's number; 0 while there is none */
+	int block_nul;                  /* a line of it held a NUL byte */
+	int version_only;               /* the block so far is the opening "version:" */
+	int seen_block;                 /* a block with content was read before */
+	int no_version;                 /* the file does not open with "version: 1" */
+	struct buf note;                /* the comment being read, unfolded */
+	unsigned long note_line;        /* 0 when none */
+	struct req *reqs;               /* begun, without a result yet, ascending ids */
 	size_t nreqs, capreqs;
 	long last_id;
 	struct req awaiting; /* begun, record not read yet; id 0 when none */
@@ -600,15 +680,17 @@ struct verify {
 };
 
 /* Reports one problem at line and counts it in *count. */
-static void say(struct verify *v, long *count, unsigned long line, const char *fmt, ...)
+static void say(struct scan *v, long *count, unsigned long line, const char *fmt, ...)
     DM_PRINTF(4, 5);
 
-static void say(struct verify *v, long *count, unsigned long line, const char *fmt, ...)
+static void say(struct scan *v, long *count, unsigned long line, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
 
 	(*count)++;
+	if (v->report == NULL)
+		return;
 	va_start(ap, fmt);
 	rc = buf_printf(v->report, "%s:%lu: ", v->path, line);
 	if (rc == 0)
@@ -667,8 +749,16 @@ done:
 	return rc;
 }
 
-static void check_record(struct verify *v, unsigned long linenum)
+/* Hands the record of request r (id 0: none) to the hooks. */
+static void hand_record(struct scan *v, const struct req *r, const LDIFRecord *lr)
 {
+	if (r->id != 0 && v->hooks != NULL && v->hooks->record != NULL)
+		v->hooks->record(v, r, lr);
+}
+
+static void check_record(struct scan *v, unsigned long linenum)
+{
+	struct req r = v->awaiting;
 	struct berval bv;
 	LDIFRecord lr;
 	int rc;
@@ -677,9 +767,15 @@ static void check_record(struct verify *v, unsigned long linenum)
 	if (v->awaiting.id == 0)
 		say(v, &v->nproblems, v->block_line, "record has no req= comment");
 	v->awaiting.id = 0;
+	/* already reported by line; the parser would read a shortened record */
+	if (v->block_nul) {
+		hand_record(v, &r, NULL);
+		return;
+	}
 	if (has_url_value(v->block.s)) {
 		say(v, &v->nproblems, v->block_line,
 		    "record takes a value from a URL (\":<\"), never journaled");
+		hand_record(v, &r, NULL);
 		return;
 	}
 	/* The parser ldapmodify uses; it edits the buffer in place and prints
@@ -687,20 +783,26 @@ static void check_record(struct verify *v, unsigned long linenum)
 	 * bypasses liblber's print hook, so it cannot be captured here). */
 	bv.bv_val = v->block.s;
 	bv.bv_len = v->block.len;
-	rc = ldap_parse_ldif_record(&bv, linenum, &lr, "dirmail journal verify", 0);
+	rc = ldap_parse_ldif_record(&bv, linenum, &lr, v->who, 0);
 	if (rc == LDAP_NO_MEMORY) {
 		v->oom = 1;
 		return;
 	}
 	if (rc != LDAP_SUCCESS) {
 		say(v, &v->nproblems, v->block_line, "not a valid LDIF change record");
+		hand_record(v, &r, NULL);
 		return;
 	}
-	if (lr.lr_dn.bv_val == NULL)
+	if (lr.lr_dn.bv_val == NULL) {
 		say(v, &v->nproblems, v->block_line, "record has no dn: line");
-	else if (lr.lr_ctrls != NULL)
+		hand_record(v, &r, NULL);
+	} else if (lr.lr_ctrls != NULL) {
 		say(v, &v->nproblems, v->block_line,
 		    "record carries a control, so it would not replay as written");
+		hand_record(v, &r, NULL);
+	} else {
+		hand_record(v, &r, &lr);
+	}
 	ldap_ldif_record_done(&lr);
 }
 
@@ -715,7 +817,7 @@ static int more_content(const char *s)
 	return 0;
 }
 
-static void end_block(struct verify *v)
+static void end_block(struct scan *v)
 {
 	const char *first;
 
@@ -724,13 +826,16 @@ static void end_block(struct verify *v)
 	first = v->block.s + v->block_off;
 	if (!v->seen_block) {
 		if (strncasecmp(first, "version:", 8) != 0) {
+			v->no_version = 1;
 			say(v, &v->nproblems, v->block_line,
 			    "no \"version: 1\" line opens the file");
 		} else {
 			const char *val = first + 8 + strspn(first + 8, " ");
 
-			if (strncmp(val, "1\n", 2) != 0)
+			if (strncmp(val, "1\n", 2) != 0) {
+				v->no_version = 1;
 				say(v, &v->nproblems, v->block_line, "version is not 1");
+			}
 			/* the parser sees a version only on line 1 */
 			if (more_content(first))
 				check_record(v, 1);
@@ -743,9 +848,10 @@ done:
 		v->seen_block = 1;
 	buf_reset(&v->block);
 	v->block_line = 0;
+	v->block_nul = 0;
 }
 
-static size_t find_req(const struct verify *v, long id)
+static size_t find_req(const struct scan *v, long id)
 {
 	size_t lo = 0, hi = v->nreqs;
 
@@ -760,7 +866,7 @@ static size_t find_req(const struct verify *v, long id)
 	return lo < v->nreqs && v->reqs[lo].id == id ? lo : v->nreqs;
 }
 
-static void begin_note(struct verify *v, const struct note_info *ni)
+static void begin_note(struct scan *v, const struct note_info *ni)
 {
 	if (v->block_line != 0 && !v->version_only)
 		say(v, &v->nproblems, v->note_line,
@@ -786,12 +892,13 @@ static void begin_note(struct verify *v, const struct note_info *ni)
 	}
 	v->reqs[v->nreqs].id = ni->id;
 	v->reqs[v->nreqs].line = v->note_line;
+	v->reqs[v->nreqs].time = ni->time;
 	v->awaiting = v->reqs[v->nreqs];
 	v->nreqs++;
 	v->last_id = ni->id;
 }
 
-static void end_note(struct verify *v, const struct note_info *ni)
+static void end_note(struct scan *v, const struct note_info *ni)
 {
 	struct buf text = BUF_INIT;
 	size_t i = find_req(v, ni->id);
@@ -808,11 +915,13 @@ static void end_note(struct verify *v, const struct note_info *ni)
 		    ni->code, text.len ? " " : "", buf_str(&text));
 		buf_free(&text);
 	}
+	if (v->hooks != NULL && v->hooks->result != NULL)
+		v->hooks->result(v, &v->reqs[i], ni);
 	memmove(v->reqs + i, v->reqs + i + 1, (v->nreqs - i - 1) * sizeof(*v->reqs));
 	v->nreqs--;
 }
 
-static void handle_note(struct verify *v)
+static void handle_note(struct scan *v)
 {
 	struct note_info ni;
 
@@ -829,80 +938,666 @@ static void handle_note(struct verify *v)
 	v->note_line = 0;
 }
 
-long journal_verify(const char *path, struct buf *report, long *nfailed)
+static void scan_init(struct scan *v, const char *who, const char *path, struct buf *report,
+                      const struct scan_hooks *hooks, void *ctx)
+{
+	memset(v, 0, sizeof(*v));
+	v->who = who;
+	v->path = path;
+	v->report = report;
+	v->hooks = hooks;
+	v->ctx = ctx;
+}
+
+static void scan_free(struct scan *v)
+{
+	free(v->reqs);
+	buf_free(&v->block);
+	buf_free(&v->note);
+}
+
+/* Reads the journal at v->path to its end, counting (and reporting) its
+ * problems in v and handing records and results to the hooks; 0, or -1
+ * with the one line "path: reason" in err when the file cannot be read or
+ * memory runs out. */
+static int scan_run(struct scan *v, struct buf *err)
 {
 	struct reader r = {NULL, NULL, 0, 0, 0, 0, 0};
-	struct verify v;
 	size_t i;
-	long rc = -1;
-	int more = 0;
+	int more = 0, rc = -1;
 
-	if (nfailed != NULL)
-		*nfailed = 0;
-	memset(&v, 0, sizeof(v));
-	v.path = path;
-	v.report = report;
-	r.f = fopen(path, "re");
+	r.f = fopen(v->path, "re");
 	if (r.f == NULL) {
-		(void)!buf_printf(report, "%s: %s\n", path, strerror(errno));
+		(void)!buf_printf(err, "%s: %s\n", v->path, strerror(errno));
 		return -1;
 	}
-	while (!v.oom && (more = reader_next(&r)) > 0) {
+	while (!v->oom && (more = reader_next(&r)) > 0) {
 		if (r.nul)
-			say(&v, &v.nproblems, r.no, "holds a NUL byte");
+			say(v, &v->nproblems, r.no, "holds a NUL byte");
 		if (!r.newline)
-			say(&v, &v.nproblems, r.no,
+			say(v, &v->nproblems, r.no,
 			    "the last line is incomplete (a write was cut short)");
-		if (v.note_line != 0 && r.line[0] == ' ') {
-			if (buf_puts(&v.note, r.line + 1) < 0)
-				v.oom = 1;
+		if (v->note_line != 0 && r.line[0] == ' ') {
+			if (buf_puts(&v->note, r.line + 1) < 0)
+				v->oom = 1;
 		} else {
-			if (v.note_line != 0)
-				handle_note(&v);
+			if (v->note_line != 0)
+				handle_note(v);
 			if (r.len == 0) {
-				end_block(&v);
+				end_block(v);
 				continue;
 			}
 			if (r.line[0] == '#') {
-				v.note_line = r.no;
-				buf_reset(&v.note);
-				if (buf_puts(&v.note, r.line) < 0)
-					v.oom = 1;
-			} else if (v.block_line == 0) {
-				v.block_line = r.no;
-				v.block_off = v.block.len;
-				v.version_only =
-				    !v.seen_block && strncasecmp(r.line, "version:", 8) == 0;
+				v->note_line = r.no;
+				buf_reset(&v->note);
+				if (buf_puts(&v->note, r.line) < 0)
+					v->oom = 1;
+			} else if (v->block_line == 0) {
+				v->block_line = r.no;
+				v->block_off = v->block.len;
+				v->version_only =
+				    !v->seen_block && strncasecmp(r.line, "version:", 8) == 0;
 			} else {
-				v.version_only = 0;
+				v->version_only = 0;
 			}
 		}
-		if (buf_add(&v.block, r.line, r.len) < 0 || buf_puts(&v.block, "\n") < 0)
-			v.oom = 1;
+		if (r.nul)
+			v->block_nul = 1;
+		if (buf_add(&v->block, r.line, r.len) < 0 || buf_puts(&v->block, "\n") < 0)
+			v->oom = 1;
 	}
-	if (!v.oom && more < 0) {
-		(void)!buf_printf(report, "%s: %s\n", path, strerror(errno ? errno : EIO));
+	if (!v->oom && more < 0) {
+		(void)!buf_printf(err, "%s: %s\n", v->path, strerror(errno ? errno : EIO));
 		goto done;
 	}
-	if (v.note_line != 0)
-		handle_note(&v);
-	end_block(&v);
-	if (v.awaiting.id != 0)
-		say(&v, &v.nproblems, v.awaiting.line, "req=%ld has no record", v.awaiting.id);
-	for (i = 0; i < v.nreqs; i++)
-		say(&v, &v.nfailed, v.reqs[i].line, "req=%ld has no result", v.reqs[i].id);
-	if (v.oom) {
-		(void)!buf_printf(report, "%s: out of memory\n", path);
+	if (v->note_line != 0)
+		handle_note(v);
+	end_block(v);
+	if (v->awaiting.id != 0)
+		say(v, &v->nproblems, v->awaiting.line, "req=%ld has no record", v->awaiting.id);
+	for (i = 0; i < v->nreqs; i++)
+		say(v, &v->nfailed, v->reqs[i].line, "req=%ld has no result", v->reqs[i].id);
+	if (v->oom) {
+		(void)!buf_printf(err, "%s: out of memory\n", v->path);
 		goto done;
 	}
+	rc = 0;
+done:
+	fclose(r.f);
+	free(r.line);
+	return rc;
+}
+
+/* ---- verify ------------------------------------------------------------- */
+
+long journal_verify(const char *path, struct buf *report, long *nfailed)
+{
+	struct scan v;
+	long rc = -1;
+
+	if (nfailed != NULL)
+		*nfailed = 0;
+	scan_init(&v, "dirmail journal verify", path, report, NULL, NULL);
+	if (scan_run(&v, report) < 0)
+		goto done;
 	if (nfailed != NULL)
 		*nfailed = v.nfailed;
 	rc = v.nproblems > 0 || v.nfailed > 0 ? -1 : v.nrecords;
 done:
-	fclose(r.f);
-	free(r.line);
-	free(v.reqs);
-	buf_free(&v.block);
-	buf_free(&v.note);
+	scan_free(&v);
+	return rc;
+}
+
+/* ---- undo --------------------------------------------------------------- */
+
+enum change_kind { CHANGE_BROKEN, CHANGE_ADD, CHANGE_MODIFY, CHANGE_DELETE, CHANGE_RENAME };
+
+struct change_mod {
+	int op; /* LDAP_MOD_ADD, _DELETE, _REPLACE or _INCREMENT */
+	char *attr;
+	struct entry_val *vals; /* NULL/0 for a whole attribute */
+	size_t nvals;
+};
+
+/* One journaled change as read back, with what reverts it. */
+struct change {
+	long id;
+	unsigned long line; /* of its req= comment */
+	time_t time;        /* of its req= comment; -1 when unreadable */
+	int ended;          /* its result was read */
+	long code;
+	enum change_kind kind;
+	char *dn;                /* NULL for CHANGE_BROKEN */
+	struct entry *entry;     /* CHANGE_ADD: what it created */
+	struct change_mod *mods; /* CHANGE_MODIFY */
+	size_t nmods;
+	struct buf undo; /* the reverting record with its comment; empty for none */
+};
+
+/* What undo reads: the changes in the order of the file, ascending ids. */
+struct changes {
+	struct change *c;
+	size_t n, cap;
+};
+
+/* An entry a successful add in the file created, as later changes left it. */
+struct known {
+	char *key; /* dn_key of its DN */
+	struct entry *e;
+};
+
+struct undo {
+	const char *path;
+	time_t since;
+	struct buf *report;
+	struct known *k;
+	size_t nk, capk;
+	long nproblems;
+};
+
+static void change_clear(struct change *c)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->nmods; i++) {
+		for (k = 0; k < c->mods[i].nvals; k++)
+			free(c->mods[i].vals[k].val);
+		free(c->mods[i].vals);
+		free(c->mods[i].attr);
+	}
+	free(c->mods);
+	free(c->dn);
+	entry_free(c->entry);
+	buf_free(&c->undo);
+}
+
+/* Copies the NULL-terminated values bv into m; -1 when out of memory. */
+static int copy_vals(struct change_mod *m, struct berval **bv)
+{
+	size_t n = 0, i;
+
+	while (bv != NULL && bv[n] != NULL)
+		n++;
+	if (n == 0)
+		return 0;
+	m->vals = calloc(n, sizeof(*m->vals));
+	if (m->vals == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		char *v = malloc(bv[i]->bv_len + 1);
+
+		if (v == NULL)
+			return -1;
+		if (bv[i]->bv_len > 0)
+			memcpy(v, bv[i]->bv_val, bv[i]->bv_len);
+		v[bv[i]->bv_len] = '\0';
+		m->vals[i].val = v;
+		m->vals[i].len = bv[i]->bv_len;
+		m->nvals++;
+	}
+	return 0;
+}
+
+/* Fills c from the parsed record lr, which dies with the call; a DN that
+ * decodes to a NUL byte leaves c broken, as no string can hold it. -1 when
+ * out of memory. */
+static int copy_record(struct change *c, const LDIFRecord *lr)
+{
+	LDAPMod **mods;
+	size_t n, i, k;
+
+	if (memchr(lr->lr_dn.bv_val, '\0', lr->lr_dn.bv_len) != NULL)
+		return 0;
+	c->dn = strdup(lr->lr_dn.bv_val);
+	if (c->dn == NULL)
+		return -1;
+	switch (lr->lr_op) {
+	case LDAP_REQ_ADD:
+		c->entry = entry_new(c->dn);
+		if (c->entry == NULL)
+			return -1;
+		for (mods = lr->lrop_mods; mods != NULL && *mods != NULL; mods++)
+			for (k = 0; (*mods)->mod_bvalues && (*mods)->mod_bvalues[k]; k++)
+				if (entry_add(c->entry, (*mods)->mod_type,
+				              (*mods)->mod_bvalues[k]->bv_val,
+				              (*mods)->mod_bvalues[k]->bv_len) < 0)
+					return -1;
+		c->kind = CHANGE_ADD;
+		return 0;
+	case LDAP_REQ_MODIFY:
+		for (n = 0; lr->lrop_mods != NULL && lr->lrop_mods[n] != NULL; n++)
+			;
+		c->mods = calloc(n ? n : 1, sizeof(*c->mods));
+		if (c->mods == NULL)
+			return -1;
+		for (i = 0; i < n; i++) {
+			const LDAPMod *m = lr->lrop_mods[i];
+
+			c->mods[i].op = m->mod_op & LDAP_MOD_OP;
+			c->mods[i].attr = strdup(m->mod_type);
+			c->nmods++;
+			if (c->mods[i].attr == NULL || copy_vals(&c->mods[i], m->mod_bvalues) < 0)
+				return -1;
+		}
+		c->kind = CHANGE_MODIFY;
+		return 0;
+	case LDAP_REQ_DELETE:
+		c->kind = CHANGE_DELETE;
+		return 0;
+	case LDAP_REQ_MODDN:
+		c->kind = CHANGE_RENAME;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static void undo_record(struct scan *s, const struct req *r, const LDIFRecord *lr)
+{
+	struct changes *cs = s->ctx;
+	struct change *c;
+
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? cs->cap * 2 : 16;
+		struct change *p = realloc(cs->c, cap * sizeof(*p));
+
+		if (p == NULL) {
+			s->oom = 1;
+			return;
+		}
+		cs->c = p;
+		cs->cap = cap;
+	}
+	c = &cs->c[cs->n++];
+	memset(c, 0, sizeof(*c));
+	c->id = r->id;
+	c->line = r->line;
+	c->time = r->time;
+	c->kind = CHANGE_BROKEN;
+	if (lr != NULL && copy_record(c, lr) < 0)
+		s->oom = 1;
+}
+
+static void undo_result(struct scan *s, const struct req *r, const struct note_info *ni)
+{
+	struct changes *cs = s->ctx;
+	size_t lo = 0, hi = cs->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cs->c[mid].id < r->id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < cs->n && cs->c[lo].id == r->id) {
+		cs->c[lo].ended = 1;
+		cs->c[lo].code = ni->code;
+	}
+}
+
+/* Returns the form of dn that names the same entry however it was spelt
+ * (libldap's LDAPv3 string, compared without case), dn itself when it does
+ * not parse; NULL when out of memory, else free() it. */
+static char *dn_key(const char *dn)
+{
+	char *norm = NULL, *key;
+
+	if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAP, &norm, LDAP_DN_FORMAT_LDAPV3) !=
+	        LDAP_SUCCESS ||
+	    norm == NULL) {
+		ldap_memfree(norm);
+		return strdup(dn);
+	}
+	key = strdup(norm);
+	ldap_memfree(norm);
+	return key;
+}
+
+static struct known *known_find(struct undo *u, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < u->nk; i++)
+		if (strcasecmp(u->k[i].key, key) == 0)
+			return &u->k[i];
+	return NULL;
+}
+
+static void known_drop(struct undo *u, struct known *k)
+{
+	free(k->key);
+	entry_free(k->e);
+	*k = u->k[--u->nk];
+}
+
+/* Records e as the content of the entry at key, taking both; -1 when out of
+ * memory (they are freed). */
+static int known_put(struct undo *u, char *key, struct entry *e)
+{
+	struct known *k = known_find(u, key);
+
+	if (k != NULL)
+		known_drop(u, k);
+	if (u->nk == u->capk) {
+		size_t cap = u->capk ? u->capk * 2 : 16;
+		struct known *p = realloc(u->k, cap * sizeof(*p));
+
+		if (p == NULL) {
+			free(key);
+			entry_free(e);
+			return -1;
+		}
+		u->k = p;
+		u->capk = cap;
+	}
+	u->k[u->nk].key = key;
+	u->k[u->nk].e = e;
+	u->nk++;
+	return 0;
+}
+
+/* Finds a value of a equal to v byte for byte, else equal but for ASCII
+ * case (what a caseIgnore attribute's server matched); a->nvals for none. */
+static size_t find_val(const struct entry_attr *a, const struct entry_val *v)
+{
+	size_t k, i;
+
+	for (k = 0; k < a->nvals; k++)
+		if (a->vals[k].len == v->len && memcmp(a->vals[k].val, v->val, v->len) == 0)
+			return k;
+	for (k = 0; k < a->nvals; k++) {
+		if (a->vals[k].len != v->len)
+			continue;
+		for (i = 0; i < v->len; i++)
+			if (tolower((unsigned char)a->vals[k].val[i]) !=
+			    tolower((unsigned char)v->val[i]))
+				break;
+		if (i == v->len)
+			return k;
+	}
+	return a->nvals;
+}
+
+/* Removes the value v of attribute name from e, and the attribute with its
+ * last value; a missing value is fine. */
+static void drop_value(struct entry *e, const char *name, const struct entry_val *v)
+{
+	struct entry_attr *a = NULL;
+	size_t i, k;
+
+	for (i = 0; i < e->nattrs && a == NULL; i++)
+		if (strcasecmp(e->attrs[i].name, name) == 0)
+			a = &e->attrs[i];
+	if (a == NULL || (k = find_val(a, v)) == a->nvals)
+		return;
+	free(a->vals[k].val);
+	memmove(a->vals + k, a->vals + k + 1, (a->nvals - k - 1) * sizeof(*a->vals));
+	a->nvals--;
+	if (a->nvals == 0)
+		entry_del(e, name);
+}
+
+/* Applies the successful modify c to e; 0, 1 when the outcome cannot be
+ * known here (an increment), -1 when out of memory. */
+static int apply_mods(struct entry *e, const struct change *c)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->nmods; i++) {
+		const struct change_mod *m = &c->mods[i];
+
+		switch (m->op) {
+		case LDAP_MOD_DELETE:
+			if (m->nvals == 0)
+				entry_del(e, m->attr);
+			for (k = 0; k < m->nvals; k++)
+				drop_value(e, m->attr, &m->vals[k]);
+			break;
+		case LDAP_MOD_REPLACE:
+			entry_del(e, m->attr);
+			/* fall through */
+		case LDAP_MOD_ADD:
+			for (k = 0; k < m->nvals; k++)
+				if (entry_add(e, m->attr, m->vals[k].val, m->vals[k].len) < 0)
+					return -1;
+			break;
+		default:
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Reports that c cannot be reverted: why, then the masked attr when given. */
+static int cannot(struct undo *u, const struct change *c, const char *why, const char *attr)
+{
+	u->nproblems++;
+	if (buf_printf(u->report, "%s:%lu: req=%ld: cannot be reverted: %s", u->path, c->line,
+	               c->id, why) < 0 ||
+	    (attr != NULL && (buf_puts(u->report, " ") < 0 || put_masked(u->report, attr) < 0)) ||
+	    buf_puts(u->report, "\n") < 0)
+		return -1;
+	return 0;
+}
+
+/* Starts c->undo with the comment naming the request it reverts. */
+static int undo_comment(const struct change *c, struct buf *out)
+{
+	struct buf text = BUF_INIT;
+	int rc = -1;
+
+	if (buf_printf(&text, "undo of req=%ld (", c->id) < 0 ||
+	    (c->time == -1 ? buf_puts(&text, "-") : put_time(&text, c->time)) < 0 ||
+	    buf_puts(&text, ")") < 0)
+		goto done;
+	rc = ldifw_comment(out, buf_str(&text));
+done:
+	buf_free(&text);
+	return rc;
+}
+
+/* Finishes c->undo after ldifw's call returned rc: a record ldifw refuses
+ * (a name it will not write) is reported instead. */
+static int written(struct undo *u, struct change *c, int rc)
+{
+	if (rc == 0)
+		return 0;
+	buf_reset(&c->undo);
+	return cannot(u, c, "ldifw cannot write the record that reverts it", NULL);
+}
+
+/* The modify that reverts c, each add turned into a delete of the same
+ * values and the other way round, the mods in reverse order. */
+static int undo_modify(struct undo *u, struct change *c)
+{
+	struct entry_mod *inv = NULL;
+	size_t i, n = 0;
+	int rc = -1;
+
+	for (i = 0; i < c->nmods; i++) {
+		const struct change_mod *m = &c->mods[i];
+
+		if (m->op == LDAP_MOD_REPLACE)
+			return cannot(u, c, "it replaces", m->attr);
+		if (m->op == LDAP_MOD_INCREMENT)
+			return cannot(u, c, "it increments", m->attr);
+		if (m->op == LDAP_MOD_DELETE && m->nvals == 0)
+			return cannot(u, c, "it deletes every value of", m->attr);
+		if (m->op != LDAP_MOD_ADD && m->op != LDAP_MOD_DELETE)
+			return cannot(u, c, "not a valid LDIF change record", NULL);
+		/* ldifw would leave it out and revert the rest alone */
+		if (ldifw_is_secret(m->attr))
+			return cannot(u, c, "it changes the secret attribute", m->attr);
+	}
+	if (c->nmods == 0)
+		return 0;
+	inv = calloc(c->nmods, sizeof(*inv));
+	if (inv == NULL)
+		return -1;
+	for (i = c->nmods; i-- > 0;) {
+		const struct change_mod *m = &c->mods[i];
+
+		inv[n].op = m->op == LDAP_MOD_ADD ? ENTRY_MOD_DELETE : ENTRY_MOD_ADD;
+		inv[n].attr = m->attr;
+		inv[n].vals = m->vals;
+		inv[n].nvals = m->nvals;
+		n++;
+	}
+	if (undo_comment(c, &c->undo) < 0)
+		goto done;
+	rc = written(u, c, ldifw_modify(&c->undo, c->dn, inv, n));
+done:
+	free(inv);
+	return rc;
+}
+
+/* The delete that reverts the add c. */
+static int undo_add(struct undo *u, struct change *c)
+{
+	if (undo_comment(c, &c->undo) < 0)
+		return -1;
+	return written(u, c, ldifw_delete(&c->undo, c->dn));
+}
+
+/* The add that reverts the delete c of the entry known as e. */
+static int undo_delete(struct undo *u, struct change *c, const struct entry *e)
+{
+	if (undo_comment(c, &c->undo) < 0)
+		return -1;
+	return written(u, c, ldifw_add(&c->undo, e));
+}
+
+/* Works out the record that reverts c, a change that succeeded, into
+ * c->undo when it is at or after since (or reports why there is none),
+ * then carries c into what is known of the entries the file created; 0,
+ * or -1 when out of memory. */
+static int revert(struct undo *u, struct change *c)
+{
+	struct known *k;
+	char *key = NULL;
+	int rc = -1, wanted = u->since == 0 || c->time >= u->since;
+
+	if (u->since != 0 && c->time == -1) {
+		if (cannot(u, c, "the time of its req= comment is not readable", NULL) < 0)
+			return -1;
+		wanted = 0;
+	}
+	if (c->kind == CHANGE_BROKEN)
+		return wanted ? cannot(u, c, "not a valid LDIF change record", NULL) : 0;
+	key = dn_key(c->dn);
+	if (key == NULL)
+		return -1;
+	k = known_find(u, key);
+	switch (c->kind) {
+	case CHANGE_ADD:
+		if (wanted && undo_add(u, c) < 0)
+			goto done;
+		rc = known_put(u, key, c->entry);
+		key = NULL;
+		c->entry = NULL;
+		goto done;
+	case CHANGE_MODIFY:
+		if (wanted && undo_modify(u, c) < 0)
+			goto done;
+		if (k != NULL) {
+			int applied = apply_mods(k->e, c);
+
+			if (applied < 0)
+				goto done;
+			if (applied > 0)
+				known_drop(u, k);
+		}
+		break;
+	case CHANGE_DELETE:
+		if (wanted && k == NULL &&
+		    cannot(u, c, "the content of the deleted entry is not in the file", NULL) < 0)
+			goto done;
+		if (wanted && k != NULL && undo_delete(u, c, k->e) < 0)
+			goto done;
+		if (k != NULL)
+			known_drop(u, k);
+		break;
+	case CHANGE_RENAME:
+		if (wanted && cannot(u, c, "it is a modrdn", NULL) < 0)
+			goto done;
+		if (k != NULL)
+			known_drop(u, k);
+		break;
+	case CHANGE_BROKEN:
+		break;
+	}
+	rc = 0;
+done:
+	free(key);
+	return rc;
+}
+
+long journal_undo(const char *path, time_t since, struct buf *out, struct buf *report,
+                  long *nproblems)
+{
+	static const struct scan_hooks hooks = {undo_record, undo_result};
+	struct changes cs = {NULL, 0, 0};
+	struct undo u;
+	struct scan v;
+	struct buf res = BUF_INIT;
+	size_t i, report_len = report->len;
+	long n = 0, rc = -1;
+	int oom = 0;
+
+	if (nproblems != NULL)
+		*nproblems = 0;
+	memset(&u, 0, sizeof(u));
+	u.path = path;
+	u.since = since;
+	u.report = report;
+	/* verify's problems are not undo's: they are only counted */
+	scan_init(&v, "dirmail journal undo", path, NULL, &hooks, &cs);
+	if (scan_run(&v, report) < 0)
+		goto done;
+	if (v.no_version) {
+		(void)!buf_printf(
+		    report, "%s: not a journal: it does not open with \"version: 1\"\n", path);
+		goto done;
+	}
+	oom = 1;
+	/* in the order of the file, as the state of a deleted entry builds up */
+	for (i = 0; i < cs.n; i++)
+		if (cs.c[i].ended && cs.c[i].code == 0 && revert(&u, &cs.c[i]) < 0)
+			goto done;
+	if (ldifw_version(&res) < 0)
+		goto done;
+	for (i = cs.n; i-- > 0;) {
+		if (cs.c[i].undo.len == 0)
+			continue;
+		if (buf_add(&res, cs.c[i].undo.s, cs.c[i].undo.len) < 0)
+			goto done;
+		n++;
+	}
+	if (buf_add(out, res.s, res.len) < 0)
+		goto done;
+	oom = 0;
+	if (nproblems != NULL)
+		*nproblems = u.nproblems;
+	rc = n;
+done:
+	if (oom) {
+		/* the lines so far would mislead: the one line says it all */
+		report->len = report_len;
+		if (report->s != NULL)
+			report->s[report_len] = '\0';
+		(void)!buf_printf(report, "%s: out of memory\n", path);
+	}
+	for (i = 0; i < cs.n; i++)
+		change_clear(&cs.c[i]);
+	free(cs.c);
+	for (i = 0; i < u.nk; i++) {
+		free(u.k[i].key);
+		entry_free(u.k[i].e);
+	}
+	free(u.k);
+	scan_free(&v);
+	buf_free(&res);
 	return rc;
 }

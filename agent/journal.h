@@ -58,5 +58,33 @@ void journal_close(struct journal *j);
  * reason") or a problem was found; *nfailed (nfailed may be NULL) is set to
  * the number of failed and unfinished requests. */
 long journal_verify(const char *path, struct buf *report, long *nfailed) DM_WUR;
+/* Appends to out ("version: 1" first, then records) the LDIF that reverts
+ * the changes of the journal file at path whose result was 0 and whose
+ * req= comment time is at or after since (0 = all), newest first: a modify
+ * becomes the modify with each add turned into a delete of the same values
+ * and each delete of values into an add, the mods in reverse order; an add
+ * becomes a delete of that DN; a delete becomes an add of the entry as the
+ * newest earlier successful add of the same DN in the file created it,
+ * with the successful modifies of that DN in between applied (dirmail only
+ * deletes what it created). Each emitted record is preceded by the comment
+ * "# undo of req=ID (TIME)". Records that cannot be reverted (a replace, an
+ * increment, a delete of a whole attribute without values, a change of a
+ * secret attribute, a delete whose entry's content is not in the file, a
+ * modrdn, a record that does not parse, with since a req= comment whose
+ * time does not parse) add one line "path:LINE: req=ID: cannot be
+ * reverted: why" to report (LINE is that of the req= comment) and are left
+ * out. Failed or
+ * unfinished requests are skipped silently (they changed nothing, or are
+ * reported by journal_verify). Returns the number of records emitted, or
+ * -1 with out unchanged when the file cannot be read or is not a journal
+ * (does not open with "version: 1") or memory runs out (report then gains
+ * just one line "path: reason"); *nproblems (may be NULL) is set to the
+ * count of records that could not be reverted. */
+long journal_undo(const char *path, time_t since, struct buf *out, struct buf *report,
+                  long *nproblems) DM_WUR;
+/* Parses an RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SSZ" (as the journal
+ * writes it, years 1970 to 9999) into *t; -1 when malformed, *t unchanged.
+ * Used by the --since option. */
+int journal_parse_time(const char *s, time_t *t) DM_WUR;
 
 #endif

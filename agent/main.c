@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "export.h"
+#include "journal.h"
 #include "ldapc.h"
 #include "log.h"
 #include "reconcile.h"
@@ -32,6 +33,7 @@ enum {
 	OPT_DRY_RUN,
 	OPT_DN,
 	OPT_FORCE,
+	OPT_SINCE,
 };
 
 /* Command-line values that override the config file. */
@@ -57,6 +59,7 @@ struct cli {
 	int force;          /* reconcile --force */
 	const char *dn;     /* reconcile / plan --dn */
 	const char *output; /* export -o */
+	const char *since;  /* journal undo --since */
 	const char *command;
 	char **args; /* operands after the command */
 	int nargs;
@@ -73,6 +76,7 @@ static int cmd_check_config(const struct cli *cli, struct conf *c);
 static int cmd_reconcile(const struct cli *cli, struct conf *c);
 static int cmd_plan(const struct cli *cli, struct conf *c);
 static int cmd_export(const struct cli *cli, struct conf *c);
+static int cmd_journal(const struct cli *cli, struct conf *c);
 
 static const struct command commands[] = {
     {"check-config", "validate the config and the account entry, print a summary",
@@ -80,6 +84,7 @@ static const struct command commands[] = {
     {"reconcile", "one full pass, then exit ([--dry-run] [--dn DN] [--force])", cmd_reconcile},
     {"plan", "print the changes a pass would make as LDIF, write nothing ([--dn DN])", cmd_plan},
     {"export", "snapshot of every recipient's mail state as LDIF ([-o FILE])", cmd_export},
+    {"journal", "verify | undo [--since TIME] [-o FILE]: check or revert the journal", cmd_journal},
 };
 
 static void usage(FILE *f)
@@ -89,29 +94,31 @@ static void usage(FILE *f)
 	fprintf(f, "usage: dirmail [options] command [arguments]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\noptions:\n"
-	           "  -H URI          LDAP URI; repeat or space-separate for failover\n"
-	           "  -D DN           bind DN (simple bind)\n"
-	           "  -y FILE         read the bind password from FILE (mode 0600)\n"
-	           "  -Y MECH         SASL mechanism (EXTERNAL, GSSAPI, ...)\n"
-	           "  -U AUTHCID      SASL authentication identity\n"
-	           "  -X AUTHZID      SASL authorization identity\n"
-	           "  -R REALM        SASL realm\n"
-	           "  -Z              StartTLS (required to succeed)\n"
-	           "  -b BASE         search base holding the account entry\n"
-	           "  -c FILE         config file (default " CONF_DEFAULT_PATH ")\n"
-	           "  --journal FILE  change journal (LDIF)\n"
-	           "  --state-dir DIR sync cookies, lease and metrics\n"
-	           "  --tls-ca-file FILE, --tls-ca-dir DIR, --tls-cert FILE, --tls-key FILE\n"
-	           "                  TLS trust anchors and client certificate\n"
-	           "  --dry-run       reconcile: compute and report, write nothing\n"
-	           "  --dn DN         reconcile, plan: only the changes of this object\n"
-	           "  --force         reconcile, plan: go past the account's delete threshold\n"
-	           "  -o FILE         export: write the snapshot to FILE (atomically, mode 0600)\n"
-	           "  -v              more detail (repeatable)\n"
-	           "  -h, --help      this text\n"
-	           "  -V, --version   the version\n"
-	           "\nSee dirmail(8) and dirmail.conf(5).\n");
+	fprintf(f,
+	        "\noptions:\n"
+	        "  -H URI          LDAP URI; repeat or space-separate for failover\n"
+	        "  -D DN           bind DN (simple bind)\n"
+	        "  -y FILE         read the bind password from FILE (mode 0600)\n"
+	        "  -Y MECH         SASL mechanism (EXTERNAL, GSSAPI, ...)\n"
+	        "  -U AUTHCID      SASL authentication identity\n"
+	        "  -X AUTHZID      SASL authorization identity\n"
+	        "  -R REALM        SASL realm\n"
+	        "  -Z              StartTLS (required to succeed)\n"
+	        "  -b BASE         search base holding the account entry\n"
+	        "  -c FILE         config file (default " CONF_DEFAULT_PATH ")\n"
+	        "  --journal FILE  change journal (LDIF)\n"
+	        "  --state-dir DIR sync cookies, lease and metrics\n"
+	        "  --tls-ca-file FILE, --tls-ca-dir DIR, --tls-cert FILE, --tls-key FILE\n"
+	        "                  TLS trust anchors and client certificate\n"
+	        "  --dry-run       reconcile: compute and report, write nothing\n"
+	        "  --dn DN         reconcile, plan: only the changes of this object\n"
+	        "  --force         reconcile, plan: go past the account's delete threshold\n"
+	        "  -o FILE         export, journal undo: write to FILE (atomically, mode 0600)\n"
+	        "  --since TIME    journal undo: only changes from TIME on (2026-11-22T10:00:00Z)\n"
+	        "  -v              more detail (repeatable)\n"
+	        "  -h, --help      this text\n"
+	        "  -V, --version   the version\n"
+	        "\nSee dirmail(8) and dirmail.conf(5).\n");
 }
 
 static int parse_cli(int argc, char **argv, struct cli *cli)
@@ -128,6 +135,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	    {"dn", required_argument, NULL, OPT_DN},
 	    {"force", no_argument, NULL, OPT_FORCE},
+	    {"since", required_argument, NULL, OPT_SINCE},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -200,6 +208,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			break;
 		case OPT_FORCE:
 			cli->force = 1;
+			break;
+		case OPT_SINCE:
+			cli->since = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -489,6 +500,8 @@ static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int d
 		bad = "--dn";
 	else if (cli->output && strcmp(cli->command, "export") != 0)
 		bad = "-o";
+	else if (cli->since)
+		bad = "--since";
 	if (bad != NULL) {
 		log_error("%s does not apply to %s", bad, cli->command);
 		return -1;
@@ -583,9 +596,101 @@ static int cmd_plan(const struct cli *cli, struct conf *c)
 	return rc;
 }
 
+/* Writes out to -o FILE (atomically) or standard output. */
+static int emit(const struct cli *cli, const char *what, const struct buf *out)
+{
+	struct buf err = BUF_INIT;
+	int rc = EX_OK;
+
+	if (cli->output != NULL && strcmp(cli->output, "-") != 0) {
+		if (export_write_file(cli->output, buf_str(out), out->len, &err) < 0) {
+			log_error("%s: %s", what, buf_str(&err));
+			rc = EX_CANTCREAT;
+		}
+	} else if (fwrite(buf_str(out), 1, out->len, stdout) != out->len || fflush(stdout) != 0) {
+		log_error("%s: writing to standard output failed", what);
+		rc = EX_IOERR;
+	}
+	buf_free(&err);
+	return rc;
+}
+
+/* Logs each line of report as an error. */
+static void log_lines(const struct buf *report)
+{
+	const char *p = buf_str(report), *nl;
+
+	for (; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p) - 1;
+		log_error("%.*s", (int)(nl - p + (*nl != '\n')), p);
+	}
+}
+
+static int cmd_journal(const struct cli *cli, struct conf *c)
+{
+	struct buf out = BUF_INIT, report = BUF_INIT;
+	struct cli rest = *cli;
+	long n, bad = 0;
+	time_t since = 0;
+	int rc = EX_OK;
+
+	if (cli->nargs < 1 ||
+	    (strcmp(cli->args[0], "verify") != 0 && strcmp(cli->args[0], "undo") != 0)) {
+		log_error("journal needs verify or undo; see dirmail --help");
+		return EX_USAGE;
+	}
+	rest.args++;
+	rest.nargs--;
+	/* -o and --since belong to undo; check_opts sees the words after it. */
+	if (strcmp(cli->args[0], "undo") == 0) {
+		rest.output = NULL;
+		rest.since = NULL;
+	}
+	if (check_opts(&rest, 0, 0, 0) < 0)
+		return EX_USAGE;
+	if (c->journal_file == NULL || *c->journal_file == '\0') {
+		log_error("no journal: give --journal FILE or set journal.file");
+		return EX_USAGE;
+	}
+	if (cli->since && journal_parse_time(cli->since, &since) < 0) {
+		log_error("--since \"%s\": want a UTC time like 2026-11-22T10:00:00Z", cli->since);
+		return EX_USAGE;
+	}
+	if (strcmp(cli->args[0], "verify") == 0) {
+		n = journal_verify(c->journal_file, &report, &bad);
+		log_lines(&report);
+		if (n >= 0)
+			printf("%s: %ld change records, all with a successful result\n",
+			       c->journal_file, n);
+		else if (bad > 0)
+			printf("%s: %ld requests failed or have no result\n", c->journal_file, bad);
+		rc = n < 0 ? (bad > 0 ? EX_DATAERR : EX_NOINPUT) : EX_OK;
+		goto done;
+	}
+	n = journal_undo(c->journal_file, since, &out, &report, &bad);
+	log_lines(&report);
+	if (n < 0) {
+		rc = EX_NOINPUT;
+		goto done;
+	}
+	rc = emit(cli, "journal undo", &out);
+	if (rc == EX_OK && bad > 0) {
+		log_error(
+		    "%ld changes cannot be reverted (listed above); the rest is in the output",
+		    bad);
+		rc = EX_DATAERR;
+	}
+done:
+	buf_free(&out);
+	buf_free(&report);
+	return rc;
+}
+
 static int cmd_export(const struct cli *cli, struct conf *c)
 {
-	struct buf out = BUF_INIT, err = BUF_INIT;
+	struct buf out = BUF_INIT;
 	struct ldapc *l = NULL;
 	int rc;
 
@@ -600,19 +705,10 @@ static int cmd_export(const struct cli *cli, struct conf *c)
 	rc = export_run(l, c->base, c->page_size, &out);
 	if (rc != EX_OK)
 		goto done;
-	if (cli->output != NULL && strcmp(cli->output, "-") != 0) {
-		if (export_write_file(cli->output, buf_str(&out), out.len, &err) < 0) {
-			log_error("export: %s", buf_str(&err));
-			rc = EX_CANTCREAT;
-		}
-	} else if (fwrite(buf_str(&out), 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
-		log_error("export: writing to standard output failed");
-		rc = EX_IOERR;
-	}
+	rc = emit(cli, "export", &out);
 done:
 	ldapc_close(l);
 	buf_free(&out);
-	buf_free(&err);
 	return rc;
 }
 

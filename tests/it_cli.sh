@@ -47,7 +47,7 @@ assert_eq "$OUT" "dirmail: error: reconcile takes no arguments" "reconcile opera
 pass "options of one command are refused by the others"
 
 # Commands of later releases must not pretend to work.
-for c in run journal passwd; do
+for c in run passwd; do
 	assert_exit 64 dirmail "$c"
 	assert_contains "$OUT" "unknown command '$c'" "$c"
 done

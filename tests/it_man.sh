@@ -15,6 +15,6 @@ done
 help=$(dirmail --help)
 cmds=$(printf '%s\n' "$help" | sed -n '/^commands:/,/^$/p' | awk 'NF && !/^commands:/ {print $1}' | sort)
 [ -n "$cmds" ] || fail "--help lists no commands"
-documented=$(sed -n '/^\.Sh COMMANDS/,/^\.Sh /p' "$top_srcdir/agent/dirmail.8" | sed -n 's/^\.It Cm \([a-z-]*\).*/\1/p' | sort)
+documented=$(sed -n '/^\.Sh COMMANDS/,/^\.Sh /p' "$top_srcdir/agent/dirmail.8" | sed -n 's/^\.It Cm \([a-z-]*\).*/\1/p' | sort -u)
 assert_eq "$documented" "$cmds" "commands in dirmail.8 vs --help"
 pass "dirmail.8 documents every command of --help: $(echo $cmds)"

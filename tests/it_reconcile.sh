@@ -177,3 +177,40 @@ assert_contains "$(slapd_search -b "uid=smithj,$PEOPLE" -s base '(objectClass=*)
 out=$(dirmail plan -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" 2>/dev/null)
 assert_eq "$out" "version: 1" "converged after the re-read"
 pass "a failed assertion re-reads and recomputes the object"
+
+# journal verify and undo, on the first instance's journal: the undo of the
+# whole journal brings the directory back to the tenant as loaded.
+# The race journal holds the write whose assertion failed: verify lists it.
+assert_exit 65 dirmail journal verify --journal "$T/race.journal"
+assert_contains "$OUT" "failed: result=2 " "the failed assertion is listed"
+assert_contains "$OUT" "assertion failed" "with its reason"
+assert_contains "$OUT" "race.journal: 1 requests failed or have no result" "verify summary"
+slapd_stop copy
+slapd_start --name undo
+slapd_dump >"$T/undo-before.ldif"
+assert_exit 0 dirmail reconcile -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --journal "$T/undo.journal"
+assert_exit 0 dirmail journal verify --journal "$T/undo.journal"
+assert_eq "$OUT" "$T/undo.journal: 29 change records, all with a successful result" "verify"
+assert_exit 0 dirmail journal undo --journal "$T/undo.journal" -o "$T/undo.ldif"
+[ "$(parses "$T/undo.ldif")" -ge 29 ] || fail "python-ldap read too few undo records"
+ldapmodify -Y EXTERNAL -H "$SLAPD_LDAPI" -Q -f "$T/undo.ldif" >"$T/undo.out" 2>&1 ||
+	{ cat "$T/undo.out" >&2; fail "ldapmodify refused the undo"; }
+slapd_dump >"$T/undo-after.ldif"
+diff -u "$T/undo-before.ldif" "$T/undo-after.ldif" >&2 || fail "undo did not restore the directory"
+pass "journal undo restores the state before the pass; verify counts its records"
+
+# A request that failed and one that never got its result are listed.
+cp "$T/undo.journal" "$T/bad.journal"
+sed -i '0,/req=3 result=0 ok/s//req=3 result=2 uid=x: refused/' "$T/bad.journal"
+sed -i '/req=5 result=0 ok/d' "$T/bad.journal"
+assert_exit 65 dirmail journal verify --journal "$T/bad.journal"
+assert_contains "$OUT" "req=3 failed: result=2 uid=x: refused" "failed request"
+assert_contains "$OUT" "req=5 has no result" "unfinished request"
+assert_contains "$OUT" "2 requests failed or have no result" "count"
+# --since after the pass: nothing to revert.
+assert_exit 0 dirmail journal undo --journal "$T/undo.journal" --since 2999-01-01T00:00:00Z
+assert_eq "$OUT" "version: 1" "undo --since the future"
+assert_exit 64 dirmail journal undo --journal "$T/undo.journal" --since yesterday
+assert_exit 64 dirmail journal frobnicate --journal "$T/undo.journal"
+assert_exit 64 dirmail journal verify --since 2026-01-01T00:00:00Z --journal "$T/undo.journal"
+pass "journal verify lists failed and unfinished requests; undo --since; usage errors"

@@ -1,6 +1,6 @@
 /* test_journal.c - the write-ahead change journal.
  * Exact file contents, request ids across reopen and rotation, torn tails,
- * refused records, and verify's report on good and broken journals. */
+ * refused records, verify's report, and the exact LDIF undo writes. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -17,7 +17,9 @@
 
 #include <cmocka.h>
 
+#include "entry.h"
 #include "journal.h"
+#include "ldifw.h"
 
 #define NV(a) (sizeof(a) / sizeof((a)[0]))
 #define T0 ((time_t)1795341600) /* 2026-11-22T10:00:00Z */
@@ -617,6 +619,428 @@ static void test_verify(void **state)
 	buf_free(&report);
 }
 
+static void test_parse_time(void **state)
+{
+	static const struct {
+		const char *s;
+		int rc;
+		time_t want;
+	} cases[] = {
+	    {"2026-11-22T10:00:00Z", 0, T0},
+	    {"1970-01-01T00:00:00Z", 0, 0},
+	    {"1970-01-01T00:00:01Z", 0, 1},
+	    {"2000-02-29T23:59:59Z", 0, 951868799},
+	    {"2028-02-29T00:00:00Z", 0, 1835395200},
+	    {"2026-12-31T23:59:59Z", 0, 1798761599},
+	    {"2027-01-01T00:00:00Z", 0, 1798761600},
+	    {"9999-12-31T23:59:59Z", 0, (time_t)253402300799LL},
+	    {"2026-02-29T00:00:00Z", -1, 0},
+	    {"2100-02-29T00:00:00Z", -1, 0},
+	    {"2026-04-31T00:00:00Z", -1, 0},
+	    {"2026-00-10T00:00:00Z", -1, 0},
+	    {"2026-13-10T00:00:00Z", -1, 0},
+	    {"2026-11-00T00:00:00Z", -1, 0},
+	    {"2026-11-22T24:00:00Z", -1, 0},
+	    {"2026-11-22T10:60:00Z", -1, 0},
+	    {"2026-11-22T10:00:60Z", -1, 0},
+	    {"1969-12-31T23:59:59Z", -1, 0},
+	    {"2026-11-22T10:00:00", -1, 0},
+	    {"2026-11-22T10:00:00z", -1, 0},
+	    {"2026-11-22t10:00:00Z", -1, 0},
+	    {"2026-11-22 10:00:00Z", -1, 0},
+	    {"2026-11-22T10:00:00Z ", -1, 0},
+	    {"2026-11-22T10:00:00+00:00", -1, 0},
+	    {"2026-1-22T10:00:00Z", -1, 0},
+	    {"+026-11-22T10:00:00Z", -1, 0},
+	    {"2026-11-22T1a:00:00Z", -1, 0},
+	    {"", -1, 0},
+	};
+	size_t i;
+	time_t t;
+
+	for (i = 0; i < NV(cases); i++) {
+		print_message("case \"%s\"\n", cases[i].s);
+		t = (time_t)42;
+		assert_int_equal(journal_parse_time(cases[i].s, &t), cases[i].rc);
+		assert_true(t == (cases[i].rc == 0 ? cases[i].want : (time_t)42));
+	}
+	assert_int_equal(journal_parse_time(NULL, &t), -1);
+}
+
+/* ---- undo --------------------------------------------------------------- */
+
+#define GUID1 "\x00\x01\x02\n\r :<\xff\xfe\x80\x7f\x10 0@"
+#define GUID2 "\x10\x32\x54\x76\x98\xba\xdc\xfe\x01\x23\x45\x67\x89\xab\xcd\xef"
+#define LONGDESC                                                                                   \
+	"a description long enough to be folded by the LDIF writer, which wraps at seventy-six "   \
+	"columns"
+#define DN_A "uid=a,ou=people,dc=example,dc=test"
+#define DN_B "uid=b,ou=people,dc=example,dc=test"
+#define DN_C1 "cn=c1,ou=contacts,dc=example,dc=test"
+#define DN_C2 "cn=c2,ou=contacts,dc=example,dc=test"
+
+/* The reverting records journal_undo should write for the journal that
+ * make_journal writes, by req=. */
+#define U1 "# undo of req=1 (2026-11-22T10:00:00Z)\ndn: " DN_C1 "\nchangetype: delete\n\n"
+#define U2                                                                                         \
+	"# undo of req=2 (2026-11-22T10:00:10Z)\ndn: " DN_A "\nchangetype: modify\n"               \
+	"delete: description\n"                                                                    \
+	"description: a description long enough to be folded by the LDIF writer, whic\n"           \
+	" h wraps at seventy-six columns\n-\n"                                                     \
+	"delete: msExchMailboxGuid\nmsExchMailboxGuid:: EDJUdpi63P4BI0VniavN7w==\n-\n"             \
+	"delete: mail\nmail: a@example.test\nmail: a2@example.test\n-\n"                           \
+	"add: description\ndescription: old one\ndescription:: IGxlYWQ=\n"                         \
+	"description:: TcO8bGxlcg==\n-\n"                                                          \
+	"delete: objectClass\nobjectClass: dirmailRecipient\n-\n\n"
+#define U3                                                                                         \
+	"# undo of req=3 (2026-11-22T10:00:20Z)\ndn: " DN_B "\nchangetype: modify\n"               \
+	"delete: proxyAddresses\nproxyAddresses: SMTP:b@example.test\n-\n"                         \
+	"add: proxyAddresses\nproxyAddresses: smtp:b@example.test\n-\n\n"
+#define U6                                                                                         \
+	"# undo of req=6 (2026-11-22T10:00:40Z)\ndn: " DN_C1 "\nchangetype: modify\n"              \
+	"delete: description\ndescription: forwarded\n-\n\n"
+#define U7                                                                                         \
+	"# undo of req=7 (2026-11-22T10:00:50Z)\ndn: " DN_C1 "\nchangetype: add\n"                 \
+	"objectClass: top\nobjectClass: inetOrgPerson\ncn: c1\nsn: c1\nmail: c1@other.test\n"      \
+	"msExchMailboxGuid:: AAECCg0gOjz//oB/ECAwQA==\ndescription: forwarded\n\n"
+#define U12 "# undo of req=12 (2026-11-22T10:01:40Z)\ndn: " DN_C2 "\nchangetype: delete\n\n"
+/* ... and the report, '@' standing for the path */
+#define PROBLEMS                                                                                   \
+	"@:77: req=8: cannot be reverted: the content of the deleted entry is not in the file\n"   \
+	"@:82: req=9: cannot be reverted: it replaces dirmailState\n"                              \
+	"@:93: req=10: cannot be reverted: it deletes every value of mailNickname\n"               \
+	"@:100: req=11: cannot be reverted: it is a modrdn\n"
+
+/* Journals rec as the next request, begun at T0 + dt; its result (a second
+ * later, so since can only match the begin) unless code is -1. */
+static void journaled(struct journal *j, long want_id, int dt, const struct buf *rec, int code)
+{
+	struct buf err = BUF_INIT;
+
+	assert_int_equal(journal_begin(j, T0 + dt, "r", "(entryCSN=x)", buf_str(rec), &err),
+	                 want_id);
+	if (code != -1)
+		assert_int_equal(
+		    journal_end(j, want_id, T0 + dt + 1, code, code ? "failed" : "ok", &err), 0);
+	assert_string_equal(buf_str(&err), "");
+	buf_free(&err);
+}
+
+static struct entry *contact(const char *dn, const char *cn, const char *guid, size_t guidlen)
+{
+	struct entry *e = entry_new(dn);
+	struct buf mail = BUF_INIT;
+
+	assert_non_null(e);
+	assert_int_equal(buf_printf(&mail, "%s@other.test", cn), 0);
+	assert_int_equal(entry_add(e, "objectClass", "top", 3), 0);
+	assert_int_equal(entry_add(e, "objectClass", "inetOrgPerson", 13), 0);
+	assert_int_equal(entry_add(e, "cn", cn, strlen(cn)), 0);
+	assert_int_equal(entry_add(e, "sn", cn, strlen(cn)), 0);
+	assert_int_equal(entry_add(e, "mail", mail.s, mail.len), 0);
+	buf_free(&mail);
+	if (guid != NULL)
+		assert_int_equal(entry_add(e, "msExchMailboxGuid", guid, guidlen), 0);
+	return e;
+}
+
+/* One mod of a modify the tests journal; a len of 0 means strlen. */
+struct mspec {
+	enum entry_mod_op op;
+	const char *attr;
+	size_t n;
+	const char *vals[3];
+	size_t lens[3];
+};
+
+/* Appends the modify of dn that the n specs ms describe, as ldifw writes it. */
+static void modify_rec(struct buf *rec, const char *dn, const struct mspec *ms, size_t n)
+{
+	struct entry_mod *m = calloc(n, sizeof(*m));
+	struct entry_val *v = calloc(n * 3, sizeof(*v));
+	size_t i, k;
+
+	assert_non_null(m);
+	assert_non_null(v);
+	for (i = 0; i < n; i++) {
+		m[i].op = ms[i].op;
+		m[i].attr = ms[i].attr;
+		m[i].vals = ms[i].n ? v + i * 3 : NULL;
+		m[i].nvals = ms[i].n;
+		for (k = 0; k < ms[i].n; k++) {
+			size_t len = ms[i].lens[k] ? ms[i].lens[k] : strlen(ms[i].vals[k]);
+
+			v[i * 3 + k].val = malloc(len + 1);
+			assert_non_null(v[i * 3 + k].val);
+			memcpy(v[i * 3 + k].val, ms[i].vals[k], len + 1);
+			v[i * 3 + k].len = len;
+		}
+	}
+	buf_reset(rec);
+	assert_int_equal(ldifw_modify(rec, dn, m, n), 0);
+	for (i = 0; i < n * 3; i++)
+		free(v[i].val);
+	free(v);
+	free(m);
+}
+
+/* Writes the journal at path every undo test reads: twelve requests, one
+ * failed, one unfinished, four that cannot be reverted. */
+static void make_journal(const char *path)
+{
+	static const struct mspec m2[] = {
+	    {ENTRY_MOD_ADD, "objectClass", 1, {"dirmailRecipient"}, {0}},
+	    {ENTRY_MOD_DELETE, "description", 3, {"old one", " lead", "M\xc3\xbcller"}, {0}},
+	    {ENTRY_MOD_ADD, "mail", 2, {"a@example.test", "a2@example.test"}, {0}},
+	    {ENTRY_MOD_ADD, "msExchMailboxGuid", 1, {GUID2}, {16}},
+	    {ENTRY_MOD_ADD, "description", 1, {LONGDESC}, {0}},
+	};
+	static const struct mspec m3[] = {
+	    {ENTRY_MOD_DELETE, "proxyAddresses", 1, {"smtp:b@example.test"}, {0}},
+	    {ENTRY_MOD_ADD, "proxyAddresses", 1, {"SMTP:b@example.test"}, {0}},
+	};
+	static const struct mspec m4[] = {{ENTRY_MOD_ADD, "mail", 1, {"a@example.test"}, {0}}};
+	static const struct mspec m5[] = {{ENTRY_MOD_ADD, "mail", 1, {"b2@example.test"}, {0}}};
+	static const struct mspec m6[] = {{ENTRY_MOD_ADD, "description", 1, {"forwarded"}, {0}}};
+	static const struct mspec m9[] = {
+	    {ENTRY_MOD_DELETE, "mail", 1, {"a@example.test"}, {0}},
+	    {ENTRY_MOD_REPLACE, "dirmailState", 1, {"ok"}, {0}},
+	};
+	static const struct mspec m10[] = {{ENTRY_MOD_DELETE, "mailNickname", 0, {NULL}, {0}}};
+	struct buf rec = BUF_INIT, err = BUF_INIT;
+	struct journal *j = NULL;
+	struct entry *e;
+
+	unlink(path);
+	assert_int_equal(journal_open(path, 0, &j, &err), 0);
+	e = contact(DN_C1, "c1", GUID1, 16);
+	assert_int_equal(ldifw_add(&rec, e), 0);
+	entry_free(e);
+	journaled(j, 1, 0, &rec, 0);
+	modify_rec(&rec, DN_A, m2, NV(m2));
+	journaled(j, 2, 10, &rec, 0);
+	modify_rec(&rec, DN_B, m3, NV(m3));
+	journaled(j, 3, 20, &rec, 0);
+	modify_rec(&rec, DN_A, m4, NV(m4));
+	journaled(j, 4, 30, &rec, 20); /* failed: skipped */
+	modify_rec(&rec, DN_B, m5, NV(m5));
+	journaled(j, 5, 35, &rec, -1); /* unfinished: skipped */
+	modify_rec(&rec, DN_C1, m6, NV(m6));
+	journaled(j, 6, 40, &rec, 0);
+	buf_reset(&rec);
+	/* spelt differently from the add, the same entry */
+	assert_int_equal(ldifw_delete(&rec, "CN=c1, ou=Contacts,dc=example,dc=test"), 0);
+	journaled(j, 7, 50, &rec, 0);
+	buf_reset(&rec);
+	assert_int_equal(ldifw_delete(&rec, "cn=stranger,ou=contacts,dc=example,dc=test"), 0);
+	journaled(j, 8, 60, &rec, 0);
+	modify_rec(&rec, DN_A, m9, NV(m9));
+	journaled(j, 9, 70, &rec, 0);
+	modify_rec(&rec, DN_A, m10, NV(m10));
+	journaled(j, 10, 80, &rec, 0);
+	buf_reset(&rec);
+	assert_int_equal(buf_puts(&rec, "dn: " DN_B "\nchangetype: modrdn\nnewrdn: uid=bb\n"
+	                                "deleteoldrdn: 1\n\n"),
+	                 0);
+	journaled(j, 11, 90, &rec, 0);
+	buf_reset(&rec);
+	e = contact(DN_C2, "c2", NULL, 0);
+	assert_int_equal(ldifw_add(&rec, e), 0);
+	entry_free(e);
+	journaled(j, 12, 100, &rec, 0);
+	journal_close(j);
+	buf_free(&rec);
+	buf_free(&err);
+}
+
+static void test_undo(void **state)
+{
+	static const struct {
+		const char *name;
+		time_t since;
+		long rc;
+		const char *out; /* after "version: 1" */
+		long nproblems;
+		const char *report;
+	} cases[] = {
+	    {"all", 0, 6, U12 U7 U6 U3 U2 U1, 4, PROBLEMS},
+	    {"since the first", T0, 6, U12 U7 U6 U3 U2 U1, 4, PROBLEMS},
+	    {"since a second later", T0 + 1, 5, U12 U7 U6 U3 U2, 4, PROBLEMS},
+	    {"since exactly req=3", T0 + 20, 4, U12 U7 U6 U3, 4, PROBLEMS},
+	    {"since its result", T0 + 21, 3, U12 U7 U6, 4, PROBLEMS},
+	    /* the delete's entry still has the description req=6 added */
+	    {"since after req=6", T0 + 45, 2, U12 U7, 4, PROBLEMS},
+	    {"since after req=8", T0 + 61, 1, U12, 3,
+	     "@:82: req=9: cannot be reverted: it replaces dirmailState\n"
+	     "@:93: req=10: cannot be reverted: it deletes every value of mailNickname\n"
+	     "@:100: req=11: cannot be reverted: it is a modrdn\n"},
+	    {"since the last", T0 + 100, 1, U12, 0, ""},
+	    {"since after the last", T0 + 101, 0, "", 0, ""},
+	};
+	struct buf p = BUF_INIT, out = BUF_INIT, report = BUF_INIT, want = BUF_INIT;
+	size_t i;
+
+	path_of(&p, "undo", 0);
+	make_journal(p.s);
+	for (i = 0; i < NV(cases); i++) {
+		long nproblems = -1;
+
+		print_message("case %s\n", cases[i].name);
+		buf_reset(&out);
+		buf_reset(&report);
+		assert_int_equal(journal_undo(p.s, cases[i].since, &out, &report, &nproblems),
+		                 cases[i].rc);
+		assert_int_equal(nproblems, cases[i].nproblems);
+		buf_reset(&want);
+		assert_int_equal(buf_printf(&want, V "%s", cases[i].out), 0);
+		assert_string_equal(buf_str(&out), buf_str(&want));
+		assert_string_equal(buf_str(&report), expand(&want, cases[i].report, p.s));
+	}
+	/* out is appended to; nproblems may be NULL */
+	buf_reset(&out);
+	buf_reset(&report);
+	assert_int_equal(buf_puts(&out, "kept\n"), 0);
+	assert_int_equal(journal_undo(p.s, T0 + 100, &out, &report, NULL), 1);
+	assert_string_equal(buf_str(&out), "kept\n" V U12);
+	assert_string_equal(buf_str(&report), "");
+	buf_free(&p);
+	buf_free(&out);
+	buf_free(&report);
+	buf_free(&want);
+}
+
+#define X "dn: cn=x,dc=example,dc=test\n"
+#define ADDX X "changetype: add\nobjectClass: device\ncn: x\n\n"
+#define DELX X "changetype: delete\n\n"
+#define UB(id) "# undo of req=" #id " (2026-11-22T10:00:00Z)\n"
+
+static void test_undo_cases(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *data; /* NULL: no file */
+		size_t len;       /* 0: strlen */
+		time_t since;
+		long rc;
+		long nproblems;
+		const char *out;    /* after "kept\n"; NULL: out unchanged */
+		const char *report; /* '@' stands for the path */
+	} cases[] = {
+	    {"missing", NULL, 0, 0, -1, 0, NULL, "@: No such file or directory\n"},
+	    {"no version", B(1) ADDX E(1, 0), 0, 0, -1, 0, NULL,
+	     "@: not a journal: it does not open with \"version: 1\"\n"},
+	    {"version 2", "version: 2\n\n" B(1) ADDX E(1, 0), 0, 0, -1, 0, NULL,
+	     "@: not a journal: it does not open with \"version: 1\"\n"},
+	    {"not LDIF", "root:x:0:0:root:/root:/bin/bash\n", 0, 0, -1, 0, NULL,
+	     "@: not a journal: it does not open with \"version: 1\"\n"},
+	    {"empty", "", 0, 0, 0, 0, V, ""},
+	    {"version only", V, 0, 0, 0, 0, V, ""},
+	    {"crlf",
+	     "version: 1\r\n\r\n# 2026-11-22T10:00:00Z req=1 rule=r asserted=-\r\n"
+	     "dn: cn=x,dc=example,dc=test\r\nchangetype: add\r\ncn: x\r\n\r\n"
+	     "# 2026-11-22T10:00:01Z req=1 result=0\r\n",
+	     0, 0, 1, 0, V UB(1) DELX, ""},
+	    {"no req comment", V ADDX, 0, 0, 0, 0, V, ""},
+	    {"request without record", V B(1) "\n" E(1, 0), 0, 0, 0, 0, V, ""},
+	    {"result before the record", V B(1) E(1, 0) ADDX, 0, 0, 0, 0, V, ""},
+	    {"failed", V B(1) ADDX E(1, 68), 0, 0, 0, 0, V, ""},
+	    {"unfinished", V B(1) ADDX, 0, 0, 0, 0, V, ""},
+	    {"results out of order",
+	     V B(1) ADDX B(2) "dn: cn=y,dc=example,dc=test\nchangetype: add\ncn: y\n\n" E(2, 0)
+	         E(1, 0),
+	     0, 0, 2, 0, V UB(2) "dn: cn=y,dc=example,dc=test\nchangetype: delete\n\n" UB(1) DELX,
+	     ""},
+	    {"invalid record", V B(1) X "changetype: rename-it\n\n" E(1, 0), 0, 0, 0, 1, V,
+	     "@:3: req=1: cannot be reverted: not a valid LDIF change record\n"},
+	    {"invalid record, failed", V B(1) X "changetype: rename-it\n\n" E(1, 1), 0, 0, 0, 0, V,
+	     ""},
+	    /* "cn=x\0y,..." as a string would name cn=x */
+	    {"NUL in a base64 DN",
+	     V B(1) "dn:: Y249eAB5LGRjPWV4YW1wbGUsZGM9dGVzdA==\nchangetype: add\ncn: x\n\n" E(1, 0),
+	     0, 0, 0, 1, V, "@:3: req=1: cannot be reverted: not a valid LDIF change record\n"},
+	    {"NUL byte",
+	     V B(1) "dn: cn=x\0y,dc=example,dc=test\nchangetype: add\ncn: x\n\n" E(1, 0),
+	     sizeof(V B(1) "dn: cn=x\0y,dc=example,dc=test\nchangetype: add\ncn: x\n\n" E(1, 0)) -
+	         1,
+	     0, 0, 1, V, "@:3: req=1: cannot be reverted: not a valid LDIF change record\n"},
+	    {"increment",
+	     V B(1) X "changetype: modify\nincrement: uidNumber\nuidNumber: 1\n-\n\n" E(1, 0), 0, 0,
+	     0, 1, V, "@:3: req=1: cannot be reverted: it increments uidNumber\n"},
+	    {"ldifw refuses a name",
+	     V B(1) X "changetype: modify\nadd: bad_name\nbad_name: v\n-\n\n" E(1, 0), 0, 0, 0, 1,
+	     V, "@:3: req=1: cannot be reverted: ldifw cannot write the record that reverts it\n"},
+	    {"unreadable time", V "# yesterday req=1 rule=r asserted=-\n" ADDX E(1, 0), 0, 0, 1, 0,
+	     V "# undo of req=1 (-)\n" DELX, ""},
+	    {"unreadable time, since", V "# yesterday req=1 rule=r asserted=-\n" ADDX E(1, 0), 0,
+	     T0, 0, 1, V,
+	     "@:3: req=1: cannot be reverted: the time of its req= comment is not readable\n"},
+	    {"the newest earlier add",
+	     V B(1) X "changetype: add\nobjectClass: device\ncn: x\ndescription: first\n\n" E(1, 0)
+	         B(2) DELX E(2, 0) B(3) X
+	     "changetype: add\nobjectClass: device\ncn: x\ndescription: second\n\n" E(3, 0) B(4)
+	         DELX E(4, 0),
+	     0, 0, 4, 0,
+	     V UB(4) X "changetype: add\nobjectClass: device\ncn: x\ndescription: second\n\n" UB(3)
+	         DELX UB(2) X
+	     "changetype: add\nobjectClass: device\ncn: x\ndescription: first\n\n" UB(1) DELX,
+	     ""},
+	    {"a replace carried into the entry",
+	     V B(1) X "changetype: add\nobjectClass: device\ncn: x\ndescription: a\n\n" E(1, 0) B(2)
+	         X "changetype: modify\nreplace: description\ndescription: b\n-\n\n" E(2, 0) B(3)
+	             DELX E(3, 0),
+	     0, 0, 2, 1,
+	     V UB(3) X "changetype: add\nobjectClass: device\ncn: x\ndescription: b\n\n" UB(1) DELX,
+	     "@:11: req=2: cannot be reverted: it replaces description\n"},
+	    {"deletes carried into the entry",
+	     V B(1) X "changetype: add\nobjectClass: device\ncn: x\ndescription: Keep\n"
+	              "description: Gone\nl: somewhere\n\n" E(1, 0) B(2) X
+	     "changetype: modify\ndelete: description\ndescription: gone\n-\ndelete: l\n-\n\n" E(
+	         2, 0) B(3) DELX E(3, 0),
+	     0, 0, 2, 1,
+	     V UB(3) X "changetype: add\nobjectClass: device\ncn: x\ndescription: Keep\n\n" UB(1)
+	         DELX,
+	     "@:13: req=2: cannot be reverted: it deletes every value of l\n"},
+	    {"a secret modify",
+	     V B(1) X "changetype: modify\nadd: description\ndescription: d\n-\n"
+	              "add: userPassword\nuserPassword: s3cret\n-\n\n" E(1, 0),
+	     0, 0, 0, 1, V,
+	     "@:3: req=1: cannot be reverted: it changes the secret attribute "
+	     "userPassword\n"},
+	    {"a secret never comes back",
+	     V B(1) X "changetype: add\nobjectClass: device\ncn: x\nuserPassword: s3cret\n\n" E(
+	         1, 0) B(2) DELX E(2, 0),
+	     0, 0, 2, 0, V UB(2) ADDX UB(1) DELX, ""},
+	};
+	struct buf p = BUF_INIT, want = BUF_INIT, out = BUF_INIT, report = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < NV(cases); i++) {
+		long nproblems = -1;
+
+		print_message("case %s\n", cases[i].name);
+		path_of(&p, "undo-case", 0);
+		unlink(p.s);
+		if (cases[i].data != NULL)
+			spit(p.s, cases[i].data,
+			     cases[i].len ? cases[i].len : strlen(cases[i].data));
+		buf_reset(&out);
+		buf_reset(&report);
+		assert_int_equal(buf_puts(&out, "kept\n"), 0);
+		assert_int_equal(journal_undo(p.s, cases[i].since, &out, &report, &nproblems),
+		                 cases[i].rc);
+		assert_int_equal(nproblems, cases[i].nproblems);
+		buf_reset(&want);
+		assert_int_equal(buf_printf(&want, "kept\n%s", cases[i].out ? cases[i].out : ""),
+		                 0);
+		assert_string_equal(buf_str(&out), buf_str(&want));
+		assert_string_equal(buf_str(&report), expand(&want, cases[i].report, p.s));
+	}
+	buf_free(&p);
+	buf_free(&want);
+	buf_free(&out);
+	buf_free(&report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -625,7 +1049,8 @@ int main(void)
 	    cmocka_unit_test(test_refused),       cmocka_unit_test(test_open_errors),
 	    cmocka_unit_test(test_rotation),      cmocka_unit_test(test_rotation_mb),
 	    cmocka_unit_test(test_torn_tail),     cmocka_unit_test(test_verify),
-	    cmocka_unit_test(test_write_failure),
+	    cmocka_unit_test(test_write_failure), cmocka_unit_test(test_parse_time),
+	    cmocka_unit_test(test_undo),          cmocka_unit_test(test_undo_cases),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
