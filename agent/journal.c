@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +32,8 @@ struct journal {
 	long next_id;
 	long *open; /* requests begun and still without a result, ascending */
 	size_t nopen, capopen;
+	int deferred; /* journal_defer: appends are synced by journal_sync */
+	int dirty;    /* written since the last sync */
 };
 
 /* ---- times -------------------------------------------------------------- */
@@ -284,12 +287,27 @@ static int append(struct journal *j, const struct buf *b, struct buf *err)
 		(void)!buf_printf(err, "%s: %s", j->path, strerror(errno));
 		return -1;
 	}
-	if (write_all(j->fd, b->s, b->len) == 0 && fdatasync(j->fd) == 0)
+	if (write_all(j->fd, b->s, b->len) == 0 && (j->deferred || fdatasync(j->fd) == 0)) {
+		j->dirty = j->deferred;
 		return 0;
+	}
 	e = errno;
 	(void)!buf_printf(err, "%s: write: %s", j->path, strerror(e));
 	if (ftruncate(j->fd, st.st_size) == 0)
 		(void)fdatasync(j->fd);
+	return -1;
+}
+
+/* One writer per journal: a second dirmail on the same file would
+ * interleave records and reuse request ids. */
+static int lock_fd(int fd, const char *path, struct buf *err)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		(void)!buf_printf(err, "%s: another dirmail is writing this journal", path);
+	else
+		(void)!buf_printf(err, "%s: lock: %s", path, strerror(errno));
 	return -1;
 }
 
@@ -357,7 +375,8 @@ static int rotate(struct journal *j, struct buf *err)
 	fresh.path = tmp.s;
 	(void)unlink(tmp.s);
 	fresh.fd = open_fd(tmp.s, O_EXCL, err);
-	if (fresh.fd < 0 || write_version(&fresh, err) < 0)
+	/* Locked before anyone can find it under path. */
+	if (fresh.fd < 0 || lock_fd(fresh.fd, tmp.s, err) < 0 || write_version(&fresh, err) < 0)
 		goto done;
 	for (gen = JOURNAL_KEEP - 1; gen >= 0; gen--) {
 		if (gen_name(&from, j->path, gen) < 0 || gen_name(&to, j->path, gen + 1) < 0) {
@@ -376,6 +395,9 @@ static int rotate(struct journal *j, struct buf *err)
 		(void)rename(to.s, j->path);
 		goto done;
 	}
+	if (j->dirty)
+		(void)fdatasync(j->fd);
+	j->dirty = 0;
 	close(j->fd);
 	j->fd = fresh.fd;
 	fresh.fd = -1;
@@ -425,7 +447,8 @@ int journal_open_bytes(const char *path, long long max_bytes, struct journal **o
 	}
 	j->max_bytes = max_bytes > 0 ? max_bytes : 0;
 	j->fd = open_fd(path, 0, err);
-	if (j->fd < 0 || over_size(j, &over, err) < 0 || (over && rotate(j, err) < 0))
+	if (j->fd < 0 || lock_fd(j->fd, path, err) < 0 || over_size(j, &over, err) < 0 ||
+	    (over && rotate(j, err) < 0))
 		goto done;
 	if (scan_file(path, &max_id, &tail, err) < 0)
 		goto done;
@@ -625,10 +648,29 @@ done:
 	return rc;
 }
 
+void journal_defer(struct journal *j, int on)
+{
+	j->deferred = on;
+}
+
+int journal_sync(struct journal *j, struct buf *err)
+{
+	if (!j->dirty)
+		return 0;
+	if (fdatasync(j->fd) < 0) {
+		(void)!buf_printf(err, "%s: fdatasync: %s", j->path, strerror(errno));
+		return -1;
+	}
+	j->dirty = 0;
+	return 0;
+}
+
 void journal_close(struct journal *j)
 {
 	if (j == NULL)
 		return;
+	if (j->fd >= 0 && j->dirty)
+		(void)fdatasync(j->fd);
 	if (j->fd >= 0)
 		close(j->fd);
 	free(j->open);

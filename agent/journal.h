@@ -11,7 +11,8 @@
 
 struct journal; /* opaque; one thread at a time */
 
-/* Opens (creating it 0600, O_APPEND|O_CLOEXEC) the journal at path into
+/* Opens (creating it 0600, O_APPEND|O_CLOEXEC) and locks (flock, refused
+ * with "another dirmail is writing this journal" when held) the journal at path into
  * *out, to be closed with journal_close; a new or empty file gets "version:
  * 1", a file ending mid-record (a crash during a write) gets a blank line so
  * the next record stands alone. max_size_mb > 0 rotates, on open and before
@@ -44,7 +45,14 @@ long journal_begin(struct journal *j, time_t now, const char *rule, const char *
  * fdatasync()s it; 0, or -1 with "path: reason" in err. */
 int journal_end(struct journal *j, long id, time_t now, int code, const char *text,
                 struct buf *err) DM_WUR;
-/* Closes the journal and frees j; accepts NULL. */
+/* With on set, journal_begin and journal_end write without syncing: the
+ * caller calls journal_sync before it sends what was begun (group commit:
+ * one fdatasync for a window of writes instead of two per write). */
+void journal_defer(struct journal *j, int on);
+/* Syncs what was written since the last sync (nothing to do: 0); -1 with
+ * "path: reason" in err. Nothing begun may be sent before this returns 0. */
+int journal_sync(struct journal *j, struct buf *err) DM_WUR;
+/* Closes the journal (syncing what is unsynced) and frees j; accepts NULL. */
 void journal_close(struct journal *j);
 /* Reads the journal file at path and checks it: it opens with "version:
  * 1", every record parses as ldapmodify's parser (libldap's

@@ -320,6 +320,11 @@ static enum apply_rc send_one(struct pass *p, const char *dn, const struct entry
 		rc = APPLY_STOP;
 		goto done;
 	}
+	if (journal_sync(p->j, &jerr) < 0) {
+		log_error("journal: %s; nothing more is written", buf_str(&jerr));
+		rc = APPLY_STOP;
+		goto done;
+	}
 	lrc = ldapc_modify(p->l, dn, mods, nmods, guard, &err);
 	st->writes++;
 	if (journal_end(p->j, id, time(NULL), (int)lrc, lrc == LDAPC_OK ? "ok" : buf_str(&err),
@@ -390,21 +395,29 @@ static struct entry_mod *add_mods(const struct entry *e)
 
 /* ---- the write window ------------------------------------------------------ */
 
-/* A write sent and not yet answered. */
+/* A write journaled and waiting to be sent (staged), or sent and not yet
+ * answered (in flight). */
 struct inflight {
 	int msgid;
 	long jid;    /* its journal request */
-	size_t obj;  /* the object it changes, NO_OBJ for a new contact */
+	size_t obj;  /* the object it changes, NO_OBJ for a contact */
 	int guarded; /* sent with an assertion */
 	const char *dn;
+	/* while staged: what to send (mods copied, values borrowed) */
+	enum ldapc_write kind;
+	struct entry_mod *mods;
+	size_t nmods;
+	char *guard;
 };
 
 #define NO_OBJ ((size_t)-1)
 
 /* Up to cap writes in flight; what comes back is sorted into the lists. */
 struct pipe {
-	struct inflight *s;
-	size_t n, cap;
+	struct inflight *s; /* in flight */
+	size_t n, cap;      /* n + nstaged <= cap */
+	struct inflight *staged;
+	size_t nstaged;
 	size_t *stale, nstale;     /* objects whose assertion failed: re-read them */
 	size_t *refused, nrefused; /* objects whose change the server refused */
 	int stop;                  /* the connection or the journal is gone: send no more */
@@ -481,39 +494,109 @@ static void reap(struct pass *p, struct pipe *pp, struct rec_stats *st)
 	buf_free(&err);
 }
 
-static void drain(struct pass *p, struct pipe *pp, struct rec_stats *st)
+static void unstage(struct inflight *f)
 {
-	while (pp->n > 0)
-		reap(p, pp, st);
+	free(f->mods);
+	free(f->guard);
+	f->mods = NULL;
+	f->guard = NULL;
 }
 
-/* Journals one change and sends it into the window. */
+/* Group commit: one fdatasync makes every staged record durable, then they
+ * are all sent. */
+static void flush(struct pass *p, struct pipe *pp, struct rec_stats *st)
+{
+	struct buf err = BUF_INIT;
+	enum ldapc_rc lrc;
+	size_t i;
+
+	if (pp->nstaged == 0)
+		return;
+	if (journal_sync(p->j, &err) < 0) {
+		log_error("journal: %s; nothing more is written", buf_str(&err));
+		pp->stop = 1;
+	}
+	for (i = 0; i < pp->nstaged; i++) {
+		struct inflight *f = &pp->staged[i];
+
+		buf_reset(&err);
+		if (pp->stop) {
+			/* Journaled, never sent: the journal must say so. */
+			settle(p, pp, f, LDAPC_RETRY, "not sent: the pass stopped", st);
+		} else {
+			lrc = ldapc_send(p->l, f->kind, f->dn, f->mods, f->nmods, f->guard,
+			                 &f->msgid, &err);
+			st->writes++;
+			if (lrc == LDAPC_OK)
+				pp->s[pp->n++] = *f;
+			else
+				settle(p, pp, f, lrc, buf_str(&err), st);
+		}
+		unstage(f);
+	}
+	pp->nstaged = 0;
+	buf_free(&err);
+}
+
+static void drain(struct pass *p, struct pipe *pp, struct rec_stats *st)
+{
+	flush(p, pp, st);
+	while (pp->n > 0)
+		reap(p, pp, st);
+	/* The results are worth keeping too before the next phase. */
+	{
+		struct buf err = BUF_INIT;
+
+		if (p->j && journal_sync(p->j, &err) < 0) {
+			log_error("journal: %s; nothing more is written", buf_str(&err));
+			pp->stop = 1;
+		}
+		buf_free(&err);
+	}
+}
+
+/* Journals one change and stages it; staged changes are synced and sent
+ * in groups, up to the window. */
 static void pipe_send(struct pass *p, struct pipe *pp, enum ldapc_write kind, const char *dn,
                       const struct entry_mod *mods, size_t nmods, const char *guard,
                       const char *rule, const char *rec, size_t obj, struct rec_stats *st)
 {
 	struct buf err = BUF_INIT;
-	struct inflight f = {-1, 0, obj, guard != NULL, dn};
-	enum ldapc_rc lrc;
+	struct inflight f;
 
-	while (!pp->stop && pp->n >= pp->cap)
-		reap(p, pp, st);
+	while (!pp->stop && pp->n + pp->nstaged >= pp->cap) {
+		if (pp->nstaged > 0 && (pp->n == 0 || pp->nstaged >= pp->cap / 2))
+			flush(p, pp, st);
+		else
+			reap(p, pp, st);
+	}
 	if (pp->stop)
 		return;
+	memset(&f, 0, sizeof(f));
+	f.msgid = -1;
+	f.obj = obj;
+	f.guarded = guard != NULL;
+	f.dn = dn;
+	f.kind = kind;
+	f.nmods = nmods;
+	f.mods = nmods ? malloc(nmods * sizeof(*f.mods)) : NULL;
+	f.guard = guard ? strdup(guard) : NULL;
+	if ((nmods && f.mods == NULL) || (guard && f.guard == NULL)) {
+		log_error("out of memory; nothing more is written");
+		unstage(&f);
+		pp->stop = 1;
+		return;
+	}
+	if (nmods)
+		memcpy(f.mods, mods, nmods * sizeof(*f.mods));
 	f.jid = journal_begin(p->j, time(NULL), rule, guard ? guard : "none", rec, &err);
 	if (f.jid < 0) {
 		log_error("journal: %s; nothing more is written", buf_str(&err));
+		unstage(&f);
 		pp->stop = 1;
-		goto done;
+	} else {
+		pp->staged[pp->nstaged++] = f;
 	}
-	lrc = ldapc_send(p->l, kind, dn, mods, nmods, guard, &f.msgid, &err);
-	st->writes++;
-	if (lrc != LDAPC_OK) {
-		settle(p, pp, &f, lrc, buf_str(&err), st);
-		goto done;
-	}
-	pp->s[pp->n++] = f;
-done:
 	buf_free(&err);
 }
 
@@ -798,7 +881,9 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	}
 	pp.cap = o->window > 0 ? (size_t)o->window : 1;
 	pp.s = calloc(pp.cap, sizeof(*pp.s));
-	if (pp.s == NULL) {
+	pp.staged = calloc(pp.cap, sizeof(*pp.staged));
+	journal_defer(p.j, 1);
+	if (pp.s == NULL || pp.staged == NULL) {
 		rc = EX_OSERR;
 		goto done;
 	}
@@ -925,6 +1010,9 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	if (st->failed > 0)
 		rc = EX_DATAERR;
 done:
+	for (i = 0; i < pp.nstaged; i++)
+		unstage(&pp.staged[i]);
+	free(pp.staged);
 	free(pp.s);
 	free(pp.stale);
 	free(pp.refused);

@@ -374,6 +374,41 @@ static void one(struct journal *j, long want_id)
 
 #define ONE(id) "# 2026-11-22T10:00:00Z req=" #id " rule=r asserted=-\n" REC_DEL
 
+static void test_lock_and_group_commit(void **state)
+{
+	struct buf p = BUF_INIT, got = BUF_INIT, err = BUF_INIT, want = BUF_INIT;
+	struct journal *j = NULL, *k = NULL;
+
+	(void)state;
+	path_of(&p, "locked", 0);
+	assert_int_equal(journal_open(p.s, 0, &j, &err), 0);
+	/* A second writer is refused while the first holds the journal. */
+	assert_int_equal(journal_open(p.s, 0, &k, &err), -1);
+	assert_null(k);
+	assert_string_equal(buf_str(&err),
+	                    expand(&want, "@: another dirmail is writing this journal", p.s));
+	/* Deferred: records are written at once, synced by journal_sync. */
+	journal_defer(j, 1);
+	buf_reset(&err);
+	assert_int_equal(journal_sync(j, &err), 0);
+	assert_int_equal(journal_begin(j, T0, "r", NULL, REC_DEL, &err), 1);
+	assert_int_equal(journal_begin(j, T0, "r", NULL, REC_DEL, &err), 2);
+	assert_string_equal(slurp(&got, p.s), V B(1) REC_DEL B(2) REC_DEL);
+	assert_int_equal(journal_sync(j, &err), 0);
+	assert_int_equal(journal_end(j, 2, T0 + 1, 0, NULL, &err), 0);
+	assert_int_equal(journal_end(j, 1, T0 + 1, 0, NULL, &err), 0);
+	journal_close(j);
+	assert_string_equal(slurp(&got, p.s), V B(1) REC_DEL B(2) REC_DEL E(2, 0) E(1, 0));
+	/* Closed: the lock is gone, the ids go on. */
+	assert_int_equal(journal_open(p.s, 0, &k, &err), 0);
+	assert_int_equal(journal_begin(k, T0, "r", NULL, REC_DEL, &err), 3);
+	journal_close(k);
+	buf_free(&p);
+	buf_free(&got);
+	buf_free(&err);
+	buf_free(&want);
+}
+
 static void test_rotation(void **state)
 {
 	struct buf p = BUF_INIT, g = BUF_INIT, got = BUF_INIT, err = BUF_INIT, want = BUF_INIT;
@@ -1044,13 +1079,21 @@ static void test_undo_cases(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_new_file),      cmocka_unit_test(test_records),
-	    cmocka_unit_test(test_verify_clean),  cmocka_unit_test(test_masking),
-	    cmocka_unit_test(test_refused),       cmocka_unit_test(test_open_errors),
-	    cmocka_unit_test(test_rotation),      cmocka_unit_test(test_rotation_mb),
-	    cmocka_unit_test(test_torn_tail),     cmocka_unit_test(test_verify),
-	    cmocka_unit_test(test_write_failure), cmocka_unit_test(test_parse_time),
-	    cmocka_unit_test(test_undo),          cmocka_unit_test(test_undo_cases),
+	    cmocka_unit_test(test_new_file),
+	    cmocka_unit_test(test_records),
+	    cmocka_unit_test(test_verify_clean),
+	    cmocka_unit_test(test_masking),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_open_errors),
+	    cmocka_unit_test(test_rotation),
+	    cmocka_unit_test(test_rotation_mb),
+	    cmocka_unit_test(test_torn_tail),
+	    cmocka_unit_test(test_verify),
+	    cmocka_unit_test(test_write_failure),
+	    cmocka_unit_test(test_parse_time),
+	    cmocka_unit_test(test_undo),
+	    cmocka_unit_test(test_undo_cases),
+	    cmocka_unit_test(test_lock_and_group_commit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
