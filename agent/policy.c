@@ -50,6 +50,39 @@ static const char *const owned[] = {
     NULL,
 };
 
+/* What the policy reads of an object besides the attributes it owns. */
+static const char *const inputs[] = {
+    "objectClass",
+    "cn",
+    "uid",
+    "sAMAccountName",
+    "givenName",
+    "sn",
+    "initials",
+    "userAccountControl",
+    "proxyAddresses",
+    "member",
+    "createTimestamp",
+    "whenCreated",
+    "dirmailService",
+    "dirmailPrimaryAddress",
+    "dirmailAlias",
+    "dirmailQuota",
+    "dirmailQuotaNotify",
+    "dirmailForwardTo",
+    "dirmailForwardKeepCopy",
+    "dirmailAutoReply",
+    "dirmailAutoReplyStart",
+    "dirmailAutoReplyEnd",
+    "dirmailHidden",
+    "dirmailDisabled",
+    "dirmailMemberFilter",
+    NULL,
+};
+
+/* The attributes a wanted entry holds: what dirmail owns or merges. */
+static const char *const merged[] = {"objectClass", "proxyAddresses", "member", NULL};
+
 /* The mailbox attributes whose removal is a mailbox deletion. */
 static const char *const exchange_attrs[] = {"homeMDB", "msExchMailboxGuid", "legacyExchangeDN",
                                              NULL};
@@ -57,6 +90,44 @@ static const char *const exchange_attrs[] = {"homeMDB", "msExchMailboxGuid", "le
 const char *const *policy_owned_attrs(void)
 {
 	return owned;
+}
+
+const char *const *policy_read_attrs(void)
+{
+	static const char
+	    *all[sizeof(owned) / sizeof(owned[0]) + sizeof(inputs) / sizeof(inputs[0])];
+	size_t i, n = 0;
+
+	if (all[0] == NULL) {
+		for (i = 0; owned[i]; i++)
+			all[n++] = owned[i];
+		for (i = 0; inputs[i]; i++)
+			all[n++] = inputs[i];
+		all[n] = NULL;
+	}
+	return all;
+}
+
+/* A copy of the attributes of e that a wanted entry is made of. */
+static struct entry *want_from(const struct entry *e)
+{
+	struct entry *w = entry_new(e->dn);
+	size_t i, j, k;
+
+	for (k = 0; w != NULL && k < 2; k++) {
+		const char *const *list = k == 0 ? owned : merged;
+
+		for (i = 0; list[i]; i++) {
+			const struct entry_attr *a = entry_get(e, list[i]);
+
+			for (j = 0; a != NULL && j < a->nvals; j++)
+				if (entry_add(w, a->name, a->vals[j].val, a->vals[j].len) < 0) {
+					entry_free(w);
+					return NULL;
+				}
+		}
+	}
+	return w;
 }
 
 static int has_class(const struct entry *e, const char *cls)
@@ -1155,25 +1226,27 @@ void policy_result_clear(struct pol_result *res)
 }
 
 /* Marks the contacts dirmail created that no forwarding uses any more. */
-static void unused_contacts(const struct account *a, struct work *w, size_t n)
+static int unused_contacts(const struct account *a, struct work *w, size_t n)
 {
-	size_t i, j;
+	struct idx used = {NULL, 0, 0};
+	size_t i;
+	int rc = -1;
 
 	for (i = 0; i < n; i++) {
-		if (!own_contact(a, w[i].o))
-			continue;
-		for (j = 0; j < n; j++) {
-			const char *alt =
-			    w[j].o->want ? entry_first(w[j].o->want, "altRecipient") : NULL;
+		const char *alt = w[i].o->want ? entry_first(w[i].o->want, "altRecipient") : NULL;
 
-			if (alt && strcasecmp(alt, w[i].o->e->dn) == 0)
-				break;
-		}
-		if (j == n) {
+		if (alt && idx_put(&used, alt, i) < 0)
+			goto done;
+	}
+	for (i = 0; i < n; i++)
+		if (own_contact(a, w[i].o) && idx_get(&used, w[i].o->e->dn) < 0) {
 			w[i].o->remove = 1;
 			w[i].o->deletions = 1;
 		}
-	}
+	rc = 0;
+done:
+	idx_free(&used);
+	return rc;
 }
 
 int policy_run(const struct pol_ctx *ctx, struct pol_obj *objs, size_t n, struct pol_result *res)
@@ -1195,7 +1268,7 @@ int policy_run(const struct pol_ctx *ctx, struct pol_obj *objs, size_t n, struct
 		w[i].o = &objs[i];
 		w[i].self = i;
 		ord[i] = &w[i];
-		objs[i].want = entry_dup(objs[i].e);
+		objs[i].want = want_from(objs[i].e);
 		if (objs[i].want == NULL)
 			goto done;
 		read_intent(ctx, &w[i]);
@@ -1243,7 +1316,7 @@ int policy_run(const struct pol_ctx *ctx, struct pol_obj *objs, size_t n, struct
 			if (r > 0) {
 				/* Found invalid late: back to the object as read. */
 				entry_free(x->o->want);
-				x->o->want = entry_dup(x->o->e);
+				x->o->want = want_from(x->o->e);
 				x->o->deletions = 0;
 				if (x->o->want == NULL)
 					goto done;
@@ -1265,7 +1338,8 @@ int policy_run(const struct pol_ctx *ctx, struct pol_obj *objs, size_t n, struct
 		if (x->o->kind == POL_USER && x->active && !x->blocked)
 			allocated += limit_mb(a, x);
 	}
-	unused_contacts(a, w, n);
+	if (unused_contacts(a, w, n) < 0)
+		goto done;
 	for (i = 0; i < n; i++) {
 		struct work *x = &w[i];
 

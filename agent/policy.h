@@ -68,6 +68,9 @@ struct pol_ctx {
  * NULL-terminated; proxyAddresses, member and objectClass are shared with
  * others and merged value by value instead. Static storage. */
 const char *const *policy_owned_attrs(void);
+/* Every attribute the policy reads of a recipient (what it owns and what
+ * it derives from), NULL-terminated; read these, not "*". Static storage. */
+const char *const *policy_read_attrs(void);
 /* Returns the kind of e from its objectClass values. */
 enum pol_kind policy_kind(const struct entry *e);
 /* Computes want, state, deletions and remove for every object (objs[i].want

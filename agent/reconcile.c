@@ -23,6 +23,26 @@
 static const char *const read_attrs[] = {"*",          "entryUUID",       "objectGUID",  "entryCSN",
                                          "uSNChanged", "createTimestamp", "whenCreated", NULL};
 
+/* What a pass reads of a recipient: what the policy needs, plus identity
+ * and the version the assertion guards. "*" would bring every attribute,
+ * passwords included, into memory. */
+static const char *const *rcpt_attrs(void)
+{
+	static const char *extra[] = {"entryUUID", "objectGUID", "entryCSN", "uSNChanged", NULL};
+	static const char *all[128];
+	const char *const *pol = policy_read_attrs();
+	size_t i, n = 0;
+
+	if (all[0] == NULL) {
+		for (i = 0; pol[i] && n + 5 < sizeof(all) / sizeof(all[0]); i++)
+			all[n++] = pol[i];
+		for (i = 0; extra[i]; i++)
+			all[n++] = extra[i];
+		all[n] = NULL;
+	}
+	return all;
+}
+
 #define RECIPIENT_FILTER                                                                           \
 	"(|(objectClass=dirmailUser)(objectClass=dirmailList)(proxyAddresses=*)(mail=*))"
 
@@ -648,7 +668,7 @@ static int reread(struct pass *p, size_t i)
 	enum ldapc_rc lrc;
 	struct objset one = {NULL, 0, 0};
 
-	lrc = ldapc_read(p->l, p->set.e[i]->dn, read_attrs, &e, &err);
+	lrc = ldapc_read(p->l, p->set.e[i]->dn, rcpt_attrs(), &e, &err);
 	if (lrc != LDAPC_OK) {
 		log_error("%s: re-reading after a failed assertion: %s", p->set.e[i]->dn,
 		          buf_str(&err));
@@ -736,7 +756,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	}
 
 	/* 1. Read everything; a failed read is never taken for an empty one. */
-	lrc = ldapc_search(l, o->base, LDAPC_SUB, RECIPIENT_FILTER, read_attrs, o->page_size,
+	lrc = ldapc_search(l, o->base, LDAPC_SUB, RECIPIENT_FILTER, rcpt_attrs(), o->page_size,
 	                   collect, &p.set, &err);
 	if (lrc != LDAPC_OK) {
 		log_error("reading the recipients under \"%s\": %s; nothing was written", o->base,

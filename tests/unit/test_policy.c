@@ -220,6 +220,27 @@ static void want_untouched(const struct pol_obj *o)
 	same_attr(o, "member");
 }
 
+/* The entry cur becomes once want is written: the compared attributes
+ * (and objectClass) as want has them, everything else as it was. */
+static struct entry *applied(const struct entry *cur, const struct entry *want,
+                             const char *const *attrs)
+{
+	struct entry *next = entry_dup(cur);
+	size_t i, j;
+
+	assert_non_null(next);
+	entry_del(next, "objectClass");
+	for (i = 0; attrs[i]; i++)
+		entry_del(next, attrs[i]);
+	for (i = 0; i < want->nattrs; i++)
+		for (j = 0; j < want->attrs[i].nvals; j++)
+			assert_int_equal(entry_add(next, want->attrs[i].name,
+			                           want->attrs[i].vals[j].val,
+			                           want->attrs[i].vals[j].len),
+			                 0);
+	return next;
+}
+
 /* Applies want as the new current state and runs again: nothing may move. */
 static void want_idempotent(struct world *w)
 {
@@ -235,7 +256,7 @@ static void want_idempotent(struct world *w)
 	attrs[n] = "proxyAddresses";
 	attrs[n + 1] = "member";
 	for (i = 0; i < w->n; i++) {
-		struct entry *next = entry_dup(w->o[i].want);
+		struct entry *next = applied(w->e[i], w->o[i].want, (const char *const *)attrs);
 
 		entry_free(w->e[i]);
 		w->e[i] = next;
