@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 	if (strncmp(base, "fuzz_", 5) == 0)
 		base += 5;
 	snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%.*s", top ? top : ".",
-		 (int)strcspn(base, "_"), base);
+	         (int)strcspn(base, "_"), base);
 	if ((d = opendir(dir)) == NULL) {
 		fprintf(stderr, "replay: cannot open the corpus %s\n", dir);
 		return 1;
