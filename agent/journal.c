@@ -798,6 +798,23 @@ static void hand_record(struct scan *v, const struct req *r, const LDIFRecord *l
 		v->hooks->record(v, r, lr);
 }
 
+/* Does a line of the record start with ':' (no attribute name)? libldap's
+ * parser dereferences a NULL type on such a line (ldapmodify crashes too),
+ * so it never sees one. */
+static int has_empty_type(const char *rec)
+{
+	const char *p = rec;
+
+	for (; *p; p++) {
+		if (*p == ':')
+			return 1;
+		p = strchr(p, '\n');
+		if (p == NULL)
+			break;
+	}
+	return 0;
+}
+
 static void check_record(struct scan *v, unsigned long linenum)
 {
 	struct req r = v->awaiting;
@@ -811,6 +828,11 @@ static void check_record(struct scan *v, unsigned long linenum)
 	v->awaiting.id = 0;
 	/* already reported by line; the parser would read a shortened record */
 	if (v->block_nul) {
+		hand_record(v, &r, NULL);
+		return;
+	}
+	if (has_empty_type(v->block.s)) {
+		say(v, &v->nproblems, v->block_line, "record has a line without an attribute name");
 		hand_record(v, &r, NULL);
 		return;
 	}

@@ -666,7 +666,7 @@ static int cmd_journal(const struct cli *cli, struct conf *c)
 			       c->journal_file, n);
 		else if (bad > 0)
 			printf("%s: %ld requests failed or have no result\n", c->journal_file, bad);
-		rc = n < 0 ? (bad > 0 ? EX_DATAERR : EX_NOINPUT) : EX_OK;
+		rc = n >= 0 ? EX_OK : access(c->journal_file, R_OK) == 0 ? EX_DATAERR : EX_NOINPUT;
 		goto done;
 	}
 	n = journal_undo(c->journal_file, since, &out, &report, &bad);
