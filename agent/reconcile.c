@@ -10,6 +10,7 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "diff.h"
 #include "journal.h"
@@ -688,6 +689,72 @@ static int reread(struct pass *p, size_t i)
 	return 0;
 }
 
+/* Does e answer to the login user@domain (or user+domain): its uid or
+ * sAMAccountName is user, or user@domain is one of its addresses? */
+static int answers_to(const struct entry *e, const char *user, const char *addr)
+{
+	const struct entry_attr *pa = entry_get(e, "proxyAddresses");
+	const char *v;
+	size_t i;
+
+	if (((v = entry_first(e, "uid")) && strcasecmp(v, user) == 0) ||
+	    ((v = entry_first(e, "sAMAccountName")) && strcasecmp(v, user) == 0) ||
+	    ((v = entry_first(e, "mail")) && strcasecmp(v, addr) == 0))
+		return 1;
+	for (i = 0; pa && i < pa->nvals; i++)
+		if (strncasecmp(pa->vals[i].val, "smtp:", 5) == 0 &&
+		    strcasecmp(pa->vals[i].val + 5, addr) == 0)
+			return 1;
+	return 0;
+}
+
+/* Turns a --dn given as a login into the DN of the one object it names;
+ * NULL (logged) when none or several do or the domain is not the
+ * account's. A DN (anything with '=') is returned as it is. */
+static char *resolve_login(const struct pass *p, const struct account *a, const char *login)
+{
+	char *user = NULL, *domain = NULL, *dn = NULL;
+	struct buf addr = BUF_INIT;
+	size_t i, found = 0;
+	int ok = 0;
+
+	if (strchr(login, '=') != NULL)
+		return strdup(login);
+	if (addr_login_split(login, &user, &domain) < 0) {
+		log_error("--dn \"%s\": neither a DN nor a login user@domain or user+domain",
+		          login);
+		goto done;
+	}
+	ok = a->primary_domain && strcasecmp(domain, a->primary_domain) == 0;
+	for (i = 0; !ok && i < a->domains.n; i++)
+		ok = strcasecmp(domain, a->domains.v[i]) == 0;
+	if (!ok) {
+		log_error("--dn \"%s\": %s is not a domain of the account", login, domain);
+		goto done;
+	}
+	if (buf_printf(&addr, "%s@%s", user, domain) < 0)
+		goto done;
+	for (i = 0; i < p->set.n; i++)
+		if (policy_kind(p->set.e[i]) != POL_OTHER &&
+		    answers_to(p->set.e[i], user, addr.s)) {
+			found++;
+			free(dn);
+			dn = strdup(p->set.e[i]->dn);
+		}
+	if (found != 1) {
+		log_error("--dn \"%s\": %s", login,
+		          found ? "several users or lists answer to that login"
+		                : "nobody has that login");
+		free(dn);
+		dn = NULL;
+	}
+done:
+	free(user);
+	free(domain);
+	buf_free(&addr);
+	return dn;
+}
+
 static void free_pass(struct pass *p)
 {
 	size_t i;
@@ -732,6 +799,8 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	struct entry *acct_want = NULL;
 	struct diff acct_diff;
 	struct pipe pp;
+	struct rec_opts oo;
+	char *only = NULL;
 	const char *state_attr[] = {"dirmailState", NULL};
 	enum ldapc_rc lrc;
 	size_t i, deletions = 0, found_dn = 0;
@@ -765,6 +834,17 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		goto done;
 	}
 	st->objects = p.set.n;
+	if (o->only_dn != NULL) {
+		only = resolve_login(&p, acct, o->only_dn);
+		if (only == NULL) {
+			rc = EX_DATAERR;
+			goto done;
+		}
+		oo = *o;
+		oo.only_dn = only;
+		o = &oo;
+		p.o = o;
+	}
 	p.objs = calloc(p.set.n ? p.set.n : 1, sizeof(*p.objs));
 	p.members = calloc(p.set.n ? p.set.n : 1, sizeof(*p.members));
 	p.filter_err = calloc(p.set.n ? p.set.n : 1, sizeof(*p.filter_err));
@@ -1033,6 +1113,7 @@ done:
 	for (i = 0; i < pp.nstaged; i++)
 		unstage(&pp.staged[i]);
 	free(pp.staged);
+	free(only);
 	free(pp.s);
 	free(pp.stale);
 	free(pp.refused);

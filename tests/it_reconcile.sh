@@ -143,7 +143,17 @@ assert_eq "$(grep -c '^changetype:' "$T/dn.journal")" "1" "one record"
 assert_contains "$(cat "$T/dn.journal")" "dn: uid=tbig,$PEOPLE" "the record is tbig's"
 assert_exit 65 dirmail reconcile --dn "uid=nobody,$PEOPLE" -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --journal "$T/dn.journal"
 assert_contains "$OUT" "no user or list with dirmail intent there" "unknown --dn"
-pass "reconcile --dn writes the changes of that object alone"
+# A login names a user as well: user@domain and user+domain.
+for login in jmueller@example.org jmueller+example.test; do
+	dirmail plan --dn "$login" -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" >"$T/dn.plan" 2>/dev/null ||
+		fail "plan --dn $login failed"
+	assert_eq "$(grep '^dn:' "$T/dn.plan")" "dn: uid=jmueller,$PEOPLE" "plan --dn $login"
+done
+assert_exit 65 dirmail plan --dn nobody@example.test -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE"
+assert_contains "$OUT" "nobody has that login" "unknown login"
+assert_exit 65 dirmail plan --dn jmueller@elsewhere.test -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE"
+assert_contains "$OUT" "elsewhere.test is not a domain of the account" "foreign domain"
+pass "reconcile --dn writes the changes of that object alone; logins name users"
 
 # A journal that cannot be written: nothing is sent.
 slapd_use dn
