@@ -204,6 +204,7 @@ struct pass {
 	const char **attrs;     /* compared by diff: owned + proxyAddresses + member */
 	struct journal *j;
 	struct pol_result res;
+	struct diff *diffs; /* per object, alive from diff_one until sent */
 };
 
 static void random_guid(unsigned char guid[16], void *arg)
@@ -553,6 +554,9 @@ static void flush(struct pass *p, struct pipe *pp, struct rec_stats *st)
 			else
 				settle(p, pp, f, lrc, buf_str(&err), st);
 		}
+		/* Sent (libldap encoded it) or given up: its diff is not needed. */
+		if (f->obj != NO_OBJ && p->diffs != NULL)
+			diff_free(&p->diffs[f->obj]);
 		unstage(f);
 	}
 	pp->nstaged = 0;
@@ -775,19 +779,15 @@ static void free_pass(struct pass *p)
 	buf_free(&p->res.acct_state);
 }
 
-/* Diffs objects from on; the diffs borrow from the wants of the latest
- * compute, so every compute is followed by this. */
-static int rediff(struct pass *p, struct diff *diffs, size_t from)
+/* Diffs object i into diffs[i] (freeing what was there); the diff borrows
+ * from the object and its wanted entry, so it is made just before it is
+ * used and freed once sent: only the window's diffs are in memory. */
+static int diff_one(struct pass *p, struct diff *diffs, size_t i)
 {
-	size_t i;
-
-	for (i = from; i < p->set.n; i++) {
-		diff_free(&diffs[i]);
-		if (p->objs[i].managed && selected(p->o, p->set.e[i]->dn) &&
-		    diff_entry(p->set.e[i], p->objs[i].want, p->attrs, &diffs[i]) < 0)
-			return -1;
-	}
-	return 0;
+	diff_free(&diffs[i]);
+	if (!p->objs[i].managed || !selected(p->o, p->set.e[i]->dn))
+		return 0;
+	return diff_entry(p->set.e[i], p->objs[i].want, p->attrs, &diffs[i]);
 }
 
 int reconcile_run(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
@@ -796,6 +796,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	struct pass p;
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	struct diff *diffs = NULL;
+	size_t *nbs = NULL;
 	struct entry *acct_want = NULL;
 	struct diff acct_diff;
 	struct pipe pp;
@@ -849,7 +850,10 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	p.members = calloc(p.set.n ? p.set.n : 1, sizeof(*p.members));
 	p.filter_err = calloc(p.set.n ? p.set.n : 1, sizeof(*p.filter_err));
 	diffs = calloc(p.set.n ? p.set.n : 1, sizeof(*diffs));
-	if (p.objs == NULL || p.members == NULL || p.filter_err == NULL || diffs == NULL) {
+	nbs = calloc(p.set.n ? p.set.n : 1, sizeof(*nbs));
+	p.diffs = diffs;
+	if (p.objs == NULL || p.members == NULL || p.filter_err == NULL || diffs == NULL ||
+	    nbs == NULL) {
 		rc = EX_OSERR;
 		goto done;
 	}
@@ -858,7 +862,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		goto done;
 
 	/* 2. Compute and diff everything before the first write. */
-	if (compute(&p) < 0 || rediff(&p, diffs, 0) < 0) {
+	if (compute(&p) < 0) {
 		rc = EX_OSERR;
 		goto done;
 	}
@@ -866,7 +870,13 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		if (!p.objs[i].managed || !selected(o, p.set.e[i]->dn))
 			continue;
 		found_dn++;
-		if (diffs[i].nb == 0)
+		if (diff_one(&p, diffs, i) < 0) {
+			rc = EX_OSERR;
+			goto done;
+		}
+		nbs[i] = diffs[i].nb;
+		diff_free(&diffs[i]);
+		if (nbs[i] == 0)
 			continue;
 		st->changed++;
 		deletions += (size_t)p.objs[i].deletions;
@@ -935,6 +945,17 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 
 			if (i == p.set.n && !selected(o, dn))
 				continue;
+			if (i < p.set.n && (nbs[i] == 0 || diff_one(&p, diffs, i) < 0)) {
+				if (nbs[i] == 0)
+					continue;
+				rc = EX_OSERR;
+				goto done;
+			}
+			/* Streamed: a plan of a big directory is never held whole. */
+			if (out.len > 65536) {
+				fwrite(out.s, 1, out.len, o->plan);
+				buf_reset(&out);
+			}
 			for (b = 0; b < d->nb; b++) {
 				if (b == 0 &&
 				    ldifw_comment(&out, i < p.set.n
@@ -949,6 +970,8 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 				}
 				st->writes++;
 			}
+			if (i < p.set.n)
+				diff_free(&diffs[i]);
 		}
 		for (i = 0; i < p.set.n; i++) {
 			if (!p.objs[i].remove || !selected(o, p.set.e[i]->dn))
@@ -965,8 +988,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	}
 	if (!writing) {
 		for (i = 0; i < p.set.n; i++)
-			st->writes +=
-			    diffs[i].nb + (p.objs[i].remove && selected(o, p.set.e[i]->dn));
+			st->writes += nbs[i] + (p.objs[i].remove && selected(o, p.set.e[i]->dn));
 		for (i = 0; i < p.res.nadds; i++)
 			st->writes += add_selected(&p, p.res.adds[i]);
 		st->writes += selected(o, acct_e->dn) ? acct_diff.nb : 0;
@@ -1008,14 +1030,19 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	for (i = 0; i < p.set.n && !pp.stop; i++) {
 		struct buf as = BUF_INIT, rule = BUF_INIT;
 
-		if (diffs[i].nb == 0)
+		if (nbs[i] == 0)
 			continue;
+		if (diff_one(&p, diffs, i) < 0) {
+			rc = EX_OSERR;
+			goto done;
+		}
 		if (diffs[i].nb > 1) {
 			/* Batches of one object go one after the other. */
 			enum apply_rc ar;
 
 			drain(&p, &pp, st);
 			ar = apply(&p, p.set.e[i], &diffs[i], p.objs[i].state, st);
+			diff_free(&diffs[i]);
 			if ((ar == APPLY_STALE && push_idx(&pp.stale, &pp.nstale, i) < 0) ||
 			    (ar == APPLY_REFUSED && push_idx(&pp.refused, &pp.nrefused, i) < 0) ||
 			    ar == APPLY_STOP)
@@ -1051,7 +1078,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 			if (reread(&p, stale[k]) < 0)
 				(void)!push_idx(&pp.refused, &pp.nrefused, stale[k]);
 		}
-		if (compute(&p) < 0 || rediff(&p, diffs, 0) < 0) {
+		if (compute(&p) < 0) {
 			free(stale);
 			rc = EX_OSERR;
 			goto done;
@@ -1059,9 +1086,15 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		for (k = 0; k < nstale && !pp.stop; k++) {
 			enum apply_rc ar = APPLY_OK;
 
+			if (diff_one(&p, diffs, stale[k]) < 0) {
+				free(stale);
+				rc = EX_OSERR;
+				goto done;
+			}
 			if (diffs[stale[k]].nb > 0)
 				ar = apply(&p, p.set.e[stale[k]], &diffs[stale[k]],
 				           p.objs[stale[k]].state, st);
+			diff_free(&diffs[stale[k]]);
 			if ((ar == APPLY_STALE && push_idx(&pp.stale, &pp.nstale, stale[k]) < 0) ||
 			    (ar == APPLY_REFUSED &&
 			     push_idx(&pp.refused, &pp.nrefused, stale[k]) < 0) ||
@@ -1120,6 +1153,7 @@ done:
 	for (i = 0; diffs && i < p.set.n; i++)
 		diff_free(&diffs[i]);
 	free(diffs);
+	free(nbs);
 	diff_free(&acct_diff);
 	entry_free(acct_want);
 	free_pass(&p);
