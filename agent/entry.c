@@ -1,36 +1,404 @@
 /* entry.c - the plain directory entry model.
- * Small arrays, linear lookups: recipients carry a few dozen attributes,
- * so simplicity beats a hash here. */
+ * Small arrays, linear lookups on a folded hash per name: recipients carry a
+ * few dozen attributes. Strings and value arrays live in a per-entry arena. */
 #include "config.h"
 
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "entry.h"
 
-struct entry *entry_new(const char *dn)
-{
-	struct entry *e = calloc(1, sizeof(*e));
+/*
+ * The arena is a list of blocks that never move, so every pointer into them
+ * stays valid until entry_free; what entry_del drops stays behind until then,
+ * but for one-value arrays, which the next attribute reuses. The first block
+ * shares the entry's allocation and holds the DN. Value arrays, names dirmail
+ * does not know, and the values of entry_add_vals and entry_dup live in the
+ * arena; each value entry_add adds is its own allocation (see entry.h).
+ */
+struct entry_block {
+	struct entry_block *next;
+	size_t size; /* bytes of data after this header */
+	size_t used;
+};
 
-	if (e == NULL)
-		return NULL;
-	e->dn = strdup(dn ? dn : "");
-	if (e->dn == NULL) {
-		free(e);
-		return NULL;
+#define BLOCK_SIZE 256
+#define VAL_ALIGN _Alignof(struct entry_val)
+
+/* Block data follows the headers, so they keep it aligned for arrays. */
+_Static_assert(sizeof(struct entry_block) % VAL_ALIGN == 0, "entry_block misaligns its data");
+_Static_assert(sizeof(struct entry) % _Alignof(struct entry_block) == 0 &&
+                   (sizeof(struct entry) + sizeof(struct entry_block)) % VAL_ALIGN == 0,
+               "entry misaligns its first block");
+
+/*
+ * The attribute names dirmail reads and writes, by length and then bytes:
+ * an entry points at these instead of copying a name the server spells the
+ * same way. Anything else is copied into the arena.
+ */
+#define N(s)                                                                                       \
+	{                                                                                          \
+		sizeof(s) - 1, s                                                                   \
 	}
-	return e;
+static const struct known_name {
+	unsigned char len;
+	char s[31];
+} names[] = {
+    N("cn"),
+    N("sn"),
+    N("uid"),
+    N("mail"),
+    N("member"),
+    N("homeMDB"),
+    N("entryCSN"),
+    N("initials"),
+    N("entryUUID"),
+    N("givenName"),
+    N("objectGUID"),
+    N("uSNChanged"),
+    N("description"),
+    N("displayName"),
+    N("objectClass"),
+    N("whenCreated"),
+    N("altRecipient"),
+    N("dirmailAlias"),
+    N("dirmailQuota"),
+    N("dirmailState"),
+    N("mailNickname"),
+    N("userPassword"),
+    N("dirmailDomain"),
+    N("dirmailHidden"),
+    N("targetAddress"),
+    N("dirmailService"),
+    N("mDBUseDefaults"),
+    N("proxyAddresses"),
+    N("sAMAccountName"),
+    N("createTimestamp"),
+    N("dirmailCatchAll"),
+    N("dirmailDisabled"),
+    N("dirmailLicences"),
+    N("mDBStorageQuota"),
+    N("departmentNumber"),
+    N("dirmailAutoReply"),
+    N("dirmailForwardTo"),
+    N("legacyExchangeDN"),
+    N("msExchRecipLimit"),
+    N("mDBOverQuotaLimit"),
+    N("msExchMailboxGuid"),
+    N("showInAddressBook"),
+    N("deliverAndRedirect"),
+    N("dirmailAddressList"),
+    N("dirmailContactBase"),
+    N("dirmailPopImapHost"),
+    N("dirmailQuotaNotify"),
+    N("userAccountControl"),
+    N("dirmailAutoReplyEnd"),
+    N("dirmailDefaultQuota"),
+    N("dirmailMemberFilter"),
+    N("dirmailStorageTotal"),
+    N("dirmailMaxRecipients"),
+    N("dirmailPrimaryDomain"),
+    N("dirmailAutoReplyStart"),
+    N("dirmailManagedAddress"),
+    N("dirmailPrimaryAddress"),
+    N("mDBOverHardQuotaLimit"),
+    N("dirmailDeleteThreshold"),
+    N("dirmailForwardKeepCopy"),
+    N("dirmailPrimaryTemplate"),
+    N("dirmailExchangeDatabase"),
+    N("dirmailMessageRateLimit"),
+    N("dirmailQuotaWarnPercent"),
+    N("dirmailSecondaryTemplate"),
+    N("dirmailMaxMessagesPerHour"),
+    N("msExchHideFromAddressLists"),
+    N("msExchRecipientDisplayType"),
+    N("msExchRecipientTypeDetails"),
+};
+#undef N
+
+#define NNAMES (sizeof(names) / sizeof(names[0]))
+
+static char *unconst(const char *s)
+{
+	union {
+		const char *c;
+		char *m;
+	} u;
+
+	u.c = s;
+	return u.m;
+}
+
+static unsigned char *block_data(struct entry_block *b)
+{
+	return (unsigned char *)(b + 1);
+}
+
+/* The first block, allocated with the entry itself. */
+static struct entry_block *first_block(const struct entry *e)
+{
+	union {
+		const struct entry *c;
+		struct entry *m;
+	} u;
+
+	u.c = e;
+	return (struct entry_block *)(u.m + 1);
+}
+
+/* Adds a block with room for need bytes and returns it; NULL when out of
+ * memory. A large request gets a block of its own behind the current one,
+ * which keeps serving small requests. */
+static struct entry_block *block_add(struct entry *e, size_t need)
+{
+	struct entry_block *b, *head = e->blocks;
+	int own = need > BLOCK_SIZE / 2;
+	size_t size = own ? need : BLOCK_SIZE;
+
+	if (size > SIZE_MAX - sizeof(*b))
+		return NULL;
+	b = malloc(sizeof(*b) + size);
+	if (b == NULL)
+		return NULL;
+	b->size = size;
+	b->used = 0;
+	if (own) {
+		b->next = head->next;
+		head->next = b;
+	} else {
+		b->next = head;
+		e->blocks = b;
+	}
+	return b;
+}
+
+/* Returns size bytes aligned to align (a power of two) from e's arena; NULL
+ * when out of memory. */
+static void *arena_alloc(struct entry *e, size_t size, size_t align)
+{
+	struct entry_block *b = e->blocks;
+	size_t at = (b->used + align - 1) & ~(align - 1);
+
+	if (at > b->size || size > b->size - at) {
+		b = block_add(e, size);
+		if (b == NULL)
+			return NULL;
+		at = 0; /* block data is aligned for any VAL_ALIGN */
+	}
+	b->used = at + size;
+	return block_data(b) + at;
+}
+
+static int in_arena(const struct entry *e, const void *p)
+{
+	const struct entry_block *b;
+
+	for (b = e->blocks; b != NULL; b = b->next)
+		if ((uintptr_t)p - (uintptr_t)(b + 1) < b->size)
+			return 1;
+	return 0;
+}
+
+/* Frees the values among v[0..n) that entry_add allocated one by one. */
+static void release(struct entry *e, const struct entry_val *v, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n && e->nheap > 0; j++)
+		if (!in_arena(e, v[j].val)) {
+			free(v[j].val);
+			e->nheap--;
+		}
+}
+
+/* A one-value array no longer used, kept for the next one. */
+struct spare {
+	struct spare *next;
+};
+
+static void spare_put(struct entry *e, struct entry_val *v)
+{
+	struct spare *s = (struct spare *)(void *)v;
+
+	s->next = e->spare;
+	e->spare = s;
+}
+
+/* A cheap fingerprint of a name: its length and four of its bytes with
+ * the ASCII case bit set, so names strcasecmp calls equal (in the C locale
+ * dirmail runs in) always get the same one. */
+static unsigned int name_hash(const char *s)
+{
+	size_t n = strlen(s);
+	unsigned int h;
+
+	if (n == 0)
+		return 0;
+	h = (unsigned int)n * 0x9e3779b1u;
+	h ^= (unsigned int)((unsigned char)s[0] | 0x20);
+	h ^= (unsigned int)((unsigned char)s[n / 2] | 0x20) << 8;
+	h ^= (unsigned int)((unsigned char)s[n - 1 - n / 4] | 0x20) << 16;
+	h ^= (unsigned int)((unsigned char)s[n - 1] | 0x20) << 24;
+	return h;
+}
+
+static int interned(const char *p)
+{
+	return (uintptr_t)p - (uintptr_t)names < sizeof(names);
+}
+
+/* Returns name as e keeps it: the shared spelling when it is one, else a
+ * copy in e's arena; NULL when out of memory. */
+static char *keep_name(struct entry *e, const char *name)
+{
+	size_t lo = 0, hi = NNAMES, n = strlen(name);
+	char *p;
+
+	if (interned(name))
+		return unconst(name);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = n != names[mid].len ? (n < names[mid].len ? -1 : 1)
+		                            : memcmp(name, names[mid].s, n);
+
+		if (c == 0)
+			return unconst(names[mid].s);
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	p = arena_alloc(e, n + 1, 1);
+	if (p != NULL)
+		memcpy(p, name, n + 1);
+	return p;
+}
+
+/* Scans backwards: a copy adds value after value to the last attribute.
+ * Names are unique in an entry, so the direction changes nothing else. */
+static struct entry_attr *find_hash(const struct entry *e, const char *name, unsigned int h)
+{
+	size_t i;
+
+	for (i = e->nattrs; i-- > 0;)
+		if (e->attrs[i].hash == h && strcasecmp(e->attrs[i].name, name) == 0)
+			return &e->attrs[i];
+	return NULL;
 }
 
 static struct entry_attr *find(const struct entry *e, const char *name)
 {
-	size_t i;
+	return find_hash(e, name, name_hash(name));
+}
 
-	for (i = 0; i < e->nattrs; i++)
-		if (strcasecmp(e->attrs[i].name, name) == 0)
-			return &e->attrs[i];
-	return NULL;
+/* Appends attribute name with room for n values and none yet; NULL when out
+ * of memory, e unchanged but for its arena. */
+static struct entry_attr *attr_new(struct entry *e, const char *name, unsigned int h, size_t n)
+{
+	struct entry_attr *a;
+	struct entry_val *v;
+	char *kept;
+
+	if (n > UINT_MAX || n > SIZE_MAX / sizeof(*v))
+		return NULL;
+	if (e->nattrs == e->cap) {
+		size_t cap = e->cap < 8 ? 8 : e->cap + e->cap / 2;
+
+		if (cap > SIZE_MAX / sizeof(*a))
+			return NULL;
+		a = realloc(e->attrs, cap * sizeof(*a));
+		if (a == NULL)
+			return NULL;
+		e->attrs = a;
+		e->cap = cap;
+	}
+	kept = keep_name(e, name);
+	if (kept == NULL)
+		return NULL;
+	if (n == 1 && e->spare != NULL) {
+		struct spare *sp = e->spare;
+
+		e->spare = sp->next;
+		v = (struct entry_val *)(void *)sp;
+	} else {
+		v = arena_alloc(e, n * sizeof(*v), VAL_ALIGN);
+		if (v == NULL)
+			return NULL;
+	}
+	a = &e->attrs[e->nattrs++];
+	a->name = kept;
+	a->vals = v;
+	a->nvals = 0;
+	a->cap = (unsigned int)n;
+	a->hash = h;
+	return a;
+}
+
+/* Makes room for more values in a; -1 when out of memory, a unchanged. */
+static int reserve(struct entry *e, struct entry_attr *a, size_t more)
+{
+	struct entry_block *b = e->blocks;
+	struct entry_val *v;
+	size_t need, cap;
+
+	if (a->cap - a->nvals >= more)
+		return 0;
+	if (more > UINT_MAX - a->nvals)
+		return -1;
+	need = a->nvals + more;
+	/* The array ends where the current block's free space starts: grow it
+	 * in place, as a copy adding value after value does. */
+	if ((unsigned char *)(a->vals + a->cap) == block_data(b) + b->used &&
+	    need - a->cap <= (b->size - b->used) / sizeof(*v)) {
+		b->used += (need - a->cap) * sizeof(*v);
+		a->cap = (unsigned int)need;
+		return 0;
+	}
+	cap = a->cap <= UINT_MAX / 2 && 2 * (size_t)a->cap > need ? 2 * (size_t)a->cap : need;
+	if (cap > SIZE_MAX / sizeof(*v))
+		return -1;
+	v = arena_alloc(e, cap * sizeof(*v), VAL_ALIGN);
+	if (v == NULL)
+		return -1;
+	memcpy(v, a->vals, a->nvals * sizeof(*v));
+	if (a->cap == 1)
+		spare_put(e, a->vals);
+	a->vals = v;
+	a->cap = (unsigned int)cap;
+	return 0;
+}
+
+struct entry *entry_new_sized(const char *dn, size_t hint)
+{
+	struct entry_block *b;
+	struct entry *e;
+	size_t n;
+
+	if (dn == NULL)
+		dn = "";
+	n = strlen(dn) + 1;
+	if (hint > SIZE_MAX - n - sizeof(*e) - sizeof(*b))
+		return NULL;
+	e = malloc(sizeof(*e) + sizeof(*b) + n + hint);
+	if (e == NULL)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	b = first_block(e);
+	b->next = NULL;
+	b->size = n + hint;
+	b->used = n;
+	memcpy(block_data(b), dn, n);
+	e->dn = (char *)block_data(b);
+	e->blocks = b;
+	return e;
+}
+
+struct entry *entry_new(const char *dn)
+{
+	return entry_new_sized(dn, 0);
 }
 
 const struct entry_attr *entry_get(const struct entry *e, const char *name)
@@ -47,79 +415,168 @@ const char *entry_first(const struct entry *e, const char *name)
 
 int entry_add(struct entry *e, const char *name, const void *val, size_t len)
 {
-	struct entry_attr *a = find(e, name);
-	struct entry_val *v;
+	unsigned int h = name_hash(name);
+	struct entry_attr *a = find_hash(e, name, h);
 	char *copy;
 
-	if (a == NULL) {
-		struct entry_attr *attrs = realloc(e->attrs, (e->nattrs + 1) * sizeof(*attrs));
-
-		if (attrs == NULL)
-			return -1;
-		e->attrs = attrs;
-		a = &attrs[e->nattrs];
-		memset(a, 0, sizeof(*a));
-		a->name = strdup(name);
-		if (a->name == NULL)
-			return -1;
-		e->nattrs++;
-	}
+	if (len == SIZE_MAX)
+		return -1;
 	copy = malloc(len + 1);
 	if (copy == NULL)
 		return -1;
 	if (len > 0)
 		memcpy(copy, val, len);
 	copy[len] = '\0';
-	v = realloc(a->vals, (a->nvals + 1) * sizeof(*v));
-	if (v == NULL) {
+	if (a == NULL ? (a = attr_new(e, name, h, 1)) == NULL : reserve(e, a, 1) < 0) {
 		free(copy);
 		return -1;
 	}
-	a->vals = v;
 	a->vals[a->nvals].val = copy;
 	a->vals[a->nvals].len = len;
 	a->nvals++;
+	e->nheap++;
 	return 0;
 }
 
-static void attr_clear(struct entry_attr *a)
+int entry_add_vals(struct entry *e, const char *name, const struct entry_val *vals, size_t n)
 {
-	size_t j;
+	struct entry_attr *a;
+	size_t total = 0, i;
+	unsigned int h;
+	char *p;
 
-	for (j = 0; j < a->nvals; j++)
-		free(a->vals[j].val);
-	free(a->vals);
-	free(a->name);
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (vals[i].len >= SIZE_MAX - total)
+			return -1;
+		total += vals[i].len + 1;
+	}
+	p = arena_alloc(e, total, 1);
+	if (p == NULL)
+		return -1;
+	h = name_hash(name);
+	a = find_hash(e, name, h);
+	if (a == NULL ? (a = attr_new(e, name, h, n)) == NULL : reserve(e, a, n) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct entry_val *v = &a->vals[a->nvals + i];
+
+		if (vals[i].len > 0)
+			memcpy(p, vals[i].val, vals[i].len);
+		p[vals[i].len] = '\0';
+		v->val = p;
+		v->len = vals[i].len;
+		p += vals[i].len + 1;
+	}
+	a->nvals += n;
+	return 0;
+}
+
+static void attr_remove(struct entry *e, struct entry_attr *a)
+{
+	size_t i = (size_t)(a - e->attrs);
+
+	release(e, a->vals, a->nvals);
+	if (a->cap == 1)
+		spare_put(e, a->vals);
+	memmove(&e->attrs[i], &e->attrs[i + 1], (e->nattrs - i - 1) * sizeof(*a));
+	e->nattrs--;
 }
 
 void entry_del(struct entry *e, const char *name)
 {
 	struct entry_attr *a = find(e, name);
-	size_t i;
 
-	if (a == NULL)
+	if (a != NULL)
+		attr_remove(e, a);
+}
+
+void entry_del_val(struct entry *e, const char *name, size_t k)
+{
+	struct entry_attr *a = find(e, name);
+
+	if (a == NULL || k >= a->nvals)
 		return;
-	i = (size_t)(a - e->attrs);
-	attr_clear(a);
-	memmove(&e->attrs[i], &e->attrs[i + 1], (e->nattrs - i - 1) * sizeof(*a));
-	e->nattrs--;
+	if (a->nvals == 1) {
+		attr_remove(e, a);
+		return;
+	}
+	release(e, &a->vals[k], 1);
+	memmove(&a->vals[k], &a->vals[k + 1], (a->nvals - k - 1) * sizeof(*a->vals));
+	a->nvals--;
+}
+
+struct entry *entry_dup_without(const struct entry *e, int (*drop)(const char *name))
+{
+	struct entry_attr *attrs = NULL;
+	struct entry *d;
+	size_t need = VAL_ALIGN - 1, n = 0, i, j;
+
+	/* Take the attributes first and size the arena to fit them exactly:
+	 * the arrays, then the strings, leave no gaps. */
+	if (e->nattrs > 0) {
+		attrs = malloc(e->nattrs * sizeof(*attrs));
+		if (attrs == NULL)
+			return NULL;
+	}
+	for (i = 0; i < e->nattrs; i++) {
+		const struct entry_attr *a = &e->attrs[i];
+
+		if (a->nvals == 0 || (drop != NULL && drop(a->name)))
+			continue;
+		attrs[n++] = *a;
+		need += a->nvals * sizeof(*a->vals);
+		if (!interned(a->name))
+			need += strlen(a->name) + 1;
+		for (j = 0; j < a->nvals; j++)
+			need += a->vals[j].len + 1;
+	}
+	d = entry_new_sized(e->dn, need);
+	if (d == NULL) {
+		free(attrs);
+		return NULL;
+	}
+	d->attrs = attrs;
+	d->nattrs = n;
+	d->cap = e->nattrs;
+	for (i = 0; i < n; i++) {
+		struct entry_val *v = arena_alloc(d, attrs[i].nvals * sizeof(*v), VAL_ALIGN);
+
+		if (v == NULL)
+			goto fail;
+		memcpy(v, attrs[i].vals, attrs[i].nvals * sizeof(*v));
+		attrs[i].vals = v;
+		attrs[i].cap = (unsigned int)attrs[i].nvals;
+	}
+	for (i = 0; i < n; i++) {
+		attrs[i].name = keep_name(d, attrs[i].name);
+		if (attrs[i].name == NULL)
+			goto fail;
+		for (j = 0; j < attrs[i].nvals; j++) {
+			struct entry_val *v = &attrs[i].vals[j];
+			char *p = arena_alloc(d, v->len + 1, 1);
+
+			if (p == NULL)
+				goto fail;
+			if (v->len > 0)
+				memcpy(p, v->val, v->len);
+			p[v->len] = '\0';
+			v->val = p;
+		}
+	}
+	return d;
+fail:
+	/* Everything copied so far is in the arena; the rest still points into
+	 * e, so entry_free must not look at any attribute. */
+	d->nattrs = 0;
+	entry_free(d);
+	return NULL;
 }
 
 struct entry *entry_dup(const struct entry *e)
 {
-	struct entry *d = entry_new(e->dn);
-	size_t i, j;
-
-	if (d == NULL)
-		return NULL;
-	for (i = 0; i < e->nattrs; i++)
-		for (j = 0; j < e->attrs[i].nvals; j++)
-			if (entry_add(d, e->attrs[i].name, e->attrs[i].vals[j].val,
-			              e->attrs[i].vals[j].len) < 0) {
-				entry_free(d);
-				return NULL;
-			}
-	return d;
+	return entry_dup_without(e, NULL);
 }
 
 int entry_has(const struct entry *e, const char *name, const char *val, size_t len)
@@ -135,13 +592,18 @@ int entry_has(const struct entry *e, const char *name, const char *val, size_t l
 
 void entry_free(struct entry *e)
 {
+	struct entry_block *b, *next;
 	size_t i;
 
 	if (e == NULL)
 		return;
-	for (i = 0; i < e->nattrs; i++)
-		attr_clear(&e->attrs[i]);
+	for (i = 0; i < e->nattrs && e->nheap > 0; i++)
+		release(e, e->attrs[i].vals, e->attrs[i].nvals);
 	free(e->attrs);
-	free(e->dn);
+	for (b = e->blocks; b != NULL; b = next) {
+		next = b->next;
+		if (b != first_block(e))
+			free(b);
+	}
 	free(e);
 }

@@ -14,15 +14,25 @@ struct entry_val {
 };
 
 struct entry_attr {
-	char *name; /* as the server spelt it */
+	char *name; /* as the server spelt it; read-only, possibly shared */
 	struct entry_val *vals;
 	size_t nvals;
+	/* Private to entry.c; whole structs may be moved or sorted. */
+	unsigned int cap;  /* slots in vals */
+	unsigned int hash; /* fingerprint of name, blind to ASCII case */
 };
+
+struct entry_block;
 
 struct entry {
 	char *dn;
 	struct entry_attr *attrs;
 	size_t nattrs;
+	/* Private to entry.c. */
+	size_t cap;                 /* slots in attrs */
+	size_t nheap;               /* at least the values entry_add allocated one by one */
+	struct entry_block *blocks; /* the arena holding dn, names, vals arrays and values */
+	void *spare;                /* one-value arrays of removed attributes, for reuse */
 };
 
 enum entry_mod_op { ENTRY_MOD_ADD, ENTRY_MOD_DELETE, ENTRY_MOD_REPLACE };
@@ -39,20 +49,36 @@ struct entry_mod {
 /* Returns a new entry with no attributes, NULL when out of memory;
  * free it with entry_free. */
 struct entry *entry_new(const char *dn) DM_WUR;
+/* Like entry_new, with room for about hint bytes of names and values in one
+ * allocation (what the caller expects to add); NULL when out of memory. */
+struct entry *entry_new_sized(const char *dn, size_t hint) DM_WUR;
 /* Appends one value to attribute name (created when missing, matched
- * case-insensitively); -1 when out of memory. */
+ * case-insensitively); -1 when out of memory, e unchanged. The copy is a
+ * separate allocation, which a caller may free() after taking it out of
+ * vals (journal.c does); entry_del_val does both, for any value. */
 int entry_add(struct entry *e, const char *name, const void *val, size_t len) DM_WUR;
+/* Appends the n values vals to attribute name (created when missing,
+ * matched case-insensitively; nothing happens when n is 0), copying them
+ * into e's arena at once; -1 when out of memory, e unchanged. */
+int entry_add_vals(struct entry *e, const char *name, const struct entry_val *vals,
+                   size_t n) DM_WUR;
 /* Returns the attribute named name (case-insensitive) or NULL; borrowed
- * from e. */
+ * from e until e next changes. */
 const struct entry_attr *entry_get(const struct entry *e, const char *name);
 /* Returns the first value of name as a string, or NULL when absent;
- * borrowed from e. */
+ * borrowed from e until that value is removed (values never move). */
 const char *entry_first(const struct entry *e, const char *name);
 /* Removes attribute name (case-insensitive) with all its values; a
  * missing attribute is fine. */
 void entry_del(struct entry *e, const char *name);
+/* Removes value k of attribute name (case-insensitive), and the attribute
+ * with its last value; a missing attribute or value is fine. */
+void entry_del_val(struct entry *e, const char *name, size_t k);
 /* Returns a deep copy of e (NULL when out of memory); free with entry_free. */
 struct entry *entry_dup(const struct entry *e) DM_WUR;
+/* Returns a deep copy of e without the attributes for which drop(name)
+ * returns nonzero (NULL when out of memory); free with entry_free. */
+struct entry *entry_dup_without(const struct entry *e, int (*drop)(const char *name)) DM_WUR;
 /* Returns 1 when attribute name holds a value equal to val byte for byte. */
 int entry_has(const struct entry *e, const char *name, const char *val, size_t len);
 /* Frees e and everything in it; accepts NULL. */

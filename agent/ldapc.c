@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -853,33 +854,72 @@ done:
 	return s;
 }
 
-/* Converts one search entry; NULL when out of memory or undecodable. */
+/* Converts one search entry, walking its BER once: names and values are
+ * taken in place and each attribute is copied into the entry with all its
+ * values at once. NULL when out of memory or undecodable. */
 static struct entry *to_entry(LDAP *ld, LDAPMessage *m)
 {
-	struct entry *e = NULL;
+	struct entry_val small[32], *v = small;
+	size_t cap = sizeof(small) / sizeof(small[0]);
 	BerElement *ber = NULL;
-	char *dn, *a;
-	int ok = 1;
+	struct entry *e = NULL;
+	struct berval dn;
+	ber_len_t left = 0;
+	int ok = 0;
 
-	dn = ldap_get_dn(ld, m);
-	if (dn == NULL)
-		return NULL;
-	e = entry_new(dn);
-	ldap_memfree(dn);
+	/* ldap_get_dn_ber leaves ber inside the attribute list, limited to it. */
+	if (ldap_get_dn_ber(ld, m, &ber, &dn) != LDAP_SUCCESS ||
+	    ber_get_option(ber, LBER_OPT_BER_REMAINING_BYTES, &left) != LBER_OPT_SUCCESS)
+		goto done;
+	/* The list holds the names and values and their tags: room enough for
+	 * the copies, and as much again for the arrays pointing at them. */
+	e = entry_new_sized(dn.bv_val, left <= SIZE_MAX / 2 ? (size_t)left * 2 : 0);
 	if (e == NULL)
-		return NULL;
-	for (a = ldap_first_attribute(ld, m, &ber); a != NULL && ok;
-	     a = ldap_next_attribute(ld, m, ber)) {
-		struct berval **vals = ldap_get_values_len(ld, m, a);
-		size_t i;
+		goto done;
+	while (left > 0) {
+		struct berval name, bv = {0, NULL};
+		ber_len_t len;
+		ber_tag_t tag;
+		char *last;
+		size_t n = 0;
 
-		for (i = 0; vals != NULL && vals[i] != NULL && ok; i++)
-			if (entry_add(e, a, vals[i]->bv_val, vals[i]->bv_len) < 0)
-				ok = 0;
-		ldap_value_free_len(vals);
-		ldap_memfree(a);
+		/* PartialAttribute ::= SEQUENCE { type, vals SET OF value } */
+		if (ber_skip_tag(ber, &len) == LBER_DEFAULT ||
+		    ber_get_stringbv(ber, &name, 0) == LBER_DEFAULT)
+			goto done;
+		for (tag = ber_first_element(ber, &len, &last); tag != LBER_DEFAULT;
+		     tag = ber_next_element(ber, &len, last)) {
+			if (n == cap) {
+				struct entry_val *w;
+
+				if (cap > SIZE_MAX / 2 / sizeof(*v))
+					goto done;
+				w = malloc(2 * cap * sizeof(*v));
+				if (w == NULL)
+					goto done;
+				memcpy(w, v, n * sizeof(*v));
+				if (v != small)
+					free(v);
+				v = w;
+				cap *= 2;
+			}
+			if (ber_skip_element(ber, &bv) == LBER_DEFAULT)
+				goto done;
+			v[n].val = bv.bv_val;
+			v[n].len = bv.bv_len;
+			n++;
+		}
+		/* No SET, or a value running past its end. */
+		if (last == NULL || (n > 0 && bv.bv_val + bv.bv_len != last))
+			goto done;
+		if (entry_add_vals(e, name.bv_val, v, n) < 0 ||
+		    ber_get_option(ber, LBER_OPT_BER_REMAINING_BYTES, &left) != LBER_OPT_SUCCESS)
+			goto done;
 	}
-	ldap_memfree(a);
+	ok = 1;
+done:
+	if (v != small)
+		free(v);
 	ber_free(ber, 0);
 	if (!ok) {
 		entry_free(e);

@@ -1,14 +1,19 @@
 /* test_entry.c - the plain entry model.
- * Case-insensitive attribute lookup, value order kept, binary values. */
+ * Case-insensitive attribute lookup, value order kept, binary values, bulk
+ * appends and merges, removals, copies, growth, and the arena's lifetimes. */
 #include "config.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "entry.h"
 
 static void test_add_get(void **state)
@@ -47,11 +52,529 @@ static void test_null_dn(void **state)
 	entry_free(e);
 }
 
+/* ---- scripted cases ------------------------------------------------------ */
+
+/* Decodes %XX escapes (for NUL and binary bytes) into out; returns the
+ * length. */
+static size_t unescape(const char *s, size_t n, char *out)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n) {
+			char hex[3] = {s[i + 1], s[i + 2], '\0'};
+
+			out[k++] = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else {
+			out[k++] = s[i];
+		}
+	}
+	return k;
+}
+
+/* Splits "v1|v2|..." into vals, decoded into buf; returns the count. */
+static size_t split(const char *s, struct entry_val *vals, char *buf)
+{
+	size_t n = 0;
+
+	for (;;) {
+		size_t len = strcspn(s, "|");
+
+		vals[n].val = buf;
+		vals[n].len = unescape(s, len, buf);
+		buf += vals[n].len + 1;
+		n++;
+		if (s[len] == '\0')
+			return n;
+		s += len + 1;
+	}
+}
+
+/*
+ * Applies one step to *e:
+ *   "+name=v"        entry_add
+ *   "*name=v1|v2"    entry_add_vals ("*name=" adds nothing)
+ *   "-name"          entry_del
+ *   "~name#k"        entry_del_val
+ *   "dup"            *e becomes entry_dup(*e), the original freed
+ */
+static void step(struct entry **e, const char *s)
+{
+	struct entry_val vals[16];
+	char name[64], buf[256];
+	const char *eq = strchr(s, '=');
+	size_t n;
+
+	if (strcmp(s, "dup") == 0) {
+		struct entry *d = entry_dup(*e);
+
+		assert_non_null(d);
+		entry_free(*e);
+		*e = d;
+		return;
+	}
+	n = eq ? (size_t)(eq - s - 1) : strcspn(s + 1, "#");
+	assert_true(n < sizeof(name));
+	memcpy(name, s + 1, n);
+	name[n] = '\0';
+	switch (s[0]) {
+	case '+':
+		n = unescape(eq + 1, strlen(eq + 1), buf);
+		assert_int_equal(entry_add(*e, name, buf, n), 0);
+		break;
+	case '*':
+		n = eq[1] ? split(eq + 1, vals, buf) : 0;
+		assert_int_equal(entry_add_vals(*e, name, vals, n), 0);
+		break;
+	case '-':
+		entry_del(*e, name);
+		break;
+	case '~':
+		entry_del_val(*e, name, (size_t)atoi(strchr(s, '#') + 1));
+		break;
+	default:
+		fail_msg("bad step \"%s\"", s);
+	}
+}
+
+/* The entry as "name=v1,v2;name=v", bytes outside printable ASCII (and the
+ * separators) as %XX; checks every value's NUL terminator on the way. */
+static char *show(const struct entry *e)
+{
+	struct buf b = BUF_INIT;
+	size_t i, j, k;
+
+	for (i = 0; i < e->nattrs; i++) {
+		const struct entry_attr *a = &e->attrs[i];
+
+		(void)!buf_printf(&b, "%s%s=", i ? ";" : "", a->name);
+		for (j = 0; j < a->nvals; j++) {
+			const unsigned char *v = (const unsigned char *)a->vals[j].val;
+
+			if (a->vals[j].val[a->vals[j].len] != '\0')
+				fail_msg("%s value %zu is not NUL-terminated", a->name, j);
+			if (j)
+				(void)!buf_puts(&b, ",");
+			for (k = 0; k < a->vals[j].len; k++)
+				if (v[k] < 0x20 || v[k] > 0x7e || strchr("%,;=", v[k]))
+					(void)!buf_printf(&b, "%%%02x", v[k]);
+				else
+					(void)!buf_printf(&b, "%c", v[k]);
+		}
+	}
+	return b.s ? buf_steal(&b) : strdup("");
+}
+
+static void expect_show(const struct entry *e, const char *what, const char *want)
+{
+	char *got = show(e);
+
+	if (strcmp(got, want) != 0)
+		fail_msg("%s: got \"%s\", want \"%s\"", what, got, want);
+	free(got);
+}
+
+struct script_case {
+	const char *what;
+	const char *steps[10];
+	const char *want;
+};
+
+static const struct script_case script_cases[] = {
+    {"empty", {NULL}, ""},
+    {"one value", {"+cn=A"}, "cn=A"},
+    {"empty value", {"+description=", "*sn="}, "description="},
+    {"order kept", {"+mail=a", "+cn=c", "+mail=b", "+MAIL=d"}, "mail=a,b,d;cn=c"},
+    {"NUL and binary by one",
+     {"+msExchMailboxGuid=%00%01%ff%00"},
+     "msExchMailboxGuid=%00%01%ff%00"},
+    {"NUL and binary at once", {"*objectGUID=%00|a%00b|%ff%fe|"}, "objectGUID=%00,a%00b,%ff%fe,"},
+    {"bulk",
+     {"*objectClass=top|person|dirmailUser", "*cn=A"},
+     "objectClass=top,person,dirmailUser;cn=A"},
+    {"bulk of nothing", {"*objectClass="}, ""},
+    {"repeated name merges",
+     {"*proxyAddresses=SMTP:a|smtp:b", "*PROXYADDRESSES=smtp:c", "+proxyaddresses=smtp:d",
+      "*ProxyAddresses=smtp:e|smtp:f"},
+     "proxyAddresses=SMTP:a,smtp:b,smtp:c,smtp:d,smtp:e,smtp:f"},
+    {"by one then bulk", {"+member=a", "+cn=x", "*Member=b|c"}, "member=a,b,c;cn=x"},
+    {"server spelling kept",
+     {"*PROXYADDRESSES=a", "+Mail=b", "*x-Unknown=c"},
+     "PROXYADDRESSES=a;Mail=b;x-Unknown=c"},
+    {"del then add", {"+mail=a", "+cn=c", "-MAIL", "+Mail=b"}, "cn=c;Mail=b"},
+    {"del then bulk add", {"*mail=a|b", "-mail", "*mail=c"}, "mail=c"},
+    {"del of a missing name", {"+cn=c", "-mail", "-c"}, "cn=c"},
+    {"del keeps the others", {"+a=1", "+b=2", "+c=3", "-b"}, "a=1;c=3"},
+    {"del_val middle", {"*mail=a|b|c", "~MAIL#1"}, "mail=a,c"},
+    {"del_val of a value by one", {"+mail=a", "+mail=b", "~mail#0"}, "mail=b"},
+    {"del_val last value drops the attribute", {"+cn=c", "*mail=a", "~mail#0"}, "cn=c"},
+    {"del_val out of range", {"*mail=a|b", "~mail#2", "~cn#0"}, "mail=a,b"},
+    {"dup", {"*objectClass=top|x", "+cn=%00", "dup"}, "objectClass=top,x;cn=%00"},
+    {"dup then grow", {"*mail=a", "dup", "+mail=b", "*mail=c|d", "+sn=s"}, "mail=a,b,c,d;sn=s"},
+    {"dup after del", {"+a=1", "*b=2|3", "-a", "dup", "+a=4"}, "b=2,3;a=4"},
+    {"dup after del_val", {"*b=1|2|3", "~b#0", "dup", "~b#1"}, "b=2"},
+    {"del then add reuses", {"+cn=1", "+sn=2", "-cn", "+cn=3", "-sn", "*sn=4", "dup"}, "cn=3;sn=4"},
+    {"fingerprint twins", {"+abcdefgh=1", "+axcdefgh=2", "+ABCDEFGH=3"}, "abcdefgh=1,3;axcdefgh=2"},
+};
+
+static void run_script(const struct script_case *c)
+{
+	struct entry *e = entry_new("uid=x,dc=example,dc=test");
+	struct entry *d;
+	size_t i;
+
+	assert_non_null(e);
+	for (i = 0; c->steps[i] != NULL; i++)
+		step(&e, c->steps[i]);
+	expect_show(e, c->what, c->want);
+	assert_string_equal(e->dn, "uid=x,dc=example,dc=test");
+	/* A copy shows the same and lives on its own. */
+	d = entry_dup(e);
+	assert_non_null(d);
+	assert_ptr_not_equal(d->dn, e->dn);
+	for (i = 0; i < e->nattrs; i++)
+		if (e->attrs[i].nvals > 0)
+			assert_ptr_not_equal(d->attrs[i].vals[0].val, e->attrs[i].vals[0].val);
+	entry_free(e);
+	expect_show(d, c->what, c->want);
+	assert_string_equal(d->dn, "uid=x,dc=example,dc=test");
+	entry_free(d);
+}
+
+static void test_scripts(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(script_cases) / sizeof(script_cases[0]); i++)
+		run_script(&script_cases[i]);
+}
+
+/* ---- lookups ------------------------------------------------------------- */
+
+static void test_lookups(void **state)
+{
+	static const struct {
+		const char *name, *first;
+	} cases[] = {
+	    {"cn", "A"},       {"CN", "A"},        {"mail", "a@x"}, {"MaIl", "a@x"},
+	    {"ma", NULL},      {"mails", NULL},    {"", NULL},      {"abcdefgh", "1"},
+	    {"aXcdefgh", "2"}, {"abcdefgX", NULL}, {"x-y", "bin"},  {"X-Y", "bin"},
+	};
+	struct entry *e = entry_new("cn=A");
+	char b1[] = "bin", b2[] = "b\0c";
+	const struct entry_val bin[] = {{b1, 3}, {b2, 3}};
+	size_t i;
+
+	assert_non_null(e);
+	assert_int_equal(entry_add(e, "cn", "A", 1), 0);
+	assert_int_equal(entry_add(e, "mail", "a@x", 3), 0);
+	assert_int_equal(entry_add(e, "abcdefgh", "1", 1), 0);
+	assert_int_equal(entry_add(e, "axcdefgh", "2", 1), 0);
+	assert_int_equal(entry_add_vals(e, "x-y", bin, 2), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = entry_first(e, cases[i].name);
+
+		if (cases[i].first == NULL ? got != NULL
+		                           : got == NULL || strcmp(got, cases[i].first) != 0)
+			fail_msg("entry_first(%s): got %s, want %s", cases[i].name,
+			         got ? got : "NULL", cases[i].first ? cases[i].first : "NULL");
+		assert_true((entry_get(e, cases[i].name) != NULL) == (cases[i].first != NULL));
+	}
+	assert_int_equal(entry_has(e, "X-y", "b\0c", 3), 1);
+	assert_int_equal(entry_has(e, "x-y", "b\0d", 3), 0);
+	assert_int_equal(entry_has(e, "x-y", "b", 1), 0);
+	assert_int_equal(entry_has(e, "x-y", "bin", 2), 0);
+	assert_int_equal(entry_has(e, "mail", "a@x", 3), 1);
+	assert_int_equal(entry_has(e, "cn", "a@x", 3), 0);
+	entry_free(e);
+}
+
+/* ---- growth and lifetimes ------------------------------------------------ */
+
+/* Value k of attribute i, as its own digits (lengths vary, so values cross
+ * arena blocks at different points). */
+static size_t fmt_val(char *buf, size_t i, size_t k)
+{
+	return (size_t)sprintf(buf, "v%zu-%zu-%0*zu", i, k, (int)(k % 40), k);
+}
+
+static void check_grown(const struct entry *e, size_t nattrs, size_t nvals)
+{
+	char want[128], name[32];
+	size_t i, k;
+
+	assert_int_equal(e->nattrs, nattrs);
+	for (i = 0; i < nattrs; i++) {
+		const struct entry_attr *a;
+
+		sprintf(name, "attr%zu", i);
+		a = entry_get(e, name);
+		assert_non_null(a);
+		assert_ptr_equal(a, &e->attrs[i]);
+		assert_int_equal(a->nvals, nvals);
+		for (k = 0; k < nvals; k++) {
+			size_t n = fmt_val(want, i, k);
+
+			assert_int_equal(a->vals[k].len, n);
+			assert_memory_equal(a->vals[k].val, want, n + 1);
+		}
+	}
+}
+
+static void test_growth(void **state)
+{
+	static const struct {
+		size_t nattrs, nvals;
+		int bulk;
+	} cases[] = {
+	    {1, 3000, 0}, {1, 3000, 1}, {300, 3, 0}, {300, 3, 1}, {40, 40, 0}, {40, 40, 1},
+	};
+	size_t c;
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		size_t nattrs = cases[c].nattrs, nvals = cases[c].nvals, i, k;
+		struct entry *e = entry_new("cn=big"), *d;
+		const char *first;
+		char name[32], buf[128];
+
+		assert_non_null(e);
+		/* Values added attribute after attribute, interleaved by rounds so
+		 * that no array stays at the end of the arena. */
+		for (k = 0; k < nvals; k++)
+			for (i = 0; i < nattrs; i++) {
+				struct entry_val v;
+
+				sprintf(name, "attr%zu", i);
+				v.val = buf;
+				v.len = fmt_val(buf, i, k);
+				if (cases[c].bulk)
+					assert_int_equal(entry_add_vals(e, name, &v, 1), 0);
+				else
+					assert_int_equal(entry_add(e, name, v.val, v.len), 0);
+			}
+		first = e->attrs[0].vals[0].val;
+		check_grown(e, nattrs, nvals);
+		d = entry_dup(e);
+		assert_non_null(d);
+		/* The first value never moved while everything grew. */
+		assert_ptr_equal(e->attrs[0].vals[0].val, first);
+		entry_free(e);
+		check_grown(d, nattrs, nvals);
+		entry_free(d);
+	}
+}
+
+/* ---- what journal.c does: take a value by one out and free it ------------- */
+
+static void test_caller_frees_added_value(void **state)
+{
+	struct entry *e = entry_new("cn=j");
+	struct entry_attr *a;
+
+	assert_non_null(e);
+	assert_int_equal(entry_add(e, "mail", "a", 1), 0);
+	assert_int_equal(entry_add(e, "mail", "b", 1), 0);
+	assert_int_equal(entry_add(e, "mail", "c", 1), 0);
+	a = &e->attrs[0];
+	free(a->vals[1].val);
+	memmove(a->vals + 1, a->vals + 2, sizeof(*a->vals));
+	a->nvals--;
+	expect_show(e, "after the caller's free", "mail=a,c");
+	assert_int_equal(entry_add(e, "mail", "d", 1), 0);
+	expect_show(e, "added again", "mail=a,c,d");
+	entry_free(e);
+}
+
+/* ---- copies -------------------------------------------------------------- */
+
+static int drop_secret(const char *name)
+{
+	return strcmp(name, "userPassword") == 0 || strcmp(name, "unicodePwd") == 0;
+}
+
+static void test_dup_without(void **state)
+{
+	static const struct {
+		const char *what, *steps[6], *want;
+	} cases[] = {
+	    {"drops", {"+cn=a", "*userPassword=x|y", "+mail=m", NULL}, "cn=a;mail=m"},
+	    {"only dropped", {"+userPassword=x", "*unicodePwd=y", NULL}, ""},
+	    {"nothing to drop", {"*cn=a|b", "+mail=%00", NULL}, "cn=a,b;mail=%00"},
+	    {"after removals", {"*cn=a|b", "+x=1", "-cn", "+unicodePwd=p", NULL}, "x=1"},
+	};
+	size_t c, i;
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct entry *e = entry_new("cn=d"), *d;
+
+		assert_non_null(e);
+		for (i = 0; cases[c].steps[i] != NULL; i++)
+			step(&e, cases[c].steps[i]);
+		d = entry_dup_without(e, drop_secret);
+		assert_non_null(d);
+		entry_free(e);
+		expect_show(d, cases[c].what, cases[c].want);
+		assert_string_equal(d->dn, "cn=d");
+		assert_int_equal(entry_add(d, "cn", "z", 1), 0);
+		assert_string_equal(entry_first(d, "cn"),
+		                    strstr(cases[c].want, "cn=a") ? "a" : "z");
+		entry_free(d);
+	}
+}
+
+/* ---- names --------------------------------------------------------------- */
+
+/* The names entry.c shares between entries rather than copying: sharing is
+ * what keeps a 10k-entry read small, and it only works for a name the table's
+ * search finds. Keep in step with entry.c. */
+static const char *const shared_names[] = {
+    "altRecipient",
+    "cn",
+    "createTimestamp",
+    "deliverAndRedirect",
+    "departmentNumber",
+    "description",
+    "dirmailAddressList",
+    "dirmailAlias",
+    "dirmailAutoReply",
+    "dirmailAutoReplyEnd",
+    "dirmailAutoReplyStart",
+    "dirmailCatchAll",
+    "dirmailContactBase",
+    "dirmailDefaultQuota",
+    "dirmailDeleteThreshold",
+    "dirmailDisabled",
+    "dirmailDomain",
+    "dirmailExchangeDatabase",
+    "dirmailForwardKeepCopy",
+    "dirmailForwardTo",
+    "dirmailHidden",
+    "dirmailLicences",
+    "dirmailManagedAddress",
+    "dirmailMaxMessagesPerHour",
+    "dirmailMaxRecipients",
+    "dirmailMemberFilter",
+    "dirmailMessageRateLimit",
+    "dirmailPopImapHost",
+    "dirmailPrimaryAddress",
+    "dirmailPrimaryDomain",
+    "dirmailPrimaryTemplate",
+    "dirmailQuota",
+    "dirmailQuotaNotify",
+    "dirmailQuotaWarnPercent",
+    "dirmailSecondaryTemplate",
+    "dirmailService",
+    "dirmailState",
+    "dirmailStorageTotal",
+    "displayName",
+    "entryCSN",
+    "entryUUID",
+    "givenName",
+    "homeMDB",
+    "initials",
+    "legacyExchangeDN",
+    "mDBOverHardQuotaLimit",
+    "mDBOverQuotaLimit",
+    "mDBStorageQuota",
+    "mDBUseDefaults",
+    "mail",
+    "mailNickname",
+    "member",
+    "msExchHideFromAddressLists",
+    "msExchMailboxGuid",
+    "msExchRecipLimit",
+    "msExchRecipientDisplayType",
+    "msExchRecipientTypeDetails",
+    "objectClass",
+    "objectGUID",
+    "proxyAddresses",
+    "sAMAccountName",
+    "showInAddressBook",
+    "sn",
+    "targetAddress",
+    "uSNChanged",
+    "uid",
+    "userAccountControl",
+    "userPassword",
+    "whenCreated",
+};
+
+static void test_names(void **state)
+{
+	static const char *const copied[] = {"PROXYADDRESSES", "Mail", "x-custom", "c", "zzz"};
+	struct entry *a = entry_new("cn=a"), *b = entry_new("cn=b");
+	char one[] = "v";
+	const struct entry_val v = {one, 1};
+	char name[64];
+	size_t i;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	for (i = 0; i < sizeof(shared_names) / sizeof(shared_names[0]); i++) {
+		/* From a buffer, as the server's names come. */
+		strcpy(name, shared_names[i]);
+		assert_int_equal(entry_add(a, name, "v", 1), 0);
+		assert_int_equal(entry_add_vals(b, name, &v, 1), 0);
+		if (a->attrs[i].name != b->attrs[i].name)
+			fail_msg("%s is not shared", shared_names[i]);
+		assert_string_equal(a->attrs[i].name, shared_names[i]);
+	}
+	entry_free(a);
+	entry_free(b);
+	a = entry_new("cn=a");
+	b = entry_new("cn=b");
+	assert_non_null(a);
+	assert_non_null(b);
+	for (i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
+		strcpy(name, copied[i]);
+		assert_int_equal(entry_add(a, name, "v", 1), 0);
+		assert_int_equal(entry_add_vals(b, name, &v, 1), 0);
+		memset(name, 'x', strlen(name));
+		assert_ptr_not_equal(a->attrs[i].name, b->attrs[i].name);
+		assert_string_equal(a->attrs[i].name, copied[i]);
+		assert_string_equal(b->attrs[i].name, copied[i]);
+	}
+	entry_free(a);
+	entry_free(b);
+}
+
+/* ---- sizes that cannot be ------------------------------------------------ */
+
+static void test_impossible_sizes(void **state)
+{
+	struct entry *e = entry_new("cn=x");
+	char a1[] = "a", b1[] = "b";
+	const struct entry_val huge[] = {{a1, 1}, {b1, SIZE_MAX - 1}};
+
+	assert_non_null(e);
+	assert_int_equal(entry_add(e, "cn", "a", 1), 0);
+	assert_int_equal(entry_add(e, "cn", "b", SIZE_MAX), -1);
+	assert_int_equal(entry_add_vals(e, "cn", huge, 2), -1);
+	assert_int_equal(entry_add_vals(e, "sn", huge, 2), -1);
+	expect_show(e, "unchanged", "cn=a");
+	assert_null(entry_new_sized("cn=x", SIZE_MAX - 8));
+	entry_free(e);
+	e = entry_new_sized("cn=y", 4096);
+	assert_non_null(e);
+	assert_string_equal(e->dn, "cn=y");
+	assert_int_equal(entry_add_vals(e, "cn", huge, 1), 0);
+	expect_show(e, "sized", "cn=a");
+	entry_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_add_get),
 	    cmocka_unit_test(test_null_dn),
+	    cmocka_unit_test(test_scripts),
+	    cmocka_unit_test(test_lookups),
+	    cmocka_unit_test(test_growth),
+	    cmocka_unit_test(test_caller_frees_added_value),
+	    cmocka_unit_test(test_dup_without),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_impossible_sizes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
