@@ -1396,11 +1396,7 @@ static void drop_value(struct entry *e, const char *name, const struct entry_val
 			a = &e->attrs[i];
 	if (a == NULL || (k = find_val(a, v)) == a->nvals)
 		return;
-	free(a->vals[k].val);
-	memmove(a->vals + k, a->vals + k + 1, (a->nvals - k - 1) * sizeof(*a->vals));
-	a->nvals--;
-	if (a->nvals == 0)
-		entry_del(e, name);
+	entry_del_val(e, a->name, k);
 }
 
 /* Applies the successful modify c to e; 0, 1 when the outcome cannot be

@@ -112,7 +112,7 @@ const char *const *policy_read_attrs(void)
 static struct entry *want_from(const struct entry *e)
 {
 	struct entry *w = entry_new(e->dn);
-	size_t i, j, k;
+	size_t i, k;
 
 	for (k = 0; w != NULL && k < 2; k++) {
 		const char *const *list = k == 0 ? owned : merged;
@@ -120,11 +120,10 @@ static struct entry *want_from(const struct entry *e)
 		for (i = 0; list[i]; i++) {
 			const struct entry_attr *a = entry_get(e, list[i]);
 
-			for (j = 0; a != NULL && j < a->nvals; j++)
-				if (entry_add(w, a->name, a->vals[j].val, a->vals[j].len) < 0) {
-					entry_free(w);
-					return NULL;
-				}
+			if (a != NULL && entry_add_vals(w, a->name, a->vals, a->nvals) < 0) {
+				entry_free(w);
+				return NULL;
+			}
 		}
 	}
 	return w;

@@ -59,21 +59,10 @@ struct objset {
 static int collect(const struct entry *e, void *arg)
 {
 	struct objset *s = arg;
-	struct entry *c = entry_new(e->dn);
-	size_t i, j;
+	struct entry *c = entry_dup_without(e, ldifw_is_secret);
 
 	if (c == NULL)
 		return -1;
-	for (i = 0; i < e->nattrs; i++) {
-		if (ldifw_is_secret(e->attrs[i].name))
-			continue;
-		for (j = 0; j < e->attrs[i].nvals; j++)
-			if (entry_add(c, e->attrs[i].name, e->attrs[i].vals[j].val,
-			              e->attrs[i].vals[j].len) < 0) {
-				entry_free(c);
-				return -1;
-			}
-	}
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 256;
 		struct entry **v = realloc(s->e, cap * sizeof(*v));
