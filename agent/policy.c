@@ -1224,28 +1224,65 @@ void policy_result_clear(struct pol_result *res)
 	buf_reset(&res->acct_state);
 }
 
-/* Marks the contacts dirmail created that no forwarding uses any more. */
-static int unused_contacts(const struct account *a, struct work *w, size_t n)
+/* Marks the contacts dirmail created that no forwarding uses any more;
+ * used holds every altRecipient the pass wants. */
+static void unused_contacts(const struct account *a, struct work *w, size_t n,
+                            const struct idx *used)
 {
-	struct idx used = {NULL, 0, 0};
 	size_t i;
-	int rc = -1;
 
-	for (i = 0; i < n; i++) {
-		const char *alt = w[i].o->want ? entry_first(w[i].o->want, "altRecipient") : NULL;
-
-		if (alt && idx_put(&used, alt, i) < 0)
-			goto done;
-	}
 	for (i = 0; i < n; i++)
-		if (own_contact(a, w[i].o) && idx_get(&used, w[i].o->e->dn) < 0) {
+		if (own_contact(a, w[i].o) && idx_get(used, w[i].o->e->dn) < 0) {
 			w[i].o->remove = 1;
 			w[i].o->deletions = 1;
 		}
-	rc = 0;
+}
+
+/* Does want hold, for every attribute diff compares, exactly what e holds
+ * (objectClass: nothing e lacks)? */
+static int unchanged(const struct entry *e, const struct entry *want)
+{
+	size_t i, j, k;
+
+	for (k = 0; k < 2; k++) {
+		const char *const *list = k == 0 ? owned : merged;
+
+		for (i = 0; list[i]; i++) {
+			const struct entry_attr *x = entry_get(e, list[i]),
+			                        *y = entry_get(want, list[i]);
+			size_t nx = x ? x->nvals : 0, ny = y ? y->nvals : 0;
+
+			if (strcmp(list[i], "objectClass") != 0 && nx != ny)
+				return 0;
+			for (j = 0; j < ny; j++)
+				if (!entry_has(e, list[i], y->vals[j].val, y->vals[j].len))
+					return 0;
+		}
+	}
+	return 1;
+}
+
+/* A forward that cannot work makes the user invalid: a target address no
+ * recipient has in an accepted domain, or the user's own. */
+static void check_forward(const struct pol_ctx *ctx, struct work *w, const struct idx *ix)
+{
+	const char *fwd = entry_first(w->o->e, "dirmailForwardTo");
+	struct buf key = BUF_INIT;
+	long owner;
+
+	if (fwd == NULL || addr_key(&key, fwd, strlen(fwd)) < 0)
+		goto done;
+	owner = idx_get(ix, buf_str(&key));
+	if (owner < 0 && domain_accepted(ctx->acct, domain_of(buf_str(&key)))) {
+		(void)!set_state(w, "invalid: dirmailForwardTo: no recipient has the address %s",
+		                 fwd);
+		w->active = 0;
+	} else if (owner >= 0 && (size_t)owner == w->self) {
+		(void)!set_state(w, "invalid: dirmailForwardTo: %s is the user's own address", fwd);
+		w->active = 0;
+	}
 done:
-	idx_free(&used);
-	return rc;
+	buf_free(&key);
 }
 
 int policy_run(const struct pol_ctx *ctx, struct pol_obj *objs, size_t n, struct pol_result *res)
@@ -1254,7 +1291,7 @@ int policy_run(const struct pol_ctx *ctx, struct pol_obj *objs, size_t n, struct
 	const struct account *a = ctx->acct;
 	struct work *w = calloc(n ? n : 1, sizeof(*w));
 	struct work **ord = calloc(n ? n : 1, sizeof(*ord));
-	struct idx ix = {NULL, 0, 0}, dns = {NULL, 0, 0};
+	struct idx ix = {NULL, 0, 0}, dns = {NULL, 0, 0}, used = {NULL, 0, 0};
 	long reserved = 0, free_licences, allocated = 0;
 	size_t i, j;
 	int rc = -1, r;
@@ -1267,9 +1304,6 @@ int policy_run(const struct pol_ctx *ctx, struct pol_obj *objs, size_t n, struct
 		w[i].o = &objs[i];
 		w[i].self = i;
 		ord[i] = &w[i];
-		objs[i].want = want_from(objs[i].e);
-		if (objs[i].want == NULL)
-			goto done;
 		read_intent(ctx, &w[i]);
 		if (idx_put(&dns, objs[i].e->dn, i) < 0)
 			goto done;
@@ -1303,11 +1337,23 @@ int policy_run(const struct pol_ctx *ctx, struct pol_obj *objs, size_t n, struct
 		    claim(ctx, ord[i], w, &ix, &free_licences) < 0)
 			goto done;
 
+	/* Forwarding needs every claim made: refuse what cannot work before
+	 * anything is built, so every object's status is final below. */
+	for (i = 0; i < n; i++)
+		if (w[i].o->kind == POL_USER && !w[i].blocked && w[i].active)
+			check_forward(ctx, &w[i], &ix);
+
+	/* One object at a time: its wanted entry is built, finished and, when
+	 * asked, dropped again if nothing in it differs from what was read. */
 	for (i = 0; i < n; i++) {
 		struct work *x = &w[i];
+		const char *alt;
 
 		if (x->o->kind == POL_OTHER)
 			continue;
+		x->o->want = want_from(x->o->e);
+		if (x->o->want == NULL)
+			goto done;
 		if (!x->blocked && x->active) {
 			r = build_active(ctx, x, w, n, &ix, res);
 			if (r < 0)
@@ -1336,16 +1382,8 @@ int policy_run(const struct pol_ctx *ctx, struct pol_obj *objs, size_t n, struct
 		}
 		if (x->o->kind == POL_USER && x->active && !x->blocked)
 			allocated += limit_mb(a, x);
-	}
-	if (unused_contacts(a, w, n) < 0)
-		goto done;
-	for (i = 0; i < n; i++) {
-		struct work *x = &w[i];
-
 		if (x->o->kind == POL_LIST && !x->blocked && build_members(x, w, &dns) < 0)
 			goto done;
-		if (x->o->kind == POL_OTHER)
-			continue;
 		if (set1(x->o->want, "dirmailState", "%s",
 		         x->state.len ? buf_str(&x->state) : "ok") < 0 ||
 		    add_class(ctx, x->o->want) < 0)
@@ -1354,7 +1392,15 @@ int policy_run(const struct pol_ctx *ctx, struct pol_obj *objs, size_t n, struct
 		if (x->o->state == NULL)
 			goto done;
 		x->o->managed = 1;
+		alt = entry_first(x->o->want, "altRecipient");
+		if (alt != NULL && idx_put(&used, alt, i) < 0)
+			goto done;
+		if (ctx->drop_unchanged && unchanged(x->o->e, x->o->want)) {
+			entry_free(x->o->want);
+			x->o->want = NULL;
+		}
 	}
+	unused_contacts(a, w, n, &used);
 
 	buf_reset(acct_state);
 	if (reserved > a->licences)
@@ -1380,5 +1426,6 @@ done:
 	free(ord);
 	idx_free(&ix);
 	idx_free(&dns);
+	idx_free(&used);
 	return rc;
 }

@@ -30,7 +30,8 @@ struct pol_obj {
 	size_t nfilter_members;
 	const char *filter_error;
 	/* Results, owned by the object (policy_obj_clear frees them). */
-	struct entry *want; /* desired values of every attribute dirmail owns on
+	struct entry *want; /* NULL: nothing to change (drop_unchanged), or no intent;
+	                     * else the desired values of every attribute dirmail owns on
 	                     * e, plus proxyAddresses, member and objectClass;
 	                     * an attribute absent here is to be removed */
 	int deletions;      /* mailboxes and addresses this object loses */
@@ -62,6 +63,9 @@ struct pol_ctx {
 	/* Structural and auxiliary classes of a new mail contact, NULL-terminated
 	 * (OpenLDAP: inetOrgPerson and dirmailRecipient; AD: contact). */
 	const char *const *contact_classes;
+	/* Set: an object whose wanted entry equals what was read keeps want
+	 * NULL (nothing to write), so an idempotent pass holds no copies. */
+	int drop_unchanged;
 };
 
 /* The attributes dirmail is authoritative for on objects with intent,

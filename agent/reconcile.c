@@ -774,7 +774,7 @@ static void free_pass(struct pass *p)
 static int diff_one(struct pass *p, struct diff *diffs, size_t i)
 {
 	diff_free(&diffs[i]);
-	if (!p->objs[i].managed || !selected(p->o, p->set.e[i]->dn))
+	if (!p->objs[i].managed || p->objs[i].want == NULL || !selected(p->o, p->set.e[i]->dn))
 		return 0;
 	return diff_entry(p->set.e[i], p->objs[i].want, p->attrs, &diffs[i]);
 }
@@ -808,6 +808,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	p.ctx.new_guid = random_guid;
 	p.ctx.dn_child = ldapc_dn_child;
 	p.ctx.contact_classes = o->contact_classes;
+	p.ctx.drop_unchanged = 1;
 	p.attrs = diff_attrs();
 	if (p.attrs == NULL) {
 		rc = EX_OSERR;

@@ -84,8 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n == 0 || account_parse(e[0], &a, &errs) < 0)
 		goto done;
 	for (k = 0; k < 2; k++) {
-		struct pol_ctx ctx = {&a,     0, "dirmailRecipient", guid, NULL, ldapc_dn_child,
-		                      contact};
+		struct pol_ctx ctx = {
+		    &a, 0, "dirmailRecipient", guid, NULL, ldapc_dn_child, contact, (int)k};
 
 		for (i = 1; i < n; i++) {
 			o[i - 1].e = e[i];

@@ -121,8 +121,8 @@ static void add(struct world *w, const char *text)
 static void run(struct world *w)
 {
 	static const char *const contact[] = {"inetOrgPerson", "dirmailRecipient", NULL};
-	struct pol_ctx ctx = {&w->acct,       0,      "dirmailRecipient", fake_guid, w,
-	                      ldapc_dn_child, contact};
+	struct pol_ctx ctx = {&w->acct, 0, "dirmailRecipient", fake_guid, w, ldapc_dn_child,
+	                      contact,  0};
 
 	assert_int_equal(policy_run(&ctx, w->o, w->n, &w->res), 0);
 }
@@ -256,8 +256,11 @@ static void want_idempotent(struct world *w)
 	attrs[n] = "proxyAddresses";
 	attrs[n + 1] = "member";
 	for (i = 0; i < w->n; i++) {
-		struct entry *next = applied(w->e[i], w->o[i].want, (const char *const *)attrs);
+		struct entry *next;
 
+		if (w->o[i].want == NULL)
+			continue; /* no intent: nothing wanted */
+		next = applied(w->e[i], w->o[i].want, (const char *const *)attrs);
 		entry_free(w->e[i]);
 		w->e[i] = next;
 		w->o[i].e = next;
@@ -266,6 +269,8 @@ static void want_idempotent(struct world *w)
 	for (i = 0; i < w->n; i++) {
 		struct diff d;
 
+		if (w->o[i].want == NULL)
+			continue;
 		assert_int_equal(diff_entry(w->e[i], w->o[i].want, attrs, &d), 0);
 		if (d.nb != 0)
 			fail_msg("second pass changes %s: %s (%zu values)", w->e[i]->dn,
@@ -759,6 +764,41 @@ static void test_forwarding(void **state)
 	world_free(&w);
 }
 
+static void test_drop_unchanged(void **state)
+{
+	static const char *const contact[] = {"inetOrgPerson", "dirmailRecipient", NULL};
+	struct world w;
+	struct pol_ctx ctx;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("a", "Aa", "Aa", "20240101100000Z", "dirmailService: pop-imap\n"));
+	add(&w, USER("b", "Bb", "Bb", "20240101110000Z", "dirmailService: exchange\n"));
+	run(&w);
+	want_idempotent(&w);
+	/* Converged: with drop_unchanged, nothing is kept, states still known. */
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.acct = &w.acct;
+	ctx.recipient_class = "dirmailRecipient";
+	ctx.new_guid = fake_guid;
+	ctx.guid_arg = &w;
+	ctx.dn_child = ldapc_dn_child;
+	ctx.contact_classes = contact;
+	ctx.drop_unchanged = 1;
+	assert_int_equal(policy_run(&ctx, w.o, w.n, &w.res), 0);
+	assert_null(w.o[0].want);
+	assert_null(w.o[1].want);
+	want_state(&w.o[0], "ok");
+	assert_int_equal(w.o[0].managed, 1);
+	/* One changes: only its wanted entry is kept. */
+	assert_int_equal(entry_add(w.e[1], "dirmailHidden", "TRUE", 4), 0);
+	assert_int_equal(policy_run(&ctx, w.o, w.n, &w.res), 0);
+	assert_null(w.o[0].want);
+	assert_non_null(w.o[1].want);
+	want_vals(&w.o[1], "msExchHideFromAddressLists", "TRUE");
+	world_free(&w);
+}
+
 static void test_external_forwarding(void **state)
 {
 	struct world w;
@@ -915,6 +955,7 @@ int main(void)
 	    cmocka_unit_test(test_quota_clamp_and_overallocation),
 	    cmocka_unit_test(test_gal_and_limits),
 	    cmocka_unit_test(test_forwarding),
+	    cmocka_unit_test(test_drop_unchanged),
 	    cmocka_unit_test(test_external_forwarding),
 	    cmocka_unit_test(test_service_none_keeps_foreign),
 	    cmocka_unit_test(test_lists),
