@@ -304,20 +304,28 @@ done:
 	return rc;
 }
 
+/* Logs each line of report as an error: one log line per problem, so
+ * syslog keeps them apart. */
+static void log_lines(const struct buf *report)
+{
+	const char *p = buf_str(report), *nl;
+
+	for (; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p) - 1;
+		log_error("%.*s", (int)(nl - p + (*nl != '\n')), p);
+	}
+}
+
 /* Checks the settings as a whole; logs each problem, EX_OK or EX_CONFIG. */
 static int check_conf(const struct conf *c)
 {
 	struct buf errs = BUF_INIT;
-	const char *p, *nl;
 	int rc = EX_OK;
 
 	if (conf_check(c, &errs) < 0) {
-		for (p = buf_str(&errs); *p; p = nl + 1) {
-			nl = strchr(p, '\n');
-			if (nl == NULL)
-				nl = p + strlen(p) - 1;
-			log_error("%.*s", (int)(nl - p + (*nl != '\n')), p);
-		}
+		log_lines(&errs);
 		rc = EX_CONFIG;
 	}
 	buf_free(&errs);
@@ -453,15 +461,7 @@ static int cmd_check_config(const struct cli *cli, struct conf *c)
 	if (rc != EX_OK)
 		goto done;
 	if (account_parse(e, &a, &errs) < 0) {
-		const char *p = buf_str(&errs), *nl;
-
-		/* One log line per problem, so syslog keeps them apart. */
-		for (; *p; p = nl + 1) {
-			nl = strchr(p, '\n');
-			if (nl == NULL)
-				nl = p + strlen(p) - 1;
-			log_error("%.*s", (int)(nl - p + (*nl != '\n')), p);
-		}
+		log_lines(&errs);
 		bad = 1;
 	}
 	if (a.catch_all && check_dn_exists(l, e->dn, "dirmailCatchAll", a.catch_all) < 0)
@@ -537,14 +537,7 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan)
 	if (rc != EX_OK)
 		goto done;
 	if (account_parse(e, &a, &errs) < 0) {
-		const char *p = buf_str(&errs), *nl;
-
-		for (; *p; p = nl + 1) {
-			nl = strchr(p, '\n');
-			if (nl == NULL)
-				nl = p + strlen(p) - 1;
-			log_error("%.*s", (int)(nl - p + (*nl != '\n')), p);
-		}
+		log_lines(&errs);
 		log_error("the account entry is invalid; nothing was computed or written");
 		rc = EX_CONFIG;
 		goto done;
@@ -613,19 +606,6 @@ static int emit(const struct cli *cli, const char *what, const struct buf *out)
 	}
 	buf_free(&err);
 	return rc;
-}
-
-/* Logs each line of report as an error. */
-static void log_lines(const struct buf *report)
-{
-	const char *p = buf_str(report), *nl;
-
-	for (; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (nl == NULL)
-			nl = p + strlen(p) - 1;
-		log_error("%.*s", (int)(nl - p + (*nl != '\n')), p);
-	}
 }
 
 static int cmd_journal(const struct cli *cli, struct conf *c)
