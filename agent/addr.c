@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "utf8.h"
 
 #define ADDR_LOCAL_MAX 64
 #define ADDR_LABEL_MAX 63
@@ -83,46 +84,15 @@ static int is_local_char(unsigned char c)
 	return is_lower_alnum(ascii_lower(c)) || c == '.' || c == '-' || c == '_';
 }
 
-/* Decodes the UTF-8 sequence at s (n > 0 bytes available) into *cp and
- * returns its length; a byte that starts no valid sequence (overlong,
- * surrogate, beyond U+10FFFF, truncated) gives 1 and NOT_CHAR, so the
- * caller drops bytes one at a time and resynchronises. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+/* Decodes the character at s (n > 0 bytes available) into *cp and returns
+ * its length; a byte that starts no valid sequence gives 1 and NOT_CHAR,
+ * so the caller drops bytes one at a time and resynchronises. */
+static size_t next_char(const unsigned char *s, size_t n, uint32_t *cp)
 {
-	uint32_t c = s[0], min;
-	size_t len, i;
+	size_t len = utf8_decode(s, n, cp);
 
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else {
-		goto bad;
-	}
-	if (n < len)
-		goto bad;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			goto bad;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		goto bad;
-	*cp = c;
-	return len;
-bad:
+	if (len > 0)
+		return len;
 	*cp = NOT_CHAR;
 	return 1;
 }
@@ -164,7 +134,7 @@ int addr_translit(struct buf *out, const char *s, size_t len)
 	while (i < len) {
 		const char *t;
 
-		i += utf8_decode(p + i, len - i, &cp);
+		i += next_char(p + i, len - i, &cp);
 		t = translit_cp(cp, prev, ascii);
 		prev = cp;
 		if (*t != '\0' && buf_puts(out, t) < 0)
@@ -226,7 +196,7 @@ static int next_tok(const char **pp, const char *tmpl, struct tok *t, struct buf
 		p += 2;
 	} else {
 		/* Quote a whole UTF-8 character, not the first byte of one. */
-		size_t n = utf8_decode((const unsigned char *)p + 1, strlen(p + 1), &cp);
+		size_t n = next_char((const unsigned char *)p + 1, strlen(p + 1), &cp);
 
 		(void)!buf_printf(why, "bad template: '%s': unknown token '%%%.*s'", tmpl, (int)n,
 		                  p + 1);

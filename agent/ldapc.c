@@ -21,6 +21,7 @@
 
 #include "ldapc.h"
 #include "log.h"
+#include "utf8.h"
 
 /* OpenLDAP's LDAP_DEBUG_TRACE (ldap_log.h is not installed). */
 #define LDAPC_DEBUG_TRACE 0x0001
@@ -1343,32 +1344,10 @@ enum ldapc_rc ldapc_modify(struct ldapc *c, const char *dn, const struct entry_m
 /* Length of the valid multi-byte UTF-8 sequence at p (n bytes left), else 0. */
 static size_t utf8_seq(const unsigned char *p, size_t n)
 {
-	unsigned long cp;
-	size_t len, i;
+	uint32_t cp;
+	size_t len = utf8_decode(p, n, &cp);
 
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1fu;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = p[0] & 0x0fu;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3fu);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
+	return len > 1 ? len : 0;
 }
 
 /* Appends n bytes escaped by libldap; -1 when out of memory. */

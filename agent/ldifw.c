@@ -12,6 +12,7 @@
 #include <ldif.h>
 
 #include "ldifw.h"
+#include "utf8.h"
 
 /* libldap's default (LDIF_LINE_WIDTH) is 78; 76 keeps every line within
  * the width RFC 2849 files are traditionally folded at. */
@@ -205,40 +206,6 @@ int ldifw_delete(struct buf *out, const char *dn)
 	return 0;
 }
 
-/* Returns the length of the well-formed UTF-8 sequence at p (n bytes
- * available) and its code point, or 0 for an invalid, overlong or surrogate
- * sequence. */
-static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		c = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* Characters a terminal or a line-oriented reader could take for the end of
  * the comment, or that reorder what an auditor sees. */
 static int masked(uint32_t c)
@@ -260,7 +227,7 @@ int ldifw_comment(struct buf *out, const char *text)
 		uint32_t c = p[i];
 		size_t l = 1;
 
-		if (c >= 0x80 && (l = utf8_seq(p + i, n - i, &c)) == 0) {
+		if (c >= 0x80 && (l = utf8_decode(p + i, n - i, &c)) == 0) {
 			l = 1;
 			c = 0;
 		}
