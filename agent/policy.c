@@ -92,6 +92,21 @@ const char *const *policy_owned_attrs(void)
 	return owned;
 }
 
+const char *const *policy_diff_attrs(void)
+{
+	static const char *all[sizeof(owned) / sizeof(owned[0]) + 2];
+	size_t i;
+
+	if (all[0] == NULL) {
+		for (i = 0; owned[i]; i++)
+			all[i] = owned[i];
+		all[i++] = "proxyAddresses";
+		all[i++] = "member";
+		all[i] = NULL;
+	}
+	return all;
+}
+
 const char *const *policy_read_attrs(void)
 {
 	static const char
@@ -1075,19 +1090,9 @@ static int build_active(const struct pol_ctx *ctx, struct work *w, struct work *
 		buf_reset(&b);
 		if (addr_key(&b, fwd, strlen(fwd)) < 0)
 			goto done;
+		/* check_forward refused a missing target in an accepted domain
+		 * and the user's own address before anything was built. */
 		owner = idx_get(ix, buf_str(&b));
-		if (owner < 0 && domain_accepted(a, domain_of(buf_str(&b)))) {
-			(void)!set_state(
-			    w, "invalid: dirmailForwardTo: no recipient has the address %s", fwd);
-			rc = 1;
-			goto done;
-		}
-		if (owner >= 0 && (size_t)owner == w->self) {
-			(void)!set_state(
-			    w, "invalid: dirmailForwardTo: %s is the user's own address", fwd);
-			rc = 1;
-			goto done;
-		}
 		if (owner < 0) {
 			/* Outside the directory: a mail contact stands for it. */
 			struct buf dn = BUF_INIT;

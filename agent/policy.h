@@ -72,6 +72,10 @@ struct pol_ctx {
  * NULL-terminated; proxyAddresses, member and objectClass are shared with
  * others and merged value by value instead. Static storage. */
 const char *const *policy_owned_attrs(void);
+/* The attributes diff compares between an object and its wanted entry:
+ * the owned ones plus proxyAddresses and member, NULL-terminated (diff
+ * handles objectClass itself). Static storage. */
+const char *const *policy_diff_attrs(void);
 /* Every attribute the policy reads of a recipient (what it owns and what
  * it derives from), NULL-terminated; read these, not "*". Static storage. */
 const char *const *policy_read_attrs(void);

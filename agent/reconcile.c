@@ -89,13 +89,15 @@ static void objset_free(struct objset *s)
 
 struct account_search {
 	struct objset found;
-	struct buf others;
+	struct buf others; /* the DNs of the second and further ones */
+	size_t count;
 };
 
 static int collect_account(const struct entry *e, void *arg)
 {
 	struct account_search *s = arg;
 
+	s->count++;
 	if (s->found.n > 0)
 		return buf_printf(&s->others, "%s\"%s\"", s->others.len ? ", " : "", e->dn) < 0 ? -1
 		                                                                                : 0;
@@ -109,10 +111,9 @@ static int exit_for(enum ldapc_rc rc)
 
 int reconcile_find_account(struct ldapc *l, const char *base, int page_size, struct entry **out)
 {
-	struct account_search s = {{NULL, 0, 0}, BUF_INIT};
+	struct account_search s = {{NULL, 0, 0}, BUF_INIT, 0};
 	struct buf err = BUF_INIT;
 	enum ldapc_rc lrc;
-	size_t count;
 	int rc = EX_OK;
 
 	*out = NULL;
@@ -123,20 +124,15 @@ int reconcile_find_account(struct ldapc *l, const char *base, int page_size, str
 		rc = exit_for(lrc);
 		goto done;
 	}
-	count = s.found.n + (s.others.len ? 1 : 0);
 	if (s.found.n == 0) {
 		log_error("no account entry (objectClass dirmailAccount) under \"%s\"", base);
 		rc = EX_CONFIG;
 		goto done;
 	}
-	if (s.others.len) {
-		const char *p;
-
-		for (p = buf_str(&s.others); (p = strstr(p, "\", \"")) != NULL; p++)
-			count++;
+	if (s.count > 1) {
 		log_error(
 		    "%zu account entries under \"%s\": \"%s\", %s; give -b the base of one tenant",
-		    count, base, s.found.e[0]->dn, buf_str(&s.others));
+		    s.count, base, s.found.e[0]->dn, buf_str(&s.others));
 		rc = EX_CONFIG;
 		goto done;
 	}
@@ -190,7 +186,6 @@ struct pass {
 	struct pol_obj *objs;
 	struct dnlist *members; /* per object: filter matches */
 	char **filter_err;      /* per object */
-	const char **attrs;     /* compared by diff: owned + proxyAddresses + member */
 	struct journal *j;
 	struct pol_result res;
 	struct diff *diffs; /* per object, alive from diff_one until sent */
@@ -207,24 +202,6 @@ static void random_guid(unsigned char guid[16], void *arg)
 		if (r > 0)
 			got += (size_t)r;
 	}
-}
-
-static const char **diff_attrs(void)
-{
-	const char *const *own = policy_owned_attrs();
-	const char **v;
-	size_t n = 0, i;
-
-	while (own[n])
-		n++;
-	v = calloc(n + 3, sizeof(*v));
-	if (v == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		v[i] = own[i];
-	v[n] = "proxyAddresses";
-	v[n + 1] = "member";
-	return v;
 }
 
 /* Runs every list's dirmailMemberFilter against the directory. */
@@ -761,7 +738,6 @@ static void free_pass(struct pass *p)
 	free(p->objs);
 	free(p->members);
 	free(p->filter_err);
-	free(p->attrs);
 	objset_free(&p->set);
 	journal_close(p->j);
 	policy_result_clear(&p->res);
@@ -776,7 +752,7 @@ static int diff_one(struct pass *p, struct diff *diffs, size_t i)
 	diff_free(&diffs[i]);
 	if (!p->objs[i].managed || p->objs[i].want == NULL || !selected(p->o, p->set.e[i]->dn))
 		return 0;
-	return diff_entry(p->set.e[i], p->objs[i].want, p->attrs, &diffs[i]);
+	return diff_entry(p->set.e[i], p->objs[i].want, policy_diff_attrs(), &diffs[i]);
 }
 
 int reconcile_run(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
@@ -809,11 +785,6 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	p.ctx.dn_child = ldapc_dn_child;
 	p.ctx.contact_classes = o->contact_classes;
 	p.ctx.drop_unchanged = 1;
-	p.attrs = diff_attrs();
-	if (p.attrs == NULL) {
-		rc = EX_OSERR;
-		goto done;
-	}
 
 	/* 1. Read everything; a failed read is never taken for an empty one. */
 	lrc = ldapc_search(l, o->base, LDAPC_SUB, RECIPIENT_FILTER, rcpt_attrs(), o->page_size,

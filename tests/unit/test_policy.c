@@ -244,23 +244,15 @@ static struct entry *applied(const struct entry *cur, const struct entry *want,
 /* Applies want as the new current state and runs again: nothing may move. */
 static void want_idempotent(struct world *w)
 {
-	const char **attrs;
-	const char *const *own = policy_owned_attrs();
-	size_t i, n = 0;
+	const char *const *attrs = policy_diff_attrs();
+	size_t i;
 
-	while (own[n])
-		n++;
-	attrs = calloc(n + 3, sizeof(*attrs));
-	for (i = 0; i < n; i++)
-		attrs[i] = own[i];
-	attrs[n] = "proxyAddresses";
-	attrs[n + 1] = "member";
 	for (i = 0; i < w->n; i++) {
 		struct entry *next;
 
 		if (w->o[i].want == NULL)
 			continue; /* no intent: nothing wanted */
-		next = applied(w->e[i], w->o[i].want, (const char *const *)attrs);
+		next = applied(w->e[i], w->o[i].want, attrs);
 		entry_free(w->e[i]);
 		w->e[i] = next;
 		w->o[i].e = next;
@@ -277,7 +269,6 @@ static void want_idempotent(struct world *w)
 			         d.b[0].mods[0].attr, d.nvals);
 		diff_free(&d);
 	}
-	free(attrs);
 }
 
 /* ---- addresses ------------------------------------------------------------ */
