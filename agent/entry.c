@@ -607,3 +607,33 @@ void entry_free(struct entry *e)
 	}
 	free(e);
 }
+
+int entry_list_push(struct entry_list *l, struct entry *e)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct entry **v = realloc(l->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			entry_free(e);
+			return -1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = e;
+	return 0;
+}
+
+void entry_list_free(struct entry_list *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		entry_free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}

@@ -84,4 +84,16 @@ int entry_has(const struct entry *e, const char *name, const char *val, size_t l
 /* Frees e and everything in it; accepts NULL. */
 void entry_free(struct entry *e);
 
+/* A growable array of entries, each owned by the array. */
+struct entry_list {
+	struct entry **v;
+	size_t n, cap;
+};
+
+/* Appends e to l, which then owns it; -1 when memory runs out, and e is
+ * freed then too. */
+int entry_list_push(struct entry_list *l, struct entry *e) DM_WUR;
+/* Frees every entry of l and its array, leaving l empty; accepts NULL. */
+void entry_list_free(struct entry_list *l);
+
 #endif

@@ -68,44 +68,20 @@ void export_sort_entry(struct entry *e)
 	qsort(e->attrs, e->nattrs, sizeof(*e->attrs), attr_cmp);
 }
 
-struct snap {
-	struct entry **e;
-	size_t n, cap;
-};
+static int export_drops(const char *attr)
+{
+	return !export_wants(attr);
+}
 
 /* Keeps a sorted copy of what an export shows of e. */
 static int keep(const struct entry *e, void *arg)
 {
-	struct snap *s = arg;
-	struct entry *c = entry_new(e->dn);
-	size_t i, j;
+	struct entry *c = entry_dup_without(e, export_drops);
 
 	if (c == NULL)
 		return -1;
-	for (i = 0; i < e->nattrs; i++) {
-		if (!export_wants(e->attrs[i].name))
-			continue;
-		for (j = 0; j < e->attrs[i].nvals; j++)
-			if (entry_add(c, e->attrs[i].name, e->attrs[i].vals[j].val,
-			              e->attrs[i].vals[j].len) < 0) {
-				entry_free(c);
-				return -1;
-			}
-	}
 	export_sort_entry(c);
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		struct entry **v = realloc(s->e, cap * sizeof(*v));
-
-		if (v == NULL) {
-			entry_free(c);
-			return -1;
-		}
-		s->e = v;
-		s->cap = cap;
-	}
-	s->e[s->n++] = c;
-	return 0;
+	return entry_list_push(arg, c);
 }
 
 static int dn_cmp(const void *pa, const void *pb)
@@ -119,7 +95,7 @@ static int dn_cmp(const void *pa, const void *pb)
 int export_run(struct ldapc *l, const char *base, int page_size, struct buf *out)
 {
 	static const char *const attrs[] = {"*", "entryUUID", "objectGUID", NULL};
-	struct snap s = {NULL, 0, 0};
+	struct entry_list s = {NULL, 0, 0};
 	struct buf err = BUF_INIT;
 	enum ldapc_rc lrc;
 	size_t i;
@@ -137,21 +113,19 @@ int export_run(struct ldapc *l, const char *base, int page_size, struct buf *out
 		                          : EX_DATAERR;
 		goto done;
 	}
-	qsort(s.e, s.n, sizeof(*s.e), dn_cmp);
+	qsort(s.v, s.n, sizeof(*s.v), dn_cmp);
 	if (ldifw_version(out) < 0) {
 		rc = EX_OSERR;
 		goto done;
 	}
 	for (i = 0; i < s.n; i++)
-		if (ldifw_entry(out, s.e[i]) < 0) {
-			log_error("%s: cannot be written as LDIF", s.e[i]->dn);
+		if (ldifw_entry(out, s.v[i]) < 0) {
+			log_error("%s: cannot be written as LDIF", s.v[i]->dn);
 			rc = EX_DATAERR;
 			goto done;
 		}
 done:
-	for (i = 0; i < s.n; i++)
-		entry_free(s.e[i]);
-	free(s.e);
+	entry_list_free(&s);
 	buf_free(&err);
 	return rc;
 }

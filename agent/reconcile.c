@@ -50,45 +50,16 @@ static const char *const *rcpt_attrs(void)
 /* Attempts per object when its assertion keeps failing. */
 #define ASSERT_TRIES 3
 
-struct objset {
-	struct entry **e;
-	size_t n, cap;
-};
-
 /* Keeps a copy of every entry read, secrets left out. */
 static int collect(const struct entry *e, void *arg)
 {
-	struct objset *s = arg;
 	struct entry *c = entry_dup_without(e, ldifw_is_secret);
 
-	if (c == NULL)
-		return -1;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		struct entry **v = realloc(s->e, cap * sizeof(*v));
-
-		if (v == NULL) {
-			entry_free(c);
-			return -1;
-		}
-		s->e = v;
-		s->cap = cap;
-	}
-	s->e[s->n++] = c;
-	return 0;
-}
-
-static void objset_free(struct objset *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		entry_free(s->e[i]);
-	free(s->e);
+	return c == NULL ? -1 : entry_list_push(arg, c);
 }
 
 struct account_search {
-	struct objset found;
+	struct entry_list found;
 	struct buf others; /* the DNs of the second and further ones */
 	size_t count;
 };
@@ -132,14 +103,14 @@ int reconcile_find_account(struct ldapc *l, const char *base, int page_size, str
 	if (s.count > 1) {
 		log_error(
 		    "%zu account entries under \"%s\": \"%s\", %s; give -b the base of one tenant",
-		    s.count, base, s.found.e[0]->dn, buf_str(&s.others));
+		    s.count, base, s.found.v[0]->dn, buf_str(&s.others));
 		rc = EX_CONFIG;
 		goto done;
 	}
-	*out = s.found.e[0];
+	*out = s.found.v[0];
 	s.found.n = 0;
 done:
-	objset_free(&s.found);
+	entry_list_free(&s.found);
 	buf_free(&s.others);
 	buf_free(&err);
 	return rc;
@@ -182,7 +153,7 @@ struct pass {
 	struct ldapc *l;
 	const struct rec_opts *o;
 	struct pol_ctx ctx;
-	struct objset set;
+	struct entry_list set;
 	struct pol_obj *objs;
 	struct dnlist *members; /* per object: filter matches */
 	char **filter_err;      /* per object */
@@ -213,10 +184,10 @@ static int run_filters(struct pass *p, struct buf *err)
 	int rc = EX_OK;
 
 	for (i = 0; i < p->set.n; i++) {
-		const char *flt = entry_first(p->set.e[i], "dirmailMemberFilter");
+		const char *flt = entry_first(p->set.v[i], "dirmailMemberFilter");
 		enum ldapc_rc lrc;
 
-		if (flt == NULL || policy_kind(p->set.e[i]) != POL_LIST)
+		if (flt == NULL || policy_kind(p->set.v[i]) != POL_LIST)
 			continue;
 		buf_reset(&f);
 		buf_reset(err);
@@ -237,7 +208,7 @@ static int run_filters(struct pass *p, struct buf *err)
 			dnlist_free(&p->members[i]);
 			memset(&p->members[i], 0, sizeof(p->members[i]));
 		} else if (lrc != LDAPC_OK) {
-			log_error("%s: dirmailMemberFilter: %s", p->set.e[i]->dn, buf_str(err));
+			log_error("%s: dirmailMemberFilter: %s", p->set.v[i]->dn, buf_str(err));
 			rc = exit_for(lrc);
 			goto done;
 		}
@@ -252,8 +223,8 @@ static int compute(struct pass *p)
 	size_t i;
 
 	for (i = 0; i < p->set.n; i++) {
-		p->objs[i].e = p->set.e[i];
-		p->objs[i].kind = policy_kind(p->set.e[i]);
+		p->objs[i].e = p->set.v[i];
+		p->objs[i].kind = policy_kind(p->set.v[i]);
 		p->objs[i].filter_members = (const char *const *)p->members[i].v;
 		p->objs[i].nfilter_members = p->members[i].n;
 		p->objs[i].filter_error = p->filter_err[i];
@@ -600,7 +571,7 @@ static int add_selected(const struct pass *p, const struct entry *c)
 		const char *alt =
 		    p->objs[i].want ? entry_first(p->objs[i].want, "altRecipient") : NULL;
 
-		if (alt && strcasecmp(alt, c->dn) == 0 && selected(p->o, p->set.e[i]->dn))
+		if (alt && strcasecmp(alt, c->dn) == 0 && selected(p->o, p->set.v[i]->dn))
 			return 1;
 	}
 	return 0;
@@ -637,25 +608,21 @@ static int reread(struct pass *p, size_t i)
 	struct buf err = BUF_INIT;
 	struct entry *e = NULL, *c;
 	enum ldapc_rc lrc;
-	struct objset one = {NULL, 0, 0};
 
-	lrc = ldapc_read(p->l, p->set.e[i]->dn, rcpt_attrs(), &e, &err);
+	lrc = ldapc_read(p->l, p->set.v[i]->dn, rcpt_attrs(), &e, &err);
 	if (lrc != LDAPC_OK) {
-		log_error("%s: re-reading after a failed assertion: %s", p->set.e[i]->dn,
+		log_error("%s: re-reading after a failed assertion: %s", p->set.v[i]->dn,
 		          buf_str(&err));
 		buf_free(&err);
 		return -1;
 	}
 	buf_free(&err);
-	if (collect(e, &one) < 0) {
-		entry_free(e);
-		return -1;
-	}
+	c = entry_dup_without(e, ldifw_is_secret);
 	entry_free(e);
-	c = one.e[0];
-	free(one.e);
-	entry_free(p->set.e[i]);
-	p->set.e[i] = c;
+	if (c == NULL)
+		return -1;
+	entry_free(p->set.v[i]);
+	p->set.v[i] = c;
 	return 0;
 }
 
@@ -705,11 +672,11 @@ static char *resolve_login(const struct pass *p, const struct account *a, const 
 	if (buf_printf(&addr, "%s@%s", user, domain) < 0)
 		goto done;
 	for (i = 0; i < p->set.n; i++)
-		if (policy_kind(p->set.e[i]) != POL_OTHER &&
-		    answers_to(p->set.e[i], user, addr.s)) {
+		if (policy_kind(p->set.v[i]) != POL_OTHER &&
+		    answers_to(p->set.v[i], user, addr.s)) {
 			found++;
 			free(dn);
-			dn = strdup(p->set.e[i]->dn);
+			dn = strdup(p->set.v[i]->dn);
 		}
 	if (found != 1) {
 		log_error("--dn \"%s\": %s", login,
@@ -738,7 +705,7 @@ static void free_pass(struct pass *p)
 	free(p->objs);
 	free(p->members);
 	free(p->filter_err);
-	objset_free(&p->set);
+	entry_list_free(&p->set);
 	journal_close(p->j);
 	policy_result_clear(&p->res);
 	buf_free(&p->res.acct_state);
@@ -750,9 +717,9 @@ static void free_pass(struct pass *p)
 static int diff_one(struct pass *p, struct diff *diffs, size_t i)
 {
 	diff_free(&diffs[i]);
-	if (!p->objs[i].managed || p->objs[i].want == NULL || !selected(p->o, p->set.e[i]->dn))
+	if (!p->objs[i].managed || p->objs[i].want == NULL || !selected(p->o, p->set.v[i]->dn))
 		return 0;
-	return diff_entry(p->set.e[i], p->objs[i].want, policy_diff_attrs(), &diffs[i]);
+	return diff_entry(p->set.v[i], p->objs[i].want, policy_diff_attrs(), &diffs[i]);
 }
 
 int reconcile_run(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
@@ -828,7 +795,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		goto done;
 	}
 	for (i = 0; i < p.set.n; i++) {
-		if (!p.objs[i].managed || !selected(o, p.set.e[i]->dn))
+		if (!p.objs[i].managed || !selected(o, p.set.v[i]->dn))
 			continue;
 		found_dn++;
 		if (diff_one(&p, diffs, i) < 0) {
@@ -842,10 +809,10 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		st->changed++;
 		deletions += (size_t)p.objs[i].deletions;
 		if (strncmp(p.objs[i].state, "ok", 2) != 0)
-			log_info("%s: %s", p.set.e[i]->dn, p.objs[i].state);
+			log_info("%s: %s", p.set.v[i]->dn, p.objs[i].state);
 	}
 	for (i = 0; i < p.set.n; i++)
-		if (p.objs[i].remove && selected(o, p.set.e[i]->dn)) {
+		if (p.objs[i].remove && selected(o, p.set.v[i]->dn)) {
 			found_dn++;
 			st->changed++;
 			deletions += (size_t)p.objs[i].deletions;
@@ -901,7 +868,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		}
 		for (i = 0; i <= p.set.n; i++) {
 			const struct diff *d = i < p.set.n ? &diffs[i] : &acct_diff;
-			const char *dn = i < p.set.n ? p.set.e[i]->dn : acct_e->dn;
+			const char *dn = i < p.set.n ? p.set.v[i]->dn : acct_e->dn;
 			size_t b;
 
 			if (i == p.set.n && !selected(o, dn))
@@ -935,10 +902,10 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 				diff_free(&diffs[i]);
 		}
 		for (i = 0; i < p.set.n; i++) {
-			if (!p.objs[i].remove || !selected(o, p.set.e[i]->dn))
+			if (!p.objs[i].remove || !selected(o, p.set.v[i]->dn))
 				continue;
 			if (ldifw_comment(&out, "mail contact no forwarding uses any more") < 0 ||
-			    ldifw_delete(&out, p.set.e[i]->dn) < 0) {
+			    ldifw_delete(&out, p.set.v[i]->dn) < 0) {
 				rc = EX_OSERR;
 				goto done;
 			}
@@ -949,7 +916,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	}
 	if (!writing) {
 		for (i = 0; i < p.set.n; i++)
-			st->writes += nbs[i] + (p.objs[i].remove && selected(o, p.set.e[i]->dn));
+			st->writes += nbs[i] + (p.objs[i].remove && selected(o, p.set.v[i]->dn));
 		for (i = 0; i < p.res.nadds; i++)
 			st->writes += add_selected(&p, p.res.adds[i]);
 		st->writes += selected(o, acct_e->dn) ? acct_diff.nb : 0;
@@ -1002,7 +969,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 			enum apply_rc ar;
 
 			drain(&p, &pp, st);
-			ar = apply(&p, p.set.e[i], &diffs[i], p.objs[i].state, st);
+			ar = apply(&p, p.set.v[i], &diffs[i], p.objs[i].state, st);
 			diff_free(&diffs[i]);
 			if ((ar == APPLY_STALE && push_idx(&pp.stale, &pp.nstale, i) < 0) ||
 			    (ar == APPLY_REFUSED && push_idx(&pp.refused, &pp.nrefused, i) < 0) ||
@@ -1012,15 +979,15 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		}
 		buf_reset(&out);
 		rule_of(p.objs[i].state, &rule);
-		if (assertion(p.set.e[i], &as) < 0 ||
-		    ldifw_modify(&out, p.set.e[i]->dn, diffs[i].b[0].mods, diffs[i].b[0].nmods) <
+		if (assertion(p.set.v[i], &as) < 0 ||
+		    ldifw_modify(&out, p.set.v[i]->dn, diffs[i].b[0].mods, diffs[i].b[0].nmods) <
 		        0) {
 			buf_free(&as);
 			buf_free(&rule);
 			rc = EX_OSERR;
 			goto done;
 		}
-		pipe_send(&p, &pp, LDAPC_W_MODIFY, p.set.e[i]->dn, diffs[i].b[0].mods,
+		pipe_send(&p, &pp, LDAPC_W_MODIFY, p.set.v[i]->dn, diffs[i].b[0].mods,
 		          diffs[i].b[0].nmods, as.len ? buf_str(&as) : NULL, buf_str(&rule),
 		          buf_str(&out), i, st);
 		buf_free(&as);
@@ -1053,7 +1020,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 				goto done;
 			}
 			if (diffs[stale[k]].nb > 0)
-				ar = apply(&p, p.set.e[stale[k]], &diffs[stale[k]],
+				ar = apply(&p, p.set.v[stale[k]], &diffs[stale[k]],
 				           p.objs[stale[k]].state, st);
 			diff_free(&diffs[stale[k]]);
 			if ((ar == APPLY_STALE && push_idx(&pp.stale, &pp.nstale, stale[k]) < 0) ||
@@ -1068,25 +1035,25 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		log_error(
 		    "%s: changed by someone else %d times while dirmail wrote it; left for the "
 		    "next pass",
-		    p.set.e[pp.stale[i]]->dn, ASSERT_TRIES);
+		    p.set.v[pp.stale[i]]->dn, ASSERT_TRIES);
 		st->failed++;
 	}
 	for (i = 0; i < pp.nrefused && !pp.stop; i++)
-		report_refusal(&p, p.set.e[pp.refused[i]], st);
+		report_refusal(&p, p.set.v[pp.refused[i]], st);
 
 	/* Contacts nothing refers to any more go last. */
 	for (i = 0; i < p.set.n && !pp.stop; i++) {
 		struct buf as = BUF_INIT;
 
-		if (!p.objs[i].remove || !selected(o, p.set.e[i]->dn))
+		if (!p.objs[i].remove || !selected(o, p.set.v[i]->dn))
 			continue;
 		buf_reset(&out);
-		if (assertion(p.set.e[i], &as) < 0 || ldifw_delete(&out, p.set.e[i]->dn) < 0) {
+		if (assertion(p.set.v[i], &as) < 0 || ldifw_delete(&out, p.set.v[i]->dn) < 0) {
 			buf_free(&as);
 			rc = EX_OSERR;
 			goto done;
 		}
-		pipe_send(&p, &pp, LDAPC_W_DELETE, p.set.e[i]->dn, NULL, 0,
+		pipe_send(&p, &pp, LDAPC_W_DELETE, p.set.v[i]->dn, NULL, 0,
 		          as.len ? buf_str(&as) : NULL, "reconcile:unused-contact", buf_str(&out),
 		          NO_OBJ, st);
 		buf_free(&as);

@@ -563,9 +563,34 @@ static void test_impossible_sizes(void **state)
 	entry_free(e);
 }
 
+static void test_list(void **state)
+{
+	struct entry_list l = {NULL, 0, 0};
+	char dn[32];
+	size_t i;
+
+	(void)state;
+	/* Past the first allocation (256): every entry kept, in order. */
+	for (i = 0; i < 600; i++) {
+		snprintf(dn, sizeof(dn), "cn=e%zu", i);
+		assert_int_equal(entry_list_push(&l, entry_new(dn)), 0);
+	}
+	assert_int_equal(l.n, 600);
+	for (i = 0; i < 600; i += 97) {
+		snprintf(dn, sizeof(dn), "cn=e%zu", i);
+		if (strcmp(l.v[i]->dn, dn) != 0)
+			fail_msg("entry %zu: got \"%s\", want \"%s\"", i, l.v[i]->dn, dn);
+	}
+	entry_list_free(&l);
+	assert_int_equal(l.n, 0);
+	assert_null(l.v);
+	entry_list_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_list),
 	    cmocka_unit_test(test_add_get),
 	    cmocka_unit_test(test_null_dn),
 	    cmocka_unit_test(test_scripts),
