@@ -617,10 +617,10 @@ static int candidates(const struct pol_ctx *ctx, struct work *w, struct strv *ca
 			const char *dom = d == 0 ? a->primary_domain : a->domains.v[d - 1];
 
 			buf_reset(&full);
+			/* Both lowercase already: addr_expand's output and the
+			 * account's domains (account_parse lowercases them). */
 			if (buf_printf(&full, "%s@%s", buf_str(&lp), dom) < 0)
 				goto done;
-			for (char *p = full.s; *p; p++)
-				*p = (char)tolower((unsigned char)*p);
 			if (strv_find(cands, buf_str(&full)) < 0 &&
 			    strv_add(cands, buf_str(&full)) < 0)
 				goto done;
@@ -647,13 +647,11 @@ static int alias_candidates(const struct account *a, struct work *w, struct strv
 
 		for (d = 0; d < (strchr(v, '@') ? 1 : 1 + a->domains.n); d++) {
 			buf_reset(&full);
-			if (strchr(v, '@')
-			        ? buf_puts(&full, v) < 0
-			        : buf_printf(&full, "%s@%s", v,
-			                     d == 0 ? a->primary_domain : a->domains.v[d - 1]) < 0)
+			if (addr_key(&full, v, strlen(v)) < 0 ||
+			    (!strchr(v, '@') &&
+			     buf_printf(&full, "@%s",
+			                d == 0 ? a->primary_domain : a->domains.v[d - 1]) < 0))
 				goto done;
-			for (char *p = full.s; *p; p++)
-				*p = (char)tolower((unsigned char)*p);
 			if (strv_find(out, buf_str(&full)) < 0 && strv_add(out, buf_str(&full)) < 0)
 				goto done;
 		}
