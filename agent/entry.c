@@ -579,6 +579,232 @@ struct entry *entry_dup(const struct entry *e)
 	return entry_dup_without(e, NULL);
 }
 
+/* ---- the packed form --------------------------------------------------------
+ * varint(len) DN, varint(nattrs), then per attribute a name byte (k + 1
+ * for names[k], 0 for varint(len) and the name's bytes), varint(nvals)
+ * and per value varint(len) and its bytes. Varints are LEB128. */
+
+static size_t varint_size(size_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static unsigned char *varint_put(unsigned char *p, size_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (unsigned char)v;
+	return p;
+}
+
+/* Reads a varint from [*p, end); -1 when it is cut short or too long. */
+static int varint_get(const unsigned char **p, const unsigned char *end, size_t *v)
+{
+	size_t r = 0;
+	unsigned shift = 0;
+
+	while (*p < end && shift < 8 * sizeof(size_t)) {
+		unsigned char c = *(*p)++;
+
+		r |= (size_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*v = r;
+			return 0;
+		}
+		shift += 7;
+	}
+	return -1;
+}
+
+/* Appends to the packed form while it fits in cap; counts either way. */
+struct packer {
+	unsigned char *out;
+	size_t n, cap;
+};
+
+static void put_bytes(struct packer *k, const void *p, size_t len)
+{
+	if (k->out != NULL && len <= k->cap && k->n <= k->cap - len && len > 0)
+		memcpy(k->out + k->n, p, len);
+	k->n += len;
+}
+
+static void put_varint(struct packer *k, size_t v)
+{
+	unsigned char b[2 * sizeof(size_t)], *e = varint_put(b, v);
+
+	put_bytes(k, b, (size_t)(e - b));
+}
+
+size_t entry_pack(const struct entry *e, int (*drop)(const char *name), unsigned char *out,
+                  size_t cap)
+{
+	struct packer k = {out, 0, cap};
+	size_t i, j, nattrs = 0, dl = strlen(e->dn);
+
+	for (i = 0; i < e->nattrs; i++)
+		nattrs += e->attrs[i].nvals > 0;
+	put_varint(&k, dl);
+	put_bytes(&k, e->dn, dl);
+	/* The count is fixed up below when drop leaves attributes out: its
+	 * varint never grows from that. */
+	put_varint(&k, nattrs);
+	for (i = 0; i < e->nattrs; i++) {
+		const struct entry_attr *a = &e->attrs[i];
+
+		if (a->nvals == 0)
+			continue;
+		if (drop != NULL && drop(a->name)) {
+			nattrs--;
+			continue;
+		}
+		if (interned(a->name)) {
+			unsigned char id =
+			    (unsigned char)(1 + ((uintptr_t)a->name - (uintptr_t)names) /
+			                            sizeof(names[0]));
+
+			put_bytes(&k, &id, 1);
+		} else {
+			size_t nl = strlen(a->name);
+
+			put_bytes(&k, "", 1);
+			put_varint(&k, nl);
+			put_bytes(&k, a->name, nl);
+		}
+		put_varint(&k, a->nvals);
+		for (j = 0; j < a->nvals; j++) {
+			put_varint(&k, a->vals[j].len);
+			put_bytes(&k, a->vals[j].val, a->vals[j].len);
+		}
+	}
+	if (out != NULL && k.n <= cap) {
+		/* Rewrite the count in place, padded to its first width so
+		 * nothing moves: LEB128 allows redundant continuation bytes. */
+		size_t at = varint_size(dl) + dl, width = 0, t, v = nattrs;
+
+		for (t = 0; t < e->nattrs; t++)
+			width += e->attrs[t].nvals > 0;
+		width = varint_size(width);
+		for (t = 0; t < width; t++, v >>= 7)
+			out[at + t] = (unsigned char)((v & 0x7f) | (t + 1 < width ? 0x80 : 0));
+	}
+	return k.n;
+}
+
+/* One attribute of a packed entry: its name (known or inline) and where
+ * its values start; -1 when the bytes are not a packed attribute. */
+static int unpack_name(const unsigned char **p, const unsigned char *end, const char **known,
+                       const unsigned char **name, size_t *nl, size_t *nvals)
+{
+	unsigned char k;
+
+	if (*p >= end)
+		return -1;
+	k = *(*p)++;
+	*known = NULL;
+	if (k > 0) {
+		if (k > NNAMES)
+			return -1;
+		*known = names[k - 1].s;
+	} else {
+		if (varint_get(p, end, nl) < 0 || *nl == 0 || *nl > (size_t)(end - *p))
+			return -1;
+		*name = *p;
+		*p += *nl;
+	}
+	return varint_get(p, end, nvals) < 0 || *nvals == 0 ? -1 : 0;
+}
+
+struct entry *entry_unpack(const unsigned char *buf, size_t len)
+{
+	const unsigned char *p = buf, *end = buf + len, *dn, *name = NULL;
+	const char *known;
+	size_t dl, nattrs, nl = 0, nvals = 0, vl = 0, need = VAL_ALIGN - 1, i, j;
+	struct entry *e;
+	char *dns;
+
+	/* First the sizes, so the arena is one exact allocation. */
+	if (varint_get(&p, end, &dl) < 0 || dl > (size_t)(end - p))
+		return NULL;
+	dn = p;
+	p += dl;
+	if (varint_get(&p, end, &nattrs) < 0 || nattrs > (size_t)(end - p))
+		return NULL;
+	for (i = 0; i < nattrs; i++) {
+		if (unpack_name(&p, end, &known, &name, &nl, &nvals) < 0 ||
+		    nvals > (size_t)(end - p))
+			return NULL;
+		/* Each value array may need padding: names and values sit between. */
+		need += VAL_ALIGN - 1 + nvals * sizeof(struct entry_val) + (known ? 0 : nl + 1);
+		for (j = 0; j < nvals; j++) {
+			if (varint_get(&p, end, &vl) < 0 || vl > (size_t)(end - p))
+				return NULL;
+			need += vl + 1;
+			p += vl;
+		}
+	}
+	if (p != end)
+		return NULL;
+	dns = malloc(dl + 1);
+	if (dns == NULL)
+		return NULL;
+	memcpy(dns, dn, dl);
+	dns[dl] = '\0';
+	e = entry_new_sized(dns, need);
+	free(dns);
+	if (e == NULL)
+		return NULL;
+	e->attrs = nattrs ? malloc(nattrs * sizeof(*e->attrs)) : NULL;
+	if (nattrs && e->attrs == NULL)
+		goto fail;
+	e->cap = nattrs;
+	p = dn + dl;
+	(void)varint_get(&p, end, &nattrs);
+	for (i = 0; i < nattrs; i++) {
+		struct entry_attr *a = &e->attrs[i];
+
+		(void)unpack_name(&p, end, &known, &name, &nl, &nvals);
+		if (known != NULL) {
+			a->name = unconst(known);
+		} else {
+			a->name = arena_alloc(e, nl + 1, 1);
+			if (a->name == NULL)
+				goto fail;
+			memcpy(a->name, name, nl);
+			a->name[nl] = '\0';
+		}
+		a->hash = name_hash(a->name);
+		a->vals = arena_alloc(e, nvals * sizeof(*a->vals), VAL_ALIGN);
+		if (a->vals == NULL)
+			goto fail;
+		a->nvals = a->cap = (unsigned int)nvals;
+		e->nattrs = i + 1;
+		for (j = 0; j < nvals; j++) {
+			(void)varint_get(&p, end, &vl);
+			a->vals[j].val = arena_alloc(e, vl + 1, 1);
+			if (a->vals[j].val == NULL)
+				goto fail;
+			if (vl > 0)
+				memcpy(a->vals[j].val, p, vl);
+			a->vals[j].val[vl] = '\0';
+			a->vals[j].len = vl;
+			p += vl;
+		}
+	}
+	return e;
+fail:
+	entry_free(e);
+	return NULL;
+}
+
 int entry_has(const struct entry *e, const char *name, const char *val, size_t len)
 {
 	const struct entry_attr *a = find(e, name);

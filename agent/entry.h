@@ -81,6 +81,15 @@ struct entry *entry_dup(const struct entry *e) DM_WUR;
 struct entry *entry_dup_without(const struct entry *e, int (*drop)(const char *name)) DM_WUR;
 /* Returns 1 when attribute name holds a value equal to val byte for byte. */
 int entry_has(const struct entry *e, const char *name, const char *val, size_t len);
+/* Writes e, without the attributes for which drop(name) returns nonzero
+ * (drop may be NULL), in a compact private byte form to out (cap bytes)
+ * and returns its length; when that is more than cap, nothing usable was
+ * written: call again with room for it. entry_unpack reads it back. */
+size_t entry_pack(const struct entry *e, int (*drop)(const char *name), unsigned char *out,
+                  size_t cap);
+/* Returns a new entry from len bytes entry_pack wrote, NULL when out of
+ * memory or when the bytes are not such a form. */
+struct entry *entry_unpack(const unsigned char *p, size_t len) DM_WUR;
 /* Frees e and everything in it; accepts NULL. */
 void entry_free(struct entry *e);
 

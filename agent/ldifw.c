@@ -29,13 +29,19 @@ static const char *const secrets[] = {
 
 int ldifw_is_secret(const char *attr)
 {
+	static size_t len[sizeof(secrets) / sizeof(secrets[0])];
 	size_t n, i;
 
 	if (attr == NULL)
 		return 0;
+	if (len[0] == 0) /* every thread computes the same lengths */
+		for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+			len[i] = strlen(secrets[i]);
 	n = strcspn(attr, ";");
+	/* Checked for every attribute packed: compare what is cheap first. */
 	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
-		if (strlen(secrets[i]) == n && strncasecmp(attr, secrets[i], n) == 0)
+		if (len[i] == n && ((attr[0] ^ secrets[i][0]) & ~0x20) == 0 &&
+		    strncasecmp(attr, secrets[i], n) == 0)
 			return 1;
 	return 0;
 }

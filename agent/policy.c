@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "policy.h"
+#include "pool.h"
 
 /* AD's integer attributes are 32-bit; larger quotas are clamped. */
 #define KB_MAX 2147483647L
@@ -166,19 +167,30 @@ enum pol_kind policy_kind(const struct entry *e)
 
 /* ---- a string vector ------------------------------------------------- */
 
+/* The strings are the pool's when pool is set, else each its own. */
 struct strv {
 	char **v;
-	size_t n;
+	size_t n, cap;
+	struct pool *pool;
 };
+
+#define STRV_INIT(pool)                                                                            \
+	{                                                                                          \
+		NULL, 0, 0, pool                                                                   \
+	}
 
 static int strv_add(struct strv *s, const char *str)
 {
-	char **v = realloc(s->v, (s->n + 1) * sizeof(*v));
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 4;
+		char **v = realloc(s->v, cap * sizeof(*v));
 
-	if (v == NULL)
-		return -1;
-	s->v = v;
-	s->v[s->n] = strdup(str);
+		if (v == NULL)
+			return -1;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n] = s->pool ? pool_strdup(s->pool, str) : strdup(str);
 	if (s->v[s->n] == NULL)
 		return -1;
 	s->n++;
@@ -199,23 +211,25 @@ static void strv_free(struct strv *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
+	for (i = 0; !s->pool && i < s->n; i++)
 		free(s->v[i]);
 	free(s->v);
 	s->v = NULL;
-	s->n = 0;
+	s->n = s->cap = 0;
 }
 
 /* ---- a string-keyed index: address or DN -> object --------------------- */
 
 struct slot {
 	char *key; /* lowercase; NULL = empty */
-	size_t owner;
+	uint32_t owner;
+	uint32_t h; /* hash(key), its low half */
 };
 
 struct idx {
 	struct slot *s;
 	size_t cap, n;
+	struct pool *pool; /* holds the keys */
 };
 
 static uint64_t hash(const char *k)
@@ -229,28 +243,28 @@ static uint64_t hash(const char *k)
 	return h;
 }
 
-static struct slot *idx_slot(const struct idx *x, const char *key)
+static struct slot *idx_slot(const struct idx *x, const char *key, uint32_t h)
 {
 	size_t i;
 
 	if (x->cap == 0)
 		return NULL;
-	for (i = hash(key) & (x->cap - 1);; i = (i + 1) & (x->cap - 1))
-		if (x->s[i].key == NULL || strcasecmp(x->s[i].key, key) == 0)
+	for (i = h & (x->cap - 1);; i = (i + 1) & (x->cap - 1))
+		if (x->s[i].key == NULL || (x->s[i].h == h && strcasecmp(x->s[i].key, key) == 0))
 			return &x->s[i];
 }
 
 /* The owner of key, or -1. */
 static long idx_get(const struct idx *x, const char *key)
 {
-	struct slot *s = idx_slot(x, key);
+	struct slot *s = idx_slot(x, key, (uint32_t)hash(key));
 
 	return s && s->key ? (long)s->owner : -1;
 }
 
 static int idx_grow(struct idx *x)
 {
-	struct idx y = {NULL, x->cap ? x->cap * 2 : 1024, 0};
+	struct idx y = {NULL, x->cap ? x->cap * 2 : 1024, 0, x->pool};
 	size_t i;
 
 	y.s = calloc(y.cap, sizeof(*y.s));
@@ -258,7 +272,11 @@ static int idx_grow(struct idx *x)
 		return -1;
 	for (i = 0; i < x->cap; i++)
 		if (x->s[i].key != NULL) {
-			*idx_slot(&y, x->s[i].key) = x->s[i];
+			size_t k = x->s[i].h & (y.cap - 1);
+
+			while (y.s[k].key != NULL) /* keys are unique: no compare */
+				k = (k + 1) & (y.cap - 1);
+			y.s[k] = x->s[i];
 			y.n++;
 		}
 	free(x->s);
@@ -269,51 +287,77 @@ static int idx_grow(struct idx *x)
 /* Records key for owner unless someone holds it already: owners keep. */
 static int idx_put(struct idx *x, const char *key, size_t owner)
 {
+	uint32_t h = (uint32_t)hash(key);
 	struct slot *s;
 
-	if ((x->n + 1) * 2 > x->cap && idx_grow(x) < 0)
+	if (owner > UINT32_MAX || ((x->n + 1) * 2 > x->cap && idx_grow(x) < 0))
 		return -1;
-	s = idx_slot(x, key);
+	s = idx_slot(x, key, h);
 	if (s->key != NULL)
 		return 0;
-	s->key = strdup(key);
+	s->h = h;
+	s->key = pool_strdup(x->pool, key);
 	if (s->key == NULL)
 		return -1;
 	for (char *p = s->key; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	s->owner = owner;
+	s->owner = (uint32_t)owner;
 	x->n++;
 	return 0;
 }
 
 static void idx_free(struct idx *x)
 {
-	size_t i;
-
-	for (i = 0; i < x->cap; i++)
-		free(x->s[i].key);
 	free(x->s);
+	x->s = NULL;
+	x->cap = x->n = 0;
 }
 
 /* ---- per-object working state ------------------------------------------ */
 
 enum svc { SVC_NONE, SVC_POP, SVC_EXCH };
 
+/* What the pass keeps of an object between reading it (policy_take) and
+ * building its wanted entry (policy_build): its intent, checked, and what
+ * other objects' rules ask of it. Strings are in the pass's pool. */
 struct work {
-	struct pol_obj *o;
+	struct pol_obj *o;     /* only within policy_build */
+	const struct entry *e; /* only within policy_take and policy_build */
 	size_t self;
-	const char *created; /* "" sorts last through created_cmp */
-	enum svc svc;        /* wanted */
-	int cur_pop, cur_exch;
-	int footprint; /* dirmailState or dirmailManagedAddress present */
-	int blocked;   /* the state explains it; nothing else changes */
-	int active;    /* mail-enabled after this pass */
-	int disabled, hidden, notify, keep_copy;
-	long quota;              /* MB, -1 = the account default */
-	struct buf state;        /* "" = ok */
-	struct strv addrs;       /* claimed, lowercase; [0] is the primary */
-	struct strv alias_addrs; /* claimed from dirmailAlias */
-	struct strv old_plain, old_alias;
+	enum pol_kind kind;
+	const char *dn;
+	const char *created; /* "" sorts last through order_cmp */
+	const char *fwd;     /* dirmailForwardTo as an index key, or NULL */
+	const char *fwd_as_read;
+	const char *alt;     /* the altRecipient the forward wants, or NULL */
+	const char *cur_alt; /* altRecipient as read, or NULL */
+	const char *const *filter_members;
+	size_t nfilter_members;
+	enum svc svc; /* wanted */
+	unsigned cur_pop : 1, cur_exch : 1;
+	unsigned footprint : 1; /* dirmailState or dirmailManagedAddress present */
+	unsigned blocked : 1;   /* the state explains it; nothing else changes */
+	unsigned active : 1;    /* mail-enabled after this pass */
+	unsigned disabled : 1, hidden : 1, notify : 1, keep_copy : 1;
+	unsigned has_addr : 1;            /* holds mail or proxyAddresses */
+	unsigned contact : 1;             /* a mail contact dirmail created */
+	unsigned remove : 1;              /* such a contact nothing uses any more */
+	long quota;                       /* MB, -1 = the account default */
+	struct buf state;                 /* "" = ok */
+	struct strv addrs;                /* claimed, lowercase; [0] is the primary */
+	struct strv alias_addrs;          /* claimed from dirmailAlias */
+	struct strv cands, aliases;       /* what claim tries, until it has */
+	size_t nexp;                      /* explicit ones at the head of cands */
+	struct strv old_plain, old_alias; /* within take and build only */
+};
+
+struct pol_pass {
+	const struct pol_ctx *ctx;
+	struct pool pool;
+	struct work *w;
+	size_t n, cap;
+	struct idx ix, dns; /* every address in use; every DN */
+	int settled;
 };
 
 static int set_state(struct work *w, const char *fmt, ...) DM_PRINTF(2, 3);
@@ -333,7 +377,7 @@ static int set_state(struct work *w, const char *fmt, ...)
 
 static const char *first(const struct work *w, const char *attr)
 {
-	return entry_first(w->o->e, attr);
+	return entry_first(w->e, attr);
 }
 
 /* Reads a TRUE/FALSE attribute: 0/1, dflt when absent, -1 when invalid. */
@@ -408,10 +452,27 @@ static int dirmails(const struct work *w, const char *addr)
 	return strv_find(&w->old_plain, addr) >= 0 || strv_find(&w->old_alias, addr) >= 0;
 }
 
+/* The addresses dirmail recorded as its own on w's entry, generated ones
+ * and aliases apart; -1 when out of memory. */
+static int managed_split(struct work *w)
+{
+	const struct entry_attr *a = entry_get(w->e, "dirmailManagedAddress");
+	size_t i;
+
+	strv_free(&w->old_plain);
+	strv_free(&w->old_alias);
+	for (i = 0; a && i < a->nvals; i++)
+		if (strncasecmp(a->vals[i].val, ALIAS_MARK, strlen(ALIAS_MARK)) == 0
+		        ? strv_add(&w->old_alias, a->vals[i].val + strlen(ALIAS_MARK)) < 0
+		        : strv_add(&w->old_plain, a->vals[i].val) < 0)
+			return -1;
+	return 0;
+}
+
 /* Phase A: the object's intent, read and checked; sets blocked states. */
 static void read_intent(const struct pol_ctx *ctx, struct work *w)
 {
-	const struct entry *e = w->o->e;
+	const struct entry *e = w->e;
 	const struct entry_attr *a;
 	const char *v;
 	struct buf why = BUF_INIT;
@@ -424,27 +485,20 @@ static void read_intent(const struct pol_ctx *ctx, struct work *w)
 	if (w->created == NULL)
 		w->created = "";
 	w->footprint = entry_get(e, "dirmailState") || entry_get(e, "dirmailManagedAddress");
-	a = entry_get(e, "dirmailManagedAddress");
-	for (i = 0; a && i < a->nvals; i++) {
-		if (strncasecmp(a->vals[i].val, ALIAS_MARK, strlen(ALIAS_MARK)) == 0)
-			(void)!strv_add(&w->old_alias, a->vals[i].val + strlen(ALIAS_MARK));
-		else
-			(void)!strv_add(&w->old_plain, a->vals[i].val);
-	}
+	if (managed_split(w) < 0)
+		(void)!set_state(w, "error: out of memory");
 	v = first(w, "msExchRecipientTypeDetails");
 	w->cur_exch = entry_get(e, "homeMDB") || entry_get(e, "msExchMailboxGuid") ||
 	              (v && strcmp(v, "1") == 0);
 	w->cur_pop = !w->cur_exch && v && strcmp(v, "128") == 0;
 	w->quota = -1;
 	w->notify = 1;
-	if (w->o->kind == POL_OTHER)
+	if (w->kind == POL_OTHER)
 		return;
 
 	w->hidden = get_bool(w, "dirmailHidden", 0) == 1;
-	if (w->o->kind == POL_LIST) {
+	if (w->kind == POL_LIST) {
 		w->active = 1;
-		if (w->o->filter_error)
-			(void)!set_state(w, "invalid: dirmailMemberFilter: %s", w->o->filter_error);
 		goto addresses;
 	}
 
@@ -524,7 +578,7 @@ addresses:
 			    v, domain_of(v));
 	}
 	buf_free(&why);
-	if (w->blocked || w->o->kind != POL_USER)
+	if (w->blocked || w->kind != POL_USER)
 		return;
 
 	/* Service exclusivity: never two mailboxes, never a silent switch. */
@@ -561,7 +615,7 @@ static int order_cmp(const void *pa, const void *pb)
 		c = (*a->created == '\0') - (*b->created == '\0');
 	else
 		c = strcmp(a->created, b->created);
-	return c ? c : strcasecmp(a->o->e->dn, b->o->e->dn);
+	return c ? c : strcasecmp(a->dn, b->dn);
 }
 
 /* The address candidates of w, in order: primary first; explicit ones are
@@ -570,7 +624,7 @@ static int candidates(const struct pol_ctx *ctx, struct work *w, struct strv *ca
                       size_t *nprim_explicit)
 {
 	const struct account *a = ctx->acct;
-	const struct entry *e = w->o->e;
+	const struct entry *e = w->e;
 	struct addr_names nm;
 	struct buf lp = BUF_INIT, full = BUF_INIT, why = BUF_INIT;
 	const char *explicit = entry_first(e, "dirmailPrimaryAddress");
@@ -584,7 +638,7 @@ static int candidates(const struct pol_ctx *ctx, struct work *w, struct strv *ca
 	nm.nick = entry_first(e, "sAMAccountName");
 	if (nm.nick == NULL)
 		nm.nick = entry_first(e, "uid");
-	if (nm.nick == NULL || w->o->kind == POL_LIST)
+	if (nm.nick == NULL || w->kind == POL_LIST)
 		nm.nick = entry_first(e, "cn");
 	*nprim_explicit = 0;
 	if (explicit != NULL) {
@@ -599,7 +653,7 @@ static int candidates(const struct pol_ctx *ctx, struct work *w, struct strv *ca
 	for (t = 0; t <= a->secondary_templates.n; t++) {
 		const char *tmpl = t == 0 ? a->primary_template : a->secondary_templates.v[t - 1];
 
-		if (w->o->kind == POL_LIST)
+		if (w->kind == POL_LIST)
 			tmpl = "%m";
 		buf_reset(&lp);
 		buf_reset(&why);
@@ -619,7 +673,8 @@ static int candidates(const struct pol_ctx *ctx, struct work *w, struct strv *ca
 			buf_reset(&full);
 			/* Both lowercase already: addr_expand's output and the
 			 * account's domains (account_parse lowercases them). */
-			if (buf_printf(&full, "%s@%s", buf_str(&lp), dom) < 0)
+			if (buf_add(&full, lp.s, lp.len) < 0 || buf_add(&full, "@", 1) < 0 ||
+			    buf_puts(&full, dom) < 0)
 				goto done;
 			if (strv_find(cands, buf_str(&full)) < 0 &&
 			    strv_add(cands, buf_str(&full)) < 0)
@@ -637,7 +692,7 @@ done:
 /* The aliases of w as full lowercase addresses (local parts in every domain). */
 static int alias_candidates(const struct account *a, struct work *w, struct strv *out)
 {
-	const struct entry_attr *al = entry_get(w->o->e, "dirmailAlias");
+	const struct entry_attr *al = entry_get(w->e, "dirmailAlias");
 	struct buf full = BUF_INIT;
 	size_t i, d;
 	int rc = -1;
@@ -686,25 +741,18 @@ static int resolve(const struct idx *ix, size_t self, const char *cand, struct b
 static int claim(const struct pol_ctx *ctx, struct work *w, struct work *all, struct idx *ix,
                  long *free_licences)
 {
-	struct strv cands = {NULL, 0}, aliases = {NULL, 0};
+	const struct strv cands = w->cands, aliases = w->aliases;
 	struct buf got = BUF_INIT;
-	size_t i, nexp;
+	size_t i, nexp = w->nexp;
 	long owner;
 	int rc = -1, r;
 
-	if (candidates(ctx, w, &cands, &nexp) < 0 || alias_candidates(ctx->acct, w, &aliases) < 0)
-		goto done;
-	if (w->blocked) {
-		rc = 0;
-		goto done;
-	}
 	for (i = 0; i < nexp + aliases.n; i++) {
 		const char *c = i < nexp ? cands.v[i] : aliases.v[i - nexp];
 
 		owner = idx_get(ix, c);
 		if (owner >= 0 && (size_t)owner != w->self) {
-			(void)!set_state(w, "address-taken: %s belongs to %s", c,
-			                 all[owner].o->e->dn);
+			(void)!set_state(w, "address-taken: %s belongs to %s", c, all[owner].dn);
 			w->active = 0;
 			rc = 0;
 			goto done;
@@ -751,13 +799,25 @@ static int claim(const struct pol_ctx *ctx, struct work *w, struct work *all, st
 			goto done;
 	rc = 0;
 done:
-	strv_free(&cands);
-	strv_free(&aliases);
+	strv_free(&w->cands);
+	strv_free(&w->aliases);
 	buf_free(&got);
 	return rc;
 }
 
 /* ---- building the wanted entry ----------------------------------------- */
+
+/* Makes v (len bytes) the one value of attr; what already is stays. */
+static int set_val(struct entry *e, const char *attr, const char *v, size_t len)
+{
+	const struct entry_attr *a = entry_get(e, attr);
+
+	if (a != NULL && a->nvals == 1 && a->vals[0].len == len &&
+	    memcmp(a->vals[0].val, v, len) == 0)
+		return 0;
+	entry_del(e, attr);
+	return entry_add(e, attr, v, len);
+}
 
 static int set1(struct entry *e, const char *attr, const char *fmt, ...) DM_PRINTF(3, 4);
 static int set1(struct entry *e, const char *attr, const char *fmt, ...)
@@ -767,11 +827,30 @@ static int set1(struct entry *e, const char *attr, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
+	/* Most values are one string or one number: no printf for those. */
+	if (strcmp(fmt, "%s") == 0) {
+		const char *v = va_arg(ap, const char *);
+
+		va_end(ap);
+		return set_val(e, attr, v, strlen(v));
+	}
+	if (strcmp(fmt, "%ld") == 0) {
+		long v = va_arg(ap, long);
+		char d[24], *p = d + sizeof(d);
+		unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+
+		va_end(ap);
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10) > 0);
+		if (v < 0)
+			*--p = '-';
+		return set_val(e, attr, p, (size_t)(d + sizeof(d) - p));
+	}
 	rc = buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	entry_del(e, attr);
 	if (rc == 0)
-		rc = entry_add(e, attr, buf_str(&b), b.len);
+		rc = set_val(e, attr, buf_str(&b), b.len);
 	buf_free(&b);
 	return rc;
 }
@@ -806,7 +885,7 @@ static int legacy_dn(struct entry *want, const struct account *a, const char *ni
 static int build_proxy(struct work *w, struct entry *want, const struct strv *mine,
                        const char *primary)
 {
-	const struct entry_attr *cur = entry_get(w->o->e, "proxyAddresses");
+	const struct entry_attr *cur = entry_get(w->e, "proxyAddresses");
 	struct buf v = BUF_INIT;
 	size_t i;
 	int rc = -1;
@@ -821,7 +900,7 @@ static int build_proxy(struct work *w, struct entry *want, const struct strv *mi
 			continue; /* dirmail's: rewritten below or retired */
 		buf_reset(&v);
 		if (primary && strncmp(val, "SMTP:", 5) == 0) {
-			if (buf_printf(&v, "smtp:%s", val + 5) < 0)
+			if (buf_add(&v, "smtp:", 5) < 0 || buf_puts(&v, val + 5) < 0)
 				goto done;
 		} else if (buf_add(&v, val, cur->vals[i].len) < 0) {
 			goto done;
@@ -832,9 +911,9 @@ static int build_proxy(struct work *w, struct entry *want, const struct strv *mi
 	}
 	for (i = 0; i < mine->n; i++) {
 		buf_reset(&v);
-		if (buf_printf(&v, "%s:%s",
-		               primary && strcasecmp(mine->v[i], primary) == 0 ? "SMTP" : "smtp",
-		               mine->v[i]) < 0 ||
+		if (buf_puts(&v, primary && strcasecmp(mine->v[i], primary) == 0 ? "SMTP:"
+		                                                                 : "smtp:") < 0 ||
+		    buf_puts(&v, mine->v[i]) < 0 ||
 		    entry_add(want, "proxyAddresses", v.s, v.len) < 0)
 			goto done;
 	}
@@ -847,7 +926,7 @@ done:
 /* Drops every owned attribute but dirmailState: service none. */
 static void strip(struct work *w, struct entry *want)
 {
-	const char *m = entry_first(w->o->e, "mail");
+	const char *m = entry_first(w->e, "mail");
 	size_t i;
 
 	for (i = 0; owned[i]; i++) {
@@ -910,26 +989,27 @@ done:
 	return rc;
 }
 
-/* Is o a mail contact dirmail created (under the contact base, marked)? */
-static int own_contact(const struct account *a, const struct pol_obj *o)
+/* Is e a mail contact dirmail created (under the contact base, marked)? */
+static int own_contact(const struct account *a, enum pol_kind kind, const struct entry *e)
 {
-	size_t dl = strlen(o->e->dn), bl = a->contact_base ? strlen(a->contact_base) : 0;
+	size_t dl = strlen(e->dn), bl = a->contact_base ? strlen(a->contact_base) : 0;
 
-	return o->kind == POL_OTHER && bl > 0 && dl > bl + 1 && o->e->dn[dl - bl - 1] == ',' &&
-	       strcasecmp(o->e->dn + dl - bl, a->contact_base) == 0 &&
-	       entry_get(o->e, "dirmailManagedAddress") != NULL;
+	return kind == POL_OTHER && bl > 0 && dl > bl + 1 && e->dn[dl - bl - 1] == ',' &&
+	       strcasecmp(e->dn + dl - bl, a->contact_base) == 0 &&
+	       entry_get(e, "dirmailManagedAddress") != NULL;
 }
 
-static int build_active(const struct pol_ctx *ctx, struct work *w, struct work *all, size_t n,
-                        struct idx *ix, struct pol_result *res)
+static int build_active(struct pol_pass *pp, struct work *w)
 {
+	const struct pol_ctx *ctx = pp->ctx;
 	const struct account *a = ctx->acct;
+	const struct idx *ix = &pp->ix;
 	struct entry *want = w->o->want;
-	struct strv mine = {NULL, 0};
+	struct strv mine = STRV_INIT(NULL);
 	struct buf b = BUF_INIT;
-	const char *primary = w->addrs.v[0], *fwd;
+	const char *primary = w->addrs.v[0];
 	size_t i;
-	int rc = -1, r;
+	int rc = -1;
 
 	/* dirmail's addresses: this pass's claims, then former generated ones
 	 * still in an accepted domain (mail to them keeps arriving). */
@@ -953,7 +1033,7 @@ static int build_active(const struct pol_ctx *ctx, struct work *w, struct work *
 		buf_reset(&b);
 		if (strv_find(&mine, w->alias_addrs.v[i]) >= 0)
 			continue;
-		if (buf_printf(&b, ALIAS_MARK "%s", w->alias_addrs.v[i]) < 0 ||
+		if (buf_puts(&b, ALIAS_MARK) < 0 || buf_puts(&b, w->alias_addrs.v[i]) < 0 ||
 		    entry_add(want, "dirmailManagedAddress", b.s, b.len) < 0 ||
 		    strv_add(&mine, w->alias_addrs.v[i]) < 0)
 			goto done;
@@ -962,24 +1042,18 @@ static int build_active(const struct pol_ctx *ctx, struct work *w, struct work *
 		w->o->deletions += strv_find(&mine, w->old_plain.v[i]) < 0;
 	for (i = 0; i < w->old_alias.n; i++)
 		w->o->deletions += strv_find(&mine, w->old_alias.v[i]) < 0;
+	/* No value grows past AD's limit here: policy_take refused the
+	 * objects holding one already, and generated addresses are short. */
 	if (build_proxy(w, want, &mine, primary) < 0)
 		goto done;
-	for (i = 0; want && i < entry_get(want, "proxyAddresses")->nvals; i++)
-		if (entry_get(want, "proxyAddresses")->vals[i].len > ADDR_ATTR_MAX) {
-			(void)!set_state(
-			    w, "invalid: a proxyAddresses value would exceed %d characters",
-			    ADDR_ATTR_MAX);
-			rc = 1;
-			goto done;
-		}
 
 	if (set1(want, "mail", "%s", primary) < 0)
 		goto done;
 	{
-		const char *nick = entry_first(w->o->e, w->o->kind == POL_LIST ? "cn" : "uid");
+		const char *nick = entry_first(w->e, w->kind == POL_LIST ? "cn" : "uid");
 
-		if (w->o->kind == POL_USER && entry_first(w->o->e, "sAMAccountName"))
-			nick = entry_first(w->o->e, "sAMAccountName");
+		if (w->kind == POL_USER && entry_first(w->e, "sAMAccountName"))
+			nick = entry_first(w->e, "sAMAccountName");
 		buf_reset(&b);
 		if (nick == NULL)
 			nick = primary;
@@ -1012,7 +1086,7 @@ static int build_active(const struct pol_ctx *ctx, struct work *w, struct work *
 	for (i = 0; exchange_attrs[i]; i++)
 		if (w->svc != SVC_EXCH)
 			entry_del(want, exchange_attrs[i]);
-	if (w->o->kind == POL_LIST) {
+	if (w->kind == POL_LIST) {
 		static const char *const none[] = {"targetAddress",
 		                                   "msExchRecipientTypeDetails",
 		                                   "msExchRecipientDisplayType",
@@ -1039,14 +1113,14 @@ static int build_active(const struct pol_ctx *ctx, struct work *w, struct work *
 		    set1(want, "msExchRecipientDisplayType", "6") < 0)
 			goto done;
 	} else {
-		const struct entry_attr *g = entry_get(w->o->e, "msExchMailboxGuid");
+		const struct entry_attr *g = entry_get(w->e, "msExchMailboxGuid");
 
 		entry_del(want, "targetAddress");
 		if (set1(want, "homeMDB", "%s", a->exchange_database) < 0 ||
 		    set1(want, "msExchRecipientTypeDetails", "1") < 0 ||
 		    set1(want, "msExchRecipientDisplayType", "1073741824") < 0)
 			goto done;
-		if (!entry_first(w->o->e, "legacyExchangeDN") &&
+		if (!entry_first(w->e, "legacyExchangeDN") &&
 		    legacy_dn(want, a, entry_first(want, "mailNickname")) < 0)
 			goto done;
 		if (g == NULL || g->nvals != 1 || g->vals[0].len != 16) {
@@ -1078,36 +1152,12 @@ static int build_active(const struct pol_ctx *ctx, struct work *w, struct work *
 	    set1(want, "dirmailMessageRateLimit", "%ld", a->max_messages_per_hour) < 0)
 		goto done;
 
-	/* Forwarding to another recipient of the directory. */
+	/* Forwarding: to the recipient or the mail contact settle chose. */
 	entry_del(want, "altRecipient");
 	entry_del(want, "deliverAndRedirect");
-	fwd = entry_first(w->o->e, "dirmailForwardTo");
-	if (fwd != NULL) {
-		long owner;
-
-		buf_reset(&b);
-		if (addr_key(&b, fwd, strlen(fwd)) < 0)
+	if (w->alt != NULL) {
+		if (set1(want, "altRecipient", "%s", w->alt) < 0)
 			goto done;
-		/* check_forward refused a missing target in an accepted domain
-		 * and the user's own address before anything was built. */
-		owner = idx_get(ix, buf_str(&b));
-		if (owner < 0) {
-			/* Outside the directory: a mail contact stands for it. */
-			struct buf dn = BUF_INIT;
-			char *key = buf_steal(&b);
-
-			r = key ? new_contact(ctx, key, n, ix, res, &dn) : -1;
-			free(key);
-			if (r == 0)
-				r = set1(want, "altRecipient", "%s", buf_str(&dn));
-			buf_free(&dn);
-			if (r < 0)
-				goto done;
-		} else if (set1(want, "altRecipient", "%s",
-		                (size_t)owner >= n ? res->adds[(size_t)owner - n]->dn
-		                                   : all[owner].o->e->dn) < 0) {
-			goto done;
-		}
 		if (w->keep_copy && set1(want, "deliverAndRedirect", "TRUE") < 0)
 			goto done;
 	}
@@ -1127,9 +1177,9 @@ static int member_ok(const struct idx *dns, const struct work *all, const char *
 	if (i < 0)
 		return 0; /* dangling, or no recipient */
 	m = &all[i];
-	if (m->o->kind == POL_OTHER)
-		return entry_get(m->o->e, "mail") || entry_get(m->o->e, "proxyAddresses");
-	if (m->o->kind == POL_LIST)
+	if (m->kind == POL_OTHER)
+		return m->has_addr;
+	if (m->kind == POL_LIST)
 		return m->active;
 	/* A user keeps its list seats while it keeps a mailbox as it is. */
 	if (m->blocked)
@@ -1141,46 +1191,64 @@ static int member_ok(const struct idx *dns, const struct work *all, const char *
 static int build_members(struct work *w, const struct work *all, const struct idx *dns)
 {
 	struct entry *want = w->o->want;
-	const struct entry_attr *cur = entry_get(w->o->e, "member");
-	struct strv keep = {NULL, 0};
-	size_t i;
+	const struct entry_attr *cur = entry_get(w->e, "member");
+	const char *const *from = w->filter_members;
+	size_t nfrom = w->nfilter_members, i, nkeep = 0, *arr = NULL, *pos = NULL;
+	const char **keep = NULL;
+	struct pool pool = POOL_INIT;
+	struct idx seen = {NULL, 0, 0, &pool}; /* DN -> its number in keep */
 	int rc = -1;
 
-	if (w->o->filter_members) {
-		for (i = 0; i < w->o->nfilter_members; i++)
-			if (member_ok(dns, all, w->o->filter_members[i]) &&
-			    strv_find(&keep, w->o->filter_members[i]) < 0 &&
-			    strv_add(&keep, w->o->filter_members[i]) < 0)
-				goto done;
-	} else {
-		for (i = 0; cur && i < cur->nvals; i++)
-			if (cur->vals[i].len && member_ok(dns, all, cur->vals[i].val) &&
-			    strv_find(&keep, cur->vals[i].val) < 0 &&
-			    strv_add(&keep, cur->vals[i].val) < 0)
-				goto done;
+	if (from == NULL) {
+		nfrom = cur ? cur->nvals : 0;
+	}
+	keep = calloc(nfrom ? nfrom : 1, sizeof(*keep));
+	arr = calloc(nfrom ? nfrom : 1, sizeof(*arr));
+	pos = calloc(nfrom ? nfrom : 1, sizeof(*pos));
+	if (keep == NULL || arr == NULL || pos == NULL)
+		goto done;
+	for (i = 0; i < nfrom; i++) {
+		const char *dn = from ? from[i] : cur->vals[i].val;
+
+		if ((from == NULL && cur->vals[i].len == 0) || !member_ok(dns, all, dn) ||
+		    idx_get(&seen, dn) >= 0)
+			continue;
+		if (idx_put(&seen, dn, nkeep) < 0)
+			goto done;
+		keep[nkeep] = dn;
+		arr[nkeep] = pos[nkeep] = nkeep;
+		nkeep++;
 	}
 	entry_del(want, "member");
-	/* Keep the server's spelling of members that stay. */
+	/* Keep the server's spelling of members that stay; the rest follow. */
 	for (i = 0; cur && i < cur->nvals; i++) {
-		int k = strv_find(&keep, cur->vals[i].val);
+		long k = idx_get(&seen, cur->vals[i].val);
+		size_t at, last;
 
-		if (k >= 0) {
-			if (entry_add(want, "member", cur->vals[i].val, cur->vals[i].len) < 0)
-				goto done;
-			free(keep.v[k]);
-			keep.v[k] = keep.v[--keep.n];
-		}
+		if (k < 0 || pos[k] == (size_t)-1)
+			continue;
+		if (entry_add(want, "member", cur->vals[i].val, cur->vals[i].len) < 0)
+			goto done;
+		at = pos[k];
+		last = arr[--nkeep];
+		arr[at] = last;
+		pos[last] = at;
+		pos[k] = (size_t)-1;
 	}
-	for (i = 0; i < keep.n; i++)
-		if (entry_add(want, "member", keep.v[i], strlen(keep.v[i])) < 0)
+	for (i = 0; i < nkeep; i++)
+		if (entry_add(want, "member", keep[arr[i]], strlen(keep[arr[i]])) < 0)
 			goto done;
 	/* groupOfNames must have a member: the empty DN expands to nobody. */
-	if (!entry_get(want, "member") && has_class(w->o->e, "groupOfNames") &&
+	if (!entry_get(want, "member") && has_class(w->e, "groupOfNames") &&
 	    entry_add(want, "member", "", 0) < 0)
 		goto done;
 	rc = 0;
 done:
-	strv_free(&keep);
+	idx_free(&seen);
+	pool_free(&pool);
+	free(keep);
+	free(arr);
+	free(pos);
 	return rc;
 }
 
@@ -1209,6 +1277,8 @@ static void work_free(struct work *w)
 	buf_free(&w->state);
 	strv_free(&w->addrs);
 	strv_free(&w->alias_addrs);
+	strv_free(&w->cands);
+	strv_free(&w->aliases);
 	strv_free(&w->old_plain);
 	strv_free(&w->old_alias);
 }
@@ -1227,20 +1297,6 @@ void policy_result_clear(struct pol_result *res)
 	buf_reset(&res->acct_state);
 }
 
-/* Marks the contacts dirmail created that no forwarding uses any more;
- * used holds every altRecipient the pass wants. */
-static void unused_contacts(const struct account *a, struct work *w, size_t n,
-                            const struct idx *used)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (own_contact(a, w[i].o) && idx_get(used, w[i].o->e->dn) < 0) {
-			w[i].o->remove = 1;
-			w[i].o->deletions = 1;
-		}
-}
-
 /* Does want hold, for every attribute diff compares, exactly what e holds
  * (objectClass: nothing e lacks)? */
 static int unchanged(const struct entry *e, const struct entry *want)
@@ -1257,9 +1313,18 @@ static int unchanged(const struct entry *e, const struct entry *want)
 
 			if (strcmp(list[i], "objectClass") != 0 && nx != ny)
 				return 0;
-			for (j = 0; j < ny; j++)
-				if (!entry_has(e, list[i], y->vals[j].val, y->vals[j].len))
+			for (j = 0; j < ny; j++) {
+				const struct entry_val *v = &y->vals[j];
+				size_t m = j < nx ? j : 0; /* copies keep the order */
+				size_t tries;
+
+				for (tries = 0; tries < nx; tries++, m = (m + 1) % nx)
+					if (x->vals[m].len == v->len &&
+					    memcmp(x->vals[m].val, v->val, v->len) == 0)
+						break;
+				if (tries == nx)
 					return 0;
+			}
 		}
 	}
 	return 1;
@@ -1269,142 +1334,256 @@ static int unchanged(const struct entry *e, const struct entry *want)
  * recipient has in an accepted domain, or the user's own. */
 static void check_forward(const struct pol_ctx *ctx, struct work *w, const struct idx *ix)
 {
-	const char *fwd = entry_first(w->o->e, "dirmailForwardTo");
-	struct buf key = BUF_INIT;
-	long owner;
+	long owner = idx_get(ix, w->fwd);
 
-	if (fwd == NULL || addr_key(&key, fwd, strlen(fwd)) < 0)
-		goto done;
-	owner = idx_get(ix, buf_str(&key));
-	if (owner < 0 && domain_accepted(ctx->acct, domain_of(buf_str(&key)))) {
+	if (owner < 0 && domain_accepted(ctx->acct, domain_of(w->fwd))) {
 		(void)!set_state(w, "invalid: dirmailForwardTo: no recipient has the address %s",
-		                 fwd);
+		                 w->fwd_as_read);
 		w->active = 0;
 	} else if (owner >= 0 && (size_t)owner == w->self) {
-		(void)!set_state(w, "invalid: dirmailForwardTo: %s is the user's own address", fwd);
+		(void)!set_state(w, "invalid: dirmailForwardTo: %s is the user's own address",
+		                 w->fwd_as_read);
 		w->active = 0;
 	}
-done:
-	buf_free(&key);
 }
 
-int policy_run(const struct pol_ctx *ctx, struct pol_obj *objs, size_t n, struct pol_result *res)
+struct pol_pass *policy_pass_new(const struct pol_ctx *ctx)
 {
-	struct buf *acct_state = &res->acct_state;
+	struct pol_pass *pp = calloc(1, sizeof(*pp));
+
+	if (pp == NULL)
+		return NULL;
+	pp->ctx = ctx;
+	pp->ix.pool = &pp->pool;
+	pp->dns.pool = &pp->pool;
+	return pp;
+}
+
+size_t policy_count(const struct pol_pass *pp)
+{
+	return pp->n;
+}
+
+const char *policy_dn(const struct pol_pass *pp, size_t i)
+{
+	return pp->w[i].dn;
+}
+
+enum pol_kind policy_obj_kind(const struct pol_pass *pp, size_t i)
+{
+	return pp->w[i].kind;
+}
+
+const char *policy_forward_dn(const struct pol_pass *pp, size_t i)
+{
+	const struct work *w = &pp->w[i];
+
+	return w->kind == POL_USER && w->active && !w->blocked ? w->alt : NULL;
+}
+
+int policy_unused_contact(const struct pol_pass *pp, size_t i)
+{
+	return pp->settled && pp->w[i].remove;
+}
+
+static char *pooled(struct pol_pass *pp, const char *s, int *oom)
+{
+	char *d = s ? pool_strdup(&pp->pool, s) : NULL;
+
+	if (s && d == NULL)
+		*oom = 1;
+	return d;
+}
+
+/* Candidates, aliases and the forward key of an object about to claim. */
+static int prepare_claim(struct pol_pass *pp, struct work *w)
+{
+	const char *fwd = first(w, "dirmailForwardTo");
+	struct buf key = BUF_INIT;
+	int rc = -1;
+
+	w->cands.pool = w->aliases.pool = &pp->pool;
+	if (candidates(pp->ctx, w, &w->cands, &w->nexp) < 0 ||
+	    alias_candidates(pp->ctx->acct, w, &w->aliases) < 0)
+		goto done;
+	if (fwd != NULL && w->kind == POL_USER) {
+		if (addr_key(&key, fwd, strlen(fwd)) < 0)
+			goto done;
+		w->fwd = pool_strndup(&pp->pool, key.s, key.len);
+		w->fwd_as_read = pool_strdup(&pp->pool, fwd);
+		if (w->fwd == NULL || w->fwd_as_read == NULL)
+			goto done;
+	}
+	rc = 0;
+done:
+	buf_free(&key);
+	return rc;
+}
+
+int policy_take(struct pol_pass *pp, const struct entry *e)
+{
+	const struct entry_attr *pa = entry_get(e, "proxyAddresses");
+	const char *m = entry_first(e, "mail"), *created;
+	struct work *w;
+	size_t i;
+	int oom = 0, leaving;
+
+	if (pp->settled)
+		return -1;
+	if (pp->n == pp->cap) {
+		size_t cap = pp->cap ? 2 * pp->cap : 256;
+		struct work *nw = realloc(pp->w, cap * sizeof(*nw));
+
+		if (nw == NULL)
+			return -1;
+		pp->w = nw;
+		pp->cap = cap;
+	}
+	w = &pp->w[pp->n];
+	memset(w, 0, sizeof(*w));
+	w->self = pp->n;
+	w->e = e;
+	w->kind = policy_kind(e);
+	w->addrs.pool = w->alias_addrs.pool = &pp->pool;
+	read_intent(pp->ctx, w);
+	for (i = 0; !w->blocked && pa && i < pa->nvals; i++)
+		if (pa->vals[i].len > ADDR_ATTR_MAX)
+			(void)!set_state(
+			    w, "invalid: a proxyAddresses value would exceed %d characters",
+			    ADDR_ATTR_MAX);
+	created = entry_first(e, "createTimestamp");
+	if (created == NULL)
+		created = entry_first(e, "whenCreated");
+	w->dn = pooled(pp, e->dn, &oom);
+	w->created = created ? pooled(pp, created, &oom) : "";
+	w->cur_alt = pooled(pp, entry_first(e, "altRecipient"), &oom);
+	w->has_addr = m != NULL || pa != NULL;
+	w->contact = own_contact(pp->ctx->acct, w->kind, e);
+	if (oom || idx_put(&pp->dns, e->dn, w->self) < 0)
+		goto fail;
+	if (w->kind != POL_OTHER && !w->blocked && w->active && prepare_claim(pp, w) < 0)
+		goto fail;
+
+	/* Every address in use, whoever holds it: owners keep what they have.
+	 * What a user leaving the service loses is free from this pass on. */
+	leaving = w->kind == POL_USER && !w->blocked && w->svc == SVC_NONE;
+	for (i = 0; pa && i < pa->nvals; i++)
+		if (is_smtp(pa->vals[i].val) && !(leaving && dirmails(w, pa->vals[i].val + 5)) &&
+		    idx_put(&pp->ix, pa->vals[i].val + 5, w->self) < 0)
+			goto fail;
+	if (m && !(leaving && dirmails(w, m)) && idx_put(&pp->ix, m, w->self) < 0)
+		goto fail;
+	strv_free(&w->old_plain);
+	strv_free(&w->old_alias);
+	w->e = NULL;
+	pp->n++;
+	return 0;
+fail:
+	work_free(w);
+	return -1;
+}
+
+int policy_filter(struct pol_pass *pp, size_t i, const char *const *members, size_t n,
+                  const char *error)
+{
+	struct work *w = &pp->w[i];
+
+	if (pp->settled || w->kind != POL_LIST)
+		return -1;
+	w->filter_members = members;
+	w->nfilter_members = n;
+	if (error != NULL) {
+		/* The filter's reason is the one shown. */
+		buf_reset(&w->state);
+		strv_free(&w->cands);
+		strv_free(&w->aliases);
+		w->blocked = 0;
+		return set_state(w, "invalid: dirmailMemberFilter: %s", error);
+	}
+	return 0;
+}
+
+/* The altRecipient the wanted entry of w will hold: settle's choice when
+ * it is built, what was read when it is left as it is. */
+static const char *alt_wanted(const struct work *w)
+{
+	if (w->kind == POL_OTHER)
+		return NULL;
+	if (w->blocked)
+		return w->cur_alt;
+	if (w->active)
+		return w->kind == POL_USER ? w->alt : NULL;
+	return w->footprint ? NULL : w->cur_alt;
+}
+
+int policy_settle(struct pol_pass *pp, struct pol_result *res)
+{
+	const struct pol_ctx *ctx = pp->ctx;
 	const struct account *a = ctx->acct;
-	struct work *w = calloc(n ? n : 1, sizeof(*w));
-	struct work **ord = calloc(n ? n : 1, sizeof(*ord));
-	struct idx ix = {NULL, 0, 0}, dns = {NULL, 0, 0}, used = {NULL, 0, 0};
-	long reserved = 0, free_licences, allocated = 0;
-	size_t i, j;
+	struct buf *acct_state = &res->acct_state, dn = BUF_INIT;
+	struct work *w = pp->w, **ord = calloc(pp->n ? pp->n : 1, sizeof(*ord));
+	struct idx used = {NULL, 0, 0, &pp->pool};
+	long reserved = 0, free_licences, allocated = 0, owner;
+	size_t i, n = pp->n;
 	int rc = -1, r;
 
+	if (pp->settled) {
+		free(ord);
+		return -1;
+	}
 	policy_result_clear(res);
-	if (w == NULL || ord == NULL)
+	if (ord == NULL)
 		goto done;
-	for (i = 0; i < n; i++) {
-		policy_obj_clear(&objs[i]);
-		w[i].o = &objs[i];
-		w[i].self = i;
-		ord[i] = &w[i];
-		read_intent(ctx, &w[i]);
-		if (idx_put(&dns, objs[i].e->dn, i) < 0)
-			goto done;
-	}
-	/* Every address in use, whoever holds it: owners keep what they have. */
-	for (i = 0; i < n; i++) {
-		const struct entry_attr *pa = entry_get(objs[i].e, "proxyAddresses");
-		const char *m = entry_first(objs[i].e, "mail");
-
-		/* What a user leaving the service loses is free from this pass on. */
-		int leaving = w[i].o->kind == POL_USER && !w[i].blocked && w[i].svc == SVC_NONE;
-
-		for (j = 0; pa && j < pa->nvals; j++)
-			if (is_smtp(pa->vals[j].val) &&
-			    !(leaving && dirmails(&w[i], pa->vals[j].val + 5)) &&
-			    idx_put(&ix, pa->vals[j].val + 5, i) < 0)
-				goto done;
-		if (m && !(leaving && dirmails(&w[i], m)) && idx_put(&ix, m, i) < 0)
-			goto done;
-	}
+	pp->settled = 1;
 	/* Existing POP/IMAP mailboxes keep their licences while they exist. */
-	for (i = 0; i < n; i++)
-		if (w[i].o->kind == POL_USER && w[i].cur_pop &&
-		    (w[i].blocked || w[i].svc == SVC_POP))
+	for (i = 0; i < n; i++) {
+		ord[i] = &w[i];
+		if (w[i].kind == POL_USER && w[i].cur_pop && (w[i].blocked || w[i].svc == SVC_POP))
 			reserved++;
+	}
 	free_licences = a->licences - reserved;
 
 	qsort(ord, n, sizeof(*ord), order_cmp);
 	for (i = 0; i < n; i++)
-		if (ord[i]->o->kind != POL_OTHER && !ord[i]->blocked && ord[i]->active &&
-		    claim(ctx, ord[i], w, &ix, &free_licences) < 0)
+		if (ord[i]->kind != POL_OTHER && !ord[i]->blocked && ord[i]->active &&
+		    claim(ctx, ord[i], w, &pp->ix, &free_licences) < 0)
 			goto done;
 
 	/* Forwarding needs every claim made: refuse what cannot work before
 	 * anything is built, so every object's status is final below. */
 	for (i = 0; i < n; i++)
-		if (w[i].o->kind == POL_USER && !w[i].blocked && w[i].active)
-			check_forward(ctx, &w[i], &ix);
+		if (w[i].kind == POL_USER && !w[i].blocked && w[i].active && w[i].fwd)
+			check_forward(ctx, &w[i], &pp->ix);
 
-	/* One object at a time: its wanted entry is built, finished and, when
-	 * asked, dropped again if nothing in it differs from what was read. */
+	/* Where each forward goes: a recipient of the directory, or a mail
+	 * contact standing for an address outside it (shared, made once). */
 	for (i = 0; i < n; i++) {
-		struct work *x = &w[i];
-		const char *alt;
-
-		if (x->o->kind == POL_OTHER)
+		if (w[i].kind != POL_USER || w[i].blocked || !w[i].active || !w[i].fwd)
 			continue;
-		x->o->want = want_from(x->o->e);
-		if (x->o->want == NULL)
-			goto done;
-		if (!x->blocked && x->active) {
-			r = build_active(ctx, x, w, n, &ix, res);
-			if (r < 0)
+		owner = idx_get(&pp->ix, w[i].fwd);
+		if (owner < 0) {
+			if (new_contact(ctx, w[i].fwd, n, &pp->ix, res, &dn) < 0)
 				goto done;
-			if (r > 0) {
-				/* Found invalid late: back to the object as read. */
-				entry_free(x->o->want);
-				x->o->want = want_from(x->o->e);
-				x->o->deletions = 0;
-				if (x->o->want == NULL)
-					goto done;
-			}
-		} else if (!x->blocked) {
-			/* Service none: dirmail's attributes and addresses go. */
-			strip(x, x->o->want);
-			if (x->footprint) {
-				size_t k;
-
-				if (build_proxy(x, x->o->want, &(struct strv){NULL, 0}, NULL) < 0)
-					goto done;
-				for (k = 0; k < x->old_plain.n + x->old_alias.n; k++)
-					x->o->deletions++;
-				if (x->cur_exch || x->cur_pop)
-					x->o->deletions++;
-			}
-		}
-		if (x->o->kind == POL_USER && x->active && !x->blocked)
-			allocated += limit_mb(a, x);
-		if (x->o->kind == POL_LIST && !x->blocked && build_members(x, w, &dns) < 0)
-			goto done;
-		if (set1(x->o->want, "dirmailState", "%s",
-		         x->state.len ? buf_str(&x->state) : "ok") < 0 ||
-		    add_class(ctx, x->o->want) < 0)
-			goto done;
-		x->o->state = strdup(entry_first(x->o->want, "dirmailState"));
-		if (x->o->state == NULL)
-			goto done;
-		x->o->managed = 1;
-		alt = entry_first(x->o->want, "altRecipient");
-		if (alt != NULL && idx_put(&used, alt, i) < 0)
-			goto done;
-		if (ctx->drop_unchanged && unchanged(x->o->e, x->o->want)) {
-			entry_free(x->o->want);
-			x->o->want = NULL;
+			w[i].alt = res->adds[res->nadds - 1]->dn;
+		} else {
+			w[i].alt =
+			    (size_t)owner >= n ? res->adds[(size_t)owner - n]->dn : w[owner].dn;
 		}
 	}
-	unused_contacts(a, w, n, &used);
 
+	/* Contacts dirmail made that no forward uses any more go. */
+	for (i = 0; i < n; i++) {
+		const char *alt = alt_wanted(&w[i]);
+
+		if (alt != NULL && idx_put(&used, alt, i) < 0)
+			goto done;
+	}
+	for (i = 0; i < n; i++)
+		w[i].remove = w[i].contact && idx_get(&used, w[i].dn) < 0;
+
+	for (i = 0; i < n; i++)
+		if (w[i].kind == POL_USER && w[i].active && !w[i].blocked)
+			allocated += limit_mb(a, &w[i]);
 	buf_reset(acct_state);
 	if (reserved > a->licences)
 		r = buf_printf(acct_state,
@@ -1423,12 +1602,115 @@ int policy_run(const struct pol_ctx *ctx, struct pol_obj *objs, size_t n, struct
 		goto done;
 	rc = 0;
 done:
-	for (i = 0; w && i < n; i++)
-		work_free(&w[i]);
-	free(w);
 	free(ord);
-	idx_free(&ix);
-	idx_free(&dns);
 	idx_free(&used);
+	buf_free(&dn);
+	return rc;
+}
+
+int policy_build(struct pol_pass *pp, size_t i, const struct entry *e, struct pol_obj *o)
+{
+	const struct pol_ctx *ctx = pp->ctx;
+	struct work *x = &pp->w[i];
+	int rc = -1;
+
+	policy_obj_clear(o);
+	o->e = e;
+	o->kind = x->kind;
+	if (!pp->settled || strcasecmp(e->dn, x->dn) != 0)
+		return -1;
+	if (x->kind == POL_OTHER) {
+		o->remove = x->remove;
+		o->deletions = x->remove;
+		return 0;
+	}
+	x->o = o;
+	x->e = e;
+	if (managed_split(x) < 0)
+		goto done;
+	o->want = want_from(e);
+	if (o->want == NULL)
+		goto done;
+	if (!x->blocked && x->active) {
+		if (build_active(pp, x) < 0)
+			goto done;
+	} else if (!x->blocked) {
+		/* Service none: dirmail's attributes and addresses go. */
+		strip(x, o->want);
+		if (x->footprint) {
+			struct strv none = STRV_INIT(NULL);
+
+			if (build_proxy(x, o->want, &none, NULL) < 0)
+				goto done;
+			o->deletions += (int)(x->old_plain.n + x->old_alias.n);
+			if (x->cur_exch || x->cur_pop)
+				o->deletions++;
+		}
+	}
+	if (x->kind == POL_LIST && !x->blocked && build_members(x, pp->w, &pp->dns) < 0)
+		goto done;
+	if (set1(o->want, "dirmailState", "%s", x->state.len ? buf_str(&x->state) : "ok") < 0 ||
+	    add_class(ctx, o->want) < 0)
+		goto done;
+	o->state = strdup(entry_first(o->want, "dirmailState"));
+	if (o->state == NULL)
+		goto done;
+	o->managed = 1;
+	if (ctx->drop_unchanged && unchanged(e, o->want)) {
+		entry_free(o->want);
+		o->want = NULL;
+	}
+	rc = 0;
+done:
+	strv_free(&x->old_plain);
+	strv_free(&x->old_alias);
+	x->o = NULL;
+	x->e = NULL;
+	if (rc < 0)
+		policy_obj_clear(o);
+	return rc;
+}
+
+void policy_pass_free(struct pol_pass *pp)
+{
+	size_t i;
+
+	if (pp == NULL)
+		return;
+	for (i = 0; i < pp->n; i++)
+		work_free(&pp->w[i]);
+	free(pp->w);
+	idx_free(&pp->ix);
+	idx_free(&pp->dns);
+	pool_free(&pp->pool);
+	free(pp);
+}
+
+int policy_run(const struct pol_ctx *ctx, struct pol_obj *objs, size_t n, struct pol_result *res)
+{
+	struct pol_pass *pp = policy_pass_new(ctx);
+	size_t i;
+	int rc = -1;
+
+	policy_result_clear(res);
+	if (pp == NULL)
+		goto done;
+	for (i = 0; i < n; i++) {
+		policy_obj_clear(&objs[i]);
+		if (policy_take(pp, objs[i].e) < 0)
+			goto done;
+		if (pp->w[i].kind == POL_LIST && (objs[i].filter_members || objs[i].filter_error) &&
+		    policy_filter(pp, i, objs[i].filter_members, objs[i].nfilter_members,
+		                  objs[i].filter_error) < 0)
+			goto done;
+	}
+	if (policy_settle(pp, res) < 0)
+		goto done;
+	for (i = 0; i < n; i++)
+		if (policy_build(pp, i, objs[i].e, &objs[i]) < 0)
+			goto done;
+	rc = 0;
+done:
+	policy_pass_free(pp);
 	return rc;
 }

@@ -85,6 +85,41 @@ enum pol_kind policy_kind(const struct entry *e);
  * is replaced) and fills res (emptied first: the account's state, the
  * contacts to create). Returns 0, or -1 when memory runs out (then nothing
  * in objs or res may be used). Logs nothing: every reason is in a state. */
+/*
+ * A pass in three steps, so that a caller can stream the directory through
+ * it and hold only a summary of each object between reading and writing:
+ *   policy_take    each object as read, in read order (its index is the
+ *                  number taken before it); the entry is borrowed for the
+ *                  call only. Validation, service state, the address index.
+ *   policy_filter  a list's dirmailMemberFilter matches (borrowed until the
+ *                  pass is freed) or why the directory refused the filter.
+ *   policy_settle  once, after the last take: licences, address claims in
+ *                  creation order, forwards (res->adds gets the mail contacts
+ *                  to create), unused contacts, the account's state.
+ *   policy_build   object i's results in o, from its entry as taken (the
+ *                  same DN; the caller may have kept it or read it again);
+ *                  any number of times, in any order.
+ * All but policy_pass_free return -1 on out of memory or misuse.
+ */
+struct pol_pass;
+
+struct pol_pass *policy_pass_new(const struct pol_ctx *ctx) DM_WUR;
+int policy_take(struct pol_pass *pp, const struct entry *e) DM_WUR;
+int policy_filter(struct pol_pass *pp, size_t i, const char *const *members, size_t n,
+                  const char *error) DM_WUR;
+int policy_settle(struct pol_pass *pp, struct pol_result *res) DM_WUR;
+int policy_build(struct pol_pass *pp, size_t i, const struct entry *e, struct pol_obj *o) DM_WUR;
+void policy_pass_free(struct pol_pass *pp);
+/* What the pass keeps of object i: its DN, kind, and (after settle) the
+ * DN its forward wants as altRecipient, or NULL. */
+size_t policy_count(const struct pol_pass *pp);
+const char *policy_dn(const struct pol_pass *pp, size_t i);
+enum pol_kind policy_obj_kind(const struct pol_pass *pp, size_t i);
+const char *policy_forward_dn(const struct pol_pass *pp, size_t i);
+/* 1 when object i is a mail contact dirmail made that no forward uses. */
+int policy_unused_contact(const struct pol_pass *pp, size_t i);
+
+/* The whole pass over objs at once (take, filter, settle, build). */
 int policy_run(const struct pol_ctx *ctx, struct pol_obj *objs, size_t n,
                struct pol_result *res) DM_WUR;
 /* Frees what policy_run left in o; accepts NULL. */

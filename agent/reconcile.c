@@ -1,6 +1,8 @@
 /* reconcile.c - one full pass: read, compute, journal, write.
  * The pass is staged: everything is read and computed before the first
- * write, and every write is journaled and flushed before it is sent. */
+ * write, and every write is journaled and flushed before it is sent; it
+ * streams, holding packed entries and the policy's summaries, and parses
+ * one object at a time again to build, diff and write it. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "ldifw.h"
 #include "log.h"
 #include "policy.h"
+#include "pool.h"
 #include "reconcile.h"
 
 /* What a pass reads of every object: user attributes, identity, creation
@@ -116,6 +119,78 @@ done:
 	return rc;
 }
 
+/* ---- the objects as read ---------------------------------------------------- */
+
+/*
+ * The pass streams: each object is handed to the policy as it arrives
+ * (policy_take keeps a summary) and kept in packed form only, a third of
+ * what the parsed entry takes; it is unpacked again, one object at a time,
+ * to build, diff and write it. Memory is the address index, the summaries
+ * and the packed entries, never every parsed entry at once.
+ */
+struct packed {
+	const unsigned char *p;
+	size_t len;
+};
+
+struct store {
+	struct pool pool;
+	struct packed *v;
+	size_t n, cap;
+	size_t *lists, nlists;  /* objects with a dirmailMemberFilter */
+	unsigned char *scratch; /* where an entry is packed before it is kept */
+	size_t scratch_cap;
+};
+
+static int store_put(struct store *s, size_t i, const struct entry *e)
+{
+	size_t len = entry_pack(e, ldifw_is_secret, s->scratch, s->scratch_cap);
+	unsigned char *p;
+
+	if (len > s->scratch_cap) {
+		unsigned char *b = realloc(s->scratch, len);
+
+		if (b == NULL)
+			return -1;
+		s->scratch = b;
+		s->scratch_cap = len;
+		(void)entry_pack(e, ldifw_is_secret, s->scratch, s->scratch_cap);
+	}
+	p = pool_alloc(&s->pool, len ? len : 1, 1);
+	if (p == NULL)
+		return -1;
+	memcpy(p, s->scratch, len);
+	if (i == s->n) {
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? 2 * s->cap : 1024;
+			struct packed *v = realloc(s->v, cap * sizeof(*v));
+
+			if (v == NULL)
+				return -1;
+			s->v = v;
+			s->cap = cap;
+		}
+		s->n++;
+	}
+	s->v[i].p = p;
+	s->v[i].len = len;
+	return 0;
+}
+
+/* Object i as read, parsed again (caller frees); NULL when out of memory. */
+static struct entry *store_get(const struct store *s, size_t i)
+{
+	return entry_unpack(s->v[i].p, s->v[i].len);
+}
+
+static void store_free(struct store *s)
+{
+	pool_free(&s->pool);
+	free(s->v);
+	free(s->lists);
+	free(s->scratch);
+}
+
 /* ---- list filters --------------------------------------------------------- */
 
 struct dnlist {
@@ -153,13 +228,12 @@ struct pass {
 	struct ldapc *l;
 	const struct rec_opts *o;
 	struct pol_ctx ctx;
-	struct entry_list set;
-	struct pol_obj *objs;
-	struct dnlist *members; /* per object: filter matches */
-	char **filter_err;      /* per object */
+	struct pol_pass *pp;
+	struct store set;
+	struct dnlist *members; /* per list of set.lists: filter matches */
+	char **filter_err;      /* per list of set.lists */
 	struct journal *j;
 	struct pol_result res;
-	struct diff *diffs; /* per object, alive from diff_one until sent */
 };
 
 static void random_guid(unsigned char guid[16], void *arg)
@@ -175,61 +249,140 @@ static void random_guid(unsigned char guid[16], void *arg)
 	}
 }
 
+/* The read: every object goes to the policy and into the store. */
+static int take(const struct entry *e, void *arg)
+{
+	struct pass *p = arg;
+	size_t i = p->set.n;
+
+	if (policy_take(p->pp, e) < 0 || store_put(&p->set, i, e) < 0)
+		return -1;
+	if (policy_obj_kind(p->pp, i) == POL_LIST && entry_get(e, "dirmailMemberFilter")) {
+		size_t *v = realloc(p->set.lists, (p->set.nlists + 1) * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		p->set.lists = v;
+		p->set.lists[p->set.nlists++] = i;
+	}
+	return 0;
+}
+
 /* Runs every list's dirmailMemberFilter against the directory. */
 static int run_filters(struct pass *p, struct buf *err)
 {
 	static const char *const dn_only[] = {"1.1", NULL};
 	struct buf f = BUF_INIT;
-	size_t i;
+	size_t k;
 	int rc = EX_OK;
 
-	for (i = 0; i < p->set.n; i++) {
-		const char *flt = entry_first(p->set.v[i], "dirmailMemberFilter");
+	for (k = 0; k < p->set.nlists; k++) {
+		size_t i = p->set.lists[k];
+		struct entry *e = store_get(&p->set, i);
+		const char *flt = e ? entry_first(e, "dirmailMemberFilter") : NULL;
 		enum ldapc_rc lrc;
 
-		if (flt == NULL || policy_kind(p->set.v[i]) != POL_LIST)
-			continue;
+		if (flt == NULL) {
+			entry_free(e);
+			rc = EX_OSERR;
+			goto done;
+		}
 		buf_reset(&f);
 		buf_reset(err);
 		/* The admin's filter is used whole, as intent; it only selects. */
 		if (buf_printf(&f, "(&%s%s%s)", RECIPIENT_FILTER, flt[0] == '(' ? "" : "(",
 		               flt[0] == '(' ? flt : ")") < 0) {
+			entry_free(e);
 			rc = EX_OSERR;
 			goto done;
 		}
 		if (flt[0] != '(') {
-			p->filter_err[i] = strdup("the filter must be enclosed in parentheses");
+			entry_free(e);
+			p->filter_err[k] = strdup("the filter must be enclosed in parentheses");
 			continue;
 		}
 		lrc = ldapc_search(p->l, p->o->base, LDAPC_SUB, buf_str(&f), dn_only,
-		                   p->o->page_size, collect_dn, &p->members[i], err);
+		                   p->o->page_size, collect_dn, &p->members[k], err);
 		if (lrc == LDAPC_SKIP) {
-			p->filter_err[i] = strdup(buf_str(err));
-			dnlist_free(&p->members[i]);
-			memset(&p->members[i], 0, sizeof(p->members[i]));
+			p->filter_err[k] = strdup(buf_str(err));
+			dnlist_free(&p->members[k]);
+			memset(&p->members[k], 0, sizeof(p->members[k]));
 		} else if (lrc != LDAPC_OK) {
-			log_error("%s: dirmailMemberFilter: %s", p->set.v[i]->dn, buf_str(err));
+			log_error("%s: dirmailMemberFilter: %s", e->dn, buf_str(err));
+			entry_free(e);
 			rc = exit_for(lrc);
 			goto done;
 		}
+		entry_free(e);
 	}
 done:
 	buf_free(&f);
 	return rc;
 }
 
-static int compute(struct pass *p)
+/* Hands the filter results to the policy and settles the pass. */
+static int settle(struct pass *p)
+{
+	size_t k;
+
+	for (k = 0; k < p->set.nlists; k++)
+		if (policy_filter(p->pp, p->set.lists[k], (const char *const *)p->members[k].v,
+		                  p->members[k].n, p->filter_err[k]) < 0)
+			return -1;
+	return policy_settle(p->pp, &p->res);
+}
+
+/* The policy again from the store, after objects were read again. */
+static int recompute(struct pass *p)
 {
 	size_t i;
 
+	policy_pass_free(p->pp);
+	p->pp = policy_pass_new(&p->ctx);
+	if (p->pp == NULL)
+		return -1;
 	for (i = 0; i < p->set.n; i++) {
-		p->objs[i].e = p->set.v[i];
-		p->objs[i].kind = policy_kind(p->set.v[i]);
-		p->objs[i].filter_members = (const char *const *)p->members[i].v;
-		p->objs[i].nfilter_members = p->members[i].n;
-		p->objs[i].filter_error = p->filter_err[i];
+		struct entry *e = store_get(&p->set, i);
+		int r = e ? policy_take(p->pp, e) : -1;
+
+		entry_free(e);
+		if (r < 0)
+			return -1;
 	}
-	return policy_run(&p->ctx, p->objs, p->set.n, &p->res);
+	return settle(p);
+}
+
+/* An object built and diffed: what it is, wants, and must change. */
+struct built {
+	struct entry *cur;
+	struct pol_obj o;
+	struct diff d;
+};
+
+static void built_free(struct built *b)
+{
+	diff_free(&b->d);
+	policy_obj_clear(&b->o);
+	entry_free(b->cur);
+	memset(b, 0, sizeof(*b));
+}
+
+static int selected(const struct rec_opts *o, const char *dn)
+{
+	return o->only_dn == NULL || strcasecmp(o->only_dn, dn) == 0;
+}
+
+/* Unpacks, builds and diffs object i into b (freeing what was there); the
+ * diff borrows from b's entries, so all three live and go together. */
+static int build_one(struct pass *p, size_t i, struct built *b)
+{
+	built_free(b);
+	b->cur = store_get(&p->set, i);
+	if (b->cur == NULL || policy_build(p->pp, i, b->cur, &b->o) < 0)
+		return -1;
+	if (!b->o.managed || b->o.want == NULL || !selected(p->o, b->cur->dn))
+		return 0;
+	return diff_entry(b->cur, b->o.want, policy_diff_attrs(), &b->d);
 }
 
 /* The assertion filter guarding a write to e, or "" when e carries no
@@ -253,11 +406,6 @@ static void rule_of(const char *state, struct buf *out)
 	buf_reset(out);
 	(void)!buf_printf(out, "reconcile:%.*s", (int)strcspn(state ? state : "ok", ":"),
 	                  state ? state : "ok");
-}
-
-static int selected(const struct rec_opts *o, const char *dn)
-{
-	return o->only_dn == NULL || strcasecmp(o->only_dn, dn) == 0;
 }
 
 enum apply_rc { APPLY_OK, APPLY_STALE, APPLY_REFUSED, APPLY_STOP };
@@ -362,11 +510,12 @@ struct inflight {
 	size_t obj;  /* the object it changes, NO_OBJ for a contact */
 	int guarded; /* sent with an assertion */
 	const char *dn;
-	/* while staged: what to send (mods copied, values borrowed) */
+	/* while staged: what to send (mods copied, values borrowed from b) */
 	enum ldapc_write kind;
 	struct entry_mod *mods;
 	size_t nmods;
 	char *guard;
+	struct built *b; /* the object the values belong to, owned */
 };
 
 #define NO_OBJ ((size_t)-1)
@@ -394,8 +543,8 @@ static int push_idx(size_t **v, size_t *n, size_t x)
 }
 
 /* Sorts the outcome of one write: journal first, then the lists. */
-static void settle(struct pass *p, struct pipe *pp, const struct inflight *f, enum ldapc_rc lrc,
-                   const char *why, struct rec_stats *st)
+static void settle_write(struct pass *p, struct pipe *pp, const struct inflight *f,
+                         enum ldapc_rc lrc, const char *why, struct rec_stats *st)
 {
 	struct buf jerr = BUF_INIT;
 
@@ -440,7 +589,7 @@ static void reap(struct pass *p, struct pipe *pp, struct rec_stats *st)
 
 		(void)!buf_printf(&why, "outcome unknown: %s", buf_str(&err));
 		for (i = 0; i < pp->n; i++)
-			settle(p, pp, &pp->s[i], LDAPC_RETRY, buf_str(&why), st);
+			settle_write(p, pp, &pp->s[i], LDAPC_RETRY, buf_str(&why), st);
 		pp->n = 0;
 		pp->stop = 1;
 		buf_free(&why);
@@ -448,7 +597,7 @@ static void reap(struct pass *p, struct pipe *pp, struct rec_stats *st)
 		struct inflight f = pp->s[i];
 
 		pp->s[i] = pp->s[--pp->n];
-		settle(p, pp, &f, lrc, buf_str(&err), st);
+		settle_write(p, pp, &f, lrc, buf_str(&err), st);
 	}
 	buf_free(&err);
 }
@@ -457,8 +606,12 @@ static void unstage(struct inflight *f)
 {
 	free(f->mods);
 	free(f->guard);
+	if (f->b != NULL)
+		built_free(f->b);
+	free(f->b);
 	f->mods = NULL;
 	f->guard = NULL;
+	f->b = NULL;
 }
 
 /* Group commit: one fdatasync makes every staged record durable, then they
@@ -481,7 +634,7 @@ static void flush(struct pass *p, struct pipe *pp, struct rec_stats *st)
 		buf_reset(&err);
 		if (pp->stop) {
 			/* Journaled, never sent: the journal must say so. */
-			settle(p, pp, f, LDAPC_RETRY, "not sent: the pass stopped", st);
+			settle_write(p, pp, f, LDAPC_RETRY, "not sent: the pass stopped", st);
 		} else {
 			lrc = ldapc_send(p->l, f->kind, f->dn, f->mods, f->nmods, f->guard,
 			                 &f->msgid, &err);
@@ -489,11 +642,10 @@ static void flush(struct pass *p, struct pipe *pp, struct rec_stats *st)
 			if (lrc == LDAPC_OK)
 				pp->s[pp->n++] = *f;
 			else
-				settle(p, pp, f, lrc, buf_str(&err), st);
+				settle_write(p, pp, f, lrc, buf_str(&err), st);
 		}
-		/* Sent (libldap encoded it) or given up: its diff is not needed. */
-		if (f->obj != NO_OBJ && p->diffs != NULL)
-			diff_free(&p->diffs[f->obj]);
+		/* Sent (libldap encoded it) or given up: the values are not
+		 * needed any more. */
 		unstage(f);
 	}
 	pp->nstaged = 0;
@@ -518,23 +670,28 @@ static void drain(struct pass *p, struct pipe *pp, struct rec_stats *st)
 }
 
 /* Journals one change and stages it; staged changes are synced and sent
- * in groups, up to the window. */
+ * in groups, up to the window. dn must outlive the write (the pass's copy);
+ * b, when given, is taken over and freed once the write is sent. */
 static void pipe_send(struct pass *p, struct pipe *pp, enum ldapc_write kind, const char *dn,
                       const struct entry_mod *mods, size_t nmods, const char *guard,
-                      const char *rule, const char *rec, size_t obj, struct rec_stats *st)
+                      const char *rule, const char *rec, size_t obj, struct built *b,
+                      struct rec_stats *st)
 {
 	struct buf err = BUF_INIT;
 	struct inflight f;
 
+	memset(&f, 0, sizeof(f));
+	f.b = b;
 	while (!pp->stop && pp->n + pp->nstaged >= pp->cap) {
 		if (pp->nstaged > 0 && (pp->n == 0 || pp->nstaged >= pp->cap / 2))
 			flush(p, pp, st);
 		else
 			reap(p, pp, st);
 	}
-	if (pp->stop)
+	if (pp->stop) {
+		unstage(&f);
 		return;
-	memset(&f, 0, sizeof(f));
+	}
 	f.msgid = -1;
 	f.obj = obj;
 	f.guarded = guard != NULL;
@@ -565,13 +722,12 @@ static void pipe_send(struct pass *p, struct pipe *pp, enum ldapc_write kind, co
 /* Is the new contact c wanted by the objects this pass writes? */
 static int add_selected(const struct pass *p, const struct entry *c)
 {
-	size_t i;
+	size_t i, n = policy_count(p->pp);
 
-	for (i = 0; i < p->set.n; i++) {
-		const char *alt =
-		    p->objs[i].want ? entry_first(p->objs[i].want, "altRecipient") : NULL;
+	for (i = 0; i < n; i++) {
+		const char *alt = policy_forward_dn(p->pp, i);
 
-		if (alt && strcasecmp(alt, c->dn) == 0 && selected(p->o, p->set.v[i]->dn))
+		if (alt && strcasecmp(alt, c->dn) == 0 && selected(p->o, policy_dn(p->pp, i)))
 			return 1;
 	}
 	return 0;
@@ -602,28 +758,26 @@ static void report_refusal(struct pass *p, const struct entry *cur, struct rec_s
 	buf_free(&state);
 }
 
-/* Re-reads object i after a failed assertion; 0, or -1 when it is gone. */
+/* Re-reads object i after a failed assertion into the store; 0, or -1
+ * when it is gone. */
 static int reread(struct pass *p, size_t i)
 {
 	struct buf err = BUF_INIT;
-	struct entry *e = NULL, *c;
+	struct entry *e = NULL;
 	enum ldapc_rc lrc;
+	int rc;
 
-	lrc = ldapc_read(p->l, p->set.v[i]->dn, rcpt_attrs(), &e, &err);
+	lrc = ldapc_read(p->l, policy_dn(p->pp, i), rcpt_attrs(), &e, &err);
 	if (lrc != LDAPC_OK) {
-		log_error("%s: re-reading after a failed assertion: %s", p->set.v[i]->dn,
+		log_error("%s: re-reading after a failed assertion: %s", policy_dn(p->pp, i),
 		          buf_str(&err));
 		buf_free(&err);
 		return -1;
 	}
 	buf_free(&err);
-	c = entry_dup_without(e, ldifw_is_secret);
+	rc = store_put(&p->set, i, e);
 	entry_free(e);
-	if (c == NULL)
-		return -1;
-	entry_free(p->set.v[i]);
-	p->set.v[i] = c;
-	return 0;
+	return rc;
 }
 
 /* Does e answer to the login user@domain (or user+domain): its uid or
@@ -671,13 +825,23 @@ static char *resolve_login(const struct pass *p, const struct account *a, const 
 	}
 	if (buf_printf(&addr, "%s@%s", user, domain) < 0)
 		goto done;
-	for (i = 0; i < p->set.n; i++)
-		if (policy_kind(p->set.v[i]) != POL_OTHER &&
-		    answers_to(p->set.v[i], user, addr.s)) {
+	for (i = 0; i < p->set.n; i++) {
+		struct entry *e;
+
+		if (policy_obj_kind(p->pp, i) == POL_OTHER)
+			continue;
+		e = store_get(&p->set, i);
+		if (e == NULL) {
+			found = 0;
+			break;
+		}
+		if (answers_to(e, user, addr.s)) {
 			found++;
 			free(dn);
-			dn = strdup(p->set.v[i]->dn);
+			dn = strdup(e->dn);
 		}
+		entry_free(e);
+	}
 	if (found != 1) {
 		log_error("--dn \"%s\": %s", login,
 		          found ? "several users or lists answer to that login"
@@ -694,32 +858,57 @@ done:
 
 static void free_pass(struct pass *p)
 {
-	size_t i;
+	size_t k;
 
-	for (i = 0; p->objs && i < p->set.n; i++)
-		policy_obj_clear(&p->objs[i]);
-	for (i = 0; p->members && i < p->set.n; i++)
-		dnlist_free(&p->members[i]);
-	for (i = 0; p->filter_err && i < p->set.n; i++)
-		free(p->filter_err[i]);
-	free(p->objs);
+	for (k = 0; p->members && k < p->set.nlists; k++)
+		dnlist_free(&p->members[k]);
+	for (k = 0; p->filter_err && k < p->set.nlists; k++)
+		free(p->filter_err[k]);
 	free(p->members);
 	free(p->filter_err);
-	entry_list_free(&p->set);
+	store_free(&p->set);
+	policy_pass_free(p->pp);
 	journal_close(p->j);
 	policy_result_clear(&p->res);
 	buf_free(&p->res.acct_state);
 }
 
-/* Diffs object i into diffs[i] (freeing what was there); the diff borrows
- * from the object and its wanted entry, so it is made just before it is
- * used and freed once sent: only the window's diffs are in memory. */
-static int diff_one(struct pass *p, struct diff *diffs, size_t i)
+/* Stages the single-batch change of object i (b, taken over) in the
+ * window; several batches go one after the other, synchronously. */
+static int write_one(struct pass *p, struct pipe *pp, size_t i, struct built *b,
+                     struct rec_stats *st)
 {
-	diff_free(&diffs[i]);
-	if (!p->objs[i].managed || p->objs[i].want == NULL || !selected(p->o, p->set.v[i]->dn))
+	struct buf as = BUF_INIT, rule = BUF_INIT, out = BUF_INIT;
+	int rc = 0;
+
+	if (b->d.nb > 1) {
+		enum apply_rc ar;
+
+		drain(p, pp, st);
+		ar = apply(p, b->cur, &b->d, b->o.state, st);
+		built_free(b);
+		free(b);
+		if ((ar == APPLY_STALE && push_idx(&pp->stale, &pp->nstale, i) < 0) ||
+		    (ar == APPLY_REFUSED && push_idx(&pp->refused, &pp->nrefused, i) < 0) ||
+		    ar == APPLY_STOP)
+			pp->stop = 1;
 		return 0;
-	return diff_entry(p->set.v[i], p->objs[i].want, policy_diff_attrs(), &diffs[i]);
+	}
+	rule_of(b->o.state, &rule);
+	if (assertion(b->cur, &as) < 0 ||
+	    ldifw_modify(&out, b->cur->dn, b->d.b[0].mods, b->d.b[0].nmods) < 0) {
+		built_free(b);
+		free(b);
+		rc = -1;
+		goto done;
+	}
+	pipe_send(p, pp, LDAPC_W_MODIFY, policy_dn(p->pp, i), b->d.b[0].mods, b->d.b[0].nmods,
+	          as.len ? buf_str(&as) : NULL, buf_str(&rule), buf_str(&out), i, b, st);
+done:
+	buf_free(&as);
+	buf_free(&rule);
+	buf_free(&out);
+	return rc;
 }
 
 int reconcile_run(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
@@ -727,8 +916,8 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 {
 	struct pass p;
 	struct buf err = BUF_INIT, out = BUF_INIT;
-	struct diff *diffs = NULL;
-	size_t *nbs = NULL;
+	struct built b;
+	unsigned char *nbs = NULL; /* per object: 1 when it has changes */
 	struct entry *acct_want = NULL;
 	struct diff acct_diff;
 	struct pipe pp;
@@ -736,11 +925,12 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	char *only = NULL;
 	const char *state_attr[] = {"dirmailState", NULL};
 	enum ldapc_rc lrc;
-	size_t i, deletions = 0, found_dn = 0;
+	size_t i, n, deletions = 0, found_dn = 0;
 	int rc = EX_OK, writing = o->plan == NULL && !o->dry_run;
 
 	memset(&p, 0, sizeof(p));
 	memset(&pp, 0, sizeof(pp));
+	memset(&b, 0, sizeof(b));
 	memset(st, 0, sizeof(*st));
 	memset(&acct_diff, 0, sizeof(acct_diff));
 	p.l = l;
@@ -752,17 +942,23 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	p.ctx.dn_child = ldapc_dn_child;
 	p.ctx.contact_classes = o->contact_classes;
 	p.ctx.drop_unchanged = 1;
+	p.pp = policy_pass_new(&p.ctx);
+	if (p.pp == NULL) {
+		rc = EX_OSERR;
+		goto done;
+	}
 
 	/* 1. Read everything; a failed read is never taken for an empty one. */
 	lrc = ldapc_search(l, o->base, LDAPC_SUB, RECIPIENT_FILTER, rcpt_attrs(), o->page_size,
-	                   collect, &p.set, &err);
+	                   take, &p, &err);
 	if (lrc != LDAPC_OK) {
 		log_error("reading the recipients under \"%s\": %s; nothing was written", o->base,
 		          buf_str(&err));
 		rc = exit_for(lrc);
 		goto done;
 	}
-	st->objects = p.set.n;
+	n = p.set.n;
+	st->objects = n;
 	if (o->only_dn != NULL) {
 		only = resolve_login(&p, acct, o->only_dn);
 		if (only == NULL) {
@@ -774,14 +970,10 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		o = &oo;
 		p.o = o;
 	}
-	p.objs = calloc(p.set.n ? p.set.n : 1, sizeof(*p.objs));
-	p.members = calloc(p.set.n ? p.set.n : 1, sizeof(*p.members));
-	p.filter_err = calloc(p.set.n ? p.set.n : 1, sizeof(*p.filter_err));
-	diffs = calloc(p.set.n ? p.set.n : 1, sizeof(*diffs));
-	nbs = calloc(p.set.n ? p.set.n : 1, sizeof(*nbs));
-	p.diffs = diffs;
-	if (p.objs == NULL || p.members == NULL || p.filter_err == NULL || diffs == NULL ||
-	    nbs == NULL) {
+	p.members = calloc(p.set.nlists ? p.set.nlists : 1, sizeof(*p.members));
+	p.filter_err = calloc(p.set.nlists ? p.set.nlists : 1, sizeof(*p.filter_err));
+	nbs = calloc(n ? n : 1, sizeof(*nbs));
+	if (p.members == NULL || p.filter_err == NULL || nbs == NULL) {
 		rc = EX_OSERR;
 		goto done;
 	}
@@ -789,34 +981,40 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	if (rc != EX_OK)
 		goto done;
 
-	/* 2. Compute and diff everything before the first write. */
-	if (compute(&p) < 0) {
+	/* 2. Settle, then build and diff everything before the first write:
+	 * what changes and how much is deleted is known up front. */
+	if (settle(&p) < 0) {
 		rc = EX_OSERR;
 		goto done;
 	}
-	for (i = 0; i < p.set.n; i++) {
-		if (!p.objs[i].managed || !selected(o, p.set.v[i]->dn))
+	for (i = 0; i < n; i++) {
+		const char *dn = policy_dn(p.pp, i);
+
+		if (!selected(o, dn))
 			continue;
-		found_dn++;
-		if (diff_one(&p, diffs, i) < 0) {
+		if (build_one(&p, i, &b) < 0) {
 			rc = EX_OSERR;
 			goto done;
 		}
-		nbs[i] = diffs[i].nb;
-		diff_free(&diffs[i]);
-		if (nbs[i] == 0)
-			continue;
-		st->changed++;
-		deletions += (size_t)p.objs[i].deletions;
-		if (strncmp(p.objs[i].state, "ok", 2) != 0)
-			log_info("%s: %s", p.set.v[i]->dn, p.objs[i].state);
-	}
-	for (i = 0; i < p.set.n; i++)
-		if (p.objs[i].remove && selected(o, p.set.v[i]->dn)) {
+		if (b.o.remove) {
 			found_dn++;
 			st->changed++;
-			deletions += (size_t)p.objs[i].deletions;
+			deletions += (size_t)b.o.deletions;
 		}
+		if (!b.o.managed)
+			continue;
+		found_dn++;
+		nbs[i] = b.d.nb > 0;
+		if (b.d.nb == 0)
+			continue;
+		st->changed++;
+		deletions += (size_t)b.o.deletions;
+		if (strncmp(b.o.state, "ok", 2) != 0)
+			log_info("%s: %s", dn, b.o.state);
+		if (!writing && o->plan == NULL)
+			st->writes += b.d.nb;
+	}
+	built_free(&b);
 	for (i = 0; i < p.res.nadds; i++)
 		st->changed += add_selected(&p, p.res.adds[i]);
 	if (o->only_dn && found_dn == 0 && strcasecmp(o->only_dn, acct_e->dn) != 0) {
@@ -866,16 +1064,16 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 			}
 			st->writes++;
 		}
-		for (i = 0; i <= p.set.n; i++) {
-			const struct diff *d = i < p.set.n ? &diffs[i] : &acct_diff;
-			const char *dn = i < p.set.n ? p.set.v[i]->dn : acct_e->dn;
-			size_t b;
+		for (i = 0; i <= n; i++) {
+			const struct diff *d = i < n ? &b.d : &acct_diff;
+			const char *dn = i < n ? policy_dn(p.pp, i) : acct_e->dn;
+			size_t k;
 
-			if (i == p.set.n && !selected(o, dn))
+			if (i == n && !selected(o, dn))
 				continue;
-			if (i < p.set.n && (nbs[i] == 0 || diff_one(&p, diffs, i) < 0)) {
-				if (nbs[i] == 0)
-					continue;
+			if (i < n && !nbs[i])
+				continue;
+			if (i < n && build_one(&p, i, &b) < 0) {
 				rc = EX_OSERR;
 				goto done;
 			}
@@ -884,28 +1082,26 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 				fwrite(out.s, 1, out.len, o->plan);
 				buf_reset(&out);
 			}
-			for (b = 0; b < d->nb; b++) {
-				if (b == 0 &&
-				    ldifw_comment(&out, i < p.set.n
-				                            ? p.objs[i].state
-				                            : buf_str(&p.res.acct_state)) < 0) {
+			for (k = 0; k < d->nb; k++) {
+				if (k == 0 &&
+				    ldifw_comment(&out, i < n ? b.o.state
+				                              : buf_str(&p.res.acct_state)) < 0) {
 					rc = EX_OSERR;
 					goto done;
 				}
-				if (ldifw_modify(&out, dn, d->b[b].mods, d->b[b].nmods) < 0) {
+				if (ldifw_modify(&out, dn, d->b[k].mods, d->b[k].nmods) < 0) {
 					rc = EX_OSERR;
 					goto done;
 				}
 				st->writes++;
 			}
-			if (i < p.set.n)
-				diff_free(&diffs[i]);
+			built_free(&b);
 		}
-		for (i = 0; i < p.set.n; i++) {
-			if (!p.objs[i].remove || !selected(o, p.set.v[i]->dn))
+		for (i = 0; i < n; i++) {
+			if (!policy_unused_contact(p.pp, i) || !selected(o, policy_dn(p.pp, i)))
 				continue;
 			if (ldifw_comment(&out, "mail contact no forwarding uses any more") < 0 ||
-			    ldifw_delete(&out, p.set.v[i]->dn) < 0) {
+			    ldifw_delete(&out, policy_dn(p.pp, i)) < 0) {
 				rc = EX_OSERR;
 				goto done;
 			}
@@ -915,8 +1111,9 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		goto done;
 	}
 	if (!writing) {
-		for (i = 0; i < p.set.n; i++)
-			st->writes += nbs[i] + (p.objs[i].remove && selected(o, p.set.v[i]->dn));
+		for (i = 0; i < n; i++)
+			st->writes +=
+			    policy_unused_contact(p.pp, i) && selected(o, policy_dn(p.pp, i));
 		for (i = 0; i < p.res.nadds; i++)
 			st->writes += add_selected(&p, p.res.adds[i]);
 		st->writes += selected(o, acct_e->dn) ? acct_diff.nb : 0;
@@ -951,47 +1148,32 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 			goto done;
 		}
 		pipe_send(&p, &pp, LDAPC_W_ADD, p.res.adds[i]->dn, m, p.res.adds[i]->nattrs, NULL,
-		          "reconcile:contact", buf_str(&out), NO_OBJ, st);
+		          "reconcile:contact", buf_str(&out), NO_OBJ, NULL, st);
 		free(m);
 	}
 	drain(&p, &pp, st);
-	for (i = 0; i < p.set.n && !pp.stop; i++) {
-		struct buf as = BUF_INIT, rule = BUF_INIT;
+	for (i = 0; i < n && !pp.stop; i++) {
+		struct built *nb;
 
-		if (nbs[i] == 0)
+		if (!nbs[i])
 			continue;
-		if (diff_one(&p, diffs, i) < 0) {
+		nb = calloc(1, sizeof(*nb));
+		if (nb == NULL || build_one(&p, i, nb) < 0) {
+			if (nb != NULL)
+				built_free(nb);
+			free(nb);
 			rc = EX_OSERR;
 			goto done;
 		}
-		if (diffs[i].nb > 1) {
-			/* Batches of one object go one after the other. */
-			enum apply_rc ar;
-
-			drain(&p, &pp, st);
-			ar = apply(&p, p.set.v[i], &diffs[i], p.objs[i].state, st);
-			diff_free(&diffs[i]);
-			if ((ar == APPLY_STALE && push_idx(&pp.stale, &pp.nstale, i) < 0) ||
-			    (ar == APPLY_REFUSED && push_idx(&pp.refused, &pp.nrefused, i) < 0) ||
-			    ar == APPLY_STOP)
-				pp.stop = 1;
+		if (nb->d.nb == 0) {
+			built_free(nb);
+			free(nb);
 			continue;
 		}
-		buf_reset(&out);
-		rule_of(p.objs[i].state, &rule);
-		if (assertion(p.set.v[i], &as) < 0 ||
-		    ldifw_modify(&out, p.set.v[i]->dn, diffs[i].b[0].mods, diffs[i].b[0].nmods) <
-		        0) {
-			buf_free(&as);
-			buf_free(&rule);
+		if (write_one(&p, &pp, i, nb, st) < 0) {
 			rc = EX_OSERR;
 			goto done;
 		}
-		pipe_send(&p, &pp, LDAPC_W_MODIFY, p.set.v[i]->dn, diffs[i].b[0].mods,
-		          diffs[i].b[0].nmods, as.len ? buf_str(&as) : NULL, buf_str(&rule),
-		          buf_str(&out), i, st);
-		buf_free(&as);
-		buf_free(&rule);
 	}
 	drain(&p, &pp, st);
 
@@ -1006,7 +1188,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 			if (reread(&p, stale[k]) < 0)
 				(void)!push_idx(&pp.refused, &pp.nrefused, stale[k]);
 		}
-		if (compute(&p) < 0) {
+		if (recompute(&p) < 0) {
 			free(stale);
 			rc = EX_OSERR;
 			goto done;
@@ -1014,15 +1196,14 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		for (k = 0; k < nstale && !pp.stop; k++) {
 			enum apply_rc ar = APPLY_OK;
 
-			if (diff_one(&p, diffs, stale[k]) < 0) {
+			if (build_one(&p, stale[k], &b) < 0) {
 				free(stale);
 				rc = EX_OSERR;
 				goto done;
 			}
-			if (diffs[stale[k]].nb > 0)
-				ar = apply(&p, p.set.v[stale[k]], &diffs[stale[k]],
-				           p.objs[stale[k]].state, st);
-			diff_free(&diffs[stale[k]]);
+			if (b.d.nb > 0)
+				ar = apply(&p, b.cur, &b.d, b.o.state, st);
+			built_free(&b);
 			if ((ar == APPLY_STALE && push_idx(&pp.stale, &pp.nstale, stale[k]) < 0) ||
 			    (ar == APPLY_REFUSED &&
 			     push_idx(&pp.refused, &pp.nrefused, stale[k]) < 0) ||
@@ -1035,27 +1216,36 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		log_error(
 		    "%s: changed by someone else %d times while dirmail wrote it; left for the "
 		    "next pass",
-		    p.set.v[pp.stale[i]]->dn, ASSERT_TRIES);
+		    policy_dn(p.pp, pp.stale[i]), ASSERT_TRIES);
 		st->failed++;
 	}
-	for (i = 0; i < pp.nrefused && !pp.stop; i++)
-		report_refusal(&p, p.set.v[pp.refused[i]], st);
+	for (i = 0; i < pp.nrefused && !pp.stop; i++) {
+		struct entry *cur = store_get(&p.set, pp.refused[i]);
+
+		if (cur != NULL)
+			report_refusal(&p, cur, st);
+		entry_free(cur);
+	}
 
 	/* Contacts nothing refers to any more go last. */
-	for (i = 0; i < p.set.n && !pp.stop; i++) {
+	for (i = 0; i < n && !pp.stop; i++) {
 		struct buf as = BUF_INIT;
+		struct entry *cur;
 
-		if (!p.objs[i].remove || !selected(o, p.set.v[i]->dn))
+		if (!policy_unused_contact(p.pp, i) || !selected(o, policy_dn(p.pp, i)))
 			continue;
 		buf_reset(&out);
-		if (assertion(p.set.v[i], &as) < 0 || ldifw_delete(&out, p.set.v[i]->dn) < 0) {
+		cur = store_get(&p.set, i);
+		if (cur == NULL || assertion(cur, &as) < 0 || ldifw_delete(&out, cur->dn) < 0) {
+			entry_free(cur);
 			buf_free(&as);
 			rc = EX_OSERR;
 			goto done;
 		}
-		pipe_send(&p, &pp, LDAPC_W_DELETE, p.set.v[i]->dn, NULL, 0,
+		entry_free(cur);
+		pipe_send(&p, &pp, LDAPC_W_DELETE, policy_dn(p.pp, i), NULL, 0,
 		          as.len ? buf_str(&as) : NULL, "reconcile:unused-contact", buf_str(&out),
-		          NO_OBJ, st);
+		          NO_OBJ, NULL, st);
 		buf_free(&as);
 	}
 	drain(&p, &pp, st);
@@ -1078,9 +1268,7 @@ done:
 	free(pp.s);
 	free(pp.stale);
 	free(pp.refused);
-	for (i = 0; diffs && i < p.set.n; i++)
-		diff_free(&diffs[i]);
-	free(diffs);
+	built_free(&b);
 	free(nbs);
 	diff_free(&acct_diff);
 	entry_free(acct_want);

@@ -423,6 +423,111 @@ static void test_dup_without(void **state)
 	}
 }
 
+/* ---- the packed form ------------------------------------------------------ */
+
+static struct entry *repack(const struct entry *e, int (*drop)(const char *), size_t *len)
+{
+	unsigned char small[8], *buf;
+	size_t n = entry_pack(e, drop, small, sizeof(small));
+	struct entry *u;
+
+	/* Too small: the length is right, and the call can be repeated. */
+	buf = malloc(n + 1);
+	assert_non_null(buf);
+	assert_int_equal(entry_pack(e, drop, buf, n), n);
+	assert_int_equal(entry_pack(e, drop, NULL, 0), n);
+	u = entry_unpack(buf, n);
+	assert_non_null(u);
+	/* Cut short anywhere, or with a byte more, it is refused. */
+	for (size_t cut = 0; cut < n; cut++)
+		assert_null(entry_unpack(buf, cut));
+	buf[n] = 0;
+	assert_null(entry_unpack(buf, n + 1));
+	free(buf);
+	*len = n;
+	return u;
+}
+
+static void test_pack(void **state)
+{
+	static const struct {
+		const char *what, *steps[6], *want;
+	} cases[] = {
+	    {"known and unknown names",
+	     {"*cn=a|b", "+fooBar=x", "+mail=%00%ff", NULL},
+	     "cn=a,b;fooBar=x;mail=%00%ff"},
+	    {"empty values", {"*member=|x", "+description=", NULL}, "member=,x;description="},
+	    {"drops", {"+cn=a", "*userPassword=x|y", "+mail=m", NULL}, "cn=a;mail=m"},
+	    {"only dropped", {"+userPassword=x", NULL}, ""},
+	    {"after removals", {"*cn=a|b", "+x=1", "-cn", NULL}, "x=1"},
+	    {"nothing", {NULL}, ""},
+	};
+	size_t c, i, len;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct entry *e = entry_new("cn=d,dc=example,dc=test"), *u;
+
+		assert_non_null(e);
+		for (i = 0; cases[c].steps[i] != NULL; i++)
+			step(&e, cases[c].steps[i]);
+		u = repack(e, drop_secret, &len);
+		expect_show(u, cases[c].what, cases[c].want);
+		assert_string_equal(u->dn, "cn=d,dc=example,dc=test");
+		/* An unpacked entry is an ordinary one. */
+		assert_int_equal(entry_add(u, "cn", "z", 1), 0);
+		assert_string_equal(entry_first(u, "CN"),
+		                    strstr(cases[c].want, "cn=a") ? "a" : "z");
+		entry_free(u);
+		entry_free(e);
+	}
+}
+
+static int drop_x(const char *name)
+{
+	return strncmp(name, "x-attr-", 7) == 0;
+}
+
+static void test_pack_many(void **state)
+{
+	struct entry *e = entry_new("cn=big"), *u;
+	char v[32];
+	size_t i, len;
+
+	(void)state;
+	assert_non_null(e);
+	/* Counts and lengths past one varint byte; a name past the table. */
+	for (i = 0; i < 300; i++) {
+		int n = snprintf(v, sizeof(v), "uid=u%zu", i);
+
+		assert_int_equal(entry_add(e, "member", v, (size_t)n), 0);
+	}
+	for (i = 0; i < 140; i++) {
+		snprintf(v, sizeof(v), "x-attr-%zu", i);
+		assert_int_equal(entry_add(e, v, "1", 1), 0);
+	}
+	{
+		char big[5000];
+
+		memset(big, 'q', sizeof(big));
+		assert_int_equal(entry_add(e, "description", big, sizeof(big)), 0);
+	}
+	u = repack(e, NULL, &len);
+	assert_int_equal(u->nattrs, e->nattrs);
+	assert_int_equal(entry_get(u, "member")->nvals, 300);
+	assert_string_equal(entry_get(u, "member")->vals[299].val, "uid=u299");
+	assert_string_equal(entry_first(u, "X-ATTR-139"), "1");
+	assert_int_equal(entry_get(u, "description")->vals[0].len, 5000);
+	entry_free(u);
+	/* Dropping many leaves the count's width as it was, and still reads. */
+	u = repack(e, drop_x, &len);
+	assert_int_equal(u->nattrs, 2);
+	assert_null(entry_get(u, "x-attr-0"));
+	assert_int_equal(entry_get(u, "member")->nvals, 300);
+	entry_free(u);
+	entry_free(e);
+}
+
 /* ---- names --------------------------------------------------------------- */
 
 /* The names entry.c shares between entries rather than copying: sharing is
@@ -598,6 +703,8 @@ int main(void)
 	    cmocka_unit_test(test_growth),
 	    cmocka_unit_test(test_caller_frees_added_value),
 	    cmocka_unit_test(test_dup_without),
+	    cmocka_unit_test(test_pack),
+	    cmocka_unit_test(test_pack_many),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_impossible_sizes),
 	};

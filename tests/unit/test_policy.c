@@ -755,6 +755,114 @@ static void test_forwarding(void **state)
 	world_free(&w);
 }
 
+/* A value already past AD's limit: the object is refused before it claims
+ * anything, so a namesake gets the address it would have taken. */
+static void test_overlong_proxy(void **state)
+{
+	struct world w;
+	struct buf t = BUF_INIT, x500 = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	world_init(&w, NULL);
+	for (i = 0; i < 1200; i++)
+		assert_int_equal(buf_puts(&x500, "o"), 0);
+	assert_int_equal(buf_printf(&t,
+	                            USER("long", "Ann", "Lee", "20240101100000Z",
+	                                 "dirmailService: pop-imap\nproxyAddresses: X500:%s\n"),
+	                            buf_str(&x500)),
+	                 0);
+	add(&w, buf_str(&t));
+	add(&w, USER("later", "Ann", "Lee", "20240101110000Z", "dirmailService: pop-imap\n"));
+	run(&w);
+	want_state(obj(&w, "uid=long"),
+	           "invalid: a proxyAddresses value would exceed 1123 characters");
+	want_untouched(obj(&w, "uid=long"));
+	want_vals(obj(&w, "uid=later"), "mail", "ann.lee@example.test");
+	buf_free(&t);
+	buf_free(&x500);
+	world_free(&w);
+}
+
+/* The streamed pass: entries are borrowed only while taken and built, each
+ * object can be built again (the same result), and misuse is refused. */
+static void test_streamed_pass(void **state)
+{
+	static const char *const contact[] = {"inetOrgPerson", "dirmailRecipient", NULL};
+	static const char *const texts[] = {
+	    USER("jsmith", "John", "Smith", "20240101120000Z", "dirmailService: pop-imap\n"),
+	    USER("smithj", "John", "Smith", "20240101100000Z", "dirmailService: pop-imap\n"),
+	    USER("fwd", "Fo", "Rward", "20240101130000Z",
+	         "dirmailService: pop-imap\ndirmailForwardTo: x@partner.example.net\n"),
+	    "dn: cn=team,ou=lists," BASE "\nobjectClass: groupOfNames\nobjectClass: dirmailList\n"
+	    "cn: team\ncreateTimestamp: 20240101140000Z\n"
+	    "member: uid=jsmith,ou=people," BASE "\nmember: uid=gone,ou=people," BASE "\n",
+	};
+	struct world w;
+	struct pol_ctx ctx = {NULL,    0, "dirmailRecipient", fake_guid, NULL, ldapc_dn_child,
+	                      contact, 0};
+	struct pol_result res = {BUF_INIT, NULL, 0};
+	struct pol_pass *pp;
+	struct pol_obj o;
+	size_t i, k, n = sizeof(texts) / sizeof(texts[0]);
+
+	(void)state;
+	world_init(&w, NULL);
+	ctx.acct = &w.acct;
+	ctx.guid_arg = &w;
+	for (i = 0; i < n; i++)
+		add(&w, texts[i]);
+	run(&w);
+
+	pp = policy_pass_new(&ctx);
+	assert_non_null(pp);
+	memset(&o, 0, sizeof(o));
+	for (i = 0; i < n; i++) {
+		struct entry *e = parse(texts[i]);
+
+		assert_int_equal(policy_take(pp, e), 0);
+		entry_free(e); /* borrowed for the call only */
+	}
+	assert_int_equal(policy_count(pp), n);
+	assert_string_equal(policy_dn(pp, 3), "cn=team,ou=lists," BASE);
+	assert_int_equal(policy_obj_kind(pp, 3), POL_LIST);
+	assert_int_equal(policy_build(pp, 0, w.e[0], &o), -1);     /* not settled */
+	assert_int_equal(policy_filter(pp, 0, NULL, 0, NULL), -1); /* not a list */
+	assert_int_equal(policy_settle(pp, &res), 0);
+	assert_int_equal(policy_settle(pp, &res), -1);
+	assert_int_equal(policy_take(pp, w.e[0]), -1);
+	assert_int_equal(policy_build(pp, 0, w.e[1], &o), -1); /* another object */
+	assert_int_equal(res.nadds, 1);
+	assert_string_equal(policy_forward_dn(pp, 2), res.adds[0]->dn);
+	assert_null(policy_forward_dn(pp, 0));
+	assert_int_equal(policy_unused_contact(pp, 0), 0);
+	assert_string_equal(buf_str(&res.acct_state), buf_str(&w.res.acct_state));
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < n; i++) {
+			const char *const *attrs = policy_diff_attrs();
+			struct entry *e = parse(texts[i]);
+			struct diff d;
+
+			assert_int_equal(policy_build(pp, i, e, &o), 0);
+			assert_string_equal(o.state, w.o[i].state);
+			assert_int_equal(o.deletions, w.o[i].deletions);
+			/* Same as the whole pass: no difference between the two. */
+			assert_int_equal(diff_entry(w.o[i].want, o.want, attrs, &d), 0);
+			if (d.nb != 0)
+				fail_msg("%s: streamed build differs in %s", e->dn,
+				         d.b[0].mods[0].attr);
+			diff_free(&d);
+			policy_obj_clear(&o);
+			entry_free(e);
+		}
+	want_vals(obj(&w, "cn=team"), "member", "uid=jsmith,ou=people," BASE);
+	policy_pass_free(pp);
+	policy_pass_free(NULL);
+	policy_result_clear(&res);
+	buf_free(&res.acct_state);
+	world_free(&w);
+}
+
 static void test_drop_unchanged(void **state)
 {
 	static const char *const contact[] = {"inetOrgPerson", "dirmailRecipient", NULL};
@@ -938,6 +1046,8 @@ int main(void)
 	    cmocka_unit_test(test_rename_keeps_old_addresses),
 	    cmocka_unit_test(test_alias_retired),
 	    cmocka_unit_test(test_invalid_input),
+	    cmocka_unit_test(test_overlong_proxy),
+	    cmocka_unit_test(test_streamed_pass),
 	    cmocka_unit_test(test_template_without_names),
 	    cmocka_unit_test(test_exclusivity),
 	    cmocka_unit_test(test_licences),

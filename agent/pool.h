@@ -1,0 +1,34 @@
+/* pool.h - a pass-lifetime bump allocator.
+ * What a pass keeps of every object (DNs, addresses, packed entries) is
+ * allocated here in large blocks and freed at once: no per-string malloc
+ * header, no fragmentation, and memory that grows with the data alone. */
+#ifndef DIRMAIL_POOL_H
+#define DIRMAIL_POOL_H
+
+#include <stddef.h>
+
+#include "attrs.h"
+
+struct pool_block;
+
+struct pool {
+	struct pool_block *head; /* the block being filled; older ones follow */
+	size_t bytes;            /* bytes handed out, for the benchmark's sake */
+};
+
+#define POOL_INIT                                                                                  \
+	{                                                                                          \
+		NULL, 0                                                                            \
+	}
+
+/* Returns size bytes aligned to align (a power of two, at most that of
+ * max_align_t), valid until pool_free; NULL when out of memory. */
+void *pool_alloc(struct pool *p, size_t size, size_t align) DM_WUR;
+/* Copies len bytes of s and a NUL; NULL when out of memory. */
+char *pool_strndup(struct pool *p, const char *s, size_t len) DM_WUR;
+/* Copies the NUL-terminated s; NULL when out of memory (or s is NULL). */
+char *pool_strdup(struct pool *p, const char *s) DM_WUR;
+/* Frees every block; p is empty and usable again. */
+void pool_free(struct pool *p);
+
+#endif
