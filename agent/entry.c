@@ -715,7 +715,7 @@ static int unpack_name(const unsigned char **p, const unsigned char *end, const 
 			return -1;
 		*known = names[k - 1].s;
 	} else {
-		if (varint_get(p, end, nl) < 0 || *nl == 0 || *nl > (size_t)(end - *p))
+		if (varint_get(p, end, nl) < 0 || *nl > (size_t)(end - *p))
 			return -1;
 		*name = *p;
 		*p += *nl;

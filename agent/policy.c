@@ -124,25 +124,29 @@ const char *const *policy_read_attrs(void)
 	return all;
 }
 
+/* Is name none of the attributes a wanted entry is made of? */
+static int not_wanted(const char *name)
+{
+	static size_t len[sizeof(owned) / sizeof(owned[0]) + sizeof(merged) / sizeof(merged[0])];
+	size_t i, k, n = strlen(name), at = 0;
+
+	for (k = 0; k < 2; k++) {
+		const char *const *list = k == 0 ? owned : merged;
+
+		for (i = 0; list[i]; i++, at++) {
+			if (len[at] == 0)
+				len[at] = strlen(list[i]);
+			if (len[at] == n && strcasecmp(list[i], name) == 0)
+				return 0;
+		}
+	}
+	return 1;
+}
+
 /* A copy of the attributes of e that a wanted entry is made of. */
 static struct entry *want_from(const struct entry *e)
 {
-	struct entry *w = entry_new(e->dn);
-	size_t i, k;
-
-	for (k = 0; w != NULL && k < 2; k++) {
-		const char *const *list = k == 0 ? owned : merged;
-
-		for (i = 0; list[i]; i++) {
-			const struct entry_attr *a = entry_get(e, list[i]);
-
-			if (a != NULL && entry_add_vals(w, a->name, a->vals, a->nvals) < 0) {
-				entry_free(w);
-				return NULL;
-			}
-		}
-	}
-	return w;
+	return entry_dup_without(e, not_wanted);
 }
 
 static int has_class(const struct entry *e, const char *cls)
@@ -170,7 +174,7 @@ enum pol_kind policy_kind(const struct entry *e)
 /* The strings are the pool's when pool is set, else each its own. */
 struct strv {
 	char **v;
-	size_t n, cap;
+	unsigned n, cap;
 	struct pool *pool;
 };
 
@@ -182,8 +186,8 @@ struct strv {
 static int strv_add(struct strv *s, const char *str)
 {
 	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 4;
-		char **v = realloc(s->v, cap * sizeof(*v));
+		unsigned cap = s->cap ? 2 * s->cap : 4;
+		char **v = cap > s->cap ? realloc(s->v, cap * sizeof(*v)) : NULL;
 
 		if (v == NULL)
 			return -1;
@@ -221,7 +225,7 @@ static void strv_free(struct strv *s)
 /* ---- a string-keyed index: address or DN -> object --------------------- */
 
 struct slot {
-	char *key; /* lowercase; NULL = empty */
+	char *key; /* NULL = empty */
 	uint32_t owner;
 	uint32_t h; /* hash(key), its low half */
 };
@@ -229,8 +233,19 @@ struct slot {
 struct idx {
 	struct slot *s;
 	size_t cap, n;
-	struct pool *pool; /* holds the keys */
+	struct pool *pool; /* holds copies of the keys; NULL: keys are borrowed */
 };
+
+static char *unconst(const char *s)
+{
+	union {
+		const char *c;
+		char *m;
+	} u;
+
+	u.c = s;
+	return u.m;
+}
 
 static uint64_t hash(const char *k)
 {
@@ -290,17 +305,15 @@ static int idx_put(struct idx *x, const char *key, size_t owner)
 	uint32_t h = (uint32_t)hash(key);
 	struct slot *s;
 
-	if (owner > UINT32_MAX || ((x->n + 1) * 2 > x->cap && idx_grow(x) < 0))
+	if (owner > UINT32_MAX || ((x->n + 1) * 4 > x->cap * 3 && idx_grow(x) < 0))
 		return -1;
 	s = idx_slot(x, key, h);
 	if (s->key != NULL)
 		return 0;
 	s->h = h;
-	s->key = pool_strdup(x->pool, key);
+	s->key = x->pool ? pool_strdup(x->pool, key) : unconst(key);
 	if (s->key == NULL)
 		return -1;
-	for (char *p = s->key; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
 	s->owner = (uint32_t)owner;
 	x->n++;
 	return 0;
@@ -316,6 +329,12 @@ static void idx_free(struct idx *x)
 /* ---- per-object working state ------------------------------------------ */
 
 enum svc { SVC_NONE, SVC_POP, SVC_EXCH };
+
+/* The addresses dirmail recorded as its own on an entry: generated ones
+ * and aliases apart. */
+struct olds {
+	struct strv plain, alias;
+};
 
 /* What the pass keeps of an object between reading it (policy_take) and
  * building its wanted entry (policy_build): its intent, checked, and what
@@ -339,20 +358,23 @@ struct work {
 	unsigned blocked : 1;   /* the state explains it; nothing else changes */
 	unsigned active : 1;    /* mail-enabled after this pass */
 	unsigned disabled : 1, hidden : 1, notify : 1, keep_copy : 1;
-	unsigned has_addr : 1;            /* holds mail or proxyAddresses */
-	unsigned contact : 1;             /* a mail contact dirmail created */
-	unsigned remove : 1;              /* such a contact nothing uses any more */
-	long quota;                       /* MB, -1 = the account default */
-	struct buf state;                 /* "" = ok */
-	struct strv addrs;                /* claimed, lowercase; [0] is the primary */
-	struct strv alias_addrs;          /* claimed from dirmailAlias */
-	struct strv cands, aliases;       /* what claim tries, until it has */
-	size_t nexp;                      /* explicit ones at the head of cands */
-	struct strv old_plain, old_alias; /* within take and build only */
+	unsigned has_addr : 1;      /* holds mail or proxyAddresses */
+	unsigned contact : 1;       /* a mail contact dirmail created */
+	unsigned remove : 1;        /* such a contact nothing uses any more */
+	unsigned spec_same : 1;     /* built when taken, unchanged, if settle agrees */
+	uint64_t spec_fp;           /* settled_fp as that build assumed it */
+	long quota;                 /* MB, -1 = the account default */
+	struct buf state;           /* "" = ok */
+	struct strv addrs;          /* claimed, lowercase; [0] is the primary */
+	struct strv alias_addrs;    /* claimed from dirmailAlias */
+	struct strv cands, aliases; /* what claim tries, until it has */
+	size_t nexp;                /* explicit ones at the head of cands */
+	struct olds *old;           /* within take and build only: the pass's */
 };
 
 struct pol_pass {
 	const struct pol_ctx *ctx;
+	struct olds old; /* of the one object being taken or built */
 	struct pool pool;
 	struct work *w;
 	size_t n, cap;
@@ -449,7 +471,7 @@ static int is_smtp(const char *v)
 /* Is addr one dirmail generated for w? */
 static int dirmails(const struct work *w, const char *addr)
 {
-	return strv_find(&w->old_plain, addr) >= 0 || strv_find(&w->old_alias, addr) >= 0;
+	return strv_find(&w->old->plain, addr) >= 0 || strv_find(&w->old->alias, addr) >= 0;
 }
 
 /* The addresses dirmail recorded as its own on w's entry, generated ones
@@ -459,12 +481,12 @@ static int managed_split(struct work *w)
 	const struct entry_attr *a = entry_get(w->e, "dirmailManagedAddress");
 	size_t i;
 
-	strv_free(&w->old_plain);
-	strv_free(&w->old_alias);
+	strv_free(&w->old->plain);
+	strv_free(&w->old->alias);
 	for (i = 0; a && i < a->nvals; i++)
 		if (strncasecmp(a->vals[i].val, ALIAS_MARK, strlen(ALIAS_MARK)) == 0
-		        ? strv_add(&w->old_alias, a->vals[i].val + strlen(ALIAS_MARK)) < 0
-		        : strv_add(&w->old_plain, a->vals[i].val) < 0)
+		        ? strv_add(&w->old->alias, a->vals[i].val + strlen(ALIAS_MARK)) < 0
+		        : strv_add(&w->old->plain, a->vals[i].val) < 0)
 			return -1;
 	return 0;
 }
@@ -895,8 +917,8 @@ static int build_proxy(struct work *w, struct entry *want, const struct strv *mi
 		const char *val = cur->vals[i].val;
 
 		if (is_smtp(val) &&
-		    (strv_find(mine, val + 5) >= 0 || strv_find(&w->old_plain, val + 5) >= 0 ||
-		     strv_find(&w->old_alias, val + 5) >= 0))
+		    (strv_find(mine, val + 5) >= 0 || strv_find(&w->old->plain, val + 5) >= 0 ||
+		     strv_find(&w->old->alias, val + 5) >= 0))
 			continue; /* dirmail's: rewritten below or retired */
 		buf_reset(&v);
 		if (primary && strncmp(val, "SMTP:", 5) == 0) {
@@ -935,8 +957,8 @@ static void strip(struct work *w, struct entry *want)
 		/* Without a footprint nothing here is known to be dirmail's. */
 		if (!w->footprint)
 			continue;
-		if (strcmp(owned[i], "mail") == 0 && m && strv_find(&w->old_plain, m) < 0 &&
-		    strv_find(&w->old_alias, m) < 0)
+		if (strcmp(owned[i], "mail") == 0 && m && strv_find(&w->old->plain, m) < 0 &&
+		    strv_find(&w->old->alias, m) < 0)
 			continue;
 		entry_del(want, owned[i]);
 	}
@@ -1016,13 +1038,13 @@ static int build_active(struct pol_pass *pp, struct work *w)
 	for (i = 0; i < w->addrs.n; i++)
 		if (strv_add(&mine, w->addrs.v[i]) < 0)
 			goto done;
-	for (i = 0; i < w->old_plain.n; i++) {
-		long owner = idx_get(ix, w->old_plain.v[i]);
+	for (i = 0; i < w->old->plain.n; i++) {
+		long owner = idx_get(ix, w->old->plain.v[i]);
 
-		if (strv_find(&mine, w->old_plain.v[i]) < 0 &&
-		    domain_accepted(a, domain_of(w->old_plain.v[i])) &&
+		if (strv_find(&mine, w->old->plain.v[i]) < 0 &&
+		    domain_accepted(a, domain_of(w->old->plain.v[i])) &&
 		    (owner < 0 || (size_t)owner == w->self) &&
-		    strv_add(&mine, w->old_plain.v[i]) < 0)
+		    strv_add(&mine, w->old->plain.v[i]) < 0)
 			goto done;
 	}
 	entry_del(want, "dirmailManagedAddress");
@@ -1038,10 +1060,10 @@ static int build_active(struct pol_pass *pp, struct work *w)
 		    strv_add(&mine, w->alias_addrs.v[i]) < 0)
 			goto done;
 	}
-	for (i = 0; i < w->old_plain.n; i++)
-		w->o->deletions += strv_find(&mine, w->old_plain.v[i]) < 0;
-	for (i = 0; i < w->old_alias.n; i++)
-		w->o->deletions += strv_find(&mine, w->old_alias.v[i]) < 0;
+	for (i = 0; i < w->old->plain.n; i++)
+		w->o->deletions += strv_find(&mine, w->old->plain.v[i]) < 0;
+	for (i = 0; i < w->old->alias.n; i++)
+		w->o->deletions += strv_find(&mine, w->old->alias.v[i]) < 0;
 	/* No value grows past AD's limit here: policy_take refused the
 	 * objects holding one already, and generated addresses are short. */
 	if (build_proxy(w, want, &mine, primary) < 0)
@@ -1195,8 +1217,7 @@ static int build_members(struct work *w, const struct work *all, const struct id
 	const char *const *from = w->filter_members;
 	size_t nfrom = w->nfilter_members, i, nkeep = 0, *arr = NULL, *pos = NULL;
 	const char **keep = NULL;
-	struct pool pool = POOL_INIT;
-	struct idx seen = {NULL, 0, 0, &pool}; /* DN -> its number in keep */
+	struct idx seen = {NULL, 0, 0, NULL}; /* DN -> its number in keep */
 	int rc = -1;
 
 	if (from == NULL) {
@@ -1245,7 +1266,6 @@ static int build_members(struct work *w, const struct work *all, const struct id
 	rc = 0;
 done:
 	idx_free(&seen);
-	pool_free(&pool);
 	free(keep);
 	free(arr);
 	free(pos);
@@ -1279,8 +1299,6 @@ static void work_free(struct work *w)
 	strv_free(&w->alias_addrs);
 	strv_free(&w->cands);
 	strv_free(&w->aliases);
-	strv_free(&w->old_plain);
-	strv_free(&w->old_alias);
 }
 
 void policy_result_clear(struct pol_result *res)
@@ -1355,7 +1373,7 @@ struct pol_pass *policy_pass_new(const struct pol_ctx *ctx)
 		return NULL;
 	pp->ctx = ctx;
 	pp->ix.pool = &pp->pool;
-	pp->dns.pool = &pp->pool;
+	pp->dns.pool = NULL; /* the DNs are the pass's copies */
 	return pp;
 }
 
@@ -1420,6 +1438,8 @@ done:
 	return rc;
 }
 
+static int speculate(struct pol_pass *pp, struct work *w);
+
 int policy_take(struct pol_pass *pp, const struct entry *e)
 {
 	const struct entry_attr *pa = entry_get(e, "proxyAddresses");
@@ -1431,7 +1451,7 @@ int policy_take(struct pol_pass *pp, const struct entry *e)
 	if (pp->settled)
 		return -1;
 	if (pp->n == pp->cap) {
-		size_t cap = pp->cap ? 2 * pp->cap : 256;
+		size_t cap = pp->cap ? pp->cap + pp->cap / 2 : 256;
 		struct work *nw = realloc(pp->w, cap * sizeof(*nw));
 
 		if (nw == NULL)
@@ -1443,6 +1463,7 @@ int policy_take(struct pol_pass *pp, const struct entry *e)
 	memset(w, 0, sizeof(*w));
 	w->self = pp->n;
 	w->e = e;
+	w->old = &pp->old;
 	w->kind = policy_kind(e);
 	w->addrs.pool = w->alias_addrs.pool = &pp->pool;
 	read_intent(pp->ctx, w);
@@ -1459,7 +1480,7 @@ int policy_take(struct pol_pass *pp, const struct entry *e)
 	w->cur_alt = pooled(pp, entry_first(e, "altRecipient"), &oom);
 	w->has_addr = m != NULL || pa != NULL;
 	w->contact = own_contact(pp->ctx->acct, w->kind, e);
-	if (oom || idx_put(&pp->dns, e->dn, w->self) < 0)
+	if (oom || idx_put(&pp->dns, w->dn, w->self) < 0)
 		goto fail;
 	if (w->kind != POL_OTHER && !w->blocked && w->active && prepare_claim(pp, w) < 0)
 		goto fail;
@@ -1473,12 +1494,16 @@ int policy_take(struct pol_pass *pp, const struct entry *e)
 			goto fail;
 	if (m && !(leaving && dirmails(w, m)) && idx_put(&pp->ix, m, w->self) < 0)
 		goto fail;
-	strv_free(&w->old_plain);
-	strv_free(&w->old_alias);
+	if (speculate(pp, w) < 0)
+		goto fail;
+	strv_free(&w->old->plain);
+	strv_free(&w->old->alias);
 	w->e = NULL;
 	pp->n++;
 	return 0;
 fail:
+	strv_free(&w->old->plain);
+	strv_free(&w->old->alias);
 	work_free(w);
 	return -1;
 }
@@ -1522,7 +1547,7 @@ int policy_settle(struct pol_pass *pp, struct pol_result *res)
 	const struct account *a = ctx->acct;
 	struct buf *acct_state = &res->acct_state, dn = BUF_INIT;
 	struct work *w = pp->w, **ord = calloc(pp->n ? pp->n : 1, sizeof(*ord));
-	struct idx used = {NULL, 0, 0, &pp->pool};
+	struct idx used = {NULL, 0, 0, NULL};
 	long reserved = 0, free_licences, allocated = 0, owner;
 	size_t i, n = pp->n;
 	int rc = -1, r;
@@ -1608,22 +1633,12 @@ done:
 	return rc;
 }
 
-int policy_build(struct pol_pass *pp, size_t i, const struct entry *e, struct pol_obj *o)
+/* Builds the wanted entry of x (not a POL_OTHER) from its entry e. */
+static int build_into(struct pol_pass *pp, struct work *x, const struct entry *e, struct pol_obj *o)
 {
 	const struct pol_ctx *ctx = pp->ctx;
-	struct work *x = &pp->w[i];
 	int rc = -1;
 
-	policy_obj_clear(o);
-	o->e = e;
-	o->kind = x->kind;
-	if (!pp->settled || strcasecmp(e->dn, x->dn) != 0)
-		return -1;
-	if (x->kind == POL_OTHER) {
-		o->remove = x->remove;
-		o->deletions = x->remove;
-		return 0;
-	}
 	x->o = o;
 	x->e = e;
 	if (managed_split(x) < 0)
@@ -1642,7 +1657,7 @@ int policy_build(struct pol_pass *pp, size_t i, const struct entry *e, struct po
 
 			if (build_proxy(x, o->want, &none, NULL) < 0)
 				goto done;
-			o->deletions += (int)(x->old_plain.n + x->old_alias.n);
+			o->deletions += (int)(x->old->plain.n + x->old->alias.n);
 			if (x->cur_exch || x->cur_pop)
 				o->deletions++;
 		}
@@ -1662,13 +1677,158 @@ int policy_build(struct pol_pass *pp, size_t i, const struct entry *e, struct po
 	}
 	rc = 0;
 done:
-	strv_free(&x->old_plain);
-	strv_free(&x->old_alias);
+	strv_free(&x->old->plain);
+	strv_free(&x->old->alias);
 	x->o = NULL;
 	x->e = NULL;
 	if (rc < 0)
 		policy_obj_clear(o);
 	return rc;
+}
+
+int policy_build(struct pol_pass *pp, size_t i, const struct entry *e, struct pol_obj *o)
+{
+	struct work *x = &pp->w[i];
+
+	policy_obj_clear(o);
+	o->e = e;
+	o->kind = x->kind;
+	if (!pp->settled || strcasecmp(e->dn, x->dn) != 0)
+		return -1;
+	if (x->kind == POL_OTHER) {
+		o->remove = x->remove;
+		o->deletions = x->remove;
+		return 0;
+	}
+	return build_into(pp, x, e, o);
+}
+
+/* What settle decides for a user and its build reads besides its own
+ * entry and the account: claims, forward target, state. */
+static uint64_t settled_fp(const struct work *w)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const struct strv *l[2] = {&w->addrs, &w->alias_addrs};
+	const char *tail[2] = {w->alt ? w->alt : "", buf_str(&w->state)};
+	size_t i, k;
+
+#define FP_MIX(c) (h = (h ^ (unsigned char)(c)) * 1099511628211ULL)
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < l[k]->n; i++) {
+			for (const char *p = l[k]->v[i]; *p; p++)
+				FP_MIX(*p);
+			FP_MIX('\0');
+		}
+		FP_MIX('\1');
+	}
+	for (k = 0; k < 2; k++) {
+		for (const char *p = tail[k]; *p; p++)
+			FP_MIX(*p);
+		FP_MIX('\1');
+	}
+	FP_MIX(w->active | w->blocked << 1 | (w->alt != NULL) << 2);
+#undef FP_MIX
+	return h;
+}
+
+/* Claims as settle would make them if nothing else claimed first, without
+ * taking anything: 1 when that is all known now, 0 when it is not (an
+ * explicit address held by another, no free variant), -1 out of memory. */
+static int dry_claim(struct pol_pass *pp, struct work *w)
+{
+	struct buf got = BUF_INIT;
+	size_t i;
+	long owner;
+	int rc = 0;
+
+	for (i = 0; i < w->nexp + w->aliases.n; i++) {
+		owner = idx_get(&pp->ix, i < w->nexp ? w->cands.v[i] : w->aliases.v[i - w->nexp]);
+		if (owner >= 0 && (size_t)owner != w->self)
+			goto done;
+	}
+	for (i = 0; i < w->cands.n; i++) {
+		buf_reset(&got);
+		if (i < w->nexp ? buf_puts(&got, w->cands.v[i]) < 0
+		                : resolve(&pp->ix, w->self, w->cands.v[i], &got) != 0)
+			goto done;
+		if (strv_find(&w->addrs, buf_str(&got)) < 0 &&
+		    strv_add(&w->addrs, buf_str(&got)) < 0)
+			goto fail;
+	}
+	for (i = 0; i < w->aliases.n; i++)
+		if (strv_find(&w->addrs, w->aliases.v[i]) < 0 &&
+		    strv_add(&w->alias_addrs, w->aliases.v[i]) < 0)
+			goto fail;
+	rc = 1;
+	goto done;
+fail:
+	rc = -1;
+done:
+	buf_free(&got);
+	return rc;
+}
+
+/*
+ * Builds a user while its entry is at hand, as read, with the claims and
+ * forward it most likely gets: a converged user then needs no second
+ * look (policy_unchanged) once settle confirms what the build assumed.
+ * Only what settle alone can change is assumed; a user that would get a
+ * licence or a new mailbox GUID is left to policy_build.
+ */
+static int speculate(struct pol_pass *pp, struct work *w)
+{
+	const struct entry_attr *g = entry_get(w->e, "msExchMailboxGuid");
+	const struct entry *e = w->e;
+	struct pol_obj o;
+	size_t i;
+	int rc = 0, r;
+
+	if (!pp->ctx->drop_unchanged || w->kind != POL_USER)
+		return 0;
+	memset(&o, 0, sizeof(o));
+	if (!w->blocked && w->active) {
+		if ((w->svc == SVC_POP && !w->cur_pop) ||
+		    (w->svc == SVC_EXCH && (g == NULL || g->nvals != 1 || g->vals[0].len != 16)) ||
+		    (w->fwd && !w->cur_alt))
+			return 0;
+		/* Its own allocations: freed below, not left in the pool. */
+		w->addrs.pool = w->alias_addrs.pool = NULL;
+		r = dry_claim(pp, w);
+		if (r <= 0) {
+			rc = r;
+			goto done;
+		}
+		/* A former address kept only while nobody holds it: settle may
+		 * hand it out, so the build cannot be known now. */
+		for (i = 0; i < w->old->plain.n; i++)
+			if (strv_find(&w->addrs, w->old->plain.v[i]) < 0 &&
+			    domain_accepted(pp->ctx->acct, domain_of(w->old->plain.v[i])) &&
+			    idx_get(&pp->ix, w->old->plain.v[i]) < 0)
+				goto done;
+		w->alt = w->fwd ? w->cur_alt : NULL;
+	}
+	o.e = e;
+	o.kind = w->kind;
+	rc = build_into(pp, w, e, &o);
+	w->e = e;
+	if (rc == 0 && o.managed && o.want == NULL) {
+		w->spec_same = 1;
+		w->spec_fp = settled_fp(w);
+	}
+	policy_obj_clear(&o);
+done:
+	strv_free(&w->addrs);
+	strv_free(&w->alias_addrs);
+	w->addrs.pool = w->alias_addrs.pool = &pp->pool;
+	w->alt = NULL;
+	return rc;
+}
+
+int policy_unchanged(const struct pol_pass *pp, size_t i)
+{
+	const struct work *w = &pp->w[i];
+
+	return pp->settled && w->spec_same && settled_fp(w) == w->spec_fp;
 }
 
 void policy_pass_free(struct pol_pass *pp)
@@ -1682,6 +1842,8 @@ void policy_pass_free(struct pol_pass *pp)
 	free(pp->w);
 	idx_free(&pp->ix);
 	idx_free(&pp->dns);
+	strv_free(&pp->old.plain);
+	strv_free(&pp->old.alias);
 	pool_free(&pp->pool);
 	free(pp);
 }

@@ -116,6 +116,11 @@ size_t policy_count(const struct pol_pass *pp);
 const char *policy_dn(const struct pol_pass *pp, size_t i);
 enum pol_kind policy_obj_kind(const struct pol_pass *pp, size_t i);
 const char *policy_forward_dn(const struct pol_pass *pp, size_t i);
+/* 1 when object i is known, after settle, to need no change: with
+ * drop_unchanged set, policy_take built it already and settle confirmed
+ * everything that build assumed. policy_build would return want NULL;
+ * 0 says nothing (build it to know). */
+int policy_unchanged(const struct pol_pass *pp, size_t i);
 /* 1 when object i is a mail contact dirmail made that no forward uses. */
 int policy_unused_contact(const struct pol_pass *pp, size_t i);
 

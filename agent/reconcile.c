@@ -992,6 +992,10 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 
 		if (!selected(o, dn))
 			continue;
+		if (policy_unchanged(p.pp, i)) {
+			found_dn++; /* converged, known since it was read */
+			continue;
+		}
 		if (build_one(&p, i, &b) < 0) {
 			rc = EX_OSERR;
 			goto done;

@@ -67,6 +67,62 @@ static size_t parse(const uint8_t *data, size_t size, struct entry **e)
 	return n;
 }
 
+/* Packs and unpacks e: the copy must pack to the same bytes. */
+static void repack(const struct entry *e)
+{
+	size_t n = entry_pack(e, NULL, NULL, 0), m;
+	unsigned char *a = malloc(n ? n : 1), *b = malloc(n ? n : 1);
+	struct entry *u;
+
+	if (a == NULL || b == NULL)
+		abort();
+	if (entry_pack(e, NULL, a, n) != n || (u = entry_unpack(a, n)) == NULL)
+		abort();
+	m = entry_pack(u, NULL, b, n);
+	if (m != n || memcmp(a, b, n) != 0)
+		abort();
+	entry_free(u);
+	free(a);
+	free(b);
+}
+
+/* The streamed pass over the entries as they are now: whatever it says is
+ * unchanged without building must build to nothing. */
+static void streamed(const struct account *a, struct entry **e, size_t n)
+{
+	static const char *const contact[] = {"inetOrgPerson", "dirmailRecipient", NULL};
+	struct pol_ctx ctx = {a, 0, "dirmailRecipient", guid, NULL, ldapc_dn_child, contact, 1};
+	struct pol_result res;
+	struct pol_pass *pp = policy_pass_new(&ctx);
+	struct pol_obj o;
+	size_t i;
+
+	memset(&res, 0, sizeof(res));
+	memset(&o, 0, sizeof(o));
+	if (pp == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		repack(e[i]);
+		if (policy_take(pp, e[i]) < 0)
+			goto done;
+	}
+	if (policy_settle(pp, &res) < 0)
+		goto done;
+	for (i = 0; i < n; i++) {
+		int known = policy_unchanged(pp, i);
+
+		if (policy_build(pp, i, e[i], &o) < 0)
+			break;
+		if (known && o.want != NULL)
+			abort();
+		policy_obj_clear(&o);
+	}
+done:
+	policy_pass_free(pp);
+	policy_result_clear(&res);
+	buf_free(&res.acct_state);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const contact[] = {"inetOrgPerson", "dirmailRecipient", NULL};
@@ -104,6 +160,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		}
 	}
+	if (n > 0 && a.primary_domain != NULL)
+		streamed(&a, e + 1, n - 1);
 done:
 	for (i = 0; i < MAXOBJ; i++)
 		policy_obj_clear(&o[i]);

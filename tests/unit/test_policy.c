@@ -863,6 +863,75 @@ static void test_streamed_pass(void **state)
 	world_free(&w);
 }
 
+/* A streamed pass with drop_unchanged over w's current entries: for every
+ * object policy_unchanged says 1 for, a full build must want nothing.
+ * Returns how many it said 1 for; *changed gets the DN prefix test of
+ * the objects that want a change (joined uids). */
+static size_t known_unchanged(struct world *w, struct buf *changed)
+{
+	static const char *const contact[] = {"inetOrgPerson", "dirmailRecipient", NULL};
+	struct pol_ctx ctx = {&w->acct, 0, "dirmailRecipient", fake_guid, w, ldapc_dn_child,
+	                      contact,  1};
+	struct pol_result res = {BUF_INIT, NULL, 0};
+	struct pol_pass *pp = policy_pass_new(&ctx);
+	struct pol_obj o;
+	size_t i, known = 0;
+
+	assert_non_null(pp);
+	memset(&o, 0, sizeof(o));
+	for (i = 0; i < w->n; i++)
+		assert_int_equal(policy_take(pp, w->e[i]), 0);
+	assert_int_equal(policy_settle(pp, &res), 0);
+	buf_reset(changed);
+	for (i = 0; i < w->n; i++) {
+		int k = policy_unchanged(pp, i);
+
+		assert_int_equal(policy_build(pp, i, w->e[i], &o), 0);
+		if (k && o.want != NULL)
+			fail_msg("%s: said unchanged, but a build wants a change", w->e[i]->dn);
+		known += (size_t)k;
+		if (o.want != NULL)
+			assert_int_equal(buf_printf(changed, "%s%s", changed->len ? " " : "",
+			                            entry_first(w->e[i], "uid")),
+			                 0);
+		policy_obj_clear(&o);
+	}
+	policy_pass_free(pp);
+	policy_result_clear(&res);
+	buf_free(&res.acct_state);
+	return known;
+}
+
+/* Converged users are known unchanged as they are read; what settle
+ * changes for one of them is noticed. */
+static void test_known_unchanged(void **state)
+{
+	struct world w;
+	struct buf changed = BUF_INIT;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("smithj", "John", "Smith", "20240101100000Z", "dirmailService: pop-imap\n"));
+	add(&w, USER("jsmith", "John", "Smith", "20240101110000Z", "dirmailService: exchange\n"));
+	add(&w, USER("bad", "Ba", "D", "20240101120000Z", "dirmailService: imap\n"));
+	add(&w, USER("off", "Of", "F", "20240101130000Z", "dirmailService: none\n"));
+	add(&w, USER("fw", "Fo", "Rward", "20240101140000Z",
+	             "dirmailService: pop-imap\ndirmailForwardTo: john.smith@example.test\n"));
+	run(&w);
+	want_idempotent(&w);
+	/* Converged: every one is known unchanged as it is read. */
+	assert_int_equal(known_unchanged(&w, &changed), 5);
+	assert_string_equal(buf_str(&changed), "");
+	/* smithj leaves: jsmith may now take john.smith, and fw's forward
+	 * has nobody to go to; both are built, not assumed. */
+	entry_del(w.e[0], "dirmailService");
+	assert_int_equal(entry_add(w.e[0], "dirmailService", "none", 4), 0);
+	assert_int_equal(known_unchanged(&w, &changed), 2);
+	assert_string_equal(buf_str(&changed), "smithj jsmith fw");
+	buf_free(&changed);
+	world_free(&w);
+}
+
 static void test_drop_unchanged(void **state)
 {
 	static const char *const contact[] = {"inetOrgPerson", "dirmailRecipient", NULL};
@@ -1048,6 +1117,7 @@ int main(void)
 	    cmocka_unit_test(test_invalid_input),
 	    cmocka_unit_test(test_overlong_proxy),
 	    cmocka_unit_test(test_streamed_pass),
+	    cmocka_unit_test(test_known_unchanged),
 	    cmocka_unit_test(test_template_without_names),
 	    cmocka_unit_test(test_exclusivity),
 	    cmocka_unit_test(test_licences),
