@@ -27,6 +27,7 @@ struct conf {
 	int op_timeout;      /* seconds per LDAP operation */
 	int page_size;       /* RFC 2696 page size */
 	int window;          /* outstanding asynchronous writes */
+	int connections;     /* 2: member filters read on a second connection */
 	char *tls_ca_file;   /* ldap.tls.ca_file */
 	char *tls_ca_dir;    /* ldap.tls.ca_dir */
 	char *tls_cert_file; /* ldap.tls.cert_file (client certificate) */

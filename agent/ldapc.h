@@ -57,6 +57,11 @@ typedef int (*ldapc_entry_fn)(const struct entry *e, void *arg);
  *   URI: TLS handshake|StartTLS: Error (code): server certificate rejected: why
  * One thread at a time: connecting briefly routes libldap's debug output. */
 enum ldapc_rc ldapc_open(const struct ldapc_opts *o, struct ldapc **out, struct buf *err) DM_WUR;
+/* Opens a second connection like c, to the server c is connected to (no
+ * failover: it stays there), for work in another thread: each connection
+ * is used by one thread at a time. Returns like ldapc_open; connecting is
+ * best done from the thread that opened c (see ldapc_open). */
+enum ldapc_rc ldapc_dup(const struct ldapc *c, struct ldapc **out, struct buf *err) DM_WUR;
 /* Unbinds and frees; accepts NULL. */
 void ldapc_close(struct ldapc *c);
 /* Returns the URI currently connected; borrowed, lives as long as c. */

@@ -546,6 +546,7 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan)
 	o.base = c->base;
 	o.page_size = c->page_size;
 	o.window = c->window;
+	o.connections = c->connections;
 	o.dry_run = cli->dry_run;
 	o.plan = plan;
 	o.force = cli->force;

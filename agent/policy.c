@@ -369,6 +369,8 @@ struct work {
 	struct strv alias_addrs;    /* claimed from dirmailAlias */
 	struct strv cands, aliases; /* what claim tries, until it has */
 	size_t nexp;                /* explicit ones at the head of cands */
+	uint64_t held;              /* bit i < 32: cands[i], bit 32 + j: aliases[j] is this
+	                             * object's already (it holds it): claim needs no look-up */
 	struct olds *old;           /* within take and build only: the pass's */
 };
 
@@ -742,7 +744,7 @@ done:
 /* Finds the address a generated candidate becomes: itself when free or
  * already ours, else the first free or ours with a suffix 2, 3, ...;
  * 1 when none is left under 64 bytes, -1 on out of memory. */
-static int resolve(const struct idx *ix, size_t self, const char *cand, struct buf *out)
+static int resolve(const struct idx *ix, size_t self, const char *cand, struct buf *out, int *held)
 {
 	unsigned n;
 	long owner;
@@ -752,11 +754,15 @@ static int resolve(const struct idx *ix, size_t self, const char *cand, struct b
 		if (n == 1 ? buf_puts(out, cand) < 0 : addr_with_suffix(out, cand, n) < 0)
 			return n == 1 ? -1 : 1;
 		owner = idx_get(ix, buf_str(out));
-		if (owner < 0 || (size_t)owner == self)
+		if (owner < 0 || (size_t)owner == self) {
+			*held = n == 1 && owner >= 0;
 			return 0;
+		}
 	}
 	return 1;
 }
+
+#define HELD(w, bit) ((bit) < 64 && ((w)->held >> (bit)&1))
 
 /* Phase C for one object: explicit addresses must be free, a new POP/IMAP
  * mailbox needs a licence, then every address is claimed. */
@@ -772,6 +778,8 @@ static int claim(const struct pol_ctx *ctx, struct work *w, struct work *all, st
 	for (i = 0; i < nexp + aliases.n; i++) {
 		const char *c = i < nexp ? cands.v[i] : aliases.v[i - nexp];
 
+		if (HELD(w, i < nexp ? i : 32 + (i - nexp)))
+			continue;
 		owner = idx_get(ix, c);
 		if (owner >= 0 && (size_t)owner != w->self) {
 			(void)!set_state(w, "address-taken: %s belongs to %s", c, all[owner].dn);
@@ -794,10 +802,12 @@ static int claim(const struct pol_ctx *ctx, struct work *w, struct work *all, st
 		(*free_licences)--;
 	}
 	for (i = 0; i < cands.n; i++) {
-		if (i < nexp)
+		int held = i < 32 && HELD(w, i);
+
+		if (i < nexp || held)
 			r = buf_puts(&got, cands.v[i]) < 0 ? -1 : 0;
 		else
-			r = resolve(ix, w->self, cands.v[i], &got);
+			r = resolve(ix, w->self, cands.v[i], &got, &held);
 		if (r < 0)
 			goto done;
 		if (r > 0) {
@@ -808,16 +818,17 @@ static int claim(const struct pol_ctx *ctx, struct work *w, struct work *all, st
 			rc = 0;
 			goto done;
 		}
+		/* What the object holds is in the index as its own already. */
 		if (strv_find(&w->addrs, buf_str(&got)) < 0 &&
 		    (strv_add(&w->addrs, buf_str(&got)) < 0 ||
-		     idx_put(ix, buf_str(&got), w->self) < 0))
+		     (!held && idx_put(ix, buf_str(&got), w->self) < 0)))
 			goto done;
 		buf_reset(&got);
 	}
 	for (i = 0; i < aliases.n; i++)
 		if (strv_find(&w->addrs, aliases.v[i]) < 0 &&
 		    (strv_add(&w->alias_addrs, aliases.v[i]) < 0 ||
-		     idx_put(ix, aliases.v[i], w->self) < 0))
+		     (!(i < 32 && HELD(w, 32 + i)) && idx_put(ix, aliases.v[i], w->self) < 0)))
 			goto done;
 	rc = 0;
 done:
@@ -1742,15 +1753,24 @@ static int dry_claim(struct pol_pass *pp, struct work *w)
 	int rc = 0;
 
 	for (i = 0; i < w->nexp + w->aliases.n; i++) {
+		size_t bit = i < w->nexp ? i : 32 + (i - w->nexp);
+
 		owner = idx_get(&pp->ix, i < w->nexp ? w->cands.v[i] : w->aliases.v[i - w->nexp]);
 		if (owner >= 0 && (size_t)owner != w->self)
 			goto done;
+		/* Held addresses never change hands: a fact claim can use. */
+		if (owner >= 0 && bit < 64)
+			w->held |= (uint64_t)1 << bit;
 	}
 	for (i = 0; i < w->cands.n; i++) {
+		int held = 0;
+
 		buf_reset(&got);
 		if (i < w->nexp ? buf_puts(&got, w->cands.v[i]) < 0
-		                : resolve(&pp->ix, w->self, w->cands.v[i], &got) != 0)
+		                : resolve(&pp->ix, w->self, w->cands.v[i], &got, &held) != 0)
 			goto done;
+		if (held && i < 32)
+			w->held |= (uint64_t)1 << i;
 		if (strv_find(&w->addrs, buf_str(&got)) < 0 &&
 		    strv_add(&w->addrs, buf_str(&got)) < 0)
 			goto fail;

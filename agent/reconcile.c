@@ -5,6 +5,7 @@
  * one object at a time again to build, diff and write it. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -222,6 +223,164 @@ static void dnlist_free(struct dnlist *l)
 	free(l->v);
 }
 
+/* The search for the members a list's dirmailMemberFilter flt selects:
+ * the admin's filter used whole, as intent, and only among recipients.
+ * 1 when flt is no filter at all (not in parentheses), -1 out of memory. */
+static int member_filter(const char *flt, struct buf *f)
+{
+	buf_reset(f);
+	if (flt[0] != '(')
+		return 1;
+	return buf_printf(f, "(&%s%s)", RECIPIENT_FILTER, flt) < 0 ? -1 : 0;
+}
+
+/*
+ * The member filters, read on a second connection while the first one
+ * reads the recipients: the directory evaluates them (a search over every
+ * recipient each) while it streams the read, instead of after it. What the
+ * read then finds is matched by DN and filter text; a list or filter the
+ * read-ahead did not see, or any failure of it, falls back to reading that
+ * filter after the read, as if there were no read-ahead.
+ */
+struct pf_list {
+	char *dn, *filter;
+	struct dnlist members;
+	char *error; /* the directory refused the filter */
+	int done;
+};
+
+struct prefetch {
+	struct ldapc *l; /* its own connection; NULL: no read-ahead */
+	const char *base;
+	int page_size;
+	struct pf_list *v;
+	size_t n;
+	int failed;
+	pthread_t t;
+};
+
+static int collect_list(const struct entry *e, void *arg)
+{
+	struct prefetch *pf = arg;
+	const char *flt = entry_first(e, "dirmailMemberFilter");
+	struct pf_list *v;
+
+	if (flt == NULL)
+		return 0;
+	v = realloc(pf->v, (pf->n + 1) * sizeof(*v));
+	if (v == NULL)
+		return -1;
+	pf->v = v;
+	memset(&v[pf->n], 0, sizeof(*v));
+	v[pf->n].dn = strdup(e->dn);
+	v[pf->n].filter = strdup(flt);
+	pf->n++;
+	return v[pf->n - 1].dn && v[pf->n - 1].filter ? 0 : -1;
+}
+
+static void *prefetch_run(void *arg)
+{
+	static const char *const attrs[] = {"dirmailMemberFilter", NULL};
+	static const char *const dn_only[] = {"1.1", NULL};
+	struct prefetch *pf = arg;
+	struct buf err = BUF_INIT, f = BUF_INIT;
+	enum ldapc_rc lrc;
+	size_t k;
+
+	lrc = ldapc_search(pf->l, pf->base, LDAPC_SUB,
+	                   "(&(objectClass=dirmailList)(dirmailMemberFilter=*))", attrs,
+	                   pf->page_size, collect_list, pf, &err);
+	for (k = 0; lrc == LDAPC_OK && k < pf->n; k++) {
+		int r = member_filter(pf->v[k].filter, &f);
+
+		if (r != 0) {
+			lrc = r < 0 ? LDAPC_FATAL : LDAPC_OK;
+			continue; /* the pass words that error itself */
+		}
+		buf_reset(&err);
+		lrc = ldapc_search(pf->l, pf->base, LDAPC_SUB, buf_str(&f), dn_only, pf->page_size,
+		                   collect_dn, &pf->v[k].members, &err);
+		if (lrc == LDAPC_SKIP) {
+			pf->v[k].error = strdup(buf_str(&err));
+			lrc = pf->v[k].error ? LDAPC_OK : LDAPC_FATAL;
+		}
+		pf->v[k].done = lrc == LDAPC_OK;
+	}
+	pf->failed = lrc != LDAPC_OK;
+	buf_free(&err);
+	buf_free(&f);
+	return NULL;
+}
+
+/* Starts the read-ahead; without a second connection there is none. */
+static void prefetch_start(struct prefetch *pf, struct ldapc *l, const struct rec_opts *o)
+{
+	struct buf err = BUF_INIT;
+
+	memset(pf, 0, sizeof(*pf));
+	pf->base = o->base;
+	pf->page_size = o->page_size;
+	if (o->connections < 2)
+		return;
+	if (ldapc_dup(l, &pf->l, &err) != LDAPC_OK) {
+		log_debug("no second connection for the member filters (%s); they are read after "
+		          "the recipients",
+		          buf_str(&err));
+	} else if (pthread_create(&pf->t, NULL, prefetch_run, pf) != 0) {
+		ldapc_close(pf->l);
+		pf->l = NULL;
+	}
+	buf_free(&err);
+}
+
+/* Waits for the read-ahead and closes its connection; idempotent. */
+static void prefetch_join(struct prefetch *pf)
+{
+	if (pf->l == NULL)
+		return;
+	(void)pthread_join(pf->t, NULL);
+	ldapc_close(pf->l);
+	pf->l = NULL;
+}
+
+/* Hands over what the read-ahead found for the list dn with filter flt:
+ * 1 when it did (members moved to out, or *error set), else 0. */
+static int prefetch_take(struct prefetch *pf, const char *dn, const char *flt, struct dnlist *out,
+                         char **error)
+{
+	size_t k;
+
+	for (k = 0; !pf->failed && k < pf->n; k++) {
+		struct pf_list *v = &pf->v[k];
+
+		if (!v->done || strcasecmp(v->dn, dn) != 0 || strcmp(v->filter, flt) != 0)
+			continue;
+		*out = v->members;
+		memset(&v->members, 0, sizeof(v->members));
+		*error = v->error;
+		v->error = NULL;
+		v->done = 0;
+		return 1;
+	}
+	return 0;
+}
+
+static void prefetch_free(struct prefetch *pf)
+{
+	size_t k;
+
+	prefetch_join(pf);
+	for (k = 0; k < pf->n; k++) {
+		free(pf->v[k].dn);
+		free(pf->v[k].filter);
+		free(pf->v[k].error);
+		dnlist_free(&pf->v[k].members);
+	}
+	free(pf->v);
+	pf->v = NULL;
+	pf->n = 0;
+}
+
 /* ---- the pass -------------------------------------------------------------- */
 
 struct pass {
@@ -268,8 +427,9 @@ static int take(const struct entry *e, void *arg)
 	return 0;
 }
 
-/* Runs every list's dirmailMemberFilter against the directory. */
-static int run_filters(struct pass *p, struct buf *err)
+/* Runs every list's dirmailMemberFilter against the directory, unless
+ * the read-ahead pf has already. */
+static int run_filters(struct pass *p, struct prefetch *pf, struct buf *err)
 {
 	static const char *const dn_only[] = {"1.1", NULL};
 	struct buf f = BUF_INIT;
@@ -281,24 +441,27 @@ static int run_filters(struct pass *p, struct buf *err)
 		struct entry *e = store_get(&p->set, i);
 		const char *flt = e ? entry_first(e, "dirmailMemberFilter") : NULL;
 		enum ldapc_rc lrc;
+		int r;
 
 		if (flt == NULL) {
 			entry_free(e);
 			rc = EX_OSERR;
 			goto done;
 		}
-		buf_reset(&f);
 		buf_reset(err);
-		/* The admin's filter is used whole, as intent; it only selects. */
-		if (buf_printf(&f, "(&%s%s%s)", RECIPIENT_FILTER, flt[0] == '(' ? "" : "(",
-		               flt[0] == '(' ? flt : ")") < 0) {
+		r = member_filter(flt, &f);
+		if (r < 0) {
 			entry_free(e);
 			rc = EX_OSERR;
 			goto done;
 		}
-		if (flt[0] != '(') {
+		if (r > 0) {
 			entry_free(e);
 			p->filter_err[k] = strdup("the filter must be enclosed in parentheses");
+			continue;
+		}
+		if (prefetch_take(pf, e->dn, flt, &p->members[k], &p->filter_err[k])) {
+			entry_free(e);
 			continue;
 		}
 		lrc = ldapc_search(p->l, p->o->base, LDAPC_SUB, buf_str(&f), dn_only,
@@ -915,6 +1078,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
                   const struct rec_opts *o, struct rec_stats *st)
 {
 	struct pass p;
+	struct prefetch pf;
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	struct built b;
 	unsigned char *nbs = NULL; /* per object: 1 when it has changes */
@@ -929,6 +1093,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	int rc = EX_OK, writing = o->plan == NULL && !o->dry_run;
 
 	memset(&p, 0, sizeof(p));
+	memset(&pf, 0, sizeof(pf));
 	memset(&pp, 0, sizeof(pp));
 	memset(&b, 0, sizeof(b));
 	memset(st, 0, sizeof(*st));
@@ -949,8 +1114,10 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	}
 
 	/* 1. Read everything; a failed read is never taken for an empty one. */
+	prefetch_start(&pf, l, o);
 	lrc = ldapc_search(l, o->base, LDAPC_SUB, RECIPIENT_FILTER, rcpt_attrs(), o->page_size,
 	                   take, &p, &err);
+	prefetch_join(&pf);
 	if (lrc != LDAPC_OK) {
 		log_error("reading the recipients under \"%s\": %s; nothing was written", o->base,
 		          buf_str(&err));
@@ -977,7 +1144,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		rc = EX_OSERR;
 		goto done;
 	}
-	rc = run_filters(&p, &err);
+	rc = run_filters(&p, &pf, &err);
 	if (rc != EX_OK)
 		goto done;
 
@@ -1273,6 +1440,7 @@ done:
 	free(pp.stale);
 	free(pp.refused);
 	built_free(&b);
+	prefetch_free(&pf);
 	free(nbs);
 	diff_free(&acct_diff);
 	entry_free(acct_want);

@@ -15,6 +15,7 @@ struct rec_opts {
 	const char *base;            /* where the recipients live */
 	int page_size;               /* RFC 2696 page size */
 	int window;                  /* writes in flight at most */
+	int connections;             /* 2: read member filters on a second one */
 	int dry_run;                 /* compute and report, write nothing */
 	FILE *plan;                  /* non-NULL: print the changes as LDIF here, write nothing */
 	int force;                   /* go past the delete threshold */

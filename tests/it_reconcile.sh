@@ -224,3 +224,31 @@ assert_exit 64 dirmail journal undo --journal "$T/undo.journal" --since yesterda
 assert_exit 64 dirmail journal frobnicate --journal "$T/undo.journal"
 assert_exit 64 dirmail journal verify --since 2026-01-01T00:00:00Z --journal "$T/undo.journal"
 pass "journal verify lists failed and unfinished requests; undo --since; usage errors"
+
+# Member filters: read on a second connection beside the recipients
+# (ldap.connections = 2, the default) or on the one connection after them:
+# the same plan either way, a filter the directory refuses reported alike.
+slapd_stop undo
+slapd_start --name filters
+slapd_add <<EOF2 >/dev/null || fail "adding the list with a broken filter failed"
+dn: cn=broken,ou=lists,$BASE
+objectClass: top
+objectClass: groupOfNames
+objectClass: dirmailList
+cn: broken
+member:
+dirmailMemberFilter: (departmentNumber=sales
+EOF2
+(umask 077 && printf 'ldap: { connections = 1; };\n' >"$T/one.conf")
+unguid() { sed 's/^msExchMailboxGuid:: .*/msExchMailboxGuid:: (random)/' "$1"; }
+fconn=(-H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE")
+dirmail plan -vv "${fconn[@]}" >"$T/two.plan" 2>"$T/two.err" || fail "plan failed: $(cat "$T/two.err")"
+dirmail -c "$T/one.conf" plan -vv "${fconn[@]}" >"$T/one.plan" 2>"$T/one.err" ||
+	fail "plan with one connection failed: $(cat "$T/one.err")"
+assert_contains "$(cat "$T/two.err")" "filter (&(objectClass=dirmailList)(dirmailMemberFilter=*))" \
+	"the lists' filters are read ahead"
+assert_not_contains "$(cat "$T/one.err")" "(dirmailMemberFilter=*)" "one connection reads no lists ahead"
+diff -u <(unguid "$T/one.plan") <(unguid "$T/two.plan") >&2 || fail "the plans differ"
+assert_contains "$(cat "$T/two.plan")" "# invalid: dirmailMemberFilter: " "the refused filter is reported"
+assert_contains "$(cat "$T/two.plan")" "member: uid=kweber,$PEOPLE" "the sales filter's members"
+pass "member filters read on a second connection or after the read give the same plan"

@@ -164,7 +164,7 @@ static void test_table(void **state)
 
 	(void)state;
 	keys = conf_keys(&n);
-	assert_int_equal(n, 23);
+	assert_int_equal(n, 24);
 	for (i = 0; i < n; i++) {
 		const struct conf_key *k = &keys[i];
 
@@ -223,13 +223,10 @@ static void test_defaults(void **state)
 			const char *name;
 			int got, want;
 		} ints[] = {
-		    {"starttls", c.starttls, 0},
-		    {"timeout", c.timeout, 10},
-		    {"op_timeout", c.op_timeout, 30},
-		    {"page_size", c.page_size, 500},
-		    {"window", c.window, 32},
-		    {"tls_verify", c.tls_verify, 1},
-		    {"journal_max_size", c.journal_max_size, 64},
+		    {"starttls", c.starttls, 0},       {"timeout", c.timeout, 10},
+		    {"op_timeout", c.op_timeout, 30},  {"page_size", c.page_size, 500},
+		    {"window", c.window, 32},          {"connections", c.connections, 2},
+		    {"tls_verify", c.tls_verify, 1},   {"journal_max_size", c.journal_max_size, 64},
 		    {"log_verbose", c.log_verbose, 0},
 		};
 
@@ -287,6 +284,7 @@ static void test_good(void **state)
 		    {"op_timeout", c.op_timeout, 120},
 		    {"page_size", c.page_size, 1000},
 		    {"window", c.window, 1},
+		    {"connections", c.connections, 1},
 		    {"tls_verify", c.tls_verify, 0},
 		    {"journal_max_size", c.journal_max_size, 65536},
 		    {"log_verbose", c.log_verbose, 2},
