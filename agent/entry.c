@@ -406,6 +406,16 @@ const struct entry_attr *entry_get(const struct entry *e, const char *name)
 	return find(e, name);
 }
 
+unsigned int entry_name_key(const char *name)
+{
+	return name_hash(name);
+}
+
+const struct entry_attr *entry_get_key(const struct entry *e, const char *name, unsigned int key)
+{
+	return find_hash(e, name, key);
+}
+
 const char *entry_first(const struct entry *e, const char *name)
 {
 	const struct entry_attr *a = entry_get(e, name);

@@ -65,6 +65,10 @@ int entry_add_vals(struct entry *e, const char *name, const struct entry_val *va
 /* Returns the attribute named name (case-insensitive) or NULL; borrowed
  * from e until e next changes. */
 const struct entry_attr *entry_get(const struct entry *e, const char *name);
+/* The lookup key of a name: entry_get_key(e, name, entry_name_key(name))
+ * is entry_get(e, name), without working the key out on every call. */
+unsigned int entry_name_key(const char *name);
+const struct entry_attr *entry_get_key(const struct entry *e, const char *name, unsigned int key);
 /* Returns the first value of name as a string, or NULL when absent;
  * borrowed from e until that value is removed (values never move). */
 const char *entry_first(const struct entry *e, const char *name);

@@ -27,6 +27,17 @@
 /* Marks an alias in dirmailManagedAddress: retired when the alias goes. */
 #define ALIAS_MARK "alias:"
 
+static char *unconst(const char *s)
+{
+	union {
+		const char *c;
+		char *m;
+	} u;
+
+	u.c = s;
+	return u.m;
+}
+
 static const char *const owned[] = {
     "mail",
     "mailNickname",
@@ -124,22 +135,48 @@ const char *const *policy_read_attrs(void)
 	return all;
 }
 
+/* The attributes a wanted entry is made of, owned then merged, with their
+ * lookup keys: compared for every object, so worked out once. */
+#define NWANTED (sizeof(owned) / sizeof(owned[0]) + sizeof(merged) / sizeof(merged[0]) - 2)
+
+static const struct wanted {
+	const char *name;
+	unsigned int key;
+} * wanted_attrs(void)
+{
+	static struct wanted w[NWANTED + 1];
+	size_t i, k, at = 0;
+
+	if (w[0].name == NULL) /* the same values, whoever computes them */
+		for (k = 0; k < 2; k++)
+			for (i = 0; (k == 0 ? owned : merged)[i]; i++, at++) {
+				w[at].name = (k == 0 ? owned : merged)[i];
+				w[at].key = entry_name_key(w[at].name);
+			}
+	return w;
+}
+
+/* Adds one value to attribute name of e, copied into e's arena: wanted
+ * entries are built and dropped by the thousand. */
+static int add1(struct entry *e, const char *name, const void *v, size_t len)
+{
+	struct entry_val x;
+
+	x.val = unconst((const char *)v);
+	x.len = len;
+	return entry_add_vals(e, name, &x, 1);
+}
+
 /* Is name none of the attributes a wanted entry is made of? */
 static int not_wanted(const char *name)
 {
-	static size_t len[sizeof(owned) / sizeof(owned[0]) + sizeof(merged) / sizeof(merged[0])];
-	size_t i, k, n = strlen(name), at = 0;
+	const struct wanted *w = wanted_attrs();
+	unsigned int key = entry_name_key(name);
+	size_t i;
 
-	for (k = 0; k < 2; k++) {
-		const char *const *list = k == 0 ? owned : merged;
-
-		for (i = 0; list[i]; i++, at++) {
-			if (len[at] == 0)
-				len[at] = strlen(list[i]);
-			if (len[at] == n && strcasecmp(list[i], name) == 0)
-				return 0;
-		}
-	}
+	for (i = 0; i < NWANTED; i++)
+		if (w[i].key == key && strcasecmp(w[i].name, name) == 0)
+			return 0;
 	return 1;
 }
 
@@ -235,17 +272,6 @@ struct idx {
 	size_t cap, n;
 	struct pool *pool; /* holds copies of the keys; NULL: keys are borrowed */
 };
-
-static char *unconst(const char *s)
-{
-	union {
-		const char *c;
-		char *m;
-	} u;
-
-	u.c = s;
-	return u.m;
-}
 
 static uint64_t hash(const char *k)
 {
@@ -849,7 +875,7 @@ static int set_val(struct entry *e, const char *attr, const char *v, size_t len)
 	    memcmp(a->vals[0].val, v, len) == 0)
 		return 0;
 	entry_del(e, attr);
-	return entry_add(e, attr, v, len);
+	return add1(e, attr, v, len);
 }
 
 static int set1(struct entry *e, const char *attr, const char *fmt, ...) DM_PRINTF(3, 4);
@@ -939,15 +965,14 @@ static int build_proxy(struct work *w, struct entry *want, const struct strv *mi
 			goto done;
 		}
 		if (!entry_has(want, "proxyAddresses", v.s, v.len) &&
-		    entry_add(want, "proxyAddresses", v.s, v.len) < 0)
+		    add1(want, "proxyAddresses", v.s, v.len) < 0)
 			goto done;
 	}
 	for (i = 0; i < mine->n; i++) {
 		buf_reset(&v);
 		if (buf_puts(&v, primary && strcasecmp(mine->v[i], primary) == 0 ? "SMTP:"
 		                                                                 : "smtp:") < 0 ||
-		    buf_puts(&v, mine->v[i]) < 0 ||
-		    entry_add(want, "proxyAddresses", v.s, v.len) < 0)
+		    buf_puts(&v, mine->v[i]) < 0 || add1(want, "proxyAddresses", v.s, v.len) < 0)
 			goto done;
 	}
 	rc = 0;
@@ -992,20 +1017,18 @@ static int new_contact(const struct pol_ctx *ctx, const char *addr, size_t n, st
 	c = entry_new(buf_str(dn));
 	if (c == NULL)
 		goto done;
-	if (entry_add(c, "objectClass", "top", 3) < 0)
+	if (add1(c, "objectClass", "top", 3) < 0)
 		goto done;
 	for (i = 0; ctx->contact_classes && ctx->contact_classes[i]; i++)
-		if (entry_add(c, "objectClass", ctx->contact_classes[i],
-		              strlen(ctx->contact_classes[i])) < 0)
+		if (add1(c, "objectClass", ctx->contact_classes[i],
+		         strlen(ctx->contact_classes[i])) < 0)
 			goto done;
-	if (buf_printf(&v, "SMTP:%s", addr) < 0 || entry_add(c, "cn", addr, strlen(addr)) < 0 ||
-	    entry_add(c, "sn", addr, strlen(addr)) < 0 ||
-	    entry_add(c, "mail", addr, strlen(addr)) < 0 ||
-	    entry_add(c, "proxyAddresses", v.s, v.len) < 0 ||
-	    entry_add(c, "targetAddress", v.s, v.len) < 0 ||
-	    entry_add(c, "msExchHideFromAddressLists", "TRUE", 4) < 0 ||
-	    entry_add(c, "dirmailManagedAddress", addr, strlen(addr)) < 0 ||
-	    entry_add(c, "dirmailState", "ok", 2) < 0)
+	if (buf_printf(&v, "SMTP:%s", addr) < 0 || add1(c, "cn", addr, strlen(addr)) < 0 ||
+	    add1(c, "sn", addr, strlen(addr)) < 0 || add1(c, "mail", addr, strlen(addr)) < 0 ||
+	    add1(c, "proxyAddresses", v.s, v.len) < 0 || add1(c, "targetAddress", v.s, v.len) < 0 ||
+	    add1(c, "msExchHideFromAddressLists", "TRUE", 4) < 0 ||
+	    add1(c, "dirmailManagedAddress", addr, strlen(addr)) < 0 ||
+	    add1(c, "dirmailState", "ok", 2) < 0)
 		goto done;
 	adds = realloc(res->adds, (res->nadds + 1) * sizeof(*adds));
 	if (adds == NULL)
@@ -1060,14 +1083,14 @@ static int build_active(struct pol_pass *pp, struct work *w)
 	}
 	entry_del(want, "dirmailManagedAddress");
 	for (i = 0; i < mine.n; i++)
-		if (entry_add(want, "dirmailManagedAddress", mine.v[i], strlen(mine.v[i])) < 0)
+		if (add1(want, "dirmailManagedAddress", mine.v[i], strlen(mine.v[i])) < 0)
 			goto done;
 	for (i = 0; i < w->alias_addrs.n; i++) {
 		buf_reset(&b);
 		if (strv_find(&mine, w->alias_addrs.v[i]) >= 0)
 			continue;
 		if (buf_puts(&b, ALIAS_MARK) < 0 || buf_puts(&b, w->alias_addrs.v[i]) < 0 ||
-		    entry_add(want, "dirmailManagedAddress", b.s, b.len) < 0 ||
+		    add1(want, "dirmailManagedAddress", b.s, b.len) < 0 ||
 		    strv_add(&mine, w->alias_addrs.v[i]) < 0)
 			goto done;
 	}
@@ -1111,8 +1134,8 @@ static int build_active(struct pol_pass *pp, struct work *w)
 		if (set1(want, "msExchHideFromAddressLists", "FALSE") < 0)
 			goto done;
 		for (i = 0; i < a->address_lists.n; i++)
-			if (entry_add(want, "showInAddressBook", a->address_lists.v[i],
-			              strlen(a->address_lists.v[i])) < 0)
+			if (add1(want, "showInAddressBook", a->address_lists.v[i],
+			         strlen(a->address_lists.v[i])) < 0)
 				goto done;
 	}
 
@@ -1161,7 +1184,7 @@ static int build_active(struct pol_pass *pp, struct work *w)
 
 			ctx->new_guid(guid, ctx->guid_arg);
 			entry_del(want, "msExchMailboxGuid");
-			if (entry_add(want, "msExchMailboxGuid", guid, sizeof(guid)) < 0)
+			if (add1(want, "msExchMailboxGuid", guid, sizeof(guid)) < 0)
 				goto done;
 		}
 	}
@@ -1259,7 +1282,7 @@ static int build_members(struct work *w, const struct work *all, const struct id
 
 		if (k < 0 || pos[k] == (size_t)-1)
 			continue;
-		if (entry_add(want, "member", cur->vals[i].val, cur->vals[i].len) < 0)
+		if (add1(want, "member", cur->vals[i].val, cur->vals[i].len) < 0)
 			goto done;
 		at = pos[k];
 		last = arr[--nkeep];
@@ -1268,11 +1291,11 @@ static int build_members(struct work *w, const struct work *all, const struct id
 		pos[k] = (size_t)-1;
 	}
 	for (i = 0; i < nkeep; i++)
-		if (entry_add(want, "member", keep[arr[i]], strlen(keep[arr[i]])) < 0)
+		if (add1(want, "member", keep[arr[i]], strlen(keep[arr[i]])) < 0)
 			goto done;
 	/* groupOfNames must have a member: the empty DN expands to nobody. */
 	if (!entry_get(want, "member") && has_class(w->e, "groupOfNames") &&
-	    entry_add(want, "member", "", 0) < 0)
+	    add1(want, "member", "", 0) < 0)
 		goto done;
 	rc = 0;
 done:
@@ -1287,7 +1310,7 @@ static int add_class(const struct pol_ctx *ctx, struct entry *want)
 {
 	if (ctx->recipient_class == NULL || has_class(want, ctx->recipient_class))
 		return 0;
-	return entry_add(want, "objectClass", ctx->recipient_class, strlen(ctx->recipient_class));
+	return add1(want, "objectClass", ctx->recipient_class, strlen(ctx->recipient_class));
 }
 
 void policy_obj_clear(struct pol_obj *o)
@@ -1330,30 +1353,27 @@ void policy_result_clear(struct pol_result *res)
  * (objectClass: nothing e lacks)? */
 static int unchanged(const struct entry *e, const struct entry *want)
 {
-	size_t i, j, k;
+	const struct wanted *w = wanted_attrs();
+	size_t i, j;
 
-	for (k = 0; k < 2; k++) {
-		const char *const *list = k == 0 ? owned : merged;
+	for (i = 0; i < NWANTED; i++) {
+		const struct entry_attr *x = entry_get_key(e, w[i].name, w[i].key),
+		                        *y = entry_get_key(want, w[i].name, w[i].key);
+		size_t nx = x ? x->nvals : 0, ny = y ? y->nvals : 0;
 
-		for (i = 0; list[i]; i++) {
-			const struct entry_attr *x = entry_get(e, list[i]),
-			                        *y = entry_get(want, list[i]);
-			size_t nx = x ? x->nvals : 0, ny = y ? y->nvals : 0;
+		if (strcmp(w[i].name, "objectClass") != 0 && nx != ny)
+			return 0;
+		for (j = 0; j < ny; j++) {
+			const struct entry_val *v = &y->vals[j];
+			size_t m = j < nx ? j : 0; /* copies keep the order */
+			size_t tries;
 
-			if (strcmp(list[i], "objectClass") != 0 && nx != ny)
+			for (tries = 0; tries < nx; tries++, m = (m + 1) % nx)
+				if (x->vals[m].len == v->len &&
+				    memcmp(x->vals[m].val, v->val, v->len) == 0)
+					break;
+			if (tries == nx)
 				return 0;
-			for (j = 0; j < ny; j++) {
-				const struct entry_val *v = &y->vals[j];
-				size_t m = j < nx ? j : 0; /* copies keep the order */
-				size_t tries;
-
-				for (tries = 0; tries < nx; tries++, m = (m + 1) % nx)
-					if (x->vals[m].len == v->len &&
-					    memcmp(x->vals[m].val, v->val, v->len) == 0)
-						break;
-				if (tries == nx)
-					return 0;
-			}
 		}
 	}
 	return 1;
