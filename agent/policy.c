@@ -402,7 +402,8 @@ struct work {
 
 struct pol_pass {
 	const struct pol_ctx *ctx;
-	struct olds old; /* of the one object being taken or built */
+	struct olds old;     /* of the one object being taken or built */
+	struct pool scratch; /* strings of that object alone */
 	struct pool pool;
 	struct work *w;
 	size_t n, cap;
@@ -1061,7 +1062,7 @@ static int build_active(struct pol_pass *pp, struct work *w)
 	const struct account *a = ctx->acct;
 	const struct idx *ix = &pp->ix;
 	struct entry *want = w->o->want;
-	struct strv mine = STRV_INIT(NULL);
+	struct strv mine = STRV_INIT(&pp->scratch);
 	struct buf b = BUF_INIT;
 	const char *primary = w->addrs.v[0];
 	size_t i;
@@ -1403,6 +1404,7 @@ struct pol_pass *policy_pass_new(const struct pol_ctx *ctx)
 	if (pp == NULL)
 		return NULL;
 	pp->ctx = ctx;
+	pp->old.plain.pool = pp->old.alias.pool = &pp->scratch;
 	pp->ix.pool = &pp->pool;
 	pp->dns.pool = NULL; /* the DNs are the pass's copies */
 	return pp;
@@ -1481,6 +1483,7 @@ int policy_take(struct pol_pass *pp, const struct entry *e)
 
 	if (pp->settled)
 		return -1;
+	pool_reset(&pp->scratch);
 	if (pp->n == pp->cap) {
 		size_t cap = pp->cap ? pp->cap + pp->cap / 2 : 256;
 		struct work *nw = realloc(pp->w, cap * sizeof(*nw));
@@ -1731,6 +1734,7 @@ int policy_build(struct pol_pass *pp, size_t i, const struct entry *e, struct po
 		o->deletions = x->remove;
 		return 0;
 	}
+	pool_reset(&pp->scratch);
 	return build_into(pp, x, e, o);
 }
 
@@ -1831,8 +1835,8 @@ static int speculate(struct pol_pass *pp, struct work *w)
 		    (w->svc == SVC_EXCH && (g == NULL || g->nvals != 1 || g->vals[0].len != 16)) ||
 		    (w->fwd && !w->cur_alt))
 			return 0;
-		/* Its own allocations: freed below, not left in the pool. */
-		w->addrs.pool = w->alias_addrs.pool = NULL;
+		/* Scratch: gone with this object, not left in the pass's pool. */
+		w->addrs.pool = w->alias_addrs.pool = &pp->scratch;
 		r = dry_claim(pp, w);
 		if (r <= 0) {
 			rc = r;
@@ -1884,6 +1888,7 @@ void policy_pass_free(struct pol_pass *pp)
 	idx_free(&pp->dns);
 	strv_free(&pp->old.plain);
 	strv_free(&pp->old.alias);
+	pool_free(&pp->scratch);
 	pool_free(&pp->pool);
 	free(pp);
 }

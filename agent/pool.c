@@ -67,6 +67,21 @@ char *pool_strdup(struct pool *p, const char *s)
 	return s ? pool_strndup(p, s, strlen(s)) : NULL;
 }
 
+void pool_reset(struct pool *p)
+{
+	struct pool_block *keep = p->head, *b, *next;
+
+	if (keep == NULL)
+		return;
+	for (b = keep->next; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	keep->next = NULL;
+	keep->used = 0;
+	p->bytes = 0;
+}
+
 void pool_free(struct pool *p)
 {
 	struct pool_block *b, *next;

@@ -30,5 +30,8 @@ char *pool_strndup(struct pool *p, const char *s, size_t len) DM_WUR;
 char *pool_strdup(struct pool *p, const char *s) DM_WUR;
 /* Frees every block; p is empty and usable again. */
 void pool_free(struct pool *p);
+/* Forgets everything allocated but keeps one block for what comes next:
+ * scratch space reused object after object. */
+void pool_reset(struct pool *p);
 
 #endif
