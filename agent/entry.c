@@ -121,17 +121,6 @@ static const struct known_name {
 
 #define NNAMES (sizeof(names) / sizeof(names[0]))
 
-static char *unconst(const char *s)
-{
-	union {
-		const char *c;
-		char *m;
-	} u;
-
-	u.c = s;
-	return u.m;
-}
-
 static unsigned char *block_data(struct entry_block *b)
 {
 	return (unsigned char *)(b + 1);
@@ -258,14 +247,14 @@ static char *keep_name(struct entry *e, const char *name)
 	char *p;
 
 	if (interned(name))
-		return unconst(name);
+		return dm_unconst(name);
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int c = n != names[mid].len ? (n < names[mid].len ? -1 : 1)
 		                            : memcmp(name, names[mid].s, n);
 
 		if (c == 0)
-			return unconst(names[mid].s);
+			return dm_unconst(names[mid].s);
 		if (c < 0)
 			hi = mid;
 		else
@@ -783,7 +772,7 @@ struct entry *entry_unpack(const unsigned char *buf, size_t len)
 
 		(void)unpack_name(&p, end, &known, &name, &nl, &nvals);
 		if (known != NULL) {
-			a->name = unconst(known);
+			a->name = dm_unconst(known);
 		} else {
 			a->name = arena_alloc(e, nl + 1, 1);
 			if (a->name == NULL)

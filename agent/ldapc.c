@@ -320,18 +320,7 @@ static void fmt_tls(struct buf *err, struct ldapc *c, LDAP *ld, const char *op, 
 }
 
 /* libldap takes char * for strings it never writes (attribute names, the
- * attribute list, values); this is the one place constness is dropped. */
-static char *unconst(const char *s)
-{
-	union {
-		const char *c;
-		char *m;
-	} u;
-
-	u.c = s;
-	return u.m;
-}
-
+ * attribute list, values): dm_unconst and this are where constness goes. */
 static char **unconst_list(const char *const *l)
 {
 	union {
@@ -1280,7 +1269,7 @@ static enum ldapc_rc send_write(struct ldapc *c, enum ldapc_write kind, const ch
 		    LDAP_MOD_BVALUES | (mods[i].op == ENTRY_MOD_ADD      ? LDAP_MOD_ADD
 		                        : mods[i].op == ENTRY_MOD_DELETE ? LDAP_MOD_DELETE
 		                                                         : LDAP_MOD_REPLACE);
-		m[i].mod_type = unconst(mods[i].attr);
+		m[i].mod_type = dm_unconst(mods[i].attr);
 		if (mods[i].nvals > 0) {
 			m[i].mod_bvalues = &pbv[k];
 			for (j = 0; j < mods[i].nvals; j++) {
@@ -1294,7 +1283,7 @@ static enum ldapc_rc send_write(struct ldapc *c, enum ldapc_write kind, const ch
 		pm[i] = &m[i];
 	}
 	if (assertion != NULL) {
-		r = ldap_create_assertion_control(c->ld, unconst(assertion), 1, &ctrl);
+		r = ldap_create_assertion_control(c->ld, dm_unconst(assertion), 1, &ctrl);
 		if (r != LDAP_SUCCESS) {
 			struct buf why = BUF_INIT;
 
@@ -1430,7 +1419,7 @@ static int escape_run(struct buf *out, const char *val, size_t n)
 	struct berval in, esc = {0, NULL};
 	int rc;
 
-	in.bv_val = unconst(val);
+	in.bv_val = dm_unconst(val);
 	in.bv_len = n;
 	if (ldap_bv2escaped_filter_value(&in, &esc) != 0)
 		return -1;
@@ -1508,9 +1497,9 @@ int ldapc_dn_child(struct buf *out, const char *attr, const char *value, const c
 	if (dn == NULL)
 		goto done;
 	memset(&ava, 0, sizeof(ava));
-	ava.la_attr.bv_val = unconst(attr);
+	ava.la_attr.bv_val = dm_unconst(attr);
 	ava.la_attr.bv_len = strlen(attr);
-	ava.la_value.bv_val = unconst(value);
+	ava.la_value.bv_val = dm_unconst(value);
 	ava.la_value.bv_len = strlen(value);
 	ava.la_flags = LDAP_AVA_STRING;
 	rdn[0] = &ava;

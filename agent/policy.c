@@ -27,17 +27,6 @@
 /* Marks an alias in dirmailManagedAddress: retired when the alias goes. */
 #define ALIAS_MARK "alias:"
 
-static char *unconst(const char *s)
-{
-	union {
-		const char *c;
-		char *m;
-	} u;
-
-	u.c = s;
-	return u.m;
-}
-
 static const char *const owned[] = {
     "mail",
     "mailNickname",
@@ -162,7 +151,7 @@ static int add1(struct entry *e, const char *name, const void *v, size_t len)
 {
 	struct entry_val x;
 
-	x.val = unconst((const char *)v);
+	x.val = dm_unconst((const char *)v);
 	x.len = len;
 	return entry_add_vals(e, name, &x, 1);
 }
@@ -337,7 +326,7 @@ static int idx_put(struct idx *x, const char *key, size_t owner)
 	if (s->key != NULL)
 		return 0;
 	s->h = h;
-	s->key = x->pool ? pool_strdup(x->pool, key) : unconst(key);
+	s->key = x->pool ? pool_strdup(x->pool, key) : dm_unconst(key);
 	if (s->key == NULL)
 		return -1;
 	s->owner = (uint32_t)owner;
