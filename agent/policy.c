@@ -1857,6 +1857,16 @@ done:
 	return rc;
 }
 
+int policy_unchanged_as_read(const struct pol_pass *pp, size_t i)
+{
+	return pp->w[i].spec_same;
+}
+
+long policy_find(const struct pol_pass *pp, const char *dn)
+{
+	return idx_get(&pp->dns, dn);
+}
+
 int policy_unchanged(const struct pol_pass *pp, size_t i)
 {
 	const struct work *w = &pp->w[i];

@@ -121,6 +121,14 @@ const char *policy_forward_dn(const struct pol_pass *pp, size_t i);
  * everything that build assumed. policy_build would return want NULL;
  * 0 says nothing (build it to know). */
 int policy_unchanged(const struct pol_pass *pp, size_t i);
+/* Before settle: 1 when policy_take's build of object i found nothing to
+ * change; policy_unchanged(pp, i) is 1 after settle unless settle decided
+ * otherwise than that build assumed. Lets a caller keep the entries of the
+ * other objects only. */
+int policy_unchanged_as_read(const struct pol_pass *pp, size_t i);
+/* The index of the object with DN dn (as policy_dn spells it, any case),
+ * or -1. */
+long policy_find(const struct pol_pass *pp, const char *dn);
 /* 1 when object i is a mail contact dirmail made that no forward uses. */
 int policy_unused_contact(const struct pol_pass *pp, size_t i);
 

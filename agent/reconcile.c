@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -124,14 +125,18 @@ done:
 
 /*
  * The pass streams: each object is handed to the policy as it arrives
- * (policy_take keeps a summary) and kept in packed form only, a third of
- * what the parsed entry takes; it is unpacked again, one object at a time,
- * to build, diff and write it. Memory is the address index, the summaries
- * and the packed entries, never every parsed entry at once.
+ * (policy_take keeps a summary); an object the policy may have to build
+ * again is kept in packed form, a third of what the parsed entry takes,
+ * and unpacked, one object at a time, to build, diff and write it. One the
+ * policy found unchanged as it was read is not kept: should settle decide
+ * otherwise, it is read again, and used only if its version is the one
+ * the pass read. Memory is the address index, the summaries and the
+ * packed entries of what may change, never every parsed entry at once.
  */
 struct packed {
-	const unsigned char *p;
+	const unsigned char *p; /* NULL: not kept (known unchanged as read) */
 	size_t len;
+	uint64_t ver; /* the version the pass read (version_of) */
 };
 
 struct store {
@@ -143,9 +148,54 @@ struct store {
 	size_t scratch_cap;
 };
 
+/* A fingerprint of the version attribute the assertion guards (entryCSN,
+ * uSNChanged): an object read again is the one the pass decided on only
+ * if this is the same. */
+static uint64_t version_of(const struct entry *e)
+{
+	const char *v = entry_first(e, "entryCSN");
+	uint64_t h = 1469598103934665603ULL;
+
+	if (v == NULL)
+		v = entry_first(e, "uSNChanged");
+	for (; v && *v; v++)
+		h = (h ^ (unsigned char)*v) * 1099511628211ULL;
+	return h;
+}
+
+/* A slot for object i (i <= s->n); NULL when out of memory. */
+static struct packed *store_slot(struct store *s, size_t i)
+{
+	if (i == s->n) {
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? 2 * s->cap : 1024;
+			struct packed *v = realloc(s->v, cap * sizeof(*v));
+
+			if (v == NULL)
+				return NULL;
+			s->v = v;
+			s->cap = cap;
+		}
+		memset(&s->v[s->n++], 0, sizeof(*s->v));
+	}
+	return &s->v[i];
+}
+
+/* Notes object i without keeping its entry. */
+static int store_skip(struct store *s, size_t i, const struct entry *e)
+{
+	struct packed *k = store_slot(s, i);
+
+	if (k == NULL)
+		return -1;
+	k->ver = version_of(e);
+	return 0;
+}
+
 static int store_put(struct store *s, size_t i, const struct entry *e)
 {
 	size_t len = entry_pack(e, ldifw_is_secret, s->scratch, s->scratch_cap);
+	struct packed *k;
 	unsigned char *p;
 
 	if (len > s->scratch_cap) {
@@ -158,30 +208,26 @@ static int store_put(struct store *s, size_t i, const struct entry *e)
 		(void)entry_pack(e, ldifw_is_secret, s->scratch, s->scratch_cap);
 	}
 	p = pool_alloc(&s->pool, len ? len : 1, 1);
-	if (p == NULL)
+	k = p ? store_slot(s, i) : NULL;
+	if (k == NULL)
 		return -1;
 	memcpy(p, s->scratch, len);
-	if (i == s->n) {
-		if (s->n == s->cap) {
-			size_t cap = s->cap ? 2 * s->cap : 1024;
-			struct packed *v = realloc(s->v, cap * sizeof(*v));
-
-			if (v == NULL)
-				return -1;
-			s->v = v;
-			s->cap = cap;
-		}
-		s->n++;
-	}
-	s->v[i].p = p;
-	s->v[i].len = len;
+	k->p = p;
+	k->len = len;
+	k->ver = version_of(e);
 	return 0;
 }
 
-/* Object i as read, parsed again (caller frees); NULL when out of memory. */
+static int store_has(const struct store *s, size_t i)
+{
+	return s->v[i].p != NULL;
+}
+
+/* Object i as read, parsed again (caller frees); NULL when out of memory
+ * or not kept. */
 static struct entry *store_get(const struct store *s, size_t i)
 {
-	return entry_unpack(s->v[i].p, s->v[i].len);
+	return store_has(s, i) ? entry_unpack(s->v[i].p, s->v[i].len) : NULL;
 }
 
 static void store_free(struct store *s)
@@ -190,6 +236,7 @@ static void store_free(struct store *s)
 	free(s->v);
 	free(s->lists);
 	free(s->scratch);
+	memset(s, 0, sizeof(*s));
 }
 
 /* ---- list filters --------------------------------------------------------- */
@@ -199,19 +246,23 @@ struct dnlist {
 	size_t n;
 };
 
-static int collect_dn(const struct entry *e, void *arg)
+static int dnlist_add(struct dnlist *l, const char *dn)
 {
-	struct dnlist *l = arg;
 	char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
 
 	if (v == NULL)
 		return -1;
 	l->v = v;
-	l->v[l->n] = strdup(e->dn);
+	l->v[l->n] = strdup(dn);
 	if (l->v[l->n] == NULL)
 		return -1;
 	l->n++;
 	return 0;
+}
+
+static int collect_dn(const struct entry *e, void *arg)
+{
+	return dnlist_add(arg, e->dn);
 }
 
 static void dnlist_free(struct dnlist *l)
@@ -350,7 +401,7 @@ static int prefetch_take(struct prefetch *pf, const char *dn, const char *flt, s
 {
 	size_t k;
 
-	for (k = 0; !pf->failed && k < pf->n; k++) {
+	for (k = 0; pf != NULL && !pf->failed && k < pf->n; k++) {
 		struct pf_list *v = &pf->v[k];
 
 		if (!v->done || strcasecmp(v->dn, dn) != 0 || strcmp(v->filter, flt) != 0)
@@ -393,6 +444,9 @@ struct pass {
 	char **filter_err;      /* per list of set.lists */
 	struct journal *j;
 	struct pol_result res;
+	/* --dn given as a login: who answers to it, seen as the read goes */
+	char *login_user, *login_addr, *login_dn;
+	size_t login_found;
 };
 
 static void random_guid(unsigned char guid[16], void *arg)
@@ -408,14 +462,81 @@ static void random_guid(unsigned char guid[16], void *arg)
 	}
 }
 
-/* The read: every object goes to the policy and into the store. */
+/* Does e answer to the login user@domain (or user+domain): its uid or
+ * sAMAccountName is user, or user@domain is one of its addresses? */
+static int answers_to(const struct entry *e, const char *user, const char *addr)
+{
+	const struct entry_attr *pa = entry_get(e, "proxyAddresses");
+	const char *v;
+	size_t i;
+
+	if (((v = entry_first(e, "uid")) && strcasecmp(v, user) == 0) ||
+	    ((v = entry_first(e, "sAMAccountName")) && strcasecmp(v, user) == 0) ||
+	    ((v = entry_first(e, "mail")) && strcasecmp(v, addr) == 0))
+		return 1;
+	for (i = 0; pa && i < pa->nvals; i++)
+		if (strncasecmp(pa->vals[i].val, "smtp:", 5) == 0 &&
+		    strcasecmp(pa->vals[i].val + 5, addr) == 0)
+			return 1;
+	return 0;
+}
+
+/* A --dn that is a login (no '='): its user and address, checked against
+ * the account, for take to match; 0 when it is a DN, -1 (logged) when it
+ * is neither or names a domain the account does not have. */
+static int login_parse(struct pass *p, const struct account *a, const char *login)
+{
+	char *user = NULL, *domain = NULL;
+	struct buf addr = BUF_INIT;
+	size_t i;
+	int ok, rc = -1;
+
+	if (strchr(login, '=') != NULL)
+		return 0;
+	if (addr_login_split(login, &user, &domain) < 0) {
+		log_error("--dn \"%s\": neither a DN nor a login user@domain or user+domain",
+		          login);
+		goto done;
+	}
+	ok = a->primary_domain && strcasecmp(domain, a->primary_domain) == 0;
+	for (i = 0; !ok && i < a->domains.n; i++)
+		ok = strcasecmp(domain, a->domains.v[i]) == 0;
+	if (!ok) {
+		log_error("--dn \"%s\": %s is not a domain of the account", login, domain);
+		goto done;
+	}
+	if (buf_printf(&addr, "%s@%s", user, domain) < 0)
+		goto done;
+	p->login_user = user;
+	p->login_addr = buf_steal(&addr);
+	user = NULL;
+	rc = p->login_addr ? 0 : -1;
+done:
+	free(user);
+	free(domain);
+	buf_free(&addr);
+	return rc;
+}
+
+/* The read: every object goes to the policy, and into the store unless
+ * the policy found it unchanged as it was read. */
 static int take(const struct entry *e, void *arg)
 {
 	struct pass *p = arg;
 	size_t i = p->set.n;
 
-	if (policy_take(p->pp, e) < 0 || store_put(&p->set, i, e) < 0)
+	if (policy_take(p->pp, e) < 0 ||
+	    (policy_unchanged_as_read(p->pp, i) ? store_skip(&p->set, i, e)
+	                                        : store_put(&p->set, i, e)) < 0)
 		return -1;
+	if (p->login_user && policy_obj_kind(p->pp, i) != POL_OTHER &&
+	    answers_to(e, p->login_user, p->login_addr)) {
+		p->login_found++;
+		free(p->login_dn);
+		p->login_dn = strdup(e->dn);
+		if (p->login_dn == NULL)
+			return -1;
+	}
 	if (policy_obj_kind(p->pp, i) == POL_LIST && entry_get(e, "dirmailMemberFilter")) {
 		size_t *v = realloc(p->set.lists, (p->set.nlists + 1) * sizeof(*v));
 
@@ -495,24 +616,111 @@ static int settle(struct pass *p)
 	return policy_settle(p->pp, &p->res);
 }
 
-/* The policy again from the store, after objects were read again. */
-static int recompute(struct pass *p)
-{
-	size_t i;
+/* load's answer when the directory moved under the read: read again. */
+#define LOAD_MOVED (-1)
 
+/* Reads the objects settle decided otherwise for than policy_take's build
+ * assumed, which the store did not keep; LOAD_MOVED when one is no longer
+ * the version the pass read (or is gone). */
+static int fill_gaps(struct pass *p)
+{
+	struct buf err = BUF_INIT;
+	size_t i;
+	int rc = EX_OK;
+
+	for (i = 0; i < p->set.n && rc == EX_OK; i++) {
+		struct entry *e = NULL;
+		enum ldapc_rc lrc;
+
+		if (store_has(&p->set, i) || policy_unchanged(p->pp, i))
+			continue;
+		buf_reset(&err);
+		lrc = ldapc_read(p->l, policy_dn(p->pp, i), rcpt_attrs(), &e, &err);
+		if (lrc == LDAPC_SKIP || (lrc == LDAPC_OK && version_of(e) != p->set.v[i].ver)) {
+			rc = LOAD_MOVED;
+		} else if (lrc != LDAPC_OK) {
+			log_error("%s: reading again: %s", policy_dn(p->pp, i), buf_str(&err));
+			rc = exit_for(lrc);
+		} else if (store_put(&p->set, i, e) < 0) {
+			rc = EX_OSERR;
+		}
+		entry_free(e);
+	}
+	buf_free(&err);
+	return rc;
+}
+
+/* Forgets what load read, keeping the pass's settings. */
+static void unload(struct pass *p)
+{
+	size_t k;
+
+	for (k = 0; p->members && k < p->set.nlists; k++)
+		dnlist_free(&p->members[k]);
+	for (k = 0; p->filter_err && k < p->set.nlists; k++)
+		free(p->filter_err[k]);
+	free(p->members);
+	free(p->filter_err);
+	p->members = NULL;
+	p->filter_err = NULL;
+	store_free(&p->set);
 	policy_pass_free(p->pp);
+	p->pp = NULL;
+	free(p->login_dn);
+	p->login_dn = NULL;
+	p->login_found = 0;
+}
+
+/* One read of every recipient, the lists' filters (from the read-ahead pf
+ * when given) and settle: a sysexits code, or LOAD_MOVED. A failed read is
+ * never taken for an empty one. */
+static int load(struct pass *p, struct prefetch *pf, struct buf *err)
+{
+	enum ldapc_rc lrc;
+	int rc;
+
+	unload(p);
 	p->pp = policy_pass_new(&p->ctx);
 	if (p->pp == NULL)
-		return -1;
-	for (i = 0; i < p->set.n; i++) {
-		struct entry *e = store_get(&p->set, i);
-		int r = e ? policy_take(p->pp, e) : -1;
-
-		entry_free(e);
-		if (r < 0)
-			return -1;
+		return EX_OSERR;
+	lrc = ldapc_search(p->l, p->o->base, LDAPC_SUB, RECIPIENT_FILTER, rcpt_attrs(),
+	                   p->o->page_size, take, p, err);
+	if (pf != NULL)
+		prefetch_join(pf);
+	if (lrc != LDAPC_OK) {
+		log_error("reading the recipients under \"%s\": %s; nothing was written",
+		          p->o->base, buf_str(err));
+		return exit_for(lrc);
 	}
-	return settle(p);
+	p->members = calloc(p->set.nlists ? p->set.nlists : 1, sizeof(*p->members));
+	p->filter_err = calloc(p->set.nlists ? p->set.nlists : 1, sizeof(*p->filter_err));
+	if (p->members == NULL || p->filter_err == NULL)
+		return EX_OSERR;
+	rc = run_filters(p, pf, err);
+	if (rc != EX_OK)
+		return rc;
+	if (settle(p) < 0)
+		return EX_OSERR;
+	return fill_gaps(p);
+}
+
+/* load, again while objects keep moving under the read (ASSERT_TRIES). */
+static int load_settled(struct pass *p, struct prefetch *pf, struct buf *err)
+{
+	int rc, tries;
+
+	for (tries = 0;; tries++) {
+		rc = load(p, tries == 0 ? pf : NULL, err);
+		if (rc != LOAD_MOVED)
+			return rc;
+		if (tries + 1 >= ASSERT_TRIES) {
+			log_error("objects under \"%s\" changed while they were read, %d times; "
+			          "nothing was written",
+			          p->o->base, ASSERT_TRIES);
+			return EX_TEMPFAIL;
+		}
+		log_info("objects changed while they were read; reading everything again");
+	}
 }
 
 /* An object built and diffed: what it is, wants, and must change. */
@@ -896,21 +1104,32 @@ static int add_selected(const struct pass *p, const struct entry *c)
 	return 0;
 }
 
-/* After the server refused a change: the reason goes on the object. */
-static void report_refusal(struct pass *p, const struct entry *cur, struct rec_stats *st)
+/* After the server refused a change: the reason goes on the object, as
+ * it is now. */
+static void report_refusal(struct pass *p, const char *dn, struct rec_stats *st)
 {
-	struct entry *want = entry_dup(cur);
+	struct entry *cur = NULL, *want;
 	struct buf state = BUF_INIT;
 	const char *attrs[] = {"dirmailState", NULL};
 	struct diff d;
 
-	if (want == NULL)
+	if (ldapc_read(p->l, dn, rcpt_attrs(), &cur, &state) != LDAPC_OK) {
+		log_error("%s: cannot note the refusal on it: %s", dn, buf_str(&state));
+		buf_free(&state);
 		return;
+	}
+	buf_reset(&state);
+	want = entry_dup(cur);
+	if (want == NULL) {
+		entry_free(cur);
+		return;
+	}
 	entry_del(want, "dirmailState");
 	if (buf_puts(&state, "error: the directory refused dirmail's change; see the log") < 0 ||
 	    entry_add(want, "dirmailState", state.s, state.len) < 0 ||
 	    diff_entry(cur, want, attrs, &d) < 0) {
 		entry_free(want);
+		entry_free(cur);
 		buf_free(&state);
 		return;
 	}
@@ -918,119 +1137,26 @@ static void report_refusal(struct pass *p, const struct entry *cur, struct rec_s
 		(void)apply(p, cur, &d, "error", st);
 	diff_free(&d);
 	entry_free(want);
+	entry_free(cur);
 	buf_free(&state);
 }
 
-/* Re-reads object i after a failed assertion into the store; 0, or -1
- * when it is gone. */
-static int reread(struct pass *p, size_t i)
+/* The DNs of objects v[0..n) of the pass, copied: they outlive a reload. */
+static int dns_of(const struct pass *p, const size_t *v, size_t n, struct dnlist *out)
 {
-	struct buf err = BUF_INIT;
-	struct entry *e = NULL;
-	enum ldapc_rc lrc;
-	int rc;
+	size_t k;
 
-	lrc = ldapc_read(p->l, policy_dn(p->pp, i), rcpt_attrs(), &e, &err);
-	if (lrc != LDAPC_OK) {
-		log_error("%s: re-reading after a failed assertion: %s", policy_dn(p->pp, i),
-		          buf_str(&err));
-		buf_free(&err);
-		return -1;
-	}
-	buf_free(&err);
-	rc = store_put(&p->set, i, e);
-	entry_free(e);
-	return rc;
-}
-
-/* Does e answer to the login user@domain (or user+domain): its uid or
- * sAMAccountName is user, or user@domain is one of its addresses? */
-static int answers_to(const struct entry *e, const char *user, const char *addr)
-{
-	const struct entry_attr *pa = entry_get(e, "proxyAddresses");
-	const char *v;
-	size_t i;
-
-	if (((v = entry_first(e, "uid")) && strcasecmp(v, user) == 0) ||
-	    ((v = entry_first(e, "sAMAccountName")) && strcasecmp(v, user) == 0) ||
-	    ((v = entry_first(e, "mail")) && strcasecmp(v, addr) == 0))
-		return 1;
-	for (i = 0; pa && i < pa->nvals; i++)
-		if (strncasecmp(pa->vals[i].val, "smtp:", 5) == 0 &&
-		    strcasecmp(pa->vals[i].val + 5, addr) == 0)
-			return 1;
+	for (k = 0; k < n; k++)
+		if (dnlist_add(out, policy_dn(p->pp, v[k])) < 0)
+			return -1;
 	return 0;
-}
-
-/* Turns a --dn given as a login into the DN of the one object it names;
- * NULL (logged) when none or several do or the domain is not the
- * account's. A DN (anything with '=') is returned as it is. */
-static char *resolve_login(const struct pass *p, const struct account *a, const char *login)
-{
-	char *user = NULL, *domain = NULL, *dn = NULL;
-	struct buf addr = BUF_INIT;
-	size_t i, found = 0;
-	int ok = 0;
-
-	if (strchr(login, '=') != NULL)
-		return strdup(login);
-	if (addr_login_split(login, &user, &domain) < 0) {
-		log_error("--dn \"%s\": neither a DN nor a login user@domain or user+domain",
-		          login);
-		goto done;
-	}
-	ok = a->primary_domain && strcasecmp(domain, a->primary_domain) == 0;
-	for (i = 0; !ok && i < a->domains.n; i++)
-		ok = strcasecmp(domain, a->domains.v[i]) == 0;
-	if (!ok) {
-		log_error("--dn \"%s\": %s is not a domain of the account", login, domain);
-		goto done;
-	}
-	if (buf_printf(&addr, "%s@%s", user, domain) < 0)
-		goto done;
-	for (i = 0; i < p->set.n; i++) {
-		struct entry *e;
-
-		if (policy_obj_kind(p->pp, i) == POL_OTHER)
-			continue;
-		e = store_get(&p->set, i);
-		if (e == NULL) {
-			found = 0;
-			break;
-		}
-		if (answers_to(e, user, addr.s)) {
-			found++;
-			free(dn);
-			dn = strdup(e->dn);
-		}
-		entry_free(e);
-	}
-	if (found != 1) {
-		log_error("--dn \"%s\": %s", login,
-		          found ? "several users or lists answer to that login"
-		                : "nobody has that login");
-		free(dn);
-		dn = NULL;
-	}
-done:
-	free(user);
-	free(domain);
-	buf_free(&addr);
-	return dn;
 }
 
 static void free_pass(struct pass *p)
 {
-	size_t k;
-
-	for (k = 0; p->members && k < p->set.nlists; k++)
-		dnlist_free(&p->members[k]);
-	for (k = 0; p->filter_err && k < p->set.nlists; k++)
-		free(p->filter_err[k]);
-	free(p->members);
-	free(p->filter_err);
-	store_free(&p->set);
-	policy_pass_free(p->pp);
+	unload(p);
+	free(p->login_user);
+	free(p->login_addr);
 	journal_close(p->j);
 	policy_result_clear(&p->res);
 	buf_free(&p->res.acct_state);
@@ -1088,7 +1214,6 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	struct rec_opts oo;
 	char *only = NULL;
 	const char *state_attr[] = {"dirmailState", NULL};
-	enum ldapc_rc lrc;
 	size_t i, n, deletions = 0, found_dn = 0;
 	int rc = EX_OK, writing = o->plan == NULL && !o->dry_run;
 
@@ -1107,29 +1232,29 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	p.ctx.dn_child = ldapc_dn_child;
 	p.ctx.contact_classes = o->contact_classes;
 	p.ctx.drop_unchanged = 1;
-	p.pp = policy_pass_new(&p.ctx);
-	if (p.pp == NULL) {
-		rc = EX_OSERR;
+	if (o->only_dn != NULL && login_parse(&p, acct, o->only_dn) < 0) {
+		rc = EX_DATAERR;
 		goto done;
 	}
 
-	/* 1. Read everything; a failed read is never taken for an empty one. */
+	/* 1. Read everything, the member filters alongside, and settle. */
 	prefetch_start(&pf, l, o);
-	lrc = ldapc_search(l, o->base, LDAPC_SUB, RECIPIENT_FILTER, rcpt_attrs(), o->page_size,
-	                   take, &p, &err);
-	prefetch_join(&pf);
-	if (lrc != LDAPC_OK) {
-		log_error("reading the recipients under \"%s\": %s; nothing was written", o->base,
-		          buf_str(&err));
-		rc = exit_for(lrc);
+	rc = load_settled(&p, &pf, &err);
+	if (rc != EX_OK)
 		goto done;
-	}
 	n = p.set.n;
 	st->objects = n;
-	if (o->only_dn != NULL) {
-		only = resolve_login(&p, acct, o->only_dn);
-		if (only == NULL) {
+	if (p.login_user != NULL) {
+		if (p.login_found != 1) {
+			log_error("--dn \"%s\": %s", o->only_dn,
+			          p.login_found ? "several users or lists answer to that login"
+			                        : "nobody has that login");
 			rc = EX_DATAERR;
+			goto done;
+		}
+		only = strdup(p.login_dn);
+		if (only == NULL) {
+			rc = EX_OSERR;
 			goto done;
 		}
 		oo = *o;
@@ -1137,23 +1262,14 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		o = &oo;
 		p.o = o;
 	}
-	p.members = calloc(p.set.nlists ? p.set.nlists : 1, sizeof(*p.members));
-	p.filter_err = calloc(p.set.nlists ? p.set.nlists : 1, sizeof(*p.filter_err));
 	nbs = calloc(n ? n : 1, sizeof(*nbs));
-	if (p.members == NULL || p.filter_err == NULL || nbs == NULL) {
+	if (nbs == NULL) {
 		rc = EX_OSERR;
 		goto done;
 	}
-	rc = run_filters(&p, &pf, &err);
-	if (rc != EX_OK)
-		goto done;
 
-	/* 2. Settle, then build and diff everything before the first write:
-	 * what changes and how much is deleted is known up front. */
-	if (settle(&p) < 0) {
-		rc = EX_OSERR;
-		goto done;
-	}
+	/* 2. Build and diff everything before the first write: what changes
+	 * and how much is deleted is known up front. */
 	for (i = 0; i < n; i++) {
 		const char *dn = policy_dn(p.pp, i);
 
@@ -1348,40 +1464,56 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	}
 	drain(&p, &pp, st);
 
-	/* Someone changed these since they were read: read, compute again. */
+	/* Someone changed these since they were read: everything is read and
+	 * settled again (their change may move claims elsewhere too), then they
+	 * are built and written anew. */
 	for (int tries = 0; tries < ASSERT_TRIES && pp.nstale > 0 && !pp.stop; tries++) {
-		size_t *stale = pp.stale, nstale = pp.nstale, k;
+		struct dnlist sdn = {NULL, 0}, rdn = {NULL, 0};
+		size_t k;
+		long at;
 
-		pp.stale = NULL;
-		pp.nstale = 0;
-		for (k = 0; k < nstale; k++) {
-			st->retries++;
-			if (reread(&p, stale[k]) < 0)
-				(void)!push_idx(&pp.refused, &pp.nrefused, stale[k]);
-		}
-		if (recompute(&p) < 0) {
-			free(stale);
+		if (dns_of(&p, pp.stale, pp.nstale, &sdn) < 0 ||
+		    dns_of(&p, pp.refused, pp.nrefused, &rdn) < 0) {
+			dnlist_free(&sdn);
+			dnlist_free(&rdn);
 			rc = EX_OSERR;
 			goto done;
 		}
-		for (k = 0; k < nstale && !pp.stop; k++) {
+		pp.nstale = pp.nrefused = 0;
+		st->retries += sdn.n;
+		rc = load_settled(&p, NULL, &err);
+		for (k = 0; rc == EX_OK && k < rdn.n; k++)
+			if ((at = policy_find(p.pp, rdn.v[k])) >= 0 &&
+			    push_idx(&pp.refused, &pp.nrefused, (size_t)at) < 0)
+				rc = EX_OSERR;
+		for (k = 0; rc == EX_OK && k < sdn.n && !pp.stop; k++) {
 			enum apply_rc ar = APPLY_OK;
 
-			if (build_one(&p, stale[k], &b) < 0) {
-				free(stale);
+			at = policy_find(p.pp, sdn.v[k]);
+			if (at < 0) {
+				log_info("%s: gone since dirmail read it", sdn.v[k]);
+				continue;
+			}
+			if (policy_unchanged(p.pp, (size_t)at))
+				continue;
+			if (build_one(&p, (size_t)at, &b) < 0) {
 				rc = EX_OSERR;
-				goto done;
+				break;
 			}
 			if (b.d.nb > 0)
 				ar = apply(&p, b.cur, &b.d, b.o.state, st);
 			built_free(&b);
-			if ((ar == APPLY_STALE && push_idx(&pp.stale, &pp.nstale, stale[k]) < 0) ||
+			if ((ar == APPLY_STALE &&
+			     push_idx(&pp.stale, &pp.nstale, (size_t)at) < 0) ||
 			    (ar == APPLY_REFUSED &&
-			     push_idx(&pp.refused, &pp.nrefused, stale[k]) < 0) ||
+			     push_idx(&pp.refused, &pp.nrefused, (size_t)at) < 0) ||
 			    ar == APPLY_STOP)
 				pp.stop = 1;
 		}
-		free(stale);
+		dnlist_free(&sdn);
+		dnlist_free(&rdn);
+		if (rc != EX_OK)
+			goto done;
 	}
 	for (i = 0; i < pp.nstale; i++) {
 		log_error(
@@ -1390,16 +1522,11 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		    policy_dn(p.pp, pp.stale[i]), ASSERT_TRIES);
 		st->failed++;
 	}
-	for (i = 0; i < pp.nrefused && !pp.stop; i++) {
-		struct entry *cur = store_get(&p.set, pp.refused[i]);
-
-		if (cur != NULL)
-			report_refusal(&p, cur, st);
-		entry_free(cur);
-	}
+	for (i = 0; i < pp.nrefused && !pp.stop; i++)
+		report_refusal(&p, policy_dn(p.pp, pp.refused[i]), st);
 
 	/* Contacts nothing refers to any more go last. */
-	for (i = 0; i < n && !pp.stop; i++) {
+	for (i = 0; i < p.set.n && !pp.stop; i++) {
 		struct buf as = BUF_INIT;
 		struct entry *cur;
 

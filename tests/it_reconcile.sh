@@ -252,3 +252,24 @@ diff -u <(unguid "$T/one.plan") <(unguid "$T/two.plan") >&2 || fail "the plans d
 assert_contains "$(cat "$T/two.plan")" "# invalid: dirmailMemberFilter: " "the refused filter is reported"
 assert_contains "$(cat "$T/two.plan")" "member: uid=kweber,$PEOPLE" "the sales filter's members"
 pass "member filters read on a second connection or after the read give the same plan"
+
+# The pass keeps no entry of a user it finds converged as it reads it; when
+# settle then decides otherwise (here: the forward's target left the
+# service), that user alone is read again, and the pass is as before.
+slapd_stop filters
+slapd_start --name known
+kconn=(-H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE")
+assert_exit 0 dirmail reconcile "${kconn[@]}" --journal "$T/known.journal"
+slapd_modify <<EOF2 >/dev/null || fail "taking jgross's service away failed"
+dn: uid=jgross,$PEOPLE
+changetype: modify
+replace: dirmailService
+dirmailService: none
+EOF2
+dirmail plan -vv "${kconn[@]}" >"$T/known.plan" 2>"$T/known.err" || fail "plan failed: $(cat "$T/known.err")"
+assert_contains "$(cat "$T/known.err")" "read: base \"uid=fvogel,$PEOPLE\"" "fvogel is read again"
+assert_eq "$(grep -c '^dirmail: debug: read: ' "$T/known.err")" "1" "nobody else is read again"
+assert_contains "$(cat "$T/known.plan")" "# invalid: dirmailForwardTo: no recipient has the address" \
+	"fvogel's forward is refused"
+assert_contains "$(cat "$T/known.plan")" "dn: uid=jgross,$PEOPLE" "jgross loses its mailbox"
+pass "a user known unchanged as it was read, whom settle sees otherwise, is read again"
