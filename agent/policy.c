@@ -377,6 +377,7 @@ struct work {
 	unsigned contact : 1;       /* a mail contact dirmail created */
 	unsigned remove : 1;        /* such a contact nothing uses any more */
 	unsigned spec_same : 1;     /* built when taken, unchanged, if settle agrees */
+	unsigned spec_ok : 1;       /* and settle agreed */
 	uint64_t spec_fp;           /* settled_fp as that build assumed it */
 	long quota;                 /* MB, -1 = the account default */
 	struct buf state;           /* "" = ok */
@@ -1461,6 +1462,7 @@ done:
 }
 
 static int speculate(struct pol_pass *pp, struct work *w);
+static uint64_t settled_fp(const struct work *w);
 
 int policy_take(struct pol_pass *pp, const struct entry *e)
 {
@@ -1629,9 +1631,12 @@ int policy_settle(struct pol_pass *pp, struct pol_result *res)
 	for (i = 0; i < n; i++)
 		w[i].remove = w[i].contact && idx_get(&used, w[i].dn) < 0;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (w[i].kind == POL_USER && w[i].active && !w[i].blocked)
 			allocated += limit_mb(a, &w[i]);
+		/* Did settle decide as the build at take assumed? */
+		w[i].spec_ok = w[i].spec_same && settled_fp(&w[i]) == w[i].spec_fp;
+	}
 	buf_reset(acct_state);
 	if (reserved > a->licences)
 		r = buf_printf(acct_state,
@@ -1869,9 +1874,7 @@ long policy_find(const struct pol_pass *pp, const char *dn)
 
 int policy_unchanged(const struct pol_pass *pp, size_t i)
 {
-	const struct work *w = &pp->w[i];
-
-	return pp->settled && w->spec_same && settled_fp(w) == w->spec_fp;
+	return pp->settled && pp->w[i].spec_ok;
 }
 
 void policy_pass_free(struct pol_pass *pp)

@@ -1407,6 +1407,10 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		goto done;
 	}
 
+	/* Nothing to write: the journal is left as it is (not even created). */
+	if (st->changed == 0 && !(selected(o, acct_e->dn) && acct_diff.nb > 0))
+		goto done;
+
 	/* 4. Journal, then write, object by object. */
 	if (journal_open(o->journal, o->journal_max_mb, &p.j, &err) < 0) {
 		log_error("journal: %s; nothing was written", buf_str(&err));

@@ -92,11 +92,15 @@ diff -u "$T/applied.ldif" "$T/replayed.ldif" >"$T/replay.diff" ||
 	{ head -n 40 "$T/replay.diff" >&2; fail "replaying the journal on a pristine copy differs"; }
 pass "the journal replays with ldapmodify -c on a pristine copy to the same state"
 
-# The second pass writes nothing.
+# The second pass writes nothing, not even to the journal.
 before=$(csn)
+jsum=$(md5sum <"$T/journal.ldif")
 assert_exit 0 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
 assert_contains "$OUT" "28 objects: 0 to change, 0 writes" "second pass summary"
 assert_eq "$(csn)" "$before" "contextCSN after the second pass"
+assert_eq "$(md5sum <"$T/journal.ldif")" "$jsum" "the journal after the second pass"
+assert_exit 0 dirmail reconcile "${conn[@]}" --journal "$T/none.journal"
+[ ! -e "$T/none.journal" ] || fail "a pass with nothing to write created a journal"
 dirmail plan "${conn[@]}" >"$T/plan2.ldif" 2>/dev/null
 assert_eq "$(cat "$T/plan2.ldif")" "version: 1" "second plan"
 pass "the second pass writes nothing (contextCSN unchanged)"
