@@ -1,8 +1,9 @@
 /* reconcile.c - one full pass: read, compute, journal, write.
  * The pass is staged: everything is read and computed before the first
  * write, and every write is journaled and flushed before it is sent; it
- * streams, holding packed entries and the policy's summaries, and parses
- * one object at a time again to build, diff and write it. */
+ * streams, holding the policy's summaries and the packed entries of what
+ * may change, and parses one object at a time again to build, diff and
+ * write it. */
 #include "config.h"
 
 #include <pthread.h>
@@ -447,7 +448,15 @@ struct pass {
 	/* --dn given as a login: who answers to it, seen as the read goes */
 	char *login_user, *login_addr, *login_dn;
 	size_t login_found;
+	int writing; /* writes began: a failed read stops the pass midway */
 };
+
+/* What a pass that stops now leaves behind, for its last log line. */
+static const char *stop_note(const struct pass *p)
+{
+	return p->writing ? "the pass stops; what was written is in the journal"
+	                  : "nothing was written";
+}
 
 static void random_guid(unsigned char guid[16], void *arg)
 {
@@ -688,8 +697,8 @@ static int load(struct pass *p, struct prefetch *pf, struct buf *err)
 	if (pf != NULL)
 		prefetch_join(pf);
 	if (lrc != LDAPC_OK) {
-		log_error("reading the recipients under \"%s\": %s; nothing was written",
-		          p->o->base, buf_str(err));
+		log_error("reading the recipients under \"%s\": %s; %s", p->o->base, buf_str(err),
+		          stop_note(p));
 		return exit_for(lrc);
 	}
 	p->members = calloc(p->set.nlists ? p->set.nlists : 1, sizeof(*p->members));
@@ -714,9 +723,8 @@ static int load_settled(struct pass *p, struct prefetch *pf, struct buf *err)
 		if (rc != LOAD_MOVED)
 			return rc;
 		if (tries + 1 >= ASSERT_TRIES) {
-			log_error("objects under \"%s\" changed while they were read, %d times; "
-			          "nothing was written",
-			          p->o->base, ASSERT_TRIES);
+			log_error("objects under \"%s\" changed while they were read, %d times; %s",
+			          p->o->base, ASSERT_TRIES, stop_note(p));
 			return EX_TEMPFAIL;
 		}
 		log_info("objects changed while they were read; reading everything again");
@@ -1417,6 +1425,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		rc = EX_CANTCREAT;
 		goto done;
 	}
+	p.writing = 1;
 	pp.cap = o->window > 0 ? (size_t)o->window : 1;
 	pp.s = calloc(pp.cap, sizeof(*pp.s));
 	pp.staged = calloc(pp.cap, sizeof(*pp.staged));
