@@ -797,44 +797,26 @@ done:
 
 enum ldapc_rc ldapc_dup(const struct ldapc *c, struct ldapc **out, struct buf *err)
 {
-	struct ldapc *d = calloc(1, sizeof(*d));
-	enum ldapc_rc rc = LDAPC_FATAL;
+	struct ldapc_opts o;
 
-	*out = NULL;
-	if (d == NULL || c->nuris == 0)
-		goto oom;
-	d->uris = calloc(2, sizeof(*d->uris));
-	d->tls = calloc(1, sizeof(*d->tls));
-	if (d->uris == NULL || d->tls == NULL)
-		goto oom;
-	d->nuris = 1;
-	d->uris[0] = strdup(c->uris[c->cur]);
-	d->tls[0] = c->tls[c->cur];
-	if (d->uris[0] == NULL || dup_opt(&d->bind_dn, c->bind_dn) < 0 ||
-	    dup_opt(&d->password, c->password) < 0 || dup_opt(&d->sasl_mech, c->sasl_mech) < 0 ||
-	    dup_opt(&d->sasl_authcid, c->sasl_authcid) < 0 ||
-	    dup_opt(&d->sasl_authzid, c->sasl_authzid) < 0 ||
-	    dup_opt(&d->sasl_realm, c->sasl_realm) < 0 ||
-	    dup_opt(&d->tls_ca_file, c->tls_ca_file) < 0 ||
-	    dup_opt(&d->tls_ca_dir, c->tls_ca_dir) < 0 ||
-	    dup_opt(&d->tls_cert_file, c->tls_cert_file) < 0 ||
-	    dup_opt(&d->tls_key_file, c->tls_key_file) < 0)
-		goto oom;
-	d->starttls = c->starttls;
-	d->tls_verify = c->tls_verify;
-	d->timeout = c->timeout;
-	d->op_timeout = c->op_timeout;
-	rc = connect_one(d, 0, err);
-	if (rc == LDAPC_OK) {
-		*out = d;
-		d = NULL;
-	}
-	goto done;
-oom:
-	(void)!buf_puts(err, "out of memory");
-done:
-	ldapc_close(d);
-	return rc;
+	/* The options c was opened with, its current URI alone. */
+	memset(&o, 0, sizeof(o));
+	o.uris = c->uris[c->cur];
+	o.bind_dn = c->bind_dn;
+	o.password = c->password;
+	o.sasl_mech = c->sasl_mech;
+	o.sasl_authcid = c->sasl_authcid;
+	o.sasl_authzid = c->sasl_authzid;
+	o.sasl_realm = c->sasl_realm;
+	o.starttls = c->starttls;
+	o.tls_ca_file = c->tls_ca_file;
+	o.tls_ca_dir = c->tls_ca_dir;
+	o.tls_cert_file = c->tls_cert_file;
+	o.tls_key_file = c->tls_key_file;
+	o.tls_verify = c->tls_verify;
+	o.timeout = c->timeout;
+	o.op_timeout = c->op_timeout;
+	return ldapc_open(&o, out, err);
 }
 
 void ldapc_close(struct ldapc *c)

@@ -124,6 +124,17 @@ done:
 
 /* ---- the objects as read ---------------------------------------------------- */
 
+static int push_idx(size_t **v, size_t *n, size_t x)
+{
+	size_t *nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return -1;
+	*v = nv;
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
 /*
  * The pass streams: each object is handed to the policy as it arrives
  * (policy_take keeps a summary); an object the policy may have to build
@@ -275,15 +286,39 @@ static void dnlist_free(struct dnlist *l)
 	free(l->v);
 }
 
-/* The search for the members a list's dirmailMemberFilter flt selects:
+/* Reads the members a list's dirmailMemberFilter flt selects into out:
  * the admin's filter used whole, as intent, and only among recipients.
- * 1 when flt is no filter at all (not in parentheses), -1 out of memory. */
-static int member_filter(const char *flt, struct buf *f)
+ * 0 when the list's outcome is known (out filled, or *error set and out
+ * empty when flt is no filter or the directory refused it), 1 when the
+ * read failed (*lrc and err say why), -1 when out of memory. */
+static int read_members(struct ldapc *l, const char *base, int page_size, const char *flt,
+                        struct dnlist *out, char **error, enum ldapc_rc *lrc, struct buf *err)
 {
-	buf_reset(f);
-	if (flt[0] != '(')
-		return 1;
-	return buf_printf(f, "(&%s%s)", RECIPIENT_FILTER, flt) < 0 ? -1 : 0;
+	static const char *const dn_only[] = {"1.1", NULL};
+	struct buf f = BUF_INIT;
+	int rc = -1;
+
+	buf_reset(err);
+	if (flt[0] != '(') {
+		*error = strdup("the filter must be enclosed in parentheses");
+		rc = *error ? 0 : -1;
+		goto done;
+	}
+	if (buf_printf(&f, "(&%s%s)", RECIPIENT_FILTER, flt) < 0)
+		goto done;
+	*lrc =
+	    ldapc_search(l, base, LDAPC_SUB, buf_str(&f), dn_only, page_size, collect_dn, out, err);
+	if (*lrc == LDAPC_SKIP) {
+		dnlist_free(out);
+		memset(out, 0, sizeof(*out));
+		*error = strdup(buf_str(err));
+		rc = *error ? 0 : -1;
+	} else {
+		rc = *lrc == LDAPC_OK ? 0 : 1;
+	}
+done:
+	buf_free(&f);
+	return rc;
 }
 
 /*
@@ -333,34 +368,23 @@ static int collect_list(const struct entry *e, void *arg)
 static void *prefetch_run(void *arg)
 {
 	static const char *const attrs[] = {"dirmailMemberFilter", NULL};
-	static const char *const dn_only[] = {"1.1", NULL};
 	struct prefetch *pf = arg;
-	struct buf err = BUF_INIT, f = BUF_INIT;
+	struct buf err = BUF_INIT;
 	enum ldapc_rc lrc;
 	size_t k;
 
 	lrc = ldapc_search(pf->l, pf->base, LDAPC_SUB,
 	                   "(&(objectClass=dirmailList)(dirmailMemberFilter=*))", attrs,
 	                   pf->page_size, collect_list, pf, &err);
-	for (k = 0; lrc == LDAPC_OK && k < pf->n; k++) {
-		int r = member_filter(pf->v[k].filter, &f);
-
-		if (r != 0) {
-			lrc = r < 0 ? LDAPC_FATAL : LDAPC_OK;
-			continue; /* the pass words that error itself */
-		}
-		buf_reset(&err);
-		lrc = ldapc_search(pf->l, pf->base, LDAPC_SUB, buf_str(&f), dn_only, pf->page_size,
-		                   collect_dn, &pf->v[k].members, &err);
-		if (lrc == LDAPC_SKIP) {
-			pf->v[k].error = strdup(buf_str(&err));
-			lrc = pf->v[k].error ? LDAPC_OK : LDAPC_FATAL;
-		}
-		pf->v[k].done = lrc == LDAPC_OK;
-	}
 	pf->failed = lrc != LDAPC_OK;
+	for (k = 0; !pf->failed && k < pf->n; k++) {
+		struct pf_list *v = &pf->v[k];
+
+		pf->failed = read_members(pf->l, pf->base, pf->page_size, v->filter, &v->members,
+		                          &v->error, &lrc, &err) != 0;
+		v->done = !pf->failed;
+	}
 	buf_free(&err);
-	buf_free(&f);
 	return NULL;
 }
 
@@ -448,14 +472,13 @@ struct pass {
 	/* --dn given as a login: who answers to it, seen as the read goes */
 	char *login_user, *login_addr, *login_dn;
 	size_t login_found;
-	int writing; /* writes began: a failed read stops the pass midway */
 };
 
 /* What a pass that stops now leaves behind, for its last log line. */
 static const char *stop_note(const struct pass *p)
 {
-	return p->writing ? "the pass stops; what was written is in the journal"
-	                  : "nothing was written";
+	/* The journal is opened just before the first write. */
+	return p->j ? "the pass stops; what was written is in the journal" : "nothing was written";
 }
 
 static void random_guid(unsigned char guid[16], void *arg)
@@ -546,14 +569,9 @@ static int take(const struct entry *e, void *arg)
 		if (p->login_dn == NULL)
 			return -1;
 	}
-	if (policy_obj_kind(p->pp, i) == POL_LIST && entry_get(e, "dirmailMemberFilter")) {
-		size_t *v = realloc(p->set.lists, (p->set.nlists + 1) * sizeof(*v));
-
-		if (v == NULL)
-			return -1;
-		p->set.lists = v;
-		p->set.lists[p->set.nlists++] = i;
-	}
+	if (policy_obj_kind(p->pp, i) == POL_LIST && entry_get(e, "dirmailMemberFilter") &&
+	    push_idx(&p->set.lists, &p->set.nlists, i) < 0)
+		return -1;
 	return 0;
 }
 
@@ -561,56 +579,28 @@ static int take(const struct entry *e, void *arg)
  * the read-ahead pf has already. */
 static int run_filters(struct pass *p, struct prefetch *pf, struct buf *err)
 {
-	static const char *const dn_only[] = {"1.1", NULL};
-	struct buf f = BUF_INIT;
 	size_t k;
-	int rc = EX_OK;
 
 	for (k = 0; k < p->set.nlists; k++) {
-		size_t i = p->set.lists[k];
-		struct entry *e = store_get(&p->set, i);
+		struct entry *e = store_get(&p->set, p->set.lists[k]);
 		const char *flt = e ? entry_first(e, "dirmailMemberFilter") : NULL;
-		enum ldapc_rc lrc;
+		enum ldapc_rc lrc = LDAPC_OK;
 		int r;
 
-		if (flt == NULL) {
-			entry_free(e);
-			rc = EX_OSERR;
-			goto done;
-		}
-		buf_reset(err);
-		r = member_filter(flt, &f);
-		if (r < 0) {
-			entry_free(e);
-			rc = EX_OSERR;
-			goto done;
-		}
-		if (r > 0) {
-			entry_free(e);
-			p->filter_err[k] = strdup("the filter must be enclosed in parentheses");
-			continue;
-		}
-		if (prefetch_take(pf, e->dn, flt, &p->members[k], &p->filter_err[k])) {
-			entry_free(e);
-			continue;
-		}
-		lrc = ldapc_search(p->l, p->o->base, LDAPC_SUB, buf_str(&f), dn_only,
-		                   p->o->page_size, collect_dn, &p->members[k], err);
-		if (lrc == LDAPC_SKIP) {
-			p->filter_err[k] = strdup(buf_str(err));
-			dnlist_free(&p->members[k]);
-			memset(&p->members[k], 0, sizeof(p->members[k]));
-		} else if (lrc != LDAPC_OK) {
+		if (flt == NULL)
+			r = -1;
+		else if (prefetch_take(pf, e->dn, flt, &p->members[k], &p->filter_err[k]))
+			r = 0;
+		else
+			r = read_members(p->l, p->o->base, p->o->page_size, flt, &p->members[k],
+			                 &p->filter_err[k], &lrc, err);
+		if (r > 0)
 			log_error("%s: dirmailMemberFilter: %s", e->dn, buf_str(err));
-			entry_free(e);
-			rc = exit_for(lrc);
-			goto done;
-		}
 		entry_free(e);
+		if (r != 0)
+			return r < 0 ? EX_OSERR : exit_for(lrc);
 	}
-done:
-	buf_free(&f);
-	return rc;
+	return EX_OK;
 }
 
 /* Hands the filter results to the policy and settles the pass. */
@@ -909,17 +899,6 @@ struct pipe {
 	size_t *refused, nrefused; /* objects whose change the server refused */
 	int stop;                  /* the connection or the journal is gone: send no more */
 };
-
-static int push_idx(size_t **v, size_t *n, size_t x)
-{
-	size_t *nv = realloc(*v, (*n + 1) * sizeof(*nv));
-
-	if (nv == NULL)
-		return -1;
-	*v = nv;
-	(*v)[(*n)++] = x;
-	return 0;
-}
 
 /* Sorts the outcome of one write: journal first, then the lists. */
 static void settle_write(struct pass *p, struct pipe *pp, const struct inflight *f,
@@ -1425,7 +1404,6 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		rc = EX_CANTCREAT;
 		goto done;
 	}
-	p.writing = 1;
 	pp.cap = o->window > 0 ? (size_t)o->window : 1;
 	pp.s = calloc(pp.cap, sizeof(*pp.s));
 	pp.staged = calloc(pp.cap, sizeof(*pp.staged));
