@@ -647,7 +647,7 @@ size_t entry_pack(const struct entry *e, int (*drop)(const char *name), unsigned
                   size_t cap)
 {
 	struct packer k = {out, 0, cap};
-	size_t i, j, nattrs = 0, dl = strlen(e->dn);
+	size_t i, j, nattrs = 0, width, dl = strlen(e->dn);
 
 	for (i = 0; i < e->nattrs; i++)
 		nattrs += e->attrs[i].nvals > 0;
@@ -655,6 +655,7 @@ size_t entry_pack(const struct entry *e, int (*drop)(const char *name), unsigned
 	put_bytes(&k, e->dn, dl);
 	/* The count is fixed up below when drop leaves attributes out: its
 	 * varint never grows from that. */
+	width = varint_size(nattrs);
 	put_varint(&k, nattrs);
 	for (i = 0; i < e->nattrs; i++) {
 		const struct entry_attr *a = &e->attrs[i];
@@ -687,11 +688,8 @@ size_t entry_pack(const struct entry *e, int (*drop)(const char *name), unsigned
 	if (out != NULL && k.n <= cap) {
 		/* Rewrite the count in place, padded to its first width so
 		 * nothing moves: LEB128 allows redundant continuation bytes. */
-		size_t at = varint_size(dl) + dl, width = 0, t, v = nattrs;
+		size_t at = varint_size(dl) + dl, t, v = nattrs;
 
-		for (t = 0; t < e->nattrs; t++)
-			width += e->attrs[t].nvals > 0;
-		width = varint_size(width);
 		for (t = 0; t < width; t++, v >>= 7)
 			out[at + t] = (unsigned char)((v & 0x7f) | (t + 1 < width ? 0x80 : 0));
 	}

@@ -1245,9 +1245,8 @@ static int build_members(struct work *w, const struct work *all, const struct id
 	struct idx seen = {NULL, 0, 0, NULL}; /* DN -> its number in keep */
 	int rc = -1;
 
-	if (from == NULL) {
+	if (from == NULL)
 		nfrom = cur ? cur->nvals : 0;
-	}
 	keep = calloc(nfrom ? nfrom : 1, sizeof(*keep));
 	arr = calloc(nfrom ? nfrom : 1, sizeof(*arr));
 	pos = calloc(nfrom ? nfrom : 1, sizeof(*pos));
@@ -1815,7 +1814,6 @@ done:
  */
 static int speculate(struct pol_pass *pp, struct work *w)
 {
-	const struct entry_attr *g = entry_get(w->e, "msExchMailboxGuid");
 	const struct entry *e = w->e;
 	struct pol_obj o;
 	size_t i;
@@ -1825,6 +1823,8 @@ static int speculate(struct pol_pass *pp, struct work *w)
 		return 0;
 	memset(&o, 0, sizeof(o));
 	if (!w->blocked && w->active) {
+		const struct entry_attr *g = entry_get(e, "msExchMailboxGuid");
+
 		if ((w->svc == SVC_POP && !w->cur_pop) ||
 		    (w->svc == SVC_EXCH && (g == NULL || g->nvals != 1 || g->vals[0].len != 16)) ||
 		    (w->fwd && !w->cur_alt))

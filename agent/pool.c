@@ -47,7 +47,6 @@ void *pool_alloc(struct pool *p, size_t size, size_t align)
 		}
 	}
 	b->used = at + size;
-	p->bytes += size;
 	return (char *)b->data + at;
 }
 
@@ -79,7 +78,6 @@ void pool_reset(struct pool *p)
 	}
 	keep->next = NULL;
 	keep->used = 0;
-	p->bytes = 0;
 }
 
 void pool_free(struct pool *p)
@@ -91,5 +89,4 @@ void pool_free(struct pool *p)
 		free(b);
 	}
 	p->head = NULL;
-	p->bytes = 0;
 }

@@ -11,15 +11,10 @@
 
 struct pool_block;
 
+/* All zero is an empty pool. */
 struct pool {
 	struct pool_block *head; /* the block being filled; older ones follow */
-	size_t bytes;            /* bytes handed out, for the benchmark's sake */
 };
-
-#define POOL_INIT                                                                                  \
-	{                                                                                          \
-		NULL, 0                                                                            \
-	}
 
 /* Returns size bytes aligned to align (a power of two, at most that of
  * max_align_t), valid until pool_free; NULL when out of memory. */
