@@ -1,0 +1,205 @@
+/* state.c - what a pass remembers between runs, in the state directory.
+ * One small text file, "COUNT DN" per account entry, replaced atomically
+ * so a crash leaves the old counts or the new ones, never half a file. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "export.h"
+#include "state.h"
+
+#define HEADER "# dirmail: recipients read by the last complete pass, per account entry\n"
+
+static int path_of(struct buf *b, const char *dir)
+{
+	return buf_printf(b, "%s/%s", dir, STATE_SEEN_FILE);
+}
+
+/* Reads the file at path into *text (NULL when it does not exist); 0, or
+ * -1 with the reason in err. */
+static int slurp(const char *path, char **text, struct buf *err)
+{
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	FILE *f;
+	int rc = -1;
+
+	*text = NULL;
+	f = fopen(path, "re");
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		(void)!buf_printf(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_add(&b, chunk, n) < 0) {
+			(void)!buf_printf(err, "%s: out of memory", path);
+			goto done;
+		}
+	if (ferror(f)) {
+		(void)!buf_printf(err, "%s: read error", path);
+		goto done;
+	}
+	if (buf_puts(&b, "") < 0) {
+		(void)!buf_printf(err, "%s: out of memory", path);
+		goto done;
+	}
+	*text = buf_steal(&b);
+	rc = 0;
+done:
+	fclose(f);
+	buf_free(&b);
+	return rc;
+}
+
+/* Splits the line "COUNT DN" at s (len bytes); 0, or -1 when it is not one. */
+static int parse_line(const char *s, size_t len, long *count, const char **dn, size_t *dnlen)
+{
+	char *end;
+	long v;
+
+	if (len == 0 || s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end >= s + len || *end != ' ' || end + 1 == s + len)
+		return -1;
+	*count = v;
+	*dn = end + 1;
+	*dnlen = (size_t)(s + len - (end + 1));
+	return 0;
+}
+
+/* Calls fn for every "COUNT DN" line of text; comments and blank lines are
+ * skipped. -1 with "path:LINE: ..." in err at the first bad line. */
+static int each_line(const char *path, const char *text,
+                     int (*fn)(long count, const char *dn, size_t dnlen, void *arg), void *arg,
+                     struct buf *err)
+{
+	const char *p = text, *nl;
+	unsigned long no = 0;
+
+	for (; *p; p = nl + 1) {
+		size_t len;
+		const char *dn;
+		size_t dnlen;
+		long count;
+
+		no++;
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		len = (size_t)(nl - p);
+		if (len > 0 && p[0] != '#') {
+			if (parse_line(p, len, &count, &dn, &dnlen) < 0) {
+				(void)!buf_printf(err, "%s:%lu: not \"COUNT DN\"", path, no);
+				return -1;
+			}
+			if (fn(count, dn, dnlen, arg) != 0)
+				return 0;
+		}
+		if (*nl == '\0')
+			break;
+	}
+	return 0;
+}
+
+struct find {
+	const char *dn;
+	long count;
+	int found;
+};
+
+static int match(long count, const char *dn, size_t dnlen, void *arg)
+{
+	struct find *f = arg;
+
+	if (strlen(f->dn) != dnlen || strncasecmp(f->dn, dn, dnlen) != 0)
+		return 0;
+	f->count = count;
+	f->found = 1;
+	return 1;
+}
+
+int state_seen_load(const char *dir, const char *acct_dn, long *count, struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	struct find f = {acct_dn, 0, 0};
+	char *text = NULL;
+	int rc = -1;
+
+	if (path_of(&path, dir) < 0) {
+		(void)!buf_puts(err, "out of memory");
+		goto done;
+	}
+	if (slurp(buf_str(&path), &text, err) < 0)
+		goto done;
+	if (text != NULL && each_line(buf_str(&path), text, match, &f, err) < 0)
+		goto done;
+	if (f.found)
+		*count = f.count;
+	rc = f.found;
+done:
+	free(text);
+	buf_free(&path);
+	return rc;
+}
+
+struct keep {
+	const char *dn; /* the line to leave out */
+	struct buf *out;
+	int oom;
+};
+
+static int copy_other(long count, const char *dn, size_t dnlen, void *arg)
+{
+	struct keep *k = arg;
+
+	if (strlen(k->dn) == dnlen && strncasecmp(k->dn, dn, dnlen) == 0)
+		return 0;
+	if (buf_printf(k->out, "%ld %.*s\n", count, (int)dnlen, dn) < 0)
+		k->oom = 1;
+	return 0;
+}
+
+int state_seen_save(const char *dir, const char *acct_dn, long count, struct buf *err)
+{
+	struct buf path = BUF_INIT, out = BUF_INIT;
+	struct keep k = {acct_dn, &out, 0};
+	char *text = NULL;
+	int rc = -1;
+
+	if (strpbrk(acct_dn, "\r\n") != NULL) {
+		(void)!buf_printf(err, "%s: the account DN holds a line break", dir);
+		goto done;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		(void)!buf_printf(err, "%s: %s", dir, strerror(errno));
+		goto done;
+	}
+	if (path_of(&path, dir) < 0 || buf_puts(&out, HEADER) < 0) {
+		(void)!buf_puts(err, "out of memory");
+		goto done;
+	}
+	if (slurp(buf_str(&path), &text, err) < 0)
+		goto done;
+	if (text != NULL && each_line(buf_str(&path), text, copy_other, &k, err) < 0)
+		goto done;
+	if (k.oom || buf_printf(&out, "%ld %s\n", count, acct_dn) < 0) {
+		(void)!buf_printf(err, "%s: out of memory", buf_str(&path));
+		goto done;
+	}
+	rc = export_write_file(buf_str(&path), buf_str(&out), out.len, err);
+done:
+	free(text);
+	buf_free(&path);
+	buf_free(&out);
+	return rc;
+}
