@@ -36,6 +36,8 @@ struct conf {
 	/* journal { } */
 	char *journal_file;   /* write-ahead LDIF change journal */
 	int journal_max_size; /* MB before rotation */
+	/* safety { } */
+	int min_seen_percent; /* of the recipients the last full pass read */
 	/* top level */
 	char *state_dir;    /* sync cookies, lease, metrics */
 	char *log_facility; /* syslog facility name when not in the foreground */

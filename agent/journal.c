@@ -32,6 +32,8 @@ struct journal {
 	long next_id;
 	long *open; /* requests begun and still without a result, ascending */
 	size_t nopen, capopen;
+	long *stale; /* requests ended with 122 and not re-read yet */
+	size_t nstale, capstale;
 	int deferred; /* journal_defer: appends are synced by journal_sync */
 	int dirty;    /* written since the last sync */
 };
@@ -95,17 +97,135 @@ int journal_parse_time(const char *s, time_t *t)
 
 /* ---- comments written and read back ------------------------------------ */
 
-enum note { NOTE_OTHER, NOTE_BEGIN, NOTE_END };
+/* RFC 4511 section 4.1.9, then the codes of the extensions dirmail may
+ * meet: cancel (RFC 3909), assertion (RFC 4528), proxied authorization
+ * (RFC 4370), content synchronisation (RFC 4533) and no-op. */
+static const struct {
+	int code;
+	const char *name;
+} result_names[] = {
+    {0, "success"},
+    {1, "operationsError"},
+    {2, "protocolError"},
+    {3, "timeLimitExceeded"},
+    {4, "sizeLimitExceeded"},
+    {5, "compareFalse"},
+    {6, "compareTrue"},
+    {7, "authMethodNotSupported"},
+    {8, "strongerAuthRequired"},
+    {10, "referral"},
+    {11, "adminLimitExceeded"},
+    {12, "unavailableCriticalExtension"},
+    {13, "confidentialityRequired"},
+    {14, "saslBindInProgress"},
+    {16, "noSuchAttribute"},
+    {17, "undefinedAttributeType"},
+    {18, "inappropriateMatching"},
+    {19, "constraintViolation"},
+    {20, "attributeOrValueExists"},
+    {21, "invalidAttributeSyntax"},
+    {32, "noSuchObject"},
+    {33, "aliasProblem"},
+    {34, "invalidDNSyntax"},
+    {36, "aliasDereferencingProblem"},
+    {48, "inappropriateAuthentication"},
+    {49, "invalidCredentials"},
+    {50, "insufficientAccessRights"},
+    {51, "busy"},
+    {52, "unavailable"},
+    {53, "unwillingToPerform"},
+    {54, "loopDetect"},
+    {64, "namingViolation"},
+    {65, "objectClassViolation"},
+    {66, "notAllowedOnNonLeaf"},
+    {67, "notAllowedOnRDN"},
+    {68, "entryAlreadyExists"},
+    {69, "objectClassModsProhibited"},
+    {71, "affectsMultipleDSAs"},
+    {80, "other"},
+    {118, "canceled"},
+    {119, "noSuchOperation"},
+    {120, "tooLate"},
+    {121, "cannotCancel"},
+    {122, "assertionFailed"},
+    {123, "authorizationDenied"},
+    {4096, "esyncRefreshRequired"},
+    {16654, "noOperation"},
+};
+
+/* The result of a write whose object changed since it was read: the pass
+ * re-reads the object and notes so. */
+#define RESULT_STALE 122
+
+/* The name written after an LDAP result code. */
+static const char *result_name(long code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(result_names) / sizeof(result_names[0]); i++)
+		if (result_names[i].code == code)
+			return result_names[i].name;
+	return "unrecognized";
+}
+
+/* The comment a line of the entry before a delete is noted in. */
+#define PRE_PREFIX "entry: "
+
+enum note { NOTE_OTHER, NOTE_BEGIN, NOTE_END, NOTE_REREAD };
 
 struct note_info {
 	long id;
 	time_t time;      /* -1 when the TIME word is not one */
-	long code;        /* NOTE_END only */
-	const char *text; /* NOTE_END only; points into the line */
+	long code;        /* NOTE_END only: >= 0, JOURNAL_UNKNOWN or JOURNAL_UNSENT */
+	const char *text; /* NOTE_END only: what follows the name; points into the line */
 };
 
+/* Returns the text after word at p when p starts with it as a whole word,
+ * else NULL. */
+static const char *after_word(const char *p, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (strncmp(p, word, n) != 0 || (p[n] != ' ' && p[n] != '\0'))
+		return NULL;
+	return p[n] == ' ' ? p + n + 1 : p + n;
+}
+
+/* Reads what follows "result=": "CODE NAME[ TEXT]", "unknown[ TEXT]" or
+ * "unsent[ TEXT]"; a NAME other than CODE's is the start of TEXT, as in
+ * files written before names were noted. -1 when it is none of these. */
+static int parse_result(const char *p, struct note_info *ni)
+{
+	const char *q;
+	char *end;
+	long v;
+
+	if ((q = after_word(p, "unknown")) != NULL) {
+		ni->code = JOURNAL_UNKNOWN;
+		ni->text = q;
+		return 0;
+	}
+	if ((q = after_word(p, "unsent")) != NULL) {
+		ni->code = JOURNAL_UNSENT;
+		ni->text = q;
+		return 0;
+	}
+	if (*p < '0' || *p > '9')
+		return -1;
+	errno = 0;
+	v = strtol(p, &end, 10);
+	if (errno != 0 || (*end != ' ' && *end != '\0'))
+		return -1;
+	ni->code = v;
+	ni->text = *end == ' ' ? end + 1 : end;
+	if ((q = after_word(ni->text, result_name(v))) != NULL)
+		ni->text = q;
+	return 0;
+}
+
 /* Classifies one comment line: "# TIME req=N rule=..." begins a request,
- * "# TIME req=N result=CODE[ TEXT]" ends one, anything else is a remark. */
+ * "# TIME req=N result=..." ends one, "# TIME req=N reread" follows a
+ * stale one, anything else is a remark. */
 static enum note parse_note(const char *line, struct note_info *ni)
 {
 	const char *p;
@@ -130,17 +250,10 @@ static enum note parse_note(const char *line, struct note_info *ni)
 	p = end + 1;
 	if (strncmp(p, "rule=", 5) == 0)
 		return NOTE_BEGIN;
-	if (strncmp(p, "result=", 7) != 0)
+	if (after_word(p, "reread") != NULL)
+		return NOTE_REREAD;
+	if (strncmp(p, "result=", 7) != 0 || parse_result(p + 7, ni) < 0)
 		return NOTE_OTHER;
-	p += 7;
-	if (*p != '-' && (*p < '0' || *p > '9'))
-		return NOTE_OTHER;
-	errno = 0;
-	v = strtol(p, &end, 10);
-	if (errno != 0 || end == p || (*end != ' ' && *end != '\0'))
-		return NOTE_OTHER;
-	ni->code = v;
-	ni->text = *end == ' ' ? end + 1 : "";
 	return NOTE_END;
 }
 
@@ -559,12 +672,120 @@ done:
 	return rc;
 }
 
+/* Returns the form of dn that names the same entry however it was spelt
+ * (libldap's LDAPv3 string, compared without case), dn itself when it does
+ * not parse; NULL when out of memory, else free() it. */
+static char *dn_key(const char *dn)
+{
+	char *norm = NULL, *key;
+
+	if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAP, &norm, LDAP_DN_FORMAT_LDAPV3) !=
+	        LDAP_SUCCESS ||
+	    norm == NULL) {
+		ldap_memfree(norm);
+		return strdup(dn);
+	}
+	key = strdup(norm);
+	ldap_memfree(norm);
+	return key;
+}
+
+/* Makes room for one more id in *v; -1 when out of memory. */
+static int grow_ids(long **v, size_t n, size_t *cap)
+{
+	size_t c = *cap ? *cap * 2 : 8;
+	long *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*v, c * sizeof(*p));
+	if (p == NULL)
+		return -1;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+/* Checks that before may go with rec: rec deletes the entry before names.
+ * 0, 1 when refused (the reason in why), -1 when out of memory. */
+static int check_before(const struct entry *before, const char *rec, const char **why)
+{
+	static const char tail[] = "\nchangetype: delete\n\n";
+	struct buf copy = BUF_INIT;
+	struct berval bv;
+	LDIFRecord lr;
+	char *a = NULL, *b = NULL;
+	size_t len = strlen(rec);
+	int rc = 1, prc, del;
+
+	*why = "refused: an entry before the change goes only with a delete record";
+	if (len < sizeof(tail) - 1 || strcmp(rec + len - (sizeof(tail) - 1), tail) != 0)
+		goto done;
+	/* The parser edits its buffer; it gives the DN however rec spells it. */
+	if (buf_puts(&copy, rec) < 0) {
+		rc = -1;
+		goto done;
+	}
+	bv.bv_val = copy.s;
+	bv.bv_len = copy.len;
+	prc = ldap_parse_ldif_record(&bv, 1, &lr, "dirmail journal", 0);
+	if (prc != LDAP_SUCCESS) {
+		rc = prc == LDAP_NO_MEMORY ? -1 : 1;
+		goto done;
+	}
+	del = lr.lr_op == LDAP_REQ_DELETE && lr.lr_dn.bv_val != NULL &&
+	      memchr(lr.lr_dn.bv_val, '\0', lr.lr_dn.bv_len) == NULL;
+	if (del)
+		*why = "refused: the entry before the delete is not the entry it deletes";
+	if (del && before->dn != NULL) {
+		a = dn_key(lr.lr_dn.bv_val);
+		b = dn_key(before->dn);
+		rc = a == NULL || b == NULL ? -1 : strcasecmp(a, b) != 0;
+	}
+	ldap_ldif_record_done(&lr);
+done:
+	free(a);
+	free(b);
+	buf_free(&copy);
+	return rc;
+}
+
+/* Appends before as "# entry: LINE" comments, one per line of its content
+ * record; -1 when it cannot be written (why says so) or out of memory. */
+static int put_before(struct buf *out, const struct entry *before, const char **why)
+{
+	struct buf rec = BUF_INIT, line = BUF_INIT;
+	const char *p;
+	size_t n;
+	int rc = -1;
+
+	*why = "out of memory";
+	if (ldifw_entry(&rec, before) < 0) {
+		/* ldifw refuses names that are no attribute description */
+		*why = "refused: the entry before the delete cannot be written as LDIF";
+		goto done;
+	}
+	for (p = rec.s; *p != '\0' && *p != '\n'; p += n + (p[n] == '\n')) {
+		n = strcspn(p, "\n");
+		buf_reset(&line);
+		if (buf_puts(&line, PRE_PREFIX) < 0 || buf_add(&line, p, n) < 0 ||
+		    ldifw_comment(out, line.s) < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	buf_free(&rec);
+	buf_free(&line);
+	return rc;
+}
+
 long journal_begin(struct journal *j, time_t now, const char *rule, const char *assertion,
-                   const char *rec, struct buf *err)
+                   const struct entry *before, const char *rec, struct buf *err)
 {
 	struct buf text = BUF_INIT, out = BUF_INIT;
+	const char *why;
 	long id = -1;
-	int over, secret;
+	int over, secret, ok;
 
 	if (j == NULL) {
 		(void)!buf_puts(err, "journal: not open");
@@ -581,29 +802,34 @@ long journal_begin(struct journal *j, time_t now, const char *rule, const char *
 		                             : "out of memory");
 		goto done;
 	}
-	if (j->nopen == j->capopen) {
-		size_t cap = j->capopen ? j->capopen * 2 : 8;
-		long *p = realloc(j->open, cap * sizeof(*p));
-
-		if (p == NULL) {
-			(void)!buf_printf(err, "%s: out of memory", j->path);
-			goto done;
-		}
-		j->open = p;
-		j->capopen = cap;
+	if (before != NULL && (ok = check_before(before, rec, &why)) != 0) {
+		(void)!buf_printf(err, "%s: %s", j->path, ok > 0 ? why : "out of memory");
+		goto done;
 	}
-	/* Rotating only while no result is outstanding keeps every request
-	 * and its result in one file. */
-	if (j->nopen == 0) {
-		if (over_size(j, &over, err) < 0 || (over && rotate(j, err) < 0))
-			goto done;
+	if (grow_ids(&j->open, j->nopen, &j->capopen) < 0) {
+		(void)!buf_printf(err, "%s: out of memory", j->path);
+		goto done;
 	}
 	if (put_time(&text, now) < 0 ||
 	    buf_printf(&text, " req=%ld rule=%s asserted=%s", j->next_id,
 	               rule && *rule ? rule : "-", assertion && *assertion ? assertion : "-") < 0 ||
-	    ldifw_comment(&out, buf_str(&text)) < 0 || buf_puts(&out, rec) < 0) {
+	    ldifw_comment(&out, buf_str(&text)) < 0) {
 		(void)!buf_printf(err, "%s: out of memory", j->path);
 		goto done;
+	}
+	if (before != NULL && put_before(&out, before, &why) < 0) {
+		(void)!buf_printf(err, "%s: %s", j->path, why);
+		goto done;
+	}
+	if (buf_puts(&out, rec) < 0) {
+		(void)!buf_printf(err, "%s: out of memory", j->path);
+		goto done;
+	}
+	/* Rotating only while no result and no reread note is outstanding
+	 * keeps every request, its result and its reread in one file. */
+	if (j->nopen == 0 && j->nstale == 0) {
+		if (over_size(j, &over, err) < 0 || (over && rotate(j, err) < 0))
+			goto done;
 	}
 	if (append(j, &out, err) < 0)
 		goto done;
@@ -619,7 +845,7 @@ int journal_end(struct journal *j, long id, time_t now, int code, const char *te
 {
 	struct buf note = BUF_INIT, out = BUF_INIT;
 	size_t i;
-	int rc = -1;
+	int rc = -1, put;
 
 	if (j == NULL) {
 		(void)!buf_puts(err, "journal: not open");
@@ -631,9 +857,24 @@ int journal_end(struct journal *j, long id, time_t now, int code, const char *te
 		(void)!buf_printf(err, "%s: req=%ld awaits no result", j->path, id);
 		goto done;
 	}
-	if (put_time(&note, now) < 0 || buf_printf(&note, " req=%ld result=%d", id, code) < 0 ||
-	    (text && *text && buf_printf(&note, " %s", text) < 0) ||
-	    ldifw_comment(&out, buf_str(&note)) < 0) {
+	if (code < JOURNAL_UNSENT) {
+		(void)!buf_printf(err, "%s: req=%ld: %d is not a result code", j->path, id, code);
+		goto done;
+	}
+	if (code == RESULT_STALE && grow_ids(&j->stale, j->nstale, &j->capstale) < 0) {
+		(void)!buf_printf(err, "%s: out of memory", j->path);
+		goto done;
+	}
+	if (put_time(&note, now) < 0)
+		put = -1;
+	else if (code == JOURNAL_UNKNOWN)
+		put = buf_printf(&note, " req=%ld result=unknown", id);
+	else if (code == JOURNAL_UNSENT)
+		put = buf_printf(&note, " req=%ld result=unsent", id);
+	else
+		put = buf_printf(&note, " req=%ld result=%d %s", id, code, result_name(code));
+	if (put < 0 || (text && *text && buf_printf(&note, " %s", text) < 0) ||
+	    ldifw_comment(&out, note.s) < 0) {
 		(void)!buf_printf(err, "%s: out of memory", j->path);
 		goto done;
 	}
@@ -641,9 +882,45 @@ int journal_end(struct journal *j, long id, time_t now, int code, const char *te
 		goto done;
 	memmove(j->open + i, j->open + i + 1, (j->nopen - i - 1) * sizeof(*j->open));
 	j->nopen--;
+	if (code == RESULT_STALE)
+		j->stale[j->nstale++] = id;
 	rc = 0;
 done:
 	buf_free(&note);
+	buf_free(&out);
+	return rc;
+}
+
+int journal_reread(struct journal *j, long id, time_t now, struct buf *err)
+{
+	struct buf text = BUF_INIT, out = BUF_INIT;
+	size_t i;
+	int rc = -1;
+
+	if (j == NULL) {
+		(void)!buf_puts(err, "journal: not open");
+		return -1;
+	}
+	for (i = 0; i < j->nstale && j->stale[i] != id; i++)
+		;
+	if (i == j->nstale) {
+		(void)!buf_printf(
+		    err, "%s: req=%ld awaits no reread: it did not end with 122 on this handle",
+		    j->path, id);
+		goto done;
+	}
+	if (put_time(&text, now) < 0 || buf_printf(&text, " req=%ld reread", id) < 0 ||
+	    ldifw_comment(&out, text.s) < 0) {
+		(void)!buf_printf(err, "%s: out of memory", j->path);
+		goto done;
+	}
+	if (append(j, &out, err) < 0)
+		goto done;
+	memmove(j->stale + i, j->stale + i + 1, (j->nstale - i - 1) * sizeof(*j->stale));
+	j->nstale--;
+	rc = 0;
+done:
+	buf_free(&text);
 	buf_free(&out);
 	return rc;
 }
@@ -674,6 +951,7 @@ void journal_close(struct journal *j)
 	if (j->fd >= 0)
 		close(j->fd);
 	free(j->open);
+	free(j->stale);
 	free(j->path);
 	free(j);
 }
@@ -684,6 +962,23 @@ struct req {
 	long id;
 	unsigned long line; /* of its req= comment */
 	time_t time;        /* of its req= comment; -1 when unreadable */
+	int ended;          /* its result came before its record */
+	long code;          /* that result's */
+};
+
+/* A request that ended with 122 and has not been re-read yet. */
+struct stale {
+	long id;
+	unsigned long line; /* of its req= comment */
+	char *text;         /* its result's, masked */
+};
+
+/* A line of the report, kept until the file is read: they come out in
+ * the order of the file, not in the order they are found. */
+struct problem {
+	unsigned long line;
+	size_t seq; /* the order found, to keep the sort stable */
+	size_t off, len;
 };
 
 struct scan;
@@ -692,8 +987,11 @@ struct scan;
  * the changes through these, verify needs none. */
 struct scan_hooks {
 	/* The record of request r; lr is NULL when it is no usable change
-	 * record (a problem already counted), else it lives for the call. */
-	void (*record)(struct scan *s, const struct req *r, const LDIFRecord *lr);
+	 * record (a problem already counted), else it lives for the call, as
+	 * before does: the entry noted before the delete lr, NULL for none or
+	 * one that does not parse. */
+	void (*record)(struct scan *s, const struct req *r, const LDIFRecord *lr,
+	               const struct entry *before);
 	/* The result ni of request r, whose record may not have been read. */
 	void (*result)(struct scan *s, const struct req *r, const struct note_info *ni);
 };
@@ -716,7 +1014,16 @@ struct scan {
 	struct req *reqs;               /* begun, without a result yet, ascending ids */
 	size_t nreqs, capreqs;
 	long last_id;
-	struct req awaiting; /* begun, record not read yet; id 0 when none */
+	struct req awaiting;    /* begun, record not read yet; id 0 when none */
+	struct buf pre;         /* its "# entry: " lines so far, the prefix taken off */
+	unsigned long pre_line; /* the first of them; 0 when none */
+	int pre_nul;            /* one of them held a NUL byte */
+	int note_nul;           /* the comment being read held a NUL byte */
+	struct stale *stale;    /* ended with 122, no reread note yet, ascending ids */
+	size_t nstale, capstale;
+	struct problem *probs; /* the report's lines, texts in ptext */
+	size_t nprobs, capprobs;
+	struct buf ptext;
 	long nrecords, nproblems, nfailed;
 	int oom;
 };
@@ -727,21 +1034,71 @@ static void say(struct scan *v, long *count, unsigned long line, const char *fmt
 
 static void say(struct scan *v, long *count, unsigned long line, const char *fmt, ...)
 {
+	struct problem *pr;
 	va_list ap;
+	size_t off = v->ptext.len;
 	int rc;
 
 	(*count)++;
 	if (v->report == NULL)
 		return;
+	if (v->nprobs == v->capprobs) {
+		size_t cap = v->capprobs ? v->capprobs * 2 : 16;
+		struct problem *p = realloc(v->probs, cap * sizeof(*p));
+
+		if (p == NULL) {
+			v->oom = 1;
+			return;
+		}
+		v->probs = p;
+		v->capprobs = cap;
+	}
 	va_start(ap, fmt);
-	rc = buf_printf(v->report, "%s:%lu: ", v->path, line);
+	rc = buf_printf(&v->ptext, "%s:%lu: ", v->path, line);
 	if (rc == 0)
-		rc = buf_vprintf(v->report, fmt, ap);
+		rc = buf_vprintf(&v->ptext, fmt, ap);
 	if (rc == 0)
-		rc = buf_puts(v->report, "\n");
+		rc = buf_puts(&v->ptext, "\n");
 	va_end(ap);
-	if (rc < 0)
+	if (rc < 0) {
 		v->oom = 1;
+		return;
+	}
+	pr = &v->probs[v->nprobs];
+	pr->line = line;
+	pr->seq = v->nprobs;
+	pr->off = off;
+	pr->len = v->ptext.len - off;
+	v->nprobs++;
+}
+
+static int problem_cmp(const void *a, const void *b)
+{
+	const struct problem *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Appends the problems found to the report, in the order of the file. */
+static int flush_problems(struct scan *v)
+{
+	size_t i, len;
+
+	if (v->report == NULL || v->nprobs == 0)
+		return 0;
+	len = v->report->len;
+	qsort(v->probs, v->nprobs, sizeof(*v->probs), problem_cmp);
+	for (i = 0; i < v->nprobs; i++) {
+		if (buf_add(v->report, v->ptext.s + v->probs[i].off, v->probs[i].len) < 0) {
+			v->report->len = len;
+			if (v->report->s != NULL)
+				v->report->s[len] = '\0';
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Returns 1 when an unfolded, non-comment line takes its value from a URL
@@ -792,10 +1149,11 @@ done:
 }
 
 /* Hands the record of request r (id 0: none) to the hooks. */
-static void hand_record(struct scan *v, const struct req *r, const LDIFRecord *lr)
+static void hand_record(struct scan *v, const struct req *r, const LDIFRecord *lr,
+                        const struct entry *before)
 {
 	if (r->id != 0 && v->hooks != NULL && v->hooks->record != NULL)
-		v->hooks->record(v, r, lr);
+		v->hooks->record(v, r, lr, before);
 }
 
 /* Does a line of the record start with ':' (no attribute name)? libldap's
@@ -815,9 +1173,98 @@ static int has_empty_type(const char *rec)
 	return 0;
 }
 
+/* Fills a new entry from the add record lr into *out; 0, 1 when lr is
+ * no add of a DN a string can hold, -1 when out of memory. */
+static int record_entry(const LDIFRecord *lr, struct entry **out)
+{
+	struct entry *e;
+	LDAPMod **mods;
+	size_t k;
+
+	*out = NULL;
+	if (lr->lr_op != LDAP_REQ_ADD || lr->lr_dn.bv_val == NULL ||
+	    memchr(lr->lr_dn.bv_val, '\0', lr->lr_dn.bv_len) != NULL)
+		return 1;
+	e = entry_new(lr->lr_dn.bv_val);
+	if (e == NULL)
+		return -1;
+	for (mods = lr->lrop_mods; mods != NULL && *mods != NULL; mods++)
+		for (k = 0; (*mods)->mod_bvalues && (*mods)->mod_bvalues[k]; k++)
+			if (entry_add(e, (*mods)->mod_type, (*mods)->mod_bvalues[k]->bv_val,
+			              (*mods)->mod_bvalues[k]->bv_len) < 0) {
+				entry_free(e);
+				return -1;
+			}
+	*out = e;
+	return 0;
+}
+
+/* Parses the "# entry: " lines noted for request r into *out; a problem
+ * reported and *out NULL when they are no content record. */
+static void parse_pre(struct scan *v, const struct req *r, struct entry **out)
+{
+	struct berval bv;
+	LDIFRecord lr;
+	int rc = 1;
+
+	*out = NULL;
+	if (!v->pre_nul && !has_empty_type(v->pre.s) && !has_url_value(v->pre.s)) {
+		bv.bv_val = v->pre.s;
+		bv.bv_len = v->pre.len;
+		rc =
+		    ldap_parse_ldif_record(&bv, v->pre_line, &lr, v->who,
+		                           LDIF_DEFAULT_ADD | LDIF_ENTRIES_ONLY | LDIF_NO_CONTROLS);
+		if (rc == LDAP_SUCCESS) {
+			rc = record_entry(&lr, out);
+			ldap_ldif_record_done(&lr);
+		} else {
+			rc = rc == LDAP_NO_MEMORY ? -1 : 1;
+		}
+	}
+	if (rc < 0)
+		v->oom = 1;
+	else if (rc > 0)
+		say(v, &v->nproblems, v->pre_line,
+		    "req=%ld: the entry before the delete does not parse", r->id);
+}
+
+/* Keeps *before only when lr deletes the entry it names, reporting why
+ * not; a DN with a NUL byte is dropped silently (undo reports the record). */
+static void match_pre(struct scan *v, const struct req *r, const LDIFRecord *lr,
+                      struct entry **before)
+{
+	const char *why = NULL;
+	char *a = NULL, *b = NULL;
+	int keep = 0;
+
+	if (*before == NULL)
+		return;
+	if (lr->lr_op != LDAP_REQ_DELETE) {
+		why = "an entry before the change comes with a record that is no delete";
+	} else if (memchr(lr->lr_dn.bv_val, '\0', lr->lr_dn.bv_len) == NULL) {
+		a = dn_key(lr->lr_dn.bv_val);
+		b = dn_key((*before)->dn);
+		if (a == NULL || b == NULL)
+			v->oom = 1;
+		else if (strcasecmp(a, b) == 0)
+			keep = 1;
+		else
+			why = "the entry before the delete is not the entry it deletes";
+	}
+	if (why != NULL)
+		say(v, &v->nproblems, v->pre_line, "req=%ld: %s", r->id, why);
+	if (!keep) {
+		entry_free(*before);
+		*before = NULL;
+	}
+	free(a);
+	free(b);
+}
+
 static void check_record(struct scan *v, unsigned long linenum)
 {
 	struct req r = v->awaiting;
+	struct entry *before = NULL;
 	struct berval bv;
 	LDIFRecord lr;
 	int rc;
@@ -825,22 +1272,24 @@ static void check_record(struct scan *v, unsigned long linenum)
 	v->nrecords++;
 	if (v->awaiting.id == 0)
 		say(v, &v->nproblems, v->block_line, "record has no req= comment");
+	else if (v->pre_line != 0)
+		parse_pre(v, &r, &before);
 	v->awaiting.id = 0;
 	/* already reported by line; the parser would read a shortened record */
 	if (v->block_nul) {
-		hand_record(v, &r, NULL);
-		return;
+		hand_record(v, &r, NULL, NULL);
+		goto done;
 	}
 	if (has_empty_type(v->block.s)) {
 		say(v, &v->nproblems, v->block_line, "record has a line without an attribute name");
-		hand_record(v, &r, NULL);
-		return;
+		hand_record(v, &r, NULL, NULL);
+		goto done;
 	}
 	if (has_url_value(v->block.s)) {
 		say(v, &v->nproblems, v->block_line,
 		    "record takes a value from a URL (\":<\"), never journaled");
-		hand_record(v, &r, NULL);
-		return;
+		hand_record(v, &r, NULL, NULL);
+		goto done;
 	}
 	/* The parser ldapmodify uses; it edits the buffer in place and prints
 	 * its reason for a rejected record to stderr itself (that output
@@ -850,24 +1299,30 @@ static void check_record(struct scan *v, unsigned long linenum)
 	rc = ldap_parse_ldif_record(&bv, linenum, &lr, v->who, 0);
 	if (rc == LDAP_NO_MEMORY) {
 		v->oom = 1;
-		return;
+		goto done;
 	}
 	if (rc != LDAP_SUCCESS) {
 		say(v, &v->nproblems, v->block_line, "not a valid LDIF change record");
-		hand_record(v, &r, NULL);
-		return;
+		hand_record(v, &r, NULL, NULL);
+		goto done;
 	}
 	if (lr.lr_dn.bv_val == NULL) {
 		say(v, &v->nproblems, v->block_line, "record has no dn: line");
-		hand_record(v, &r, NULL);
+		hand_record(v, &r, NULL, NULL);
 	} else if (lr.lr_ctrls != NULL) {
 		say(v, &v->nproblems, v->block_line,
 		    "record carries a control, so it would not replay as written");
-		hand_record(v, &r, NULL);
+		hand_record(v, &r, NULL, NULL);
 	} else {
-		hand_record(v, &r, &lr);
+		match_pre(v, &r, &lr, &before);
+		hand_record(v, &r, &lr, before);
 	}
 	ldap_ldif_record_done(&lr);
+done:
+	buf_reset(&v->pre);
+	v->pre_line = 0;
+	v->pre_nul = 0;
+	entry_free(before);
 }
 
 /* Is there a non-comment line after the first line at s? */
@@ -938,6 +1393,9 @@ static void begin_note(struct scan *v, const struct note_info *ni)
 	if (v->awaiting.id != 0)
 		say(v, &v->nproblems, v->awaiting.line, "req=%ld has no record", v->awaiting.id);
 	v->awaiting.id = 0;
+	buf_reset(&v->pre);
+	v->pre_line = 0;
+	v->pre_nul = 0;
 	if (ni->id <= v->last_id) {
 		say(v, &v->nproblems, v->note_line, "req=%ld does not follow req=%ld", ni->id,
 		    v->last_id);
@@ -957,14 +1415,89 @@ static void begin_note(struct scan *v, const struct note_info *ni)
 	v->reqs[v->nreqs].id = ni->id;
 	v->reqs[v->nreqs].line = v->note_line;
 	v->reqs[v->nreqs].time = ni->time;
+	v->reqs[v->nreqs].ended = 0;
+	v->reqs[v->nreqs].code = 0;
 	v->awaiting = v->reqs[v->nreqs];
 	v->nreqs++;
 	v->last_id = ni->id;
 }
 
-static void end_note(struct scan *v, const struct note_info *ni)
+static size_t find_stale(const struct scan *v, long id)
+{
+	size_t lo = 0, hi = v->nstale;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v->stale[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Keeps the request r, ended with 122 and text, until its reread note;
+ * -1 when out of memory. */
+static int add_stale(struct scan *v, const struct req *r, const char *text)
+{
+	size_t i = find_stale(v, r->id);
+	struct buf t = BUF_INIT;
+	char *text_copy;
+
+	if (v->nstale == v->capstale) {
+		size_t cap = v->capstale ? v->capstale * 2 : 16;
+		struct stale *p = realloc(v->stale, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		v->stale = p;
+		v->capstale = cap;
+	}
+	if (put_masked(&t, text) < 0) {
+		buf_free(&t);
+		return -1;
+	}
+	text_copy = buf_steal(&t);
+	if (text_copy == NULL)
+		return -1;
+	memmove(v->stale + i + 1, v->stale + i, (v->nstale - i) * sizeof(*v->stale));
+	v->stale[i].id = r->id;
+	v->stale[i].line = r->line;
+	v->stale[i].text = text_copy;
+	v->nstale++;
+	return 0;
+}
+
+/* Reports the failure a result is; 122 waits for the end of the file, as
+ * a later reread note makes it none. */
+static void report_result(struct scan *v, const struct req *r, const struct note_info *ni)
 {
 	struct buf text = BUF_INIT;
+
+	if (ni->code == 0)
+		return;
+	if (ni->code == RESULT_STALE) {
+		if (add_stale(v, r, ni->text) < 0)
+			v->oom = 1;
+		return;
+	}
+	if (put_masked(&text, ni->text) < 0)
+		v->oom = 1;
+	if (ni->code == JOURNAL_UNKNOWN)
+		say(v, &v->nfailed, r->line, "req=%ld outcome unknown%s%s", r->id,
+		    text.len ? ": " : "", buf_str(&text));
+	else if (ni->code == JOURNAL_UNSENT)
+		say(v, &v->nfailed, r->line, "req=%ld was not sent%s%s", r->id,
+		    text.len ? ": " : "", buf_str(&text));
+	else
+		say(v, &v->nfailed, r->line, "req=%ld failed: result=%ld %s%s%s", r->id, ni->code,
+		    result_name(ni->code), text.len ? " " : "", buf_str(&text));
+	buf_free(&text);
+}
+
+static void end_note(struct scan *v, const struct note_info *ni)
+{
 	size_t i = find_req(v, ni->id);
 
 	if (i == v->nreqs) {
@@ -972,17 +1505,49 @@ static void end_note(struct scan *v, const struct note_info *ni)
 		    ni->id);
 		return;
 	}
-	if (ni->code != 0) {
-		if (put_masked(&text, ni->text) < 0)
-			v->oom = 1;
-		say(v, &v->nfailed, v->reqs[i].line, "req=%ld failed: result=%ld%s%s", ni->id,
-		    ni->code, text.len ? " " : "", buf_str(&text));
-		buf_free(&text);
+	report_result(v, &v->reqs[i], ni);
+	if (v->awaiting.id == ni->id) {
+		v->awaiting.ended = 1;
+		v->awaiting.code = ni->code;
 	}
 	if (v->hooks != NULL && v->hooks->result != NULL)
 		v->hooks->result(v, &v->reqs[i], ni);
 	memmove(v->reqs + i, v->reqs + i + 1, (v->nreqs - i - 1) * sizeof(*v->reqs));
 	v->nreqs--;
+}
+
+static void reread_note(struct scan *v, const struct note_info *ni)
+{
+	size_t i = find_stale(v, ni->id);
+
+	if (i < v->nstale && v->stale[i].id == ni->id) {
+		free(v->stale[i].text);
+		memmove(v->stale + i, v->stale + i + 1, (v->nstale - i - 1) * sizeof(*v->stale));
+		v->nstale--;
+	} else if (find_req(v, ni->id) < v->nreqs) {
+		say(v, &v->nproblems, v->note_line, "req=%ld: reread before its result", ni->id);
+	} else {
+		say(v, &v->nproblems, v->note_line,
+		    "req=%ld: reread, but no result=122 assertionFailed awaits one", ni->id);
+	}
+}
+
+/* Notes a line of the entry before the delete awaiting its record: one
+ * that comes after the req= comment and before the record's first line. */
+static void note_pre_line(struct scan *v)
+{
+	const char *line = buf_str(&v->note);
+	size_t n = strlen("# " PRE_PREFIX);
+
+	if (strncmp(line, "# " PRE_PREFIX, n) != 0 || v->awaiting.id == 0 ||
+	    (v->block_line != 0 && !v->version_only))
+		return;
+	if (v->pre_line == 0)
+		v->pre_line = v->note_line;
+	if (v->note_nul)
+		v->pre_nul = 1;
+	if (buf_puts(&v->pre, line + n) < 0 || buf_puts(&v->pre, "\n") < 0)
+		v->oom = 1;
 }
 
 static void handle_note(struct scan *v)
@@ -996,10 +1561,15 @@ static void handle_note(struct scan *v)
 	case NOTE_END:
 		end_note(v, &ni);
 		break;
+	case NOTE_REREAD:
+		reread_note(v, &ni);
+		break;
 	case NOTE_OTHER:
+		note_pre_line(v);
 		break;
 	}
 	v->note_line = 0;
+	v->note_nul = 0;
 }
 
 static void scan_init(struct scan *v, const char *who, const char *path, struct buf *report,
@@ -1015,9 +1585,17 @@ static void scan_init(struct scan *v, const char *who, const char *path, struct 
 
 static void scan_free(struct scan *v)
 {
+	size_t i;
+
 	free(v->reqs);
+	for (i = 0; i < v->nstale; i++)
+		free(v->stale[i].text);
+	free(v->stale);
+	free(v->probs);
+	buf_free(&v->ptext);
 	buf_free(&v->block);
 	buf_free(&v->note);
+	buf_free(&v->pre);
 }
 
 /* Reads the journal at v->path to its end, counting (and reporting) its
@@ -1044,6 +1622,7 @@ static int scan_run(struct scan *v, struct buf *err)
 		if (v->note_line != 0 && r.line[0] == ' ') {
 			if (buf_puts(&v->note, r.line + 1) < 0)
 				v->oom = 1;
+			v->note_nul |= r.nul;
 		} else {
 			if (v->note_line != 0)
 				handle_note(v);
@@ -1053,6 +1632,7 @@ static int scan_run(struct scan *v, struct buf *err)
 			}
 			if (r.line[0] == '#') {
 				v->note_line = r.no;
+				v->note_nul = r.nul;
 				buf_reset(&v->note);
 				if (buf_puts(&v->note, r.line) < 0)
 					v->oom = 1;
@@ -1080,8 +1660,13 @@ static int scan_run(struct scan *v, struct buf *err)
 	if (v->awaiting.id != 0)
 		say(v, &v->nproblems, v->awaiting.line, "req=%ld has no record", v->awaiting.id);
 	for (i = 0; i < v->nreqs; i++)
-		say(v, &v->nfailed, v->reqs[i].line, "req=%ld has no result", v->reqs[i].id);
-	if (v->oom) {
+		say(v, &v->nfailed, v->reqs[i].line, "req=%ld has no result (outcome unknown)",
+		    v->reqs[i].id);
+	for (i = 0; i < v->nstale; i++)
+		say(v, &v->nfailed, v->stale[i].line,
+		    "req=%ld failed: result=122 assertionFailed%s%s (never re-read)",
+		    v->stale[i].id, *v->stale[i].text ? " " : "", v->stale[i].text);
+	if (v->oom || flush_problems(v) < 0) {
 		(void)!buf_printf(err, "%s: out of memory\n", v->path);
 		goto done;
 	}
@@ -1132,7 +1717,8 @@ struct change {
 	long code;
 	enum change_kind kind;
 	char *dn;                /* NULL for CHANGE_BROKEN */
-	struct entry *entry;     /* CHANGE_ADD: what it created */
+	struct entry *entry;     /* CHANGE_ADD: what it created; CHANGE_DELETE: its
+	                          * entry as noted before it, NULL for none */
 	struct change_mod *mods; /* CHANGE_MODIFY */
 	size_t nmods;
 	struct buf undo; /* the reverting record with its comment; empty for none */
@@ -1202,13 +1788,12 @@ static int copy_vals(struct change_mod *m, struct berval **bv)
 	return 0;
 }
 
-/* Fills c from the parsed record lr, which dies with the call; a DN that
- * decodes to a NUL byte leaves c broken, as no string can hold it. -1 when
- * out of memory. */
-static int copy_record(struct change *c, const LDIFRecord *lr)
+/* Fills c from the parsed record lr and the entry before it was deleted
+ * (may be NULL), which die with the call; a DN that decodes to a NUL byte
+ * leaves c broken, as no string can hold it. -1 when out of memory. */
+static int copy_record(struct change *c, const LDIFRecord *lr, const struct entry *before)
 {
-	LDAPMod **mods;
-	size_t n, i, k;
+	size_t n, i;
 
 	if (memchr(lr->lr_dn.bv_val, '\0', lr->lr_dn.bv_len) != NULL)
 		return 0;
@@ -1217,15 +1802,8 @@ static int copy_record(struct change *c, const LDIFRecord *lr)
 		return -1;
 	switch (lr->lr_op) {
 	case LDAP_REQ_ADD:
-		c->entry = entry_new(c->dn);
-		if (c->entry == NULL)
+		if (record_entry(lr, &c->entry) < 0)
 			return -1;
-		for (mods = lr->lrop_mods; mods != NULL && *mods != NULL; mods++)
-			for (k = 0; (*mods)->mod_bvalues && (*mods)->mod_bvalues[k]; k++)
-				if (entry_add(c->entry, (*mods)->mod_type,
-				              (*mods)->mod_bvalues[k]->bv_val,
-				              (*mods)->mod_bvalues[k]->bv_len) < 0)
-					return -1;
 		c->kind = CHANGE_ADD;
 		return 0;
 	case LDAP_REQ_MODIFY:
@@ -1246,6 +1824,8 @@ static int copy_record(struct change *c, const LDIFRecord *lr)
 		c->kind = CHANGE_MODIFY;
 		return 0;
 	case LDAP_REQ_DELETE:
+		if (before != NULL && (c->entry = entry_dup(before)) == NULL)
+			return -1;
 		c->kind = CHANGE_DELETE;
 		return 0;
 	case LDAP_REQ_MODDN:
@@ -1256,7 +1836,8 @@ static int copy_record(struct change *c, const LDIFRecord *lr)
 	}
 }
 
-static void undo_record(struct scan *s, const struct req *r, const LDIFRecord *lr)
+static void undo_record(struct scan *s, const struct req *r, const LDIFRecord *lr,
+                        const struct entry *before)
 {
 	struct changes *cs = s->ctx;
 	struct change *c;
@@ -1277,8 +1858,10 @@ static void undo_record(struct scan *s, const struct req *r, const LDIFRecord *l
 	c->id = r->id;
 	c->line = r->line;
 	c->time = r->time;
+	c->ended = r->ended;
+	c->code = r->code;
 	c->kind = CHANGE_BROKEN;
-	if (lr != NULL && copy_record(c, lr) < 0)
+	if (lr != NULL && copy_record(c, lr, before) < 0)
 		s->oom = 1;
 }
 
@@ -1299,24 +1882,6 @@ static void undo_result(struct scan *s, const struct req *r, const struct note_i
 		cs->c[lo].ended = 1;
 		cs->c[lo].code = ni->code;
 	}
-}
-
-/* Returns the form of dn that names the same entry however it was spelt
- * (libldap's LDAPv3 string, compared without case), dn itself when it does
- * not parse; NULL when out of memory, else free() it. */
-static char *dn_key(const char *dn)
-{
-	char *norm = NULL, *key;
-
-	if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAP, &norm, LDAP_DN_FORMAT_LDAPV3) !=
-	        LDAP_SUCCESS ||
-	    norm == NULL) {
-		ldap_memfree(norm);
-		return strdup(dn);
-	}
-	key = strdup(norm);
-	ldap_memfree(norm);
-	return key;
 }
 
 static struct known *known_find(struct undo *u, const char *key)
@@ -1442,7 +2007,14 @@ static int cannot(struct undo *u, const struct change *c, const char *why, const
 	return 0;
 }
 
-/* Starts c->undo with the comment naming the request it reverts. */
+/* Did c end without saying whether it was applied? */
+static int outcome_unknown(const struct change *c)
+{
+	return !c->ended || c->code == JOURNAL_UNKNOWN;
+}
+
+/* Starts c->undo with the comment naming the request it reverts, and the
+ * one that says it may never have been applied. */
 static int undo_comment(const struct change *c, struct buf *out)
 {
 	struct buf text = BUF_INIT;
@@ -1450,9 +2022,17 @@ static int undo_comment(const struct change *c, struct buf *out)
 
 	if (buf_printf(&text, "undo of req=%ld (", c->id) < 0 ||
 	    (c->time == -1 ? buf_puts(&text, "-") : put_time(&text, c->time)) < 0 ||
-	    buf_puts(&text, ")") < 0)
+	    buf_puts(&text, ")") < 0 || ldifw_comment(out, buf_str(&text)) < 0)
 		goto done;
-	rc = ldifw_comment(out, buf_str(&text));
+	buf_reset(&text);
+	if (outcome_unknown(c) &&
+	    (buf_printf(&text,
+	                "outcome unknown: req=%ld may not have been applied; if it was not, "
+	                "ldapmodify -c reports this record failing, harmlessly",
+	                c->id) < 0 ||
+	     ldifw_comment(out, buf_str(&text)) < 0))
+		goto done;
+	rc = 0;
 done:
 	buf_free(&text);
 	return rc;
@@ -1529,10 +2109,10 @@ static int undo_delete(struct undo *u, struct change *c, const struct entry *e)
 	return written(u, c, ldifw_add(&c->undo, e));
 }
 
-/* Works out the record that reverts c, a change that succeeded, into
- * c->undo when it is at or after since (or reports why there is none),
- * then carries c into what is known of the entries the file created; 0,
- * or -1 when out of memory. */
+/* Works out the record that reverts c, a change that succeeded or whose
+ * outcome is unknown, into c->undo when it is at or after since (or
+ * reports why there is none), then carries c into what is known of the
+ * entries the file created; 0, or -1 when out of memory. */
 static int revert(struct undo *u, struct change *c)
 {
 	struct known *k;
@@ -1571,10 +2151,12 @@ static int revert(struct undo *u, struct change *c)
 		}
 		break;
 	case CHANGE_DELETE:
-		if (wanted && k == NULL &&
+		/* what was read just before the delete beats what the file built */
+		if (wanted && c->entry == NULL && k == NULL &&
 		    cannot(u, c, "the content of the deleted entry is not in the file", NULL) < 0)
 			goto done;
-		if (wanted && k != NULL && undo_delete(u, c, k->e) < 0)
+		if (wanted && (c->entry != NULL || k != NULL) &&
+		    undo_delete(u, c, c->entry != NULL ? c->entry : k->e) < 0)
 			goto done;
 		if (k != NULL)
 			known_drop(u, k);
@@ -1623,9 +2205,21 @@ long journal_undo(const char *path, time_t since, struct buf *out, struct buf *r
 	}
 	oom = 1;
 	/* in the order of the file, as the state of a deleted entry builds up */
-	for (i = 0; i < cs.n; i++)
-		if (cs.c[i].ended && cs.c[i].code == 0 && revert(&u, &cs.c[i]) < 0)
+	for (i = 0; i < cs.n; i++) {
+		struct change *c = &cs.c[i];
+
+		if (!outcome_unknown(c) && c->code != 0)
+			continue;
+		if (revert(&u, c) < 0)
 			goto done;
+		if (!outcome_unknown(c) || c->undo.len == 0)
+			continue;
+		u.nproblems++;
+		if (buf_printf(report,
+		               "%s:%lu: req=%ld: outcome unknown; its inverse is included\n", path,
+		               c->line, c->id) < 0)
+			goto done;
+	}
 	if (ldifw_version(&res) < 0)
 		goto done;
 	for (i = cs.n; i-- > 0;) {

@@ -8,18 +8,26 @@
 
 #include "attrs.h"
 #include "buf.h"
+#include "entry.h"
 
 struct journal; /* opaque; one thread at a time */
+
+/* journal_end's code for a request that was sent, or may have been, and got
+ * no reply (the connection was lost, the wait timed out): "result=unknown". */
+#define JOURNAL_UNKNOWN (-1)
+/* journal_end's code for a request journaled but never sent, so nothing
+ * changed: "result=unsent". */
+#define JOURNAL_UNSENT (-2)
 
 /* Opens (creating it 0600, O_APPEND|O_CLOEXEC) and locks (flock, refused
  * with "another dirmail is writing this journal" when held) the journal at path into
  * *out, to be closed with journal_close; a new or empty file gets "version:
  * 1", a file ending mid-record (a crash during a write) gets a blank line so
  * the next record stands alone. max_size_mb > 0 rotates, on open and before
- * a record while no request awaits its result, a file grown past that size:
- * path.8 becomes path.9 (the oldest dropped) ... path becomes path.1, and a
- * new path is started; 0 or less never rotates. -1 with "path: reason" in
- * err. */
+ * a record while no request awaits its result or its reread note, a file
+ * grown past that size: path.8 becomes path.9 (the oldest dropped) ...
+ * path becomes path.1, and a new path is started; 0 or less never rotates.
+ * -1 with "path: reason" in err. */
 int journal_open(const char *path, long max_size_mb, struct journal **out, struct buf *err) DM_WUR;
 /* Like journal_open with the rotation size in bytes, so tests can rotate
  * small files; 0 or less never rotates. */
@@ -29,25 +37,47 @@ int journal_open_bytes(const char *path, long long max_bytes, struct journal **o
  * asserted=ASSERTION" (TIME is now as RFC 3339 UTC, "-" stands for a NULL
  * or empty rule or assertion, control characters are masked; the assertion
  * is only noted, the record carries no control so the journal replays with
- * ldapmodify -c) and then rec, one complete change record as ldifw formats
- * it ("dn: ..." through its blank line); write()s it in one piece and
- * fdatasync()s before returning. Returns the request id (1, 2, ...
- * increasing for the life of the handle, continuing after the highest req=
- * in the file, or in path.1 when the file has none, when reopened), or -1
- * with "path: reason" in err when rec is not one change record, names a
- * secret attribute, or the write fails (the file is then cut back to its
- * previous size). */
+ * ldapmodify -c), then, when before is not NULL, the entry as it stood just
+ * before the delete rec, one comment "# entry: LINE" per physical line
+ * (continuation lines included, the blank line left out) of its LDIF
+ * content record as ldifw_entry writes it (secrets left out), and then rec,
+ * one complete change record as ldifw formats it ("dn: ..." through its
+ * blank line); write()s it all in one piece and fdatasync()s before
+ * returning. before is borrowed for the call; it must name the entry rec
+ * deletes, and is refused with any record that is not a "changetype:
+ * delete". Returns the request id (1, 2, ... increasing for the life of the
+ * handle, continuing after the highest req= in the file, or in path.1 when
+ * the file has none, when reopened), or -1 with "path: reason" in err when
+ * rec is not one change record, names a secret attribute, before is refused
+ * or cannot be written as LDIF, or the write fails (the file is then cut
+ * back to its previous size). */
 long journal_begin(struct journal *j, time_t now, const char *rule, const char *assertion,
-                   const char *rec, struct buf *err) DM_WUR;
+                   const struct entry *before, const char *rec, struct buf *err) DM_WUR;
 /* Writes the result of request id, begun on this handle and not yet ended,
- * as the comment "# TIME req=ID result=CODE TEXT" (CODE 0 is success; TEXT,
- * a short error text that may be NULL, has control characters masked) and
- * fdatasync()s it; 0, or -1 with "path: reason" in err. */
+ * as the comment "# TIME req=ID result=CODE NAME TEXT" for an LDAP result
+ * code (code >= 0; NAME is its RFC 4511 name such as "success",
+ * "noSuchObject" or "assertionFailed", or "unrecognized" for a code without
+ * one), "# TIME req=ID result=unknown TEXT" for JOURNAL_UNKNOWN or "# TIME
+ * req=ID result=unsent TEXT" for JOURNAL_UNSENT; TEXT, a short error text
+ * that may be NULL or empty (then left out with its space), has control
+ * characters masked. A request that ends with 122 (assertionFailed) then
+ * awaits its reread note (journal_reread). fdatasync()s it; 0, or -1 with
+ * "path: reason" in err (any other negative code is refused). */
 int journal_end(struct journal *j, long id, time_t now, int code, const char *text,
                 struct buf *err) DM_WUR;
-/* With on set, journal_begin and journal_end write without syncing: the
- * caller calls journal_sync before it sends what was begun (group commit:
- * one fdatasync for a window of writes instead of two per write). */
+/* Writes the comment "# TIME req=ID reread" for request id, which ended
+ * with 122 (assertionFailed) on this handle and has no reread note yet:
+ * the pass read that object again and recomputed it, and what it still
+ * needed follows as new requests (none when nothing was left to do). Call
+ * it once the object has been read again, before beginning those requests;
+ * a request never re-read keeps the file from rotating until the handle is
+ * closed. 0, or -1 with "path: reason" in err when id awaits no reread on
+ * this handle or the write fails. */
+int journal_reread(struct journal *j, long id, time_t now, struct buf *err) DM_WUR;
+/* With on set, journal_begin, journal_end and journal_reread write without
+ * syncing: the caller calls journal_sync before it sends what was begun
+ * (group commit: one fdatasync for a window of writes instead of two per
+ * write). */
 void journal_defer(struct journal *j, int on);
 /* Syncs what was written since the last sync (nothing to do: 0); -1 with
  * "path: reason" in err. Nothing begun may be sent before this returns 0. */
@@ -57,37 +87,56 @@ void journal_close(struct journal *j);
 /* Reads the journal file at path and checks it: it opens with "version:
  * 1", every record parses as ldapmodify's parser (libldap's
  * ldap_parse_ldif_record) reads it, carries no control and no URL value and
- * follows its req= comment, and every request has a result. Appends one
- * line per problem to report in the order met ("path:LINE: not a valid LDIF
- * change record", "path:LINE: req=N failed: result=CODE TEXT", ...), the
- * requests still without a result last ("path:LINE: req=N has no result");
- * for a request LINE is the line of its req= comment. Returns the number of
- * change records, or -1 when the file cannot be read (one line "path:
- * reason") or a problem was found; *nfailed (nfailed may be NULL) is set to
- * the number of failed and unfinished requests. */
+ * follows its req= comment, the "# entry: " comments before a delete parse
+ * as the content record of the entry it deletes, and every request has a
+ * result. Result comments are read in the three forms journal_end writes
+ * (a NAME that is not the one of CODE is taken as the start of TEXT, so
+ * "result=0" and "result=32 No such object" read too). Appends one line per
+ * problem or failure to report, sorted by line ("path:LINE: not a valid
+ * LDIF change record", "path:LINE: req=N: the entry before the delete does
+ * not parse", ...; for a request, LINE is that of its req= comment, for
+ * its entry that of the first "# entry: " comment, for a reread note its
+ * own). Failures: "req=N failed: result=CODE NAME TEXT" for a code other
+ * than 0; "req=N failed: result=122 assertionFailed TEXT (never re-read)"
+ * for 122 without a later "reread" note (with one it is no failure);
+ * "req=N outcome unknown: TEXT" for result=unknown; "req=N has no result
+ * (outcome unknown)"; "req=N was not sent: TEXT" for result=unsent (": TEXT"
+ * and " TEXT" are left out when there is no text). A reread note before
+ * its result or for a request that did not end with 122 is a problem.
+ * Returns the number of change records, or -1 when the file cannot be
+ * read (report then gains just one line "path: reason") or a problem or
+ * failure was found; *nfailed (nfailed may be NULL) is set to the number of
+ * failed requests and those whose outcome is unknown. */
 long journal_verify(const char *path, struct buf *report, long *nfailed) DM_WUR;
 /* Appends to out ("version: 1" first, then records) the LDIF that reverts
- * the changes of the journal file at path whose result was 0 and whose
- * req= comment time is at or after since (0 = all), newest first: a modify
+ * the changes of the journal file at path whose result was 0 or whose
+ * outcome is unknown (result=unknown, or no result at all) and whose req=
+ * comment time is at or after since (0 = all), newest first: a modify
  * becomes the modify with each add turned into a delete of the same values
  * and each delete of values into an add, the mods in reverse order; an add
- * becomes a delete of that DN; a delete becomes an add of the entry as the
- * newest earlier successful add of the same DN in the file created it,
- * with the successful modifies of that DN in between applied (dirmail only
- * deletes what it created). Each emitted record is preceded by the comment
- * "# undo of req=ID (TIME)". Records that cannot be reverted (a replace, an
+ * becomes a delete of that DN; a delete becomes an add of the entry its
+ * "# entry: " comments noted before it, else of the entry as the newest
+ * earlier add of the same DN in the file created it, with the modifies of
+ * that DN in between applied (dirmail only deletes what it created); for
+ * that build-up a change of unknown outcome counts as applied. Each emitted
+ * record is preceded by the comment "# undo of req=ID (TIME)", and for a
+ * change of unknown outcome also by "# outcome unknown: req=ID may not have
+ * been applied; if it was not, ldapmodify -c reports this record failing,
+ * harmlessly", with the report line "path:LINE: req=ID: outcome unknown;
+ * its inverse is included". Records that cannot be reverted (a replace, an
  * increment, a delete of a whole attribute without values, a change of a
  * secret attribute, a delete whose entry's content is not in the file, a
  * modrdn, a record that does not parse, with since a req= comment whose
  * time does not parse) add one line "path:LINE: req=ID: cannot be
- * reverted: why" to report (LINE is that of the req= comment) and are left
- * out. Failed or
- * unfinished requests are skipped silently (they changed nothing, or are
- * reported by journal_verify). Returns the number of records emitted, or
- * -1 with out unchanged when the file cannot be read or is not a journal
- * (does not open with "version: 1") or memory runs out (report then gains
- * just one line "path: reason"); *nproblems (may be NULL) is set to the
- * count of records that could not be reverted. */
+ * reverted: why" to report and are left out; LINE is that of the req=
+ * comment, and the lines come in the order of the file. Failed requests
+ * (any other result, 122 and result=unsent included) are skipped silently:
+ * they changed nothing, and journal_verify reports them. Returns the number
+ * of records emitted, or -1 with out unchanged when the file cannot be read
+ * or is not a journal (does not open with "version: 1") or memory runs out
+ * (report then gains just one line "path: reason"); *nproblems (may be
+ * NULL) is set to the count of report lines: records that could not be
+ * reverted plus inverses included for changes of unknown outcome. */
 long journal_undo(const char *path, time_t since, struct buf *out, struct buf *report,
                   long *nproblems) DM_WUR;
 /* Parses an RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SSZ" (as the journal

@@ -54,6 +54,7 @@ struct ldapc {
 	int tls_verify;
 	int timeout;
 	int op_timeout;
+	int last_code; /* ldapc_result_code */
 };
 
 /* What a search does with each entry: hand it to the caller's function,
@@ -84,8 +85,10 @@ struct sink {
  *          violation (64), object class violation (65), not allowed on
  *          non-leaf / RDN (66, 67), already exists (68), object class mods
  *          prohibited (69), affects multiple DSAs (71), referral (9, 10: the
- *          object lives elsewhere), assertion failed (122), filter error (-7),
- *          encoding error (-3), control not found (-13)
+ *          object lives elsewhere), filter error (-7), encoding error (-3),
+ *          control not found (-13)
+ *   stale  assertion failed (122): the object changed since it was read;
+ *          read it again and recompute
  *   fatal  configuration or credentials, stop: protocol error (2), auth
  *          method not supported (7), strong auth required (8), unavailable
  *          critical extension (12: e.g. no assertion control, so no safe
@@ -123,11 +126,12 @@ static enum ldapc_rc classify(int rc)
 	case LDAP_AFFECTS_MULTIPLE_DSAS:
 	case LDAP_PARTIAL_RESULTS:
 	case LDAP_REFERRAL:
-	case LDAP_ASSERTION_FAILED:
 	case LDAP_FILTER_ERROR:
 	case LDAP_ENCODING_ERROR:
 	case LDAP_CONTROL_NOT_FOUND:
 		return LDAPC_SKIP;
+	case LDAP_ASSERTION_FAILED:
+		return LDAPC_STALE;
 	case LDAP_PROTOCOL_ERROR:
 	case LDAP_AUTH_METHOD_NOT_SUPPORTED:
 	case LDAP_STRONG_AUTH_REQUIRED:
@@ -600,7 +604,7 @@ static enum ldapc_rc connect_one(struct ldapc *c, size_t i, struct buf *err)
 	set_timeout(c->ld, LDAP_OPT_TIMEOUT, c->op_timeout);
 	rc = LDAPC_OK;
 done:
-	if (rc == LDAPC_SKIP)
+	if (rc == LDAPC_SKIP || rc == LDAPC_STALE)
 		rc = LDAPC_FATAL;
 	if (rc != LDAPC_OK)
 		drop(c);
@@ -1223,6 +1227,7 @@ static enum ldapc_rc send_write(struct ldapc *c, enum ldapc_write kind, const ch
 	int r, lrc = LDAP_SUCCESS;
 
 	*msgid = -1;
+	c->last_code = LDAPC_CODE_UNSENT;
 	for (i = 0; i < nmods; i++) {
 		if (mods[i].op == ENTRY_MOD_ADD && mods[i].nvals == 0) {
 			/* The server would call it a protocol error, i.e. fatal. */
@@ -1284,6 +1289,9 @@ static enum ldapc_rc send_write(struct ldapc *c, enum ldapc_write kind, const ch
 	else
 		r = ldap_modify_ext(c->ld, dn, pm, ctrl ? sctrls : NULL, NULL, msgid);
 	rc = r == LDAP_SUCCESS ? LDAPC_OK : ld_fail(c, opname, dn, r, &lrc, err);
+	/* A transport failure may come after some of the request left. */
+	if (r == LDAP_SUCCESS || is_transport(r))
+		c->last_code = LDAPC_CODE_UNKNOWN;
 done:
 	if (is_transport(lrc))
 		drop(c);
@@ -1307,6 +1315,7 @@ static enum ldapc_rc await(struct ldapc *c, int msgid, int *got, const char *op,
 	int r, code = LDAP_OTHER, lrc = LDAP_SUCCESS;
 
 	*got = -1;
+	c->last_code = LDAPC_CODE_UNKNOWN;
 	if (c->ld == NULL) {
 		fmt_err(err, c->uris[c->cur], op, dn, LDAP_SERVER_DOWN,
 		        "the connection was lost; the change may or may not be applied");
@@ -1338,6 +1347,7 @@ static enum ldapc_rc await(struct ldapc *c, int msgid, int *got, const char *op,
 	}
 	if (code != LDAP_SUCCESS)
 		fmt_err(err, c->uris[c->cur], op, dn, code, diag);
+	c->last_code = code < 0 ? LDAPC_CODE_UNKNOWN : code;
 	rc = classify(code);
 done:
 	/* A lost connection is not retried here: whether the change was applied
@@ -1504,6 +1514,20 @@ done:
 	return rc;
 }
 
+int ldapc_result_code(const struct ldapc *c)
+{
+	return c->last_code;
+}
+
+int ldapc_dn_valid(const char *s)
+{
+	LDAPDN dn = NULL;
+	int ok = s != NULL && ldap_str2dn(s, &dn, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS;
+
+	ldap_dnfree(dn);
+	return ok;
+}
+
 const char *ldapc_rc_name(enum ldapc_rc rc)
 {
 	switch (rc) {
@@ -1515,6 +1539,8 @@ const char *ldapc_rc_name(enum ldapc_rc rc)
 		return "skip";
 	case LDAPC_FATAL:
 		return "fatal";
+	case LDAPC_STALE:
+		return "stale";
 	}
 	return "unknown";
 }

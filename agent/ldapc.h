@@ -16,9 +16,14 @@ struct ldapc;
 enum ldapc_rc {
 	LDAPC_OK = 0, /* done */
 	LDAPC_RETRY,  /* transport trouble (down, timeout, busy): try again later */
-	LDAPC_SKIP,   /* this object only (no such object, constraint, access, assertion) */
-	LDAPC_FATAL   /* configuration or credentials: stop */
+	LDAPC_SKIP,   /* this object only (no such object, constraint, access) */
+	LDAPC_FATAL,  /* configuration or credentials: stop */
+	LDAPC_STALE   /* a write's assertion failed: the object changed since it was read */
 };
+
+/* What ldapc_result_code says besides an LDAP result code. */
+#define LDAPC_CODE_UNKNOWN (-1) /* sent, or maybe sent, and no reply came */
+#define LDAPC_CODE_UNSENT (-2)  /* refused before anything left for the server */
 
 struct ldapc_opts {
 	const char *uris;      /* space-separated, tried in order */
@@ -87,7 +92,7 @@ enum ldapc_rc ldapc_read(struct ldapc *c, const char *dn, const char *const *att
                          struct entry **out, struct buf *err) DM_WUR;
 /* Applies mods to dn in one modify; when assertion is non-NULL it is sent
  * as a critical RFC 4528 assertion control and a false assertion returns
- * LDAPC_SKIP with "assertion failed" in err ("URI: modify on "DN": assertion
+ * LDAPC_STALE with "assertion failed" in err ("URI: modify on "DN": assertion
  * failed (122)"). A lost connection returns LDAPC_RETRY without retrying (the
  * change may or may not have been applied: re-read); the next call
  * reconnects. nmods 0 does nothing and returns LDAPC_OK. */
@@ -108,6 +113,13 @@ enum ldapc_rc ldapc_send(struct ldapc *c, enum ldapc_write kind, const char *dn,
  * unknown outcome). Returns its classification like ldapc_modify, with one
  * line in err when it failed. */
 enum ldapc_rc ldapc_wait(struct ldapc *c, int *msgid, struct buf *err) DM_WUR;
+/* The LDAP result code of the write ldapc_modify, ldapc_send or ldapc_wait
+ * answered last (for ldapc_wait, of the write it names), for the journal:
+ * the server's code when it replied, LDAPC_CODE_UNSENT when the write was
+ * refused before it was sent, LDAPC_CODE_UNKNOWN when no reply came. */
+int ldapc_result_code(const struct ldapc *c);
+/* 1 when s parses as an LDAPv3 DN (RFC 4514, through ldap_str2dn), else 0. */
+int ldapc_dn_valid(const char *s);
 /* Appends val escaped for use inside an LDAP filter (RFC 4515, through
  * ldap_bv2escaped_filter_value); valid multi-byte UTF-8 is kept as is, other
  * bytes above 0x7f are escaped. -1 when out of memory. */
@@ -118,7 +130,7 @@ int ldapc_filter_escape(struct buf *out, const char *val, size_t len) DM_WUR;
  * attribute that is no descriptor or numeric OID, a value that is not UTF-8,
  * or out of memory; out is then unchanged. */
 int ldapc_dn_child(struct buf *out, const char *attr, const char *value, const char *parent) DM_WUR;
-/* Returns a short name for rc ("ok", "retry", "skip", "fatal"). */
+/* Returns a short name for rc ("ok", "retry", "skip", "fatal", "stale"). */
 const char *ldapc_rc_name(enum ldapc_rc rc);
 
 #endif

@@ -106,3 +106,17 @@ void log_fatal(int exit_code, const char *fmt, ...)
 	va_end(ap);
 	exit(exit_code);
 }
+
+void log_error_lines(const char *text)
+{
+	const char *p = text, *nl;
+
+	for (; p && *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		log_error("%.*s", (int)(nl - p), p);
+		if (*nl == '\0')
+			break;
+	}
+}

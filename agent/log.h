@@ -25,6 +25,9 @@ void log_debug(const char *fmt, ...) DM_PRINTF(1, 2);
 void log_info(const char *fmt, ...) DM_PRINTF(1, 2);
 void log_warn(const char *fmt, ...) DM_PRINTF(1, 2);
 void log_error(const char *fmt, ...) DM_PRINTF(1, 2);
+/* Logs each line of text (lines end in newlines; the last one need not)
+ * as an error of its own, so syslog keeps the problems apart. */
+void log_error_lines(const char *text);
 /* Logs at fatal level and exits with the sysexits code given. */
 void log_fatal(int exit_code, const char *fmt, ...) DM_PRINTF(2, 3) DM_NORETURN;
 /* Copies s into out (size outlen, always terminated), replacing bytes that

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,20 +305,6 @@ done:
 	return rc;
 }
 
-/* Logs each line of report as an error: one log line per problem, so
- * syslog keeps them apart. */
-static void log_lines(const struct buf *report)
-{
-	const char *p = buf_str(report), *nl;
-
-	for (; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (nl == NULL)
-			nl = p + strlen(p) - 1;
-		log_error("%.*s", (int)(nl - p + (*nl != '\n')), p);
-	}
-}
-
 /* Checks the settings as a whole; logs each problem, EX_OK or EX_CONFIG. */
 static int check_conf(const struct conf *c)
 {
@@ -325,7 +312,11 @@ static int check_conf(const struct conf *c)
 	int rc = EX_OK;
 
 	if (conf_check(c, &errs) < 0) {
-		log_lines(&errs);
+		log_error_lines(buf_str(&errs));
+		rc = EX_CONFIG;
+	}
+	if (c->base != NULL && *c->base != '\0' && !ldapc_dn_valid(c->base)) {
+		log_error("ldap.base (-b) \"%s\": not a DN", c->base);
 		rc = EX_CONFIG;
 	}
 	buf_free(&errs);
@@ -377,22 +368,6 @@ done:
 	return rc;
 }
 
-/* Checks that a DN the account names exists; logs and returns -1 if not. */
-static int check_dn_exists(struct ldapc *l, const char *acct, const char *attr, const char *dn)
-{
-	static const char *const attrs[] = {"1.1", NULL};
-	struct buf err = BUF_INIT;
-	struct entry *e = NULL;
-	enum ldapc_rc lrc;
-
-	lrc = ldapc_read(l, dn, attrs, &e, &err);
-	entry_free(e);
-	if (lrc != LDAPC_OK)
-		log_error("%s: %s: \"%s\" cannot be read: %s", acct, attr, dn, buf_str(&err));
-	buf_free(&err);
-	return lrc == LDAPC_OK ? 0 : -1;
-}
-
 static void print_list(const char *label, const struct strlist *l, const char *none)
 {
 	size_t i;
@@ -436,13 +411,11 @@ static void print_account(const struct account *a)
 
 static int cmd_check_config(const struct cli *cli, struct conf *c)
 {
-	struct buf errs = BUF_INIT;
 	struct account a;
 	struct ldapc *l = NULL;
 	struct entry *e = NULL;
 	char *who = NULL;
-	int rc, bad = 0;
-	size_t i;
+	int rc;
 
 	memset(&a, 0, sizeof(a));
 	if (check_opts(cli, 0, 0, 0) < 0) {
@@ -460,22 +433,9 @@ static int cmd_check_config(const struct cli *cli, struct conf *c)
 	rc = reconcile_find_account(l, c->base, c->page_size, &e);
 	if (rc != EX_OK)
 		goto done;
-	if (account_parse(e, &a, &errs) < 0) {
-		log_lines(&errs);
-		bad = 1;
-	}
-	if (a.catch_all && check_dn_exists(l, e->dn, "dirmailCatchAll", a.catch_all) < 0)
-		bad = 1;
-	for (i = 0; i < a.address_lists.n; i++)
-		if (check_dn_exists(l, e->dn, "dirmailAddressList", a.address_lists.v[i]) < 0)
-			bad = 1;
-	if (a.exchange_database &&
-	    check_dn_exists(l, e->dn, "dirmailExchangeDatabase", a.exchange_database) < 0)
-		bad = 1;
-	if (bad) {
-		rc = EX_CONFIG;
+	rc = reconcile_check_account(l, e, &a);
+	if (rc != EX_OK)
 		goto done;
-	}
 	print_account(&a);
 	printf("configuration OK\n");
 done:
@@ -483,7 +443,6 @@ done:
 	account_free(&a);
 	entry_free(e);
 	ldapc_close(l);
-	buf_free(&errs);
 	return rc;
 }
 
@@ -518,7 +477,6 @@ static const char *const contact_classes[] = {"inetOrgPerson", "dirmailRecipient
 /* Shared by reconcile and plan: connect, read the account, run a pass. */
 static int run_pass(const struct cli *cli, struct conf *c, FILE *plan)
 {
-	struct buf errs = BUF_INIT;
 	struct rec_opts o;
 	struct rec_stats st;
 	struct account a;
@@ -536,10 +494,10 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan)
 	rc = reconcile_find_account(l, c->base, c->page_size, &e);
 	if (rc != EX_OK)
 		goto done;
-	if (account_parse(e, &a, &errs) < 0) {
-		log_lines(&errs);
-		log_error("the account entry is invalid; nothing was computed or written");
-		rc = EX_CONFIG;
+	rc = reconcile_check_account(l, e, &a);
+	if (rc != EX_OK) {
+		log_error("the account entry or an entry it names is wrong or cannot be read by "
+		          "this bind; nothing was computed or written");
 		goto done;
 	}
 	memset(&o, 0, sizeof(o));
@@ -553,21 +511,25 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan)
 	o.only_dn = cli->dn;
 	o.journal = c->journal_file;
 	o.journal_max_mb = c->journal_max_size;
+	o.state_dir = c->state_dir;
+	o.min_seen_percent = c->min_seen_percent;
 	/* The OpenLDAP profile: the project's AD-compatible schema. */
 	o.recipient_class = "dirmailRecipient";
 	o.contact_classes = contact_classes;
 	rc = reconcile_run(l, &a, e, &o, &st);
-	if (plan == NULL)
-		log_info("%s %zu objects: %zu to change, %zu writes%s, %zu refused, %zu deletions, "
-		         "%zu re-read",
-		         cli->dry_run ? "dry run over" : "reconciled", st.objects, st.changed,
-		         st.writes, cli->dry_run ? " planned" : "", st.failed, st.deletions,
-		         st.retries);
+	if (plan == NULL && cli->dry_run)
+		log_info(
+		    "dry run over %zu objects: %zu to change, %zu writes planned, %zu deletions",
+		    st.objects, st.changed, st.writes, st.deletions);
+	else if (plan == NULL)
+		log_info("%s %zu objects: %zu to change, %zu writes, %zu refused, %zu stale (read "
+		         "again), %zu without reply, %zu deletions",
+		         rc == EX_OK ? "reconciled" : "pass over", st.objects, st.changed,
+		         st.writes, st.refused, st.stale, st.unknown, st.deletions);
 done:
 	account_free(&a);
 	entry_free(e);
 	ldapc_close(l);
-	buf_free(&errs);
 	return rc;
 }
 
@@ -641,17 +603,19 @@ static int cmd_journal(const struct cli *cli, struct conf *c)
 	}
 	if (strcmp(cli->args[0], "verify") == 0) {
 		n = journal_verify(c->journal_file, &report, &bad);
-		log_lines(&report);
+		log_error_lines(buf_str(&report));
 		if (n >= 0)
 			printf("%s: %ld change records, all with a successful result\n",
 			       c->journal_file, n);
 		else if (bad > 0)
-			printf("%s: %ld requests failed or have no result\n", c->journal_file, bad);
+			printf(
+			    "%s: %ld requests failed, were not sent or have an unknown outcome\n",
+			    c->journal_file, bad);
 		rc = n >= 0 ? EX_OK : access(c->journal_file, R_OK) == 0 ? EX_DATAERR : EX_NOINPUT;
 		goto done;
 	}
 	n = journal_undo(c->journal_file, since, &out, &report, &bad);
-	log_lines(&report);
+	log_error_lines(buf_str(&report));
 	if (n < 0) {
 		rc = EX_NOINPUT;
 		goto done;
@@ -659,7 +623,8 @@ static int cmd_journal(const struct cli *cli, struct conf *c)
 	rc = emit(cli, "journal undo", &out);
 	if (rc == EX_OK && bad > 0) {
 		log_error(
-		    "%ld changes cannot be reverted (listed above); the rest is in the output",
+		    "%ld changes cannot be reverted or have an unknown outcome (listed above); "
+		    "every change that can be reverted is in the output",
 		    bad);
 		rc = EX_DATAERR;
 	}
@@ -702,6 +667,8 @@ int main(int argc, char **argv)
 
 	/* The host's ldap.conf and ~/.ldaprc must never change behaviour. */
 	setenv("LDAPNOINIT", "1", 1);
+	/* A file size limit is a write error (EFBIG) to report, not a death. */
+	signal(SIGXFSZ, SIG_IGN);
 	log_init("dirmail", 1, LOG_DAEMON, 0);
 	memset(&cli, 0, sizeof(cli));
 	memset(&c, 0, sizeof(c));

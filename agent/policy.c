@@ -1270,8 +1270,11 @@ static int build_members(struct work *w, const struct work *all, const struct id
 		long k = idx_get(&seen, cur->vals[i].val);
 		size_t at, last;
 
-		if (k < 0 || pos[k] == (size_t)-1)
+		if (k < 0 || pos[k] == (size_t)-1) {
+			/* A member that goes is a deletion (the empty DN is no one). */
+			w->o->deletions += k < 0 && cur->vals[i].len > 0;
 			continue;
+		}
 		if (add1(want, "member", cur->vals[i].val, cur->vals[i].len) < 0)
 			goto done;
 		at = pos[k];

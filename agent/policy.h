@@ -34,7 +34,7 @@ struct pol_obj {
 	                     * else the desired values of every attribute dirmail owns on
 	                     * e, plus proxyAddresses, member and objectClass;
 	                     * an attribute absent here is to be removed */
-	int deletions;      /* mailboxes and addresses this object loses */
+	int deletions;      /* mailboxes, addresses and list members this object loses */
 	char *state;        /* desired dirmailState */
 	int managed;        /* 1 when dirmail manages the object: diff it */
 	int remove;         /* 1: a contact dirmail created that nothing uses any more */

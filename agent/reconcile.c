@@ -24,6 +24,7 @@
 #include "policy.h"
 #include "pool.h"
 #include "reconcile.h"
+#include "state.h"
 
 /* What a pass reads of every object: user attributes, identity, creation
  * time and the version the assertion guards (entryCSN on OpenLDAP). */
@@ -96,6 +97,12 @@ int reconcile_find_account(struct ldapc *l, const char *base, int page_size, str
 	*out = NULL;
 	lrc = ldapc_search(l, base, LDAPC_SUB, "(objectClass=dirmailAccount)", read_attrs,
 	                   page_size, collect_account, &s, &err);
+	if (lrc == LDAPC_SKIP) {
+		/* no such base, or not a DN: the configuration names it */
+		log_error("ldap.base (-b) \"%s\": %s", base, buf_str(&err));
+		rc = EX_CONFIG;
+		goto done;
+	}
 	if (lrc != LDAPC_OK) {
 		log_error("searching the account entry: %s", buf_str(&err));
 		rc = exit_for(lrc);
@@ -119,6 +126,63 @@ done:
 	entry_list_free(&s.found);
 	buf_free(&s.others);
 	buf_free(&err);
+	return rc;
+}
+
+/* Reads the entry dn the account names in attr; EX_OK, or logged and
+ * EX_CONFIG when it is not there for this bind, or the code of a failed
+ * read. */
+static int check_named(struct ldapc *l, const char *acct, const char *attr, const char *dn)
+{
+	static const char *const attrs[] = {"1.1", NULL};
+	struct buf err = BUF_INIT;
+	struct entry *e = NULL;
+	enum ldapc_rc lrc;
+
+	lrc = ldapc_read(l, dn, attrs, &e, &err);
+	entry_free(e);
+	if (lrc != LDAPC_OK)
+		log_error("%s: %s: \"%s\" cannot be read: %s", acct, attr, dn, buf_str(&err));
+	buf_free(&err);
+	return lrc == LDAPC_OK ? EX_OK : lrc == LDAPC_SKIP ? EX_CONFIG : exit_for(lrc);
+}
+
+int reconcile_check_account(struct ldapc *l, const struct entry *e, struct account *a)
+{
+	struct buf errs = BUF_INIT;
+	const char *const *lists;
+	size_t i;
+	int rc = EX_OK, r;
+
+	memset(a, 0, sizeof(*a));
+	if (account_parse(e, a, &errs) < 0) {
+		log_error_lines(buf_str(&errs));
+		rc = EX_CONFIG;
+	}
+	buf_free(&errs);
+	/* A transport failure ends the checks; a missing entry is one more
+	 * problem to report. */
+	if (a->catch_all && (r = check_named(l, e->dn, "dirmailCatchAll", a->catch_all)) != EX_OK) {
+		rc = r;
+		if (r != EX_CONFIG)
+			return rc;
+	}
+	lists = (const char *const *)a->address_lists.v;
+	for (i = 0; i < a->address_lists.n; i++)
+		if ((r = check_named(l, e->dn, "dirmailAddressList", lists[i])) != EX_OK) {
+			rc = r;
+			if (r != EX_CONFIG)
+				return rc;
+		}
+	if (a->exchange_database &&
+	    (r = check_named(l, e->dn, "dirmailExchangeDatabase", a->exchange_database)) != EX_OK) {
+		rc = r;
+		if (r != EX_CONFIG)
+			return rc;
+	}
+	if (a->contact_base &&
+	    (r = check_named(l, e->dn, "dirmailContactBase", a->contact_base)) != EX_OK)
+		rc = r;
 	return rc;
 }
 
@@ -777,83 +841,6 @@ static void rule_of(const char *state, struct buf *out)
 	                  state ? state : "ok");
 }
 
-enum apply_rc { APPLY_OK, APPLY_STALE, APPLY_REFUSED, APPLY_STOP };
-
-/* Journals one modify (rec, already LDIF), sends it and waits, journals
- * the result. */
-static enum apply_rc send_one(struct pass *p, const char *dn, const struct entry_mod *mods,
-                              size_t nmods, const char *guard, const char *rule, const char *rec,
-                              struct rec_stats *st)
-{
-	struct buf err = BUF_INIT, jerr = BUF_INIT;
-	enum apply_rc rc = APPLY_OK;
-	enum ldapc_rc lrc;
-	long id;
-
-	id = journal_begin(p->j, time(NULL), rule, guard ? guard : "none", rec, &jerr);
-	if (id < 0) {
-		log_error("journal: %s; nothing more is written", buf_str(&jerr));
-		rc = APPLY_STOP;
-		goto done;
-	}
-	if (journal_sync(p->j, &jerr) < 0) {
-		log_error("journal: %s; nothing more is written", buf_str(&jerr));
-		rc = APPLY_STOP;
-		goto done;
-	}
-	lrc = ldapc_modify(p->l, dn, mods, nmods, guard, &err);
-	st->writes++;
-	if (journal_end(p->j, id, time(NULL), (int)lrc, lrc == LDAPC_OK ? "ok" : buf_str(&err),
-	                &jerr) < 0) {
-		log_error("journal: %s; nothing more is written", buf_str(&jerr));
-		rc = APPLY_STOP;
-		goto done;
-	}
-	if (lrc == LDAPC_OK)
-		goto done;
-	if (lrc == LDAPC_SKIP && guard && strstr(buf_str(&err), "assertion failed")) {
-		rc = APPLY_STALE;
-		goto done;
-	}
-	st->failed++;
-	log_error("%s", buf_str(&err));
-	rc = lrc == LDAPC_SKIP ? APPLY_REFUSED : APPLY_STOP;
-done:
-	buf_free(&err);
-	buf_free(&jerr);
-	return rc;
-}
-
-/* Journals and sends the batches of one object; the first is guarded. */
-static enum apply_rc apply(struct pass *p, const struct entry *cur, const struct diff *d,
-                           const char *state, struct rec_stats *st)
-{
-	struct buf rec = BUF_INIT, as = BUF_INIT, rule = BUF_INIT;
-	enum apply_rc rc = APPLY_OK;
-	size_t b;
-
-	if (assertion(cur, &as) < 0) {
-		rc = APPLY_STOP;
-		goto done;
-	}
-	rule_of(state, &rule);
-	for (b = 0; b < d->nb && rc == APPLY_OK; b++) {
-		buf_reset(&rec);
-		if (ldifw_modify(&rec, cur->dn, d->b[b].mods, d->b[b].nmods) < 0) {
-			rc = APPLY_STOP;
-			goto done;
-		}
-		rc = send_one(p, cur->dn, d->b[b].mods, d->b[b].nmods,
-		              b == 0 && as.len ? buf_str(&as) : NULL, buf_str(&rule), buf_str(&rec),
-		              st);
-	}
-done:
-	buf_free(&rec);
-	buf_free(&as);
-	buf_free(&rule);
-	return rc;
-}
-
 /* The attributes of e as the mods of an add. */
 static struct entry_mod *add_mods(const struct entry *e)
 {
@@ -876,7 +863,7 @@ static struct entry_mod *add_mods(const struct entry *e)
 struct inflight {
 	int msgid;
 	long jid;    /* its journal request */
-	size_t obj;  /* the object it changes, NO_OBJ for a contact */
+	size_t obj;  /* the object it changes, NO_OBJ for a contact or the account */
 	int guarded; /* sent with an assertion */
 	const char *dn;
 	/* while staged: what to send (mods copied, values borrowed from b) */
@@ -889,45 +876,193 @@ struct inflight {
 
 #define NO_OBJ ((size_t)-1)
 
+/* Why a pass sends no more: each has its exit code (exit_for_stop). */
+enum stop {
+	STOP_NONE,
+	STOP_LINK,    /* the connection or the server is gone: EX_UNAVAILABLE */
+	STOP_JOURNAL, /* the journal cannot be written: EX_IOERR */
+	STOP_MEMORY,  /* EX_OSERR */
+	STOP_FATAL,   /* the server refuses dirmail's writes as configured: EX_CONFIG */
+};
+
+/* A write whose assertion failed: its object is read again, and the
+ * journal says so after its request. */
+struct stale {
+	size_t obj;
+	long jid;
+};
+
 /* Up to cap writes in flight; what comes back is sorted into the lists. */
 struct pipe {
 	struct inflight *s; /* in flight */
 	size_t n, cap;      /* n + nstaged <= cap */
 	struct inflight *staged;
 	size_t nstaged;
-	size_t *stale, nstale;     /* objects whose assertion failed: re-read them */
+	struct stale *stale; /* objects whose assertion failed: re-read them */
+	size_t nstale;
 	size_t *refused, nrefused; /* objects whose change the server refused */
-	int stop;                  /* the connection or the journal is gone: send no more */
+	enum stop stop;            /* set: send no more */
 };
 
-/* Sorts the outcome of one write: journal first, then the lists. */
+static int exit_for_stop(enum stop s)
+{
+	switch (s) {
+	case STOP_NONE:
+		return EX_OK;
+	case STOP_LINK:
+		return EX_UNAVAILABLE;
+	case STOP_JOURNAL:
+		return EX_IOERR;
+	case STOP_MEMORY:
+		return EX_OSERR;
+	case STOP_FATAL:
+		return EX_CONFIG;
+	}
+	return EX_SOFTWARE;
+}
+
+/* Stops the pass for why; the first reason is the one logged (msg, when
+ * given) and the one the exit code tells. */
+static void pipe_stop(struct pipe *pp, enum stop why, const char *msg)
+{
+	if (pp->stop != STOP_NONE)
+		return;
+	pp->stop = why;
+	if (msg != NULL)
+		log_error("%s", msg);
+	else if (why == STOP_MEMORY)
+		log_error("out of memory; nothing more is written");
+}
+
+static void journal_failed(struct pipe *pp, const struct buf *jerr)
+{
+	struct buf msg = BUF_INIT;
+
+	(void)!buf_printf(&msg, "journal: %s; nothing more is written", buf_str(jerr));
+	pipe_stop(pp, STOP_JOURNAL, buf_str(&msg));
+	buf_free(&msg);
+}
+
+/* The journal's word for what ldapc says of a write's result. */
+static int journal_code(int code)
+{
+	if (code == LDAPC_CODE_UNSENT)
+		return JOURNAL_UNSENT;
+	return code < 0 ? JOURNAL_UNKNOWN : code;
+}
+
+static int push_idx(size_t **v, size_t *n, size_t x);
+
+static void push_stale(struct pipe *pp, size_t obj, long jid)
+{
+	struct stale *v = realloc(pp->stale, (pp->nstale + 1) * sizeof(*v));
+
+	if (v == NULL) {
+		pipe_stop(pp, STOP_MEMORY, NULL);
+		return;
+	}
+	pp->stale = v;
+	v[pp->nstale].obj = obj;
+	v[pp->nstale].jid = jid;
+	pp->nstale++;
+}
+
+/* Sorts the outcome of write f (lrc, and code as journal_code gives it):
+ * journal first, then the counts and lists. */
 static void settle_write(struct pass *p, struct pipe *pp, const struct inflight *f,
-                         enum ldapc_rc lrc, const char *why, struct rec_stats *st)
+                         enum ldapc_rc lrc, int code, const char *why, struct rec_stats *st)
 {
 	struct buf jerr = BUF_INIT;
 
-	if (journal_end(p->j, f->jid, time(NULL), (int)lrc, lrc == LDAPC_OK ? "ok" : why, &jerr) <
-	    0) {
-		log_error("journal: %s; nothing more is written", buf_str(&jerr));
-		pp->stop = 1;
-	}
+	if (journal_end(p->j, f->jid, time(NULL), code, lrc == LDAPC_OK ? NULL : why, &jerr) < 0 &&
+	    pp->stop != STOP_JOURNAL)
+		journal_failed(pp, &jerr);
 	buf_free(&jerr);
-	if (lrc == LDAPC_OK)
-		return;
-	if (lrc == LDAPC_SKIP && f->guarded && f->obj != NO_OBJ &&
-	    strstr(why, "assertion failed")) {
-		if (push_idx(&pp->stale, &pp->nstale, f->obj) < 0)
-			pp->stop = 1;
+	if (lrc == LDAPC_OK || code == JOURNAL_UNSENT)
+		return; /* done, or never sent: nothing happened */
+	if (code == JOURNAL_UNKNOWN) {
+		st->unknown++;
+		log_error("%s: %s; its outcome is unknown (see the journal)", f->dn, why);
+		pipe_stop(pp, STOP_LINK, NULL);
 		return;
 	}
-	st->failed++;
+	if (lrc == LDAPC_STALE) {
+		st->stale++;
+		if (f->guarded && f->obj != NO_OBJ)
+			push_stale(pp, f->obj, f->jid);
+		else
+			log_warn("%s: changed since dirmail read it; left for the next pass",
+			         f->dn);
+		return;
+	}
+	st->refused++;
 	log_error("%s: %s", f->dn, why);
 	if (lrc == LDAPC_SKIP) {
 		if (f->obj != NO_OBJ && push_idx(&pp->refused, &pp->nrefused, f->obj) < 0)
-			pp->stop = 1;
+			pipe_stop(pp, STOP_MEMORY, NULL);
 	} else {
-		pp->stop = 1;
+		pipe_stop(pp, lrc == LDAPC_FATAL ? STOP_FATAL : STOP_LINK, NULL);
 	}
+}
+
+/* Journals one modify of object obj (rec, already LDIF), sends it, waits
+ * and settles its outcome; returns how it went. */
+static enum ldapc_rc send_one(struct pass *p, struct pipe *pp, size_t obj, const char *dn,
+                              const struct entry_mod *mods, size_t nmods, const char *guard,
+                              const char *rule, const char *rec, struct rec_stats *st)
+{
+	struct buf err = BUF_INIT, jerr = BUF_INIT;
+	enum ldapc_rc lrc = LDAPC_RETRY;
+	struct inflight f;
+
+	memset(&f, 0, sizeof(f));
+	f.obj = obj;
+	f.guarded = guard != NULL;
+	f.dn = dn;
+	f.jid = journal_begin(p->j, time(NULL), rule, guard ? guard : "none", NULL, rec, &jerr);
+	if (f.jid < 0 || journal_sync(p->j, &jerr) < 0) {
+		journal_failed(pp, &jerr);
+		if (f.jid >= 0)
+			settle_write(p, pp, &f, LDAPC_RETRY, JOURNAL_UNSENT, "not sent", st);
+		goto done;
+	}
+	lrc = ldapc_modify(p->l, dn, mods, nmods, guard, &err);
+	st->writes++;
+	settle_write(p, pp, &f, lrc, journal_code(ldapc_result_code(p->l)), buf_str(&err), st);
+done:
+	buf_free(&err);
+	buf_free(&jerr);
+	return lrc;
+}
+
+/* Journals and sends the batches of object obj, one after the other, the
+ * first guarded; stops at the first that does not succeed. */
+static void apply(struct pass *p, struct pipe *pp, size_t obj, const struct entry *cur,
+                  const struct diff *d, const char *state, struct rec_stats *st)
+{
+	struct buf rec = BUF_INIT, as = BUF_INIT, rule = BUF_INIT;
+	enum ldapc_rc lrc = LDAPC_OK;
+	size_t b;
+
+	if (assertion(cur, &as) < 0) {
+		pipe_stop(pp, STOP_MEMORY, NULL);
+		goto done;
+	}
+	rule_of(state, &rule);
+	for (b = 0; b < d->nb && lrc == LDAPC_OK && pp->stop == STOP_NONE; b++) {
+		buf_reset(&rec);
+		if (ldifw_modify(&rec, cur->dn, d->b[b].mods, d->b[b].nmods) < 0) {
+			pipe_stop(pp, STOP_MEMORY, NULL);
+			goto done;
+		}
+		lrc = send_one(p, pp, obj, cur->dn, d->b[b].mods, d->b[b].nmods,
+		               b == 0 && as.len ? buf_str(&as) : NULL, buf_str(&rule),
+		               buf_str(&rec), st);
+	}
+done:
+	buf_free(&rec);
+	buf_free(&as);
+	buf_free(&rule);
 }
 
 /* Waits for one answer; a lost connection leaves every write in flight
@@ -943,19 +1078,17 @@ static void reap(struct pass *p, struct pipe *pp, struct rec_stats *st)
 	for (i = 0; i < pp->n && pp->s[i].msgid != msgid; i++)
 		;
 	if (msgid < 0 || i == pp->n) {
-		struct buf why = BUF_INIT;
-
-		(void)!buf_printf(&why, "outcome unknown: %s", buf_str(&err));
 		for (i = 0; i < pp->n; i++)
-			settle_write(p, pp, &pp->s[i], LDAPC_RETRY, buf_str(&why), st);
+			settle_write(p, pp, &pp->s[i], LDAPC_RETRY, JOURNAL_UNKNOWN, buf_str(&err),
+			             st);
 		pp->n = 0;
-		pp->stop = 1;
-		buf_free(&why);
+		pipe_stop(pp, STOP_LINK, NULL);
 	} else {
 		struct inflight f = pp->s[i];
 
 		pp->s[i] = pp->s[--pp->n];
-		settle_write(p, pp, &f, lrc, buf_str(&err), st);
+		settle_write(p, pp, &f, lrc, journal_code(ldapc_result_code(p->l)), buf_str(&err),
+		             st);
 	}
 	buf_free(&err);
 }
@@ -982,25 +1115,25 @@ static void flush(struct pass *p, struct pipe *pp, struct rec_stats *st)
 
 	if (pp->nstaged == 0)
 		return;
-	if (journal_sync(p->j, &err) < 0) {
-		log_error("journal: %s; nothing more is written", buf_str(&err));
-		pp->stop = 1;
-	}
+	if (journal_sync(p->j, &err) < 0)
+		journal_failed(pp, &err);
 	for (i = 0; i < pp->nstaged; i++) {
 		struct inflight *f = &pp->staged[i];
 
 		buf_reset(&err);
-		if (pp->stop) {
+		if (pp->stop != STOP_NONE) {
 			/* Journaled, never sent: the journal must say so. */
-			settle_write(p, pp, f, LDAPC_RETRY, "not sent: the pass stopped", st);
+			settle_write(p, pp, f, LDAPC_RETRY, JOURNAL_UNSENT, "the pass stopped", st);
 		} else {
 			lrc = ldapc_send(p->l, f->kind, f->dn, f->mods, f->nmods, f->guard,
 			                 &f->msgid, &err);
-			st->writes++;
-			if (lrc == LDAPC_OK)
+			if (lrc == LDAPC_OK) {
+				st->writes++;
 				pp->s[pp->n++] = *f;
-			else
-				settle_write(p, pp, f, lrc, buf_str(&err), st);
+			} else {
+				settle_write(p, pp, f, lrc, journal_code(ldapc_result_code(p->l)),
+				             buf_str(&err), st);
+			}
 		}
 		/* Sent (libldap encoded it) or given up: the values are not
 		 * needed any more. */
@@ -1012,41 +1145,38 @@ static void flush(struct pass *p, struct pipe *pp, struct rec_stats *st)
 
 static void drain(struct pass *p, struct pipe *pp, struct rec_stats *st)
 {
+	struct buf err = BUF_INIT;
+
 	flush(p, pp, st);
 	while (pp->n > 0)
 		reap(p, pp, st);
 	/* The results are worth keeping too before the next phase. */
-	{
-		struct buf err = BUF_INIT;
-
-		if (p->j && journal_sync(p->j, &err) < 0) {
-			log_error("journal: %s; nothing more is written", buf_str(&err));
-			pp->stop = 1;
-		}
-		buf_free(&err);
-	}
+	if (p->j && journal_sync(p->j, &err) < 0)
+		journal_failed(pp, &err);
+	buf_free(&err);
 }
 
-/* Journals one change and stages it; staged changes are synced and sent
- * in groups, up to the window. dn must outlive the write (the pass's copy);
- * b, when given, is taken over and freed once the write is sent. */
+/* Journals one change (with before, the entry a delete removes, when
+ * given) and stages it; staged changes are synced and sent in groups, up
+ * to the window. dn must outlive the write (the pass's copy); b, when
+ * given, is taken over and freed once the write is sent. */
 static void pipe_send(struct pass *p, struct pipe *pp, enum ldapc_write kind, const char *dn,
                       const struct entry_mod *mods, size_t nmods, const char *guard,
-                      const char *rule, const char *rec, size_t obj, struct built *b,
-                      struct rec_stats *st)
+                      const struct entry *before, const char *rule, const char *rec, size_t obj,
+                      struct built *b, struct rec_stats *st)
 {
 	struct buf err = BUF_INIT;
 	struct inflight f;
 
 	memset(&f, 0, sizeof(f));
 	f.b = b;
-	while (!pp->stop && pp->n + pp->nstaged >= pp->cap) {
+	while (pp->stop == STOP_NONE && pp->n + pp->nstaged >= pp->cap) {
 		if (pp->nstaged > 0 && (pp->n == 0 || pp->nstaged >= pp->cap / 2))
 			flush(p, pp, st);
 		else
 			reap(p, pp, st);
 	}
-	if (pp->stop) {
+	if (pp->stop != STOP_NONE) {
 		unstage(&f);
 		return;
 	}
@@ -1059,18 +1189,16 @@ static void pipe_send(struct pass *p, struct pipe *pp, enum ldapc_write kind, co
 	f.mods = nmods ? malloc(nmods * sizeof(*f.mods)) : NULL;
 	f.guard = guard ? strdup(guard) : NULL;
 	if ((nmods && f.mods == NULL) || (guard && f.guard == NULL)) {
-		log_error("out of memory; nothing more is written");
 		unstage(&f);
-		pp->stop = 1;
+		pipe_stop(pp, STOP_MEMORY, NULL);
 		return;
 	}
 	if (nmods)
 		memcpy(f.mods, mods, nmods * sizeof(*f.mods));
-	f.jid = journal_begin(p->j, time(NULL), rule, guard ? guard : "none", rec, &err);
+	f.jid = journal_begin(p->j, time(NULL), rule, guard ? guard : "none", before, rec, &err);
 	if (f.jid < 0) {
-		log_error("journal: %s; nothing more is written", buf_str(&err));
 		unstage(&f);
-		pp->stop = 1;
+		journal_failed(pp, &err);
 	} else {
 		pp->staged[pp->nstaged++] = f;
 	}
@@ -1093,7 +1221,7 @@ static int add_selected(const struct pass *p, const struct entry *c)
 
 /* After the server refused a change: the reason goes on the object, as
  * it is now. */
-static void report_refusal(struct pass *p, const char *dn, struct rec_stats *st)
+static void report_refusal(struct pass *p, struct pipe *pp, const char *dn, struct rec_stats *st)
 {
 	struct entry *cur = NULL, *want;
 	struct buf state = BUF_INIT;
@@ -1121,11 +1249,28 @@ static void report_refusal(struct pass *p, const char *dn, struct rec_stats *st)
 		return;
 	}
 	if (d.nb > 0)
-		(void)apply(p, cur, &d, "error", st);
+		apply(p, pp, NO_OBJ, cur, &d, "error", st);
 	diff_free(&d);
 	entry_free(want);
 	entry_free(cur);
 	buf_free(&state);
+}
+
+/* The DNs of the stale objects of the pass, copied: they outlive a reload;
+ * their journal requests go to jids. */
+static int stale_dns(const struct pass *p, const struct pipe *pp, struct dnlist *out, long **jids)
+{
+	size_t k;
+
+	*jids = calloc(pp->nstale ? pp->nstale : 1, sizeof(**jids));
+	if (*jids == NULL)
+		return -1;
+	for (k = 0; k < pp->nstale; k++) {
+		if (dnlist_add(out, policy_dn(p->pp, pp->stale[k].obj)) < 0)
+			return -1;
+		(*jids)[k] = pp->stale[k].jid;
+	}
+	return 0;
 }
 
 /* The DNs of objects v[0..n) of the pass, copied: they outlive a reload. */
@@ -1158,16 +1303,11 @@ static int write_one(struct pass *p, struct pipe *pp, size_t i, struct built *b,
 	int rc = 0;
 
 	if (b->d.nb > 1) {
-		enum apply_rc ar;
-
 		drain(p, pp, st);
-		ar = apply(p, b->cur, &b->d, b->o.state, st);
+		if (pp->stop == STOP_NONE)
+			apply(p, pp, i, b->cur, &b->d, b->o.state, st);
 		built_free(b);
 		free(b);
-		if ((ar == APPLY_STALE && push_idx(&pp->stale, &pp->nstale, i) < 0) ||
-		    (ar == APPLY_REFUSED && push_idx(&pp->refused, &pp->nrefused, i) < 0) ||
-		    ar == APPLY_STOP)
-			pp->stop = 1;
 		return 0;
 	}
 	rule_of(b->o.state, &rule);
@@ -1179,10 +1319,383 @@ static int write_one(struct pass *p, struct pipe *pp, size_t i, struct built *b,
 		goto done;
 	}
 	pipe_send(p, pp, LDAPC_W_MODIFY, policy_dn(p->pp, i), b->d.b[0].mods, b->d.b[0].nmods,
-	          as.len ? buf_str(&as) : NULL, buf_str(&rule), buf_str(&out), i, b, st);
+	          as.len ? buf_str(&as) : NULL, NULL, buf_str(&rule), buf_str(&out), i, b, st);
 done:
 	buf_free(&as);
 	buf_free(&rule);
+	buf_free(&out);
+	return rc;
+}
+
+/* The safety stop for a pass that reads far fewer recipients than the
+ * last complete one: a bind whose rights hide users, a wrong base or a
+ * server answering with part of the tree must never read as "everyone was
+ * deleted". EX_OK to go on, else logged. */
+static int seen_check(const struct rec_opts *o, const char *acct_dn, size_t seen)
+{
+	struct buf err = BUF_INIT;
+	long last = 0;
+	int r, rc = EX_OK;
+
+	if (o->state_dir == NULL || o->min_seen_percent <= 0)
+		return EX_OK;
+	r = state_seen_load(o->state_dir, acct_dn, &last, &err);
+	if (r < 0) {
+		log_error("%s; nothing was written (remove the file to count afresh)",
+		          buf_str(&err));
+		rc = EX_IOERR;
+	} else if (r > 0 && (double)seen * 100.0 < (double)last * o->min_seen_percent) {
+		if (o->force) {
+			log_warn(
+			    "read %zu recipients under \"%s\", fewer than %d%% of the %ld the last "
+			    "complete pass read; going on (--force)",
+			    seen, o->base, o->min_seen_percent, last);
+		} else {
+			log_error(
+			    "read %zu recipients under \"%s\", fewer than %d%% of the %ld the last "
+			    "complete pass read: the bind may not see every object (access rules, "
+			    "base); nothing was written (check the bind's rights, or run with "
+			    "--force if they really are gone; safety.min_seen_percent)",
+			    seen, o->base, o->min_seen_percent, last);
+			rc = EX_DATAERR;
+		}
+	}
+	buf_free(&err);
+	return rc;
+}
+
+/* Remembers how many recipients this complete pass read. */
+static int seen_save(const struct rec_opts *o, const char *acct_dn, size_t seen)
+{
+	struct buf err = BUF_INIT;
+	int rc = EX_OK;
+
+	if (o->state_dir == NULL)
+		return EX_OK;
+	if (state_seen_save(o->state_dir, acct_dn, (long)seen, &err) < 0) {
+		log_error(
+		    "%s: the number of recipients read cannot be kept, so the next pass cannot "
+		    "tell whether it sees too few",
+		    buf_str(&err));
+		rc = EX_CANTCREAT;
+	}
+	buf_free(&err);
+	return rc;
+}
+
+/* Stage 2: builds and diffs every selected object that may change, before
+ * the first write, so what changes and how much is deleted is known up
+ * front; nbs[i] is set for objects with changes. */
+static int count_changes(struct pass *p, unsigned char *nbs, size_t *found_dn, struct rec_stats *st)
+{
+	struct built b;
+	size_t i, n = p->set.n;
+	int rc = EX_OK;
+
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < n; i++) {
+		const char *dn = policy_dn(p->pp, i);
+
+		if (!selected(p->o, dn))
+			continue;
+		if (policy_unchanged(p->pp, i)) {
+			(*found_dn)++; /* converged, known since it was read */
+			continue;
+		}
+		if (build_one(p, i, &b) < 0) {
+			rc = EX_OSERR;
+			break;
+		}
+		if (b.o.remove) {
+			(*found_dn)++;
+			st->changed++;
+			st->deletions += (size_t)b.o.deletions;
+		}
+		if (!b.o.managed)
+			continue;
+		(*found_dn)++;
+		nbs[i] = b.d.nb > 0;
+		if (b.d.nb == 0)
+			continue;
+		st->changed++;
+		st->deletions += (size_t)b.o.deletions;
+		if (strncmp(b.o.state, "ok", 2) != 0)
+			log_info("%s: %s", dn, b.o.state);
+		if (p->o->dry_run)
+			st->writes += b.d.nb;
+	}
+	built_free(&b);
+	for (i = 0; rc == EX_OK && i < p->res.nadds; i++)
+		st->changed += add_selected(p, p->res.adds[i]);
+	return rc;
+}
+
+/* The plan sink: every change as LDIF on o->plan, streamed. */
+static int emit_plan(struct pass *p, const unsigned char *nbs, const struct entry *acct_e,
+                     const struct diff *acct_diff, struct rec_stats *st)
+{
+	struct buf out = BUF_INIT;
+	struct built b;
+	size_t i, k, n = p->set.n;
+	int rc = EX_OSERR;
+
+	memset(&b, 0, sizeof(b));
+	if (ldifw_version(&out) < 0)
+		goto done;
+	/* Contacts first: the modifies that follow refer to them. */
+	for (i = 0; i < p->res.nadds; i++) {
+		if (!add_selected(p, p->res.adds[i]))
+			continue;
+		if (ldifw_comment(&out, "new mail contact for forwarding") < 0 ||
+		    ldifw_add(&out, p->res.adds[i]) < 0)
+			goto done;
+		st->writes++;
+	}
+	for (i = 0; i <= n; i++) {
+		const struct diff *d = i < n ? &b.d : acct_diff;
+		const char *dn = i < n ? policy_dn(p->pp, i) : acct_e->dn;
+
+		if (i == n && !selected(p->o, dn))
+			continue;
+		if (i < n && !nbs[i])
+			continue;
+		if (i < n && build_one(p, i, &b) < 0)
+			goto done;
+		/* Streamed: a plan of a big directory is never held whole. */
+		if (out.len > 65536) {
+			fwrite(out.s, 1, out.len, p->o->plan);
+			buf_reset(&out);
+		}
+		for (k = 0; k < d->nb; k++) {
+			if (k == 0 && ldifw_comment(&out, i < n ? b.o.state
+			                                        : buf_str(&p->res.acct_state)) < 0)
+				goto done;
+			if (ldifw_modify(&out, dn, d->b[k].mods, d->b[k].nmods) < 0)
+				goto done;
+			st->writes++;
+		}
+		built_free(&b);
+	}
+	for (i = 0; i < n; i++) {
+		if (!policy_unused_contact(p->pp, i) || !selected(p->o, policy_dn(p->pp, i)))
+			continue;
+		if (ldifw_comment(&out, "mail contact no forwarding uses any more") < 0 ||
+		    ldifw_delete(&out, policy_dn(p->pp, i)) < 0)
+			goto done;
+		st->writes++;
+	}
+	fwrite(out.s ? out.s : "", 1, out.len, p->o->plan);
+	rc = EX_OK;
+done:
+	built_free(&b);
+	buf_free(&out);
+	return rc;
+}
+
+/* Someone changed these since they were read: everything is read and
+ * settled again (their change may move claims elsewhere too), the journal
+ * notes that each was read again, then they are built and written anew,
+ * up to ASSERT_TRIES times. */
+static int retry_stale(struct pass *p, struct pipe *pp, struct rec_stats *st)
+{
+	struct buf err = BUF_INIT;
+	struct built b;
+	int tries, rc = EX_OK;
+	size_t i;
+
+	memset(&b, 0, sizeof(b));
+	for (tries = 0; tries < ASSERT_TRIES && pp->nstale > 0 && pp->stop == STOP_NONE; tries++) {
+		struct dnlist sdn = {NULL, 0}, rdn = {NULL, 0};
+		long *jids = NULL, at;
+		size_t k, nst = pp->nstale;
+
+		if (stale_dns(p, pp, &sdn, &jids) < 0 ||
+		    dns_of(p, pp->refused, pp->nrefused, &rdn) < 0) {
+			rc = EX_OSERR;
+			goto next;
+		}
+		pp->nstale = pp->nrefused = 0;
+		rc = load_settled(p, NULL, &err);
+		if (rc != EX_OK)
+			goto next;
+		for (k = 0; k < nst && pp->stop == STOP_NONE; k++) {
+			buf_reset(&err);
+			if (journal_reread(p->j, jids[k], time(NULL), &err) < 0)
+				journal_failed(pp, &err);
+		}
+		for (k = 0; k < rdn.n; k++)
+			if ((at = policy_find(p->pp, rdn.v[k])) >= 0 &&
+			    push_idx(&pp->refused, &pp->nrefused, (size_t)at) < 0)
+				pipe_stop(pp, STOP_MEMORY, NULL);
+		for (k = 0; k < sdn.n && pp->stop == STOP_NONE; k++) {
+			at = policy_find(p->pp, sdn.v[k]);
+			if (at < 0) {
+				log_info("%s: gone since dirmail read it", sdn.v[k]);
+				continue;
+			}
+			if (policy_unchanged(p->pp, (size_t)at))
+				continue;
+			if (build_one(p, (size_t)at, &b) < 0) {
+				rc = EX_OSERR;
+				break;
+			}
+			if (b.d.nb > 0)
+				apply(p, pp, (size_t)at, b.cur, &b.d, b.o.state, st);
+			built_free(&b);
+		}
+	next:
+		free(jids);
+		dnlist_free(&sdn);
+		dnlist_free(&rdn);
+		if (rc != EX_OK)
+			break;
+	}
+	for (i = 0; rc == EX_OK && i < pp->nstale; i++) {
+		log_error(
+		    "%s: changed by someone else %d times while dirmail wrote it; left for the "
+		    "next pass",
+		    policy_dn(p->pp, pp->stale[i].obj), ASSERT_TRIES);
+		st->left++;
+	}
+	built_free(&b);
+	buf_free(&err);
+	return rc;
+}
+
+/* The user attributes of the contact i as it stands now, read again just
+ * before it is deleted so the journal can re-create it; *out NULL (the
+ * delete left out) when it changed or went since the pass read it. */
+static int contact_before(struct pass *p, size_t i, struct entry **out)
+{
+	static const char *const attrs[] = {"*", "entryCSN", "uSNChanged", NULL};
+	struct buf err = BUF_INIT;
+	struct entry *e = NULL;
+	enum ldapc_rc lrc;
+	int rc = EX_OK;
+
+	*out = NULL;
+	lrc = ldapc_read(p->l, policy_dn(p->pp, i), attrs, &e, &err);
+	if (lrc == LDAPC_SKIP || (lrc == LDAPC_OK && version_of(e) != p->set.v[i].ver)) {
+		log_warn(
+		    "%s: changed since dirmail read it; the unused contact is left for the next "
+		    "pass",
+		    policy_dn(p->pp, i));
+	} else if (lrc != LDAPC_OK) {
+		log_error("%s: reading again: %s", policy_dn(p->pp, i), buf_str(&err));
+		rc = exit_for(lrc);
+	} else {
+		*out = entry_dup_without(e, ldifw_is_secret);
+		if (*out == NULL) {
+			rc = EX_OSERR;
+		} else {
+			entry_del(*out, "entryCSN");
+			entry_del(*out, "uSNChanged");
+		}
+	}
+	entry_free(e);
+	buf_free(&err);
+	return rc;
+}
+
+/* Contacts nothing refers to any more go last, each journaled with what
+ * it held. */
+static int delete_contacts(struct pass *p, struct pipe *pp, struct rec_stats *st)
+{
+	struct buf out = BUF_INIT, as = BUF_INIT;
+	size_t i;
+	int rc = EX_OK;
+
+	for (i = 0; i < p->set.n && pp->stop == STOP_NONE && rc == EX_OK; i++) {
+		struct entry *cur, *before = NULL;
+
+		if (!policy_unused_contact(p->pp, i) || !selected(p->o, policy_dn(p->pp, i)))
+			continue;
+		buf_reset(&out);
+		buf_reset(&as);
+		cur = store_get(&p->set, i);
+		if (cur == NULL || assertion(cur, &as) < 0 || ldifw_delete(&out, cur->dn) < 0) {
+			rc = EX_OSERR;
+		} else {
+			/* The read is synchronous: what is in flight goes first. */
+			drain(p, pp, st);
+			rc = pp->stop == STOP_NONE ? contact_before(p, i, &before) : EX_OK;
+		}
+		if (rc == EX_OK && before != NULL)
+			pipe_send(p, pp, LDAPC_W_DELETE, policy_dn(p->pp, i), NULL, 0,
+			          as.len ? buf_str(&as) : NULL, before, "reconcile:unused-contact",
+			          buf_str(&out), NO_OBJ, NULL, st);
+		entry_free(before);
+		entry_free(cur);
+	}
+	buf_free(&out);
+	buf_free(&as);
+	return rc;
+}
+
+/* Stage 4: journal, then write: new contacts, the objects, what went
+ * stale again, refusals noted on their objects, unused contacts, the
+ * account entry's state. */
+static int write_all(struct pass *p, struct pipe *pp, const unsigned char *nbs,
+                     const struct entry *acct_e, const struct diff *acct_diff, struct rec_stats *st)
+{
+	struct buf out = BUF_INIT;
+	size_t i, n = p->set.n;
+	int rc = EX_OK;
+
+	/* New contacts first: the modifies that follow refer to them. */
+	for (i = 0; i < p->res.nadds && pp->stop == STOP_NONE; i++) {
+		struct entry_mod *m;
+
+		if (!add_selected(p, p->res.adds[i]))
+			continue;
+		m = add_mods(p->res.adds[i]);
+		buf_reset(&out);
+		if (m == NULL || ldifw_add(&out, p->res.adds[i]) < 0) {
+			free(m);
+			rc = EX_OSERR;
+			goto done;
+		}
+		pipe_send(p, pp, LDAPC_W_ADD, p->res.adds[i]->dn, m, p->res.adds[i]->nattrs, NULL,
+		          NULL, "reconcile:contact", buf_str(&out), NO_OBJ, NULL, st);
+		free(m);
+	}
+	drain(p, pp, st);
+	for (i = 0; i < n && pp->stop == STOP_NONE; i++) {
+		struct built *nb;
+
+		if (!nbs[i])
+			continue;
+		nb = calloc(1, sizeof(*nb));
+		if (nb == NULL || build_one(p, i, nb) < 0) {
+			if (nb != NULL)
+				built_free(nb);
+			free(nb);
+			rc = EX_OSERR;
+			goto done;
+		}
+		if (nb->d.nb == 0) {
+			built_free(nb);
+			free(nb);
+			continue;
+		}
+		if (write_one(p, pp, i, nb, st) < 0) {
+			rc = EX_OSERR;
+			goto done;
+		}
+	}
+	drain(p, pp, st);
+	rc = retry_stale(p, pp, st);
+	if (rc != EX_OK)
+		goto done;
+	for (i = 0; i < pp->nrefused && pp->stop == STOP_NONE; i++)
+		report_refusal(p, pp, policy_dn(p->pp, pp->refused[i]), st);
+	rc = delete_contacts(p, pp, st);
+	if (rc != EX_OK)
+		goto done;
+	drain(p, pp, st);
+	if (pp->stop == STOP_NONE && selected(p->o, acct_e->dn) && acct_diff->nb > 0)
+		apply(p, pp, NO_OBJ, acct_e, acct_diff, buf_str(&p->res.acct_state), st);
+done:
 	buf_free(&out);
 	return rc;
 }
@@ -1192,8 +1705,7 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 {
 	struct pass p;
 	struct prefetch pf;
-	struct buf err = BUF_INIT, out = BUF_INIT;
-	struct built b;
+	struct buf err = BUF_INIT;
 	unsigned char *nbs = NULL; /* per object: 1 when it has changes */
 	struct entry *acct_want = NULL;
 	struct diff acct_diff;
@@ -1201,13 +1713,12 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	struct rec_opts oo;
 	char *only = NULL;
 	const char *state_attr[] = {"dirmailState", NULL};
-	size_t i, n, deletions = 0, found_dn = 0;
-	int rc = EX_OK, writing = o->plan == NULL && !o->dry_run;
+	size_t i, found_dn = 0;
+	int rc = EX_OK, complete = 0, writing = o->plan == NULL && !o->dry_run;
 
 	memset(&p, 0, sizeof(p));
 	memset(&pf, 0, sizeof(pf));
 	memset(&pp, 0, sizeof(pp));
-	memset(&b, 0, sizeof(b));
 	memset(st, 0, sizeof(*st));
 	memset(&acct_diff, 0, sizeof(acct_diff));
 	p.l = l;
@@ -1229,8 +1740,10 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	rc = load_settled(&p, &pf, &err);
 	if (rc != EX_OK)
 		goto done;
-	n = p.set.n;
-	st->objects = n;
+	st->objects = p.set.n;
+	rc = seen_check(o, acct_e->dn, p.set.n);
+	if (rc != EX_OK)
+		goto done;
 	if (p.login_user != NULL) {
 		if (p.login_found != 1) {
 			log_error("--dn \"%s\": %s", o->only_dn,
@@ -1249,48 +1762,16 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		o = &oo;
 		p.o = o;
 	}
-	nbs = calloc(n ? n : 1, sizeof(*nbs));
+	nbs = calloc(p.set.n ? p.set.n : 1, sizeof(*nbs));
 	if (nbs == NULL) {
 		rc = EX_OSERR;
 		goto done;
 	}
 
-	/* 2. Build and diff everything before the first write: what changes
-	 * and how much is deleted is known up front. */
-	for (i = 0; i < n; i++) {
-		const char *dn = policy_dn(p.pp, i);
-
-		if (!selected(o, dn))
-			continue;
-		if (policy_unchanged(p.pp, i)) {
-			found_dn++; /* converged, known since it was read */
-			continue;
-		}
-		if (build_one(&p, i, &b) < 0) {
-			rc = EX_OSERR;
-			goto done;
-		}
-		if (b.o.remove) {
-			found_dn++;
-			st->changed++;
-			deletions += (size_t)b.o.deletions;
-		}
-		if (!b.o.managed)
-			continue;
-		found_dn++;
-		nbs[i] = b.d.nb > 0;
-		if (b.d.nb == 0)
-			continue;
-		st->changed++;
-		deletions += (size_t)b.o.deletions;
-		if (strncmp(b.o.state, "ok", 2) != 0)
-			log_info("%s: %s", dn, b.o.state);
-		if (!writing && o->plan == NULL)
-			st->writes += b.d.nb;
-	}
-	built_free(&b);
-	for (i = 0; i < p.res.nadds; i++)
-		st->changed += add_selected(&p, p.res.adds[i]);
+	/* 2. Build and diff everything before the first write. */
+	rc = count_changes(&p, nbs, &found_dn, st);
+	if (rc != EX_OK)
+		goto done;
 	if (o->only_dn && found_dn == 0 && strcasecmp(o->only_dn, acct_e->dn) != 0) {
 		log_error("--dn \"%s\": no user or list with dirmail intent there", o->only_dn);
 		rc = EX_DATAERR;
@@ -1309,83 +1790,24 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	}
 	if (strcmp(buf_str(&p.res.acct_state), "ok") != 0)
 		log_warn("%s: %s", acct_e->dn, buf_str(&p.res.acct_state));
-	st->deletions = deletions;
 
 	/* 3. The delete threshold holds before anything is written. */
-	if ((long)deletions > acct->delete_threshold && !o->force) {
+	if ((long)st->deletions > acct->delete_threshold && !o->force) {
 		log_error(
-		    "this pass would delete %zu mailboxes or addresses, more than the account's "
-		    "dirmailDeleteThreshold of %ld; nothing was written (check the intent, or "
-		    "run reconcile --force)",
-		    deletions, acct->delete_threshold);
+		    "this pass would delete %zu mailboxes, addresses, list members or contacts, "
+		    "more than the account's dirmailDeleteThreshold of %ld; nothing was written "
+		    "(check the intent and the bind's rights, or run with --force)",
+		    st->deletions, acct->delete_threshold);
 		rc = EX_DATAERR;
 		goto done;
 	}
 
 	if (o->plan != NULL) {
-		if (ldifw_version(&out) < 0) {
-			rc = EX_OSERR;
-			goto done;
-		}
-		/* Contacts first: the modifies that follow refer to them. */
-		for (i = 0; i < p.res.nadds; i++) {
-			if (!add_selected(&p, p.res.adds[i]))
-				continue;
-			if (ldifw_comment(&out, "new mail contact for forwarding") < 0 ||
-			    ldifw_add(&out, p.res.adds[i]) < 0) {
-				rc = EX_OSERR;
-				goto done;
-			}
-			st->writes++;
-		}
-		for (i = 0; i <= n; i++) {
-			const struct diff *d = i < n ? &b.d : &acct_diff;
-			const char *dn = i < n ? policy_dn(p.pp, i) : acct_e->dn;
-			size_t k;
-
-			if (i == n && !selected(o, dn))
-				continue;
-			if (i < n && !nbs[i])
-				continue;
-			if (i < n && build_one(&p, i, &b) < 0) {
-				rc = EX_OSERR;
-				goto done;
-			}
-			/* Streamed: a plan of a big directory is never held whole. */
-			if (out.len > 65536) {
-				fwrite(out.s, 1, out.len, o->plan);
-				buf_reset(&out);
-			}
-			for (k = 0; k < d->nb; k++) {
-				if (k == 0 &&
-				    ldifw_comment(&out, i < n ? b.o.state
-				                              : buf_str(&p.res.acct_state)) < 0) {
-					rc = EX_OSERR;
-					goto done;
-				}
-				if (ldifw_modify(&out, dn, d->b[k].mods, d->b[k].nmods) < 0) {
-					rc = EX_OSERR;
-					goto done;
-				}
-				st->writes++;
-			}
-			built_free(&b);
-		}
-		for (i = 0; i < n; i++) {
-			if (!policy_unused_contact(p.pp, i) || !selected(o, policy_dn(p.pp, i)))
-				continue;
-			if (ldifw_comment(&out, "mail contact no forwarding uses any more") < 0 ||
-			    ldifw_delete(&out, policy_dn(p.pp, i)) < 0) {
-				rc = EX_OSERR;
-				goto done;
-			}
-			st->writes++;
-		}
-		fwrite(out.s ? out.s : "", 1, out.len, o->plan);
+		rc = emit_plan(&p, nbs, acct_e, &acct_diff, st);
 		goto done;
 	}
 	if (!writing) {
-		for (i = 0; i < n; i++)
+		for (i = 0; i < p.set.n; i++)
 			st->writes +=
 			    policy_unused_contact(p.pp, i) && selected(o, policy_dn(p.pp, i));
 		for (i = 0; i < p.res.nadds; i++)
@@ -1395,10 +1817,12 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	}
 
 	/* Nothing to write: the journal is left as it is (not even created). */
-	if (st->changed == 0 && !(selected(o, acct_e->dn) && acct_diff.nb > 0))
+	if (st->changed == 0 && !(selected(o, acct_e->dn) && acct_diff.nb > 0)) {
+		complete = 1;
 		goto done;
+	}
 
-	/* 4. Journal, then write, object by object. */
+	/* 4. Journal, then write. */
 	if (journal_open(o->journal, o->journal_max_mb, &p.j, &err) < 0) {
 		log_error("journal: %s; nothing was written", buf_str(&err));
 		rc = EX_CANTCREAT;
@@ -1412,144 +1836,25 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		rc = EX_OSERR;
 		goto done;
 	}
-	/* New contacts first: the modifies that follow refer to them. */
-	for (i = 0; i < p.res.nadds && !pp.stop; i++) {
-		struct entry_mod *m;
-
-		if (!add_selected(&p, p.res.adds[i]))
-			continue;
-		m = add_mods(p.res.adds[i]);
-		buf_reset(&out);
-		if (m == NULL || ldifw_add(&out, p.res.adds[i]) < 0) {
-			free(m);
-			rc = EX_OSERR;
-			goto done;
-		}
-		pipe_send(&p, &pp, LDAPC_W_ADD, p.res.adds[i]->dn, m, p.res.adds[i]->nattrs, NULL,
-		          "reconcile:contact", buf_str(&out), NO_OBJ, NULL, st);
-		free(m);
+	rc = write_all(&p, &pp, nbs, acct_e, &acct_diff, st);
+	if (rc == EX_OK && pp.stop != STOP_NONE) {
+		rc = exit_for_stop(pp.stop);
+		if (pp.stop != STOP_JOURNAL)
+			log_error("the pass stopped after %zu writes; each is in the journal %s",
+			          st->writes, o->journal);
 	}
-	drain(&p, &pp, st);
-	for (i = 0; i < n && !pp.stop; i++) {
-		struct built *nb;
-
-		if (!nbs[i])
-			continue;
-		nb = calloc(1, sizeof(*nb));
-		if (nb == NULL || build_one(&p, i, nb) < 0) {
-			if (nb != NULL)
-				built_free(nb);
-			free(nb);
-			rc = EX_OSERR;
-			goto done;
-		}
-		if (nb->d.nb == 0) {
-			built_free(nb);
-			free(nb);
-			continue;
-		}
-		if (write_one(&p, &pp, i, nb, st) < 0) {
-			rc = EX_OSERR;
-			goto done;
-		}
-	}
-	drain(&p, &pp, st);
-
-	/* Someone changed these since they were read: everything is read and
-	 * settled again (their change may move claims elsewhere too), then they
-	 * are built and written anew. */
-	for (int tries = 0; tries < ASSERT_TRIES && pp.nstale > 0 && !pp.stop; tries++) {
-		struct dnlist sdn = {NULL, 0}, rdn = {NULL, 0};
-		size_t k;
-		long at;
-
-		if (dns_of(&p, pp.stale, pp.nstale, &sdn) < 0 ||
-		    dns_of(&p, pp.refused, pp.nrefused, &rdn) < 0) {
-			dnlist_free(&sdn);
-			dnlist_free(&rdn);
-			rc = EX_OSERR;
-			goto done;
-		}
-		pp.nstale = pp.nrefused = 0;
-		st->retries += sdn.n;
-		rc = load_settled(&p, NULL, &err);
-		for (k = 0; rc == EX_OK && k < rdn.n; k++)
-			if ((at = policy_find(p.pp, rdn.v[k])) >= 0 &&
-			    push_idx(&pp.refused, &pp.nrefused, (size_t)at) < 0)
-				rc = EX_OSERR;
-		for (k = 0; rc == EX_OK && k < sdn.n && !pp.stop; k++) {
-			enum apply_rc ar = APPLY_OK;
-
-			at = policy_find(p.pp, sdn.v[k]);
-			if (at < 0) {
-				log_info("%s: gone since dirmail read it", sdn.v[k]);
-				continue;
-			}
-			if (policy_unchanged(p.pp, (size_t)at))
-				continue;
-			if (build_one(&p, (size_t)at, &b) < 0) {
-				rc = EX_OSERR;
-				break;
-			}
-			if (b.d.nb > 0)
-				ar = apply(&p, b.cur, &b.d, b.o.state, st);
-			built_free(&b);
-			if ((ar == APPLY_STALE &&
-			     push_idx(&pp.stale, &pp.nstale, (size_t)at) < 0) ||
-			    (ar == APPLY_REFUSED &&
-			     push_idx(&pp.refused, &pp.nrefused, (size_t)at) < 0) ||
-			    ar == APPLY_STOP)
-				pp.stop = 1;
-		}
-		dnlist_free(&sdn);
-		dnlist_free(&rdn);
-		if (rc != EX_OK)
-			goto done;
-	}
-	for (i = 0; i < pp.nstale; i++) {
-		log_error(
-		    "%s: changed by someone else %d times while dirmail wrote it; left for the "
-		    "next pass",
-		    policy_dn(p.pp, pp.stale[i]), ASSERT_TRIES);
-		st->failed++;
-	}
-	for (i = 0; i < pp.nrefused && !pp.stop; i++)
-		report_refusal(&p, policy_dn(p.pp, pp.refused[i]), st);
-
-	/* Contacts nothing refers to any more go last. */
-	for (i = 0; i < p.set.n && !pp.stop; i++) {
-		struct buf as = BUF_INIT;
-		struct entry *cur;
-
-		if (!policy_unused_contact(p.pp, i) || !selected(o, policy_dn(p.pp, i)))
-			continue;
-		buf_reset(&out);
-		cur = store_get(&p.set, i);
-		if (cur == NULL || assertion(cur, &as) < 0 || ldifw_delete(&out, cur->dn) < 0) {
-			entry_free(cur);
-			buf_free(&as);
-			rc = EX_OSERR;
-			goto done;
-		}
-		entry_free(cur);
-		pipe_send(&p, &pp, LDAPC_W_DELETE, policy_dn(p.pp, i), NULL, 0,
-		          as.len ? buf_str(&as) : NULL, "reconcile:unused-contact", buf_str(&out),
-		          NO_OBJ, NULL, st);
-		buf_free(&as);
-	}
-	drain(&p, &pp, st);
-	if (pp.stop) {
-		rc = EX_UNAVAILABLE;
+	if (rc != EX_OK)
 		goto done;
-	}
-	if (selected(o, acct_e->dn) && acct_diff.nb > 0 &&
-	    apply(&p, acct_e, &acct_diff, buf_str(&p.res.acct_state), st) == APPLY_STOP) {
-		rc = EX_UNAVAILABLE;
-		goto done;
-	}
-	if (st->failed > 0)
+	complete = 1;
+	if (st->refused > 0 || st->left > 0)
 		rc = EX_DATAERR;
 done:
+	if (writing && complete) {
+		int src = seen_save(o, acct_e->dn, st->objects);
+
+		if (rc == EX_OK)
+			rc = src;
+	}
 	for (i = 0; i < pp.nstaged; i++)
 		unstage(&pp.staged[i]);
 	free(pp.staged);
@@ -1557,13 +1862,11 @@ done:
 	free(pp.s);
 	free(pp.stale);
 	free(pp.refused);
-	built_free(&b);
 	prefetch_free(&pf);
 	free(nbs);
 	diff_free(&acct_diff);
 	entry_free(acct_want);
 	free_pass(&p);
 	buf_free(&err);
-	buf_free(&out);
 	return rc;
 }

@@ -21,6 +21,8 @@ struct rec_opts {
 	int force;                   /* go past the delete threshold */
 	const char *only_dn;         /* apply the changes of this object only */
 	const char *journal;         /* write-ahead journal (required to write) */
+	const char *state_dir;       /* where the last complete pass's count is kept; NULL: none */
+	int min_seen_percent;        /* stop below this share of that count; 0: never */
 	long journal_max_mb;         /* rotation size */
 	const char *recipient_class; /* see pol_ctx.recipient_class */
 	const char *const *contact_classes; /* see pol_ctx.contact_classes */
@@ -29,20 +31,32 @@ struct rec_opts {
 struct rec_stats {
 	size_t objects;   /* read */
 	size_t changed;   /* objects with changes */
-	size_t writes;    /* modifies sent (or planned) */
-	size_t failed;    /* modifies refused */
-	size_t deletions; /* mailboxes and addresses removed */
-	size_t retries;   /* objects re-read after a failed assertion */
+	size_t writes;    /* writes sent (or planned) */
+	size_t refused;   /* writes the server refused */
+	size_t stale;     /* writes whose assertion failed: object read again */
+	size_t unknown;   /* writes sent without a reply: outcome unknown */
+	size_t left;      /* objects changed by others on every try: for the next pass */
+	size_t deletions; /* mailboxes, addresses, list members and contacts removed */
 };
 
 /* Finds the one dirmailAccount entry under base into *out (caller frees);
  * returns a sysexits code, having logged why when it is not EX_OK. */
 int reconcile_find_account(struct ldapc *l, const char *base, int page_size,
                            struct entry **out) DM_WUR;
+/* Checks the account entry e as a pass needs it: parses it into *a (the
+ * caller frees it with account_free, whatever the outcome) and reads every
+ * entry it names (catch-all, address lists, Exchange database, contact
+ * base), so that a bind which cannot see them stops before anything is
+ * computed. Returns EX_OK, EX_CONFIG (each problem logged as "DN:
+ * attribute: reason") or the code of a failed read. */
+int reconcile_check_account(struct ldapc *l, const struct entry *e, struct account *a) DM_WUR;
 /* Runs one pass for the account acct (parsed from the entry acct_e) and
  * fills st; returns a sysexits code: EX_OK, EX_UNAVAILABLE when the
- * directory went away, EX_DATAERR when the delete threshold stopped the pass
- * or a write was refused, EX_CANTCREAT when the journal cannot be written.
+ * directory went away, EX_DATAERR when the delete threshold or the share
+ * of recipients seen (min_seen_percent) stopped the pass, a write was
+ * refused or an object kept changing, EX_CANTCREAT when the journal cannot
+ * be opened or the count not kept, EX_IOERR when the journal cannot be
+ * written mid-pass.
  * Every problem is logged with the DN it concerns. */
 int reconcile_run(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
                   const struct rec_opts *o, struct rec_stats *st) DM_WUR;

@@ -9,7 +9,7 @@ mktmp
 slapd_start
 
 BASE=dc=example,dc=test
-conn=(-H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE")
+conn=(-H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/state")
 assert_exit 0 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
 
 dirmail export "${conn[@]}" >"$T/a.ldif" 2>"$T/a.err" || fail "export failed: $(cat "$T/a.err")"

@@ -1,8 +1,10 @@
 /* test_journal.c - the write-ahead change journal.
- * Exact file contents, request ids across reopen and rotation, torn tails,
- * refused records, verify's report, and the exact LDIF undo writes. */
+ * Exact file contents (result names, reread notes, the entry before a
+ * delete), ids across reopen and rotation, torn tails, refused records,
+ * verify's report in file order, and the exact LDIF undo writes. */
 #include "config.h"
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,8 +31,19 @@
 	"dn: uid=a,dc=example,dc=test\nchangetype: modify\nadd: mail\nmail: a@example.test\n-\n\n"
 #define REC_DEL "dn: cn=old,dc=example,dc=test\nchangetype: delete\n\n"
 #define B(id) "# 2026-11-22T10:00:00Z req=" #id " rule=r asserted=-\n"
-#define E(id, code) "# 2026-11-22T10:00:01Z req=" #id " result=" #code "\n"
+/* The result of req=id a second later; res is what follows "result=". */
+#define E(id, res) "# 2026-11-22T10:00:01Z req=" #id " result=" #res "\n"
 #define R "dn: cn=x,dc=example,dc=test\nchangetype: delete\n\n"
+/* The reread note of req=id, two seconds after it began. */
+#define RR(id) "# 2026-11-22T10:00:02Z req=" #id " reread\n"
+/* The comment before the inverse of a change whose outcome is unknown. */
+#define UNKNOWN(id)                                                                                \
+	"# outcome unknown: req=" #id " may not have been applied; if it was not, ldapmodify -c "  \
+	"reports this record failing, harmlessly\n"
+/* The entry R deletes, noted before it. */
+#define PRE_X "# entry: dn: cn=x,dc=example,dc=test\n# entry: objectClass: device\n# entry: cn: x\n"
+/* journaled's code for a request left without a result. */
+#define NO_RESULT INT_MIN
 
 static char dir[] = "/tmp/dirmail-journal-XXXXXX";
 
@@ -133,9 +146,9 @@ static void test_new_file(void **state)
 
 #define RECORDS_FILE                                                                               \
 	V "# 2026-11-22T10:00:00Z req=1 rule=primary-address asserted=(!(mail=*))\n" REC_MOD       \
-	  "# 2026-11-22T10:00:01Z req=1 result=0\n"                                                \
+	  "# 2026-11-22T10:00:01Z req=1 result=0 success\n"                                        \
 	  "# 2026-11-22T10:00:02Z req=2 rule=- asserted=-\n" REC_DEL                               \
-	  "# 2026-11-22T10:00:03Z req=2 result=32 No such object\n"                                \
+	  "# 2026-11-22T10:00:03Z req=2 result=32 noSuchObject No such object\n"                   \
 	  "# 2026-11-22T10:00:04Z req=3 rule=catch-all asserted=(cn=old)\n" REC_DEL
 
 static void test_records(void **state)
@@ -146,11 +159,12 @@ static void test_records(void **state)
 
 	path_of(&p, "records", 0);
 	assert_int_equal(journal_open(p.s, 0, &j, &err), 0);
-	assert_int_equal(journal_begin(j, T0, "primary-address", "(!(mail=*))", REC_MOD, &err), 1);
+	assert_int_equal(
+	    journal_begin(j, T0, "primary-address", "(!(mail=*))", NULL, REC_MOD, &err), 1);
 	assert_int_equal(journal_end(j, 1, T0 + 1, 0, NULL, &err), 0);
-	assert_int_equal(journal_begin(j, T0 + 2, NULL, "", REC_DEL, &err), 2);
+	assert_int_equal(journal_begin(j, T0 + 2, NULL, "", NULL, REC_DEL, &err), 2);
 	assert_int_equal(journal_end(j, 2, T0 + 3, 32, "No such object", &err), 0);
-	assert_int_equal(journal_begin(j, T0 + 4, "catch-all", "(cn=old)", REC_DEL, &err), 3);
+	assert_int_equal(journal_begin(j, T0 + 4, "catch-all", "(cn=old)", NULL, REC_DEL, &err), 3);
 	journal_close(j);
 	assert_string_equal(buf_str(&err), "");
 	assert_string_equal(slurp(&got, p.s), RECORDS_FILE);
@@ -160,28 +174,28 @@ static void test_records(void **state)
 	assert_int_equal(nfailed, 2);
 	assert_string_equal(buf_str(&report),
 	                    expand(&got,
-	                           "@:11: req=2 failed: result=32 No such object\n"
-	                           "@:16: req=3 has no result\n",
+	                           "@:11: req=2 failed: result=32 noSuchObject No such object\n"
+	                           "@:16: req=3 has no result (outcome unknown)\n",
 	                           p.s));
 
 	/* reopen continues after the highest id; results may come in any order */
 	assert_int_equal(journal_open(p.s, 0, &j, &err), 0);
-	assert_int_equal(journal_begin(j, T0 + 5, "r", NULL, REC_DEL, &err), 4);
-	assert_int_equal(journal_begin(j, T0 + 5, "r", NULL, REC_DEL, &err), 5);
+	assert_int_equal(journal_begin(j, T0 + 5, "r", NULL, NULL, REC_DEL, &err), 4);
+	assert_int_equal(journal_begin(j, T0 + 5, "r", NULL, NULL, REC_DEL, &err), 5);
 	assert_int_equal(journal_end(j, 5, T0 + 6, 0, "", &err), 0);
 	assert_int_equal(journal_end(j, 4, T0 + 6, 0, NULL, &err), 0);
 	journal_close(j);
 	assert_string_equal(slurp(&got, p.s),
 	                    RECORDS_FILE "# 2026-11-22T10:00:05Z req=4 rule=r asserted=-\n" REC_DEL
 	                                 "# 2026-11-22T10:00:05Z req=5 rule=r asserted=-\n" REC_DEL
-	                                 "# 2026-11-22T10:00:06Z req=5 result=0\n"
-	                                 "# 2026-11-22T10:00:06Z req=4 result=0\n");
+	                                 "# 2026-11-22T10:00:06Z req=5 result=0 success\n"
+	                                 "# 2026-11-22T10:00:06Z req=4 result=0 success\n");
 	buf_reset(&report);
 	assert_int_equal(journal_verify(p.s, &report, NULL), -1);
 	assert_string_equal(buf_str(&report),
 	                    expand(&got,
-	                           "@:11: req=2 failed: result=32 No such object\n"
-	                           "@:16: req=3 has no result\n",
+	                           "@:11: req=2 failed: result=32 noSuchObject No such object\n"
+	                           "@:16: req=3 has no result (outcome unknown)\n",
 	                           p.s));
 	buf_free(&p);
 	buf_free(&got);
@@ -197,15 +211,193 @@ static void test_verify_clean(void **state)
 
 	path_of(&p, "clean", 0);
 	assert_int_equal(journal_open(p.s, 0, &j, &err), 0);
-	assert_int_equal(journal_begin(j, T0, "a", "(mail=a@example.test)", REC_MOD, &err), 1);
+	assert_int_equal(journal_begin(j, T0, "a", "(mail=a@example.test)", NULL, REC_MOD, &err),
+	                 1);
 	assert_int_equal(journal_end(j, 1, T0, 0, NULL, &err), 0);
-	assert_int_equal(journal_begin(j, T0, "b", NULL, REC_DEL, &err), 2);
+	assert_int_equal(journal_begin(j, T0, "b", NULL, NULL, REC_DEL, &err), 2);
 	assert_int_equal(journal_end(j, 2, T0, 0, NULL, &err), 0);
 	journal_close(j);
 	assert_int_equal(journal_verify(p.s, &report, &nfailed), 2);
 	assert_int_equal(nfailed, 0);
 	assert_string_equal(buf_str(&report), "");
 	buf_free(&p);
+	buf_free(&err);
+	buf_free(&report);
+}
+
+static void test_result_names(void **state)
+{
+	static const struct {
+		int code;
+		const char *text;
+		const char *want;   /* after "# TIME req=ID " */
+		const char *report; /* verify's line after "@:LINE: req=ID ", "" for none */
+	} cases[] = {
+	    {0, NULL, "result=0 success", ""},
+	    {32, "No such object", "result=32 noSuchObject No such object",
+	     "failed: result=32 noSuchObject No such object"},
+	    {122, "ldap://h: modify on \"cn=x\": assertion failed (122)",
+	     "result=122 assertionFailed ldap://h: modify on \"cn=x\": assertion failed (122)",
+	     "failed: result=122 assertionFailed ldap://h: modify on \"cn=x\": assertion failed "
+	     "(122) (never re-read)"},
+	    {4096, "", "result=4096 esyncRefreshRequired",
+	     "failed: result=4096 esyncRefreshRequired"},
+	    {16654, NULL, "result=16654 noOperation", "failed: result=16654 noOperation"},
+	    {9999, "odd", "result=9999 unrecognized odd", "failed: result=9999 unrecognized odd"},
+	    {35, NULL, "result=35 unrecognized", "failed: result=35 unrecognized"},
+	    {JOURNAL_UNKNOWN, "the connection was lost", "result=unknown the connection was lost",
+	     "outcome unknown: the connection was lost"},
+	    {JOURNAL_UNSENT, NULL, "result=unsent", "was not sent"},
+	};
+	struct buf p = BUF_INIT, got = BUF_INIT, err = BUF_INIT, want = BUF_INIT, report = BUF_INIT,
+	           wantr = BUF_INIT;
+	struct journal *j = NULL;
+	long nfailed = -1, id;
+	size_t i;
+
+	path_of(&p, "names", 0);
+	assert_int_equal(journal_open(p.s, 0, &j, &err), 0);
+	assert_int_equal(buf_puts(&want, V), 0);
+	for (i = 0; i < NV(cases); i++) {
+		print_message("case %d\n", cases[i].code);
+		id = (long)i + 1;
+		assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, R, &err), id);
+		assert_int_equal(journal_end(j, id, T0 + 1, cases[i].code, cases[i].text, &err), 0);
+		assert_int_equal(buf_printf(&want,
+		                            "# 2026-11-22T10:00:00Z req=%ld rule=r asserted=-\n" R
+		                            "# 2026-11-22T10:00:01Z req=%ld %s\n",
+		                            id, id, cases[i].want),
+		                 0);
+		if (*cases[i].report)
+			assert_int_equal(buf_printf(&wantr, "%s:%ld: req=%ld %s\n", p.s,
+			                            3 + 5 * (id - 1), id, cases[i].report),
+			                 0);
+	}
+	assert_string_equal(buf_str(&err), "");
+	assert_string_equal(slurp(&got, p.s), buf_str(&want));
+
+	/* no other negative code; the request still awaits its result */
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, R, &err), 10);
+	assert_int_equal(journal_end(j, 10, T0 + 1, -3, "x", &err), -1);
+	assert_string_equal(buf_str(&err), expand(&got, "@: req=10: -3 is not a result code", p.s));
+	buf_reset(&err);
+	assert_int_equal(journal_end(j, 10, T0 + 1, INT_MIN, NULL, &err), -1);
+	assert_string_equal(buf_str(&err),
+	                    expand(&got, "@: req=10: -2147483648 is not a result code", p.s));
+	buf_reset(&err);
+	assert_int_equal(journal_end(j, 10, T0 + 1, 0, NULL, &err), 0);
+	journal_close(j);
+	assert_int_equal(
+	    buf_puts(&want, "# 2026-11-22T10:00:00Z req=10 rule=r asserted=-\n" R E(10, 0 success)),
+	    0);
+	assert_string_equal(slurp(&got, p.s), buf_str(&want));
+
+	/* read back as written */
+	assert_int_equal(journal_verify(p.s, &report, &nfailed), -1);
+	assert_int_equal(nfailed, 8);
+	assert_string_equal(buf_str(&report), buf_str(&wantr));
+	buf_free(&p);
+	buf_free(&got);
+	buf_free(&err);
+	buf_free(&want);
+	buf_free(&report);
+	buf_free(&wantr);
+}
+
+static void test_reread(void **state)
+{
+	struct buf p = BUF_INIT, g = BUF_INIT, got = BUF_INIT, err = BUF_INIT, report = BUF_INIT;
+	struct journal *j = NULL;
+	long nfailed = -1;
+
+	path_of(&p, "reread", 0);
+	assert_int_equal(journal_open(p.s, 0, &j, &err), 0);
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, R, &err), 1);
+	assert_int_equal(journal_end(j, 1, T0 + 1, 122, "stale", &err), 0);
+	assert_int_equal(journal_reread(j, 1, T0 + 2, &err), 0);
+	assert_string_equal(buf_str(&err), "");
+	/* once only */
+	assert_int_equal(journal_reread(j, 1, T0 + 2, &err), -1);
+	assert_string_equal(buf_str(&err),
+	                    expand(&got,
+	                           "@: req=1 awaits no reread: it did not end with 122 on this "
+	                           "handle",
+	                           p.s));
+	/* not for a success, an unfinished request or one never begun */
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, R, &err), 2);
+	assert_int_equal(journal_end(j, 2, T0 + 1, 0, NULL, &err), 0);
+	buf_reset(&err);
+	assert_int_equal(journal_reread(j, 2, T0 + 2, &err), -1);
+	assert_string_equal(buf_str(&err),
+	                    expand(&got,
+	                           "@: req=2 awaits no reread: it did not end with 122 on this "
+	                           "handle",
+	                           p.s));
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, R, &err), 3);
+	buf_reset(&err);
+	assert_int_equal(journal_reread(j, 3, T0 + 2, &err), -1);
+	assert_string_equal(buf_str(&err),
+	                    expand(&got,
+	                           "@: req=3 awaits no reread: it did not end with 122 on this "
+	                           "handle",
+	                           p.s));
+	buf_reset(&err);
+	assert_int_equal(journal_reread(j, 99, T0 + 2, &err), -1);
+	assert_string_equal(buf_str(&err),
+	                    expand(&got,
+	                           "@: req=99 awaits no reread: it did not end with 122 on this "
+	                           "handle",
+	                           p.s));
+	buf_reset(&err);
+	assert_int_equal(journal_end(j, 3, T0 + 1, JOURNAL_UNKNOWN, "lost", &err), 0);
+	/* a stale request of another handle */
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, R, &err), 4);
+	assert_int_equal(journal_end(j, 4, T0 + 1, 122, NULL, &err), 0);
+	journal_close(j);
+	assert_int_equal(journal_open(p.s, 0, &j, &err), 0);
+	assert_int_equal(journal_reread(j, 4, T0 + 2, &err), -1);
+	assert_string_equal(buf_str(&err),
+	                    expand(&got,
+	                           "@: req=4 awaits no reread: it did not end with 122 on this "
+	                           "handle",
+	                           p.s));
+	journal_close(j);
+	buf_reset(&err);
+	assert_int_equal(journal_reread(NULL, 1, T0, &err), -1);
+	assert_string_equal(buf_str(&err), "journal: not open");
+	assert_string_equal(slurp(&got, p.s),
+	                    V B(1) R E(1, 122 assertionFailed stale) RR(1) B(2) R E(2, 0 success)
+	                        B(3) R E(3, unknown lost) B(4) R E(4, 122 assertionFailed));
+	assert_int_equal(journal_verify(p.s, &report, &nfailed), -1);
+	assert_int_equal(nfailed, 2);
+	assert_string_equal(
+	    buf_str(&report),
+	    expand(&got,
+	           "@:14: req=3 outcome unknown: lost\n"
+	           "@:19: req=4 failed: result=122 assertionFailed (never re-read)\n",
+	           p.s));
+
+	/* no rotation between a stale result and its reread note */
+	buf_reset(&err);
+	path_of(&p, "reread-rot", 0);
+	assert_int_equal(journal_open_bytes(p.s, 100, &j, &err), 0);
+	journal_defer(j, 1);
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, R, &err), 1);
+	assert_int_equal(journal_end(j, 1, T0 + 1, 122, NULL, &err), 0);
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, R, &err), 2);
+	assert_int_equal(journal_end(j, 2, T0 + 1, 0, NULL, &err), 0);
+	assert_false(exists(path_of(&g, "reread-rot", 1)));
+	assert_int_equal(journal_reread(j, 1, T0 + 2, &err), 0);
+	assert_int_equal(journal_sync(j, &err), 0);
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, R, &err), 3);
+	journal_close(j);
+	assert_string_equal(buf_str(&err), "");
+	assert_string_equal(slurp(&got, path_of(&g, "reread-rot", 1)),
+	                    V B(1) R E(1, 122 assertionFailed) B(2) R E(2, 0 success) RR(1));
+	assert_string_equal(slurp(&got, p.s), V B(3) R);
+	buf_free(&p);
+	buf_free(&g);
+	buf_free(&got);
 	buf_free(&err);
 	buf_free(&report);
 }
@@ -218,14 +410,15 @@ static void test_masking(void **state)
 	path_of(&p, "masking", 0);
 	assert_int_equal(journal_open(p.s, 0, &j, &err), 0);
 	assert_int_equal(journal_begin(j, T0, "evil\n\ndn: cn=x\nchangetype: delete",
-	                               "(cn=a\r\n# 2026 req=9 result=0)", REC_DEL, &err),
+	                               "(cn=a\r\n# 2026 req=9 result=0)", NULL, REC_DEL, &err),
 	                 1);
 	assert_int_equal(journal_end(j, 1, T0, 1, "bad\r\n\x1b[31mthing", &err), 0);
 	journal_close(j);
-	assert_string_equal(slurp(&got, p.s),
-	                    V "# 2026-11-22T10:00:00Z req=1 rule=evil??dn: cn=x?changetype: delete "
-	                      "asserted=(cn=a??# 2026 req=9 result=0)\n" REC_DEL
-	                      "# 2026-11-22T10:00:00Z req=1 result=1 bad???[31mthing\n");
+	assert_string_equal(
+	    slurp(&got, p.s),
+	    V "# 2026-11-22T10:00:00Z req=1 rule=evil??dn: cn=x?changetype: delete "
+	      "asserted=(cn=a??# 2026 req=9 result=0)\n" REC_DEL
+	      "# 2026-11-22T10:00:00Z req=1 result=1 operationsError bad???[31mthing\n");
 	buf_free(&p);
 	buf_free(&got);
 	buf_free(&err);
@@ -248,7 +441,7 @@ static void test_refused(void **state)
 	     "refused: not one complete LDIF change record"},
 	    {"no dn first", "changetype: delete\ndn: cn=x\n\n",
 	     "refused: not one complete LDIF change record"},
-	    {"forged note", "dn: cn=x\nchangetype: delete\n# 2026 req=7 result=0\n\n",
+	    {"forged note", "dn: cn=x\nchangetype: delete\n# 2026 req=7 result=0 success\n\n",
 	     "refused: not one complete LDIF change record"},
 	    {"secret value line",
 	     "dn: cn=x\nchangetype: modify\nreplace: description\nuserPassword: x\n-\n\n",
@@ -271,13 +464,13 @@ static void test_refused(void **state)
 		print_message("case %s\n", cases[i].name);
 		buf_reset(&err);
 		buf_reset(&want);
-		assert_int_equal(journal_begin(j, T0, "r", NULL, cases[i].rec, &err), -1);
+		assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, cases[i].rec, &err), -1);
 		assert_int_equal(buf_printf(&want, "%s: %s", p.s, cases[i].want), 0);
 		assert_string_equal(buf_str(&err), buf_str(&want));
 		assert_string_equal(slurp(&got, p.s), V);
 	}
 	/* a refused record does not use up an id */
-	assert_int_equal(journal_begin(j, T0, "r", NULL, REC_DEL, &err), 1);
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, REC_DEL, &err), 1);
 
 	buf_reset(&err);
 	assert_int_equal(journal_end(j, 99, T0, 0, NULL, &err), -1);
@@ -289,7 +482,7 @@ static void test_refused(void **state)
 	journal_close(j);
 
 	buf_reset(&err);
-	assert_int_equal(journal_begin(NULL, T0, "r", NULL, REC_DEL, &err), -1);
+	assert_int_equal(journal_begin(NULL, T0, "r", NULL, NULL, REC_DEL, &err), -1);
 	assert_string_equal(buf_str(&err), "journal: not open");
 	buf_reset(&err);
 	assert_int_equal(journal_end(NULL, 1, T0, 0, NULL, &err), -1);
@@ -343,17 +536,17 @@ static void test_write_failure(void **state)
 	lim.rlim_cur = 1024;
 	oldsig = signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	assert_int_equal(journal_begin(j, T0, "r", NULL, rec.s, &err), -1);
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, rec.s, &err), -1);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, oldsig);
 	assert_string_equal(buf_str(&err), expand(&want, "@: write: File too large", p.s));
 	assert_string_equal(slurp(&got, p.s), V);
 	/* the id was not used up, the journal goes on */
 	buf_reset(&err);
-	assert_int_equal(journal_begin(j, T0, "r", NULL, REC_DEL, &err), 1);
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, REC_DEL, &err), 1);
 	assert_int_equal(journal_end(j, 1, T0 + 1, 0, NULL, &err), 0);
 	journal_close(j);
-	assert_string_equal(slurp(&got, p.s), V B(1) REC_DEL E(1, 0));
+	assert_string_equal(slurp(&got, p.s), V B(1) REC_DEL E(1, 0 success));
 	buf_free(&p);
 	buf_free(&got);
 	buf_free(&err);
@@ -366,7 +559,7 @@ static void one(struct journal *j, long want_id)
 {
 	struct buf err = BUF_INIT;
 
-	assert_int_equal(journal_begin(j, T0, "r", NULL, REC_DEL, &err), want_id);
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, REC_DEL, &err), want_id);
 	assert_int_equal(journal_end(j, want_id, T0 + 1, 0, NULL, &err), 0);
 	assert_string_equal(buf_str(&err), "");
 	buf_free(&err);
@@ -391,17 +584,18 @@ static void test_lock_and_group_commit(void **state)
 	journal_defer(j, 1);
 	buf_reset(&err);
 	assert_int_equal(journal_sync(j, &err), 0);
-	assert_int_equal(journal_begin(j, T0, "r", NULL, REC_DEL, &err), 1);
-	assert_int_equal(journal_begin(j, T0, "r", NULL, REC_DEL, &err), 2);
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, REC_DEL, &err), 1);
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, REC_DEL, &err), 2);
 	assert_string_equal(slurp(&got, p.s), V B(1) REC_DEL B(2) REC_DEL);
 	assert_int_equal(journal_sync(j, &err), 0);
 	assert_int_equal(journal_end(j, 2, T0 + 1, 0, NULL, &err), 0);
 	assert_int_equal(journal_end(j, 1, T0 + 1, 0, NULL, &err), 0);
 	journal_close(j);
-	assert_string_equal(slurp(&got, p.s), V B(1) REC_DEL B(2) REC_DEL E(2, 0) E(1, 0));
+	assert_string_equal(slurp(&got, p.s),
+	                    V B(1) REC_DEL B(2) REC_DEL E(2, 0 success) E(1, 0 success));
 	/* Closed: the lock is gone, the ids go on. */
 	assert_int_equal(journal_open(p.s, 0, &k, &err), 0);
-	assert_int_equal(journal_begin(k, T0, "r", NULL, REC_DEL, &err), 3);
+	assert_int_equal(journal_begin(k, T0, "r", NULL, NULL, REC_DEL, &err), 3);
 	journal_close(k);
 	buf_free(&p);
 	buf_free(&got);
@@ -421,18 +615,19 @@ static void test_rotation(void **state)
 	assert_int_equal(journal_open_bytes(p.s, 100, &j, &err), 0);
 	one(j, 1); /* 12 bytes before it: no rotation */
 	assert_false(exists(path_of(&g, "rot", 1)));
-	assert_int_equal(journal_begin(j, T0, "r", NULL, REC_DEL, &err), 2); /* rotates first */
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, REC_DEL, &err),
+	                 2); /* rotates first */
 	assert_string_equal(slurp(&got, path_of(&g, "rot", 1)),
-	                    V ONE(1) "# 2026-11-22T10:00:01Z req=1 result=0\n");
+	                    V ONE(1) "# 2026-11-22T10:00:01Z req=1 result=0 success\n");
 	assert_string_equal(slurp(&got, p.s), V ONE(2));
 	/* no rotation while req=2 awaits its result */
-	assert_int_equal(journal_begin(j, T0, "r", NULL, REC_DEL, &err), 3);
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, REC_DEL, &err), 3);
 	assert_int_equal(journal_end(j, 3, T0 + 1, 0, NULL, &err), 0);
 	assert_int_equal(journal_end(j, 2, T0 + 1, 0, NULL, &err), 0);
 	assert_false(exists(path_of(&g, "rot", 2)));
 	assert_string_equal(slurp(&got, p.s),
-	                    V ONE(2) ONE(3) "# 2026-11-22T10:00:01Z req=3 result=0\n"
-	                                    "# 2026-11-22T10:00:01Z req=2 result=0\n");
+	                    V ONE(2) ONE(3) "# 2026-11-22T10:00:01Z req=3 result=0 success\n"
+	                                    "# 2026-11-22T10:00:01Z req=2 result=0 success\n");
 	assert_int_equal(stat(p.s, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	/* 13 more: each rotates, nine generations stay */
@@ -440,13 +635,14 @@ static void test_rotation(void **state)
 		one(j, id);
 	journal_close(j);
 	assert_string_equal(buf_str(&err), "");
-	assert_string_equal(slurp(&got, p.s), V ONE(16) "# 2026-11-22T10:00:01Z req=16 result=0\n");
+	assert_string_equal(slurp(&got, p.s),
+	                    V ONE(16) "# 2026-11-22T10:00:01Z req=16 result=0 success\n");
 	for (gen = 1; gen <= 9; gen++) {
 		buf_reset(&want);
 		assert_int_equal(
 		    buf_printf(&want,
 		               V "# 2026-11-22T10:00:00Z req=%d rule=r asserted=-\n" REC_DEL
-		                 "# 2026-11-22T10:00:01Z req=%d result=0\n",
+		                 "# 2026-11-22T10:00:01Z req=%d result=0 success\n",
 		               16 - gen, 16 - gen),
 		    0);
 		assert_string_equal(slurp(&got, path_of(&g, "rot", gen)), buf_str(&want));
@@ -458,7 +654,7 @@ static void test_rotation(void **state)
 	assert_int_equal(journal_open_bytes(p.s, 100, &j, &err), 0);
 	assert_string_equal(slurp(&got, p.s), V);
 	assert_string_equal(slurp(&got, path_of(&g, "rot", 1)),
-	                    V ONE(16) "# 2026-11-22T10:00:01Z req=16 result=0\n");
+	                    V ONE(16) "# 2026-11-22T10:00:01Z req=16 result=0 success\n");
 	journal_close(j);
 	assert_int_equal(journal_open_bytes(p.s, 100, &j, &err), 0);
 	one(j, 17);
@@ -470,9 +666,12 @@ static void test_rotation(void **state)
 	journal_close(j);
 	assert_string_equal(
 	    slurp(&got, p.s),
-	    V ONE(17) "# 2026-11-22T10:00:01Z req=17 result=0\n" ONE(
-	        18) "# 2026-11-22T10:00:01Z req=18 result=0\n" ONE(19) "# 2026-11-22T10:00:01Z "
-	                                                               "req=19 result=0\n");
+	    V ONE(17) "# 2026-11-22T10:00:01Z req=17 result=0 success\n" ONE(
+	        18) "# 2026-11-22T10:00:01Z req=18 result=0 success\n" ONE(19) "# "
+	                                                                       "2026-11-22T10:00:"
+	                                                                       "01Z "
+	                                                                       "req=19 result=0 "
+	                                                                       "success\n");
 	assert_string_equal(buf_str(&err), "");
 	buf_free(&p);
 	buf_free(&g);
@@ -488,7 +687,8 @@ static void test_rotation_mb(void **state)
 	size_t i;
 
 	path_of(&p, "mb", 0);
-	assert_int_equal(buf_puts(&big, V ONE(41) "# 2026-11-22T10:00:01Z req=41 result=0\n"), 0);
+	assert_int_equal(
+	    buf_puts(&big, V ONE(41) "# 2026-11-22T10:00:01Z req=41 result=0 success\n"), 0);
 	/* just past 1 MiB with ordinary remark lines */
 	for (i = 0; big.len <= 1024 * 1024; i++)
 		assert_int_equal(
@@ -523,14 +723,16 @@ static void test_torn_tail(void **state)
 	} cases[] = {
 	    {"cut mid-line", V B(1) "dn: cn=torn,dc=example,dc=test\nchangetype: del",
 	     V B(1) "dn: cn=torn,dc=example,dc=test\nchangetype: del\n\n",
-	     "@:4: not a valid LDIF change record\n@:3: req=1 has no result\n", 1},
+	     "@:3: req=1 has no result (outcome unknown)\n@:4: not a valid LDIF change record\n",
+	     1},
 	    {"cut before the blank line",
 	     V B(1) "dn: cn=x,dc=example,dc=test\nchangetype: delete\n",
 	     V B(1) "dn: cn=x,dc=example,dc=test\nchangetype: delete\n\n",
-	     "@:3: req=1 has no result\n", 1},
+	     "@:3: req=1 has no result (outcome unknown)\n", 1},
 	    {"cut mid-note", V B(1) R "# 2026-11-22T10:00:01Z req=1 res",
-	     V B(1) R "# 2026-11-22T10:00:01Z req=1 res\n\n", "@:3: req=1 has no result\n", 1},
-	    {"complete", V B(1) R E(1, 0), V B(1) R E(1, 0), "", 0},
+	     V B(1) R "# 2026-11-22T10:00:01Z req=1 res\n\n",
+	     "@:3: req=1 has no result (outcome unknown)\n", 1},
+	    {"complete", V B(1) R E(1, 0 success), V B(1) R E(1, 0 success), "", 0},
 	};
 	struct buf p = BUF_INIT, got = BUF_INIT, err = BUF_INIT, want = BUF_INIT, report = BUF_INIT;
 	struct journal *j = NULL;
@@ -546,7 +748,7 @@ static void test_torn_tail(void **state)
 		journal_close(j);
 		buf_reset(&want);
 		assert_int_equal(buf_printf(&want, "%s%s%s", cases[i].after, ONE(2),
-		                            "# 2026-11-22T10:00:01Z req=2 result=0\n"),
+		                            "# 2026-11-22T10:00:01Z req=2 result=0 success\n"),
 		                 0);
 		assert_string_equal(slurp(&got, p.s), buf_str(&want));
 		buf_reset(&report);
@@ -573,63 +775,143 @@ static void test_verify(void **state)
 		long nfailed;
 		const char *report; /* '@' stands for the path */
 	} cases[] = {
-	    {"clean", V B(1) R E(1, 0), 0, 1, 0, ""},
+	    {"clean", V B(1) R E(1, 0 success), 0, 1, 0, ""},
 	    {"empty", "", 0, 0, 0, ""},
 	    {"missing", NULL, 0, -1, 0, "@: No such file or directory\n"},
-	    {"remarks", V "# by hand\n" B(1) R E(1, 0) "# the end\n", 0, 1, 0, ""},
+	    {"remarks", V "# by hand\n" B(1) R E(1, 0 success) "# the end\n", 0, 1, 0, ""},
 	    {"crlf",
 	     "version: 1\r\n\r\n# 2026-11-22T10:00:00Z req=1 rule=r asserted=-\r\n"
 	     "dn: cn=x,dc=example,dc=test\r\nchangetype: delete\r\n\r\n"
-	     "# 2026-11-22T10:00:01Z req=1 result=0\r\n",
+	     "# 2026-11-22T10:00:01Z req=1 result=0 success\r\n",
 	     0, 1, 0, ""},
-	    {"version and record in one block", "version: 1\n" B(1) R E(1, 0), 0, 1, 0, ""},
+	    {"version and record in one block", "version: 1\n" B(1) R E(1, 0 success), 0, 1, 0, ""},
 	    {"failed, folded note",
-	     V B(1) R "# 2026-11-22T10:00:01Z req=1 result=32 No such\n  object\n", 0, -1, 1,
-	     "@:3: req=1 failed: result=32 No such object\n"},
-	    {"failed, text masked", V B(1) R "# 2026-11-22T10:00:01Z req=1 result=-1 \x1b[2Jgone\n",
-	     0, -1, 1, "@:3: req=1 failed: result=-1 ?[2Jgone\n"},
+	     V B(1) R "# 2026-11-22T10:00:01Z req=1 result=32 noSuchObject No such\n  object\n", 0,
+	     -1, 1, "@:3: req=1 failed: result=32 noSuchObject No such object\n"},
+	    {"failed, name only", V B(1) R E(1, 68 entryAlreadyExists), 0, -1, 1,
+	     "@:3: req=1 failed: result=68 entryAlreadyExists\n"},
+	    {"failed, unrecognized code", V B(1) R E(1, 4097 unrecognized why), 0, -1, 1,
+	     "@:3: req=1 failed: result=4097 unrecognized why\n"},
+	    /* as written before result names were noted */
+	    {"failed, no name", V B(1) R "# 2026-11-22T10:00:01Z req=1 result=32 No such object\n",
+	     0, -1, 1, "@:3: req=1 failed: result=32 noSuchObject No such object\n"},
+	    {"succeeded, no name", V B(1) R "# 2026-11-22T10:00:01Z req=1 result=0 ok\n", 0, 1, 0,
+	     ""},
+	    {"failed, text masked",
+	     V B(1) R "# 2026-11-22T10:00:01Z req=1 result=1 operationsError \x1b[2Jgone\n", 0, -1,
+	     1, "@:3: req=1 failed: result=1 operationsError ?[2Jgone\n"},
+	    /* no result journal_end writes: a remark */
+	    {"negative code", V B(1) R "# 2026-11-22T10:00:01Z req=1 result=-1 gone\n", 0, -1, 1,
+	     "@:3: req=1 has no result (outcome unknown)\n"},
+	    {"unknown", V B(1) R E(1, unknown the connection was lost), 0, -1, 1,
+	     "@:3: req=1 outcome unknown: the connection was lost\n"},
+	    {"unknown, no text", V B(1) R E(1, unknown), 0, -1, 1, "@:3: req=1 outcome unknown\n"},
+	    {"unsent", V B(1) R E(1, unsent the pass stopped), 0, -1, 1,
+	     "@:3: req=1 was not sent: the pass stopped\n"},
+	    {"unsent, no text", V B(1) R E(1, unsent), 0, -1, 1, "@:3: req=1 was not sent\n"},
 	    {"bad changetype",
-	     V B(1) "dn: cn=x,dc=example,dc=test\nchangetype: rename-it\n\n" E(1, 0), 0, -1, 0,
-	     "@:4: not a valid LDIF change record\n"},
-	    {"no dn", V B(1) "cn: x\nchangetype: delete\n\n" E(1, 0), 0, -1, 0,
+	     V B(1) "dn: cn=x,dc=example,dc=test\nchangetype: rename-it\n\n" E(1, 0 success), 0, -1,
+	     0, "@:4: not a valid LDIF change record\n"},
+	    {"no dn", V B(1) "cn: x\nchangetype: delete\n\n" E(1, 0 success), 0, -1, 0,
 	     "@:4: record has no dn: line\n"},
 	    {"no req comment", V R, 0, -1, 0, "@:3: record has no req= comment\n"},
 	    {"control",
 	     V B(1) "dn: cn=x,dc=example,dc=test\ncontrol: 1.3.6.1.1.12 true\n"
-	            "changetype: delete\n\n" E(1, 0),
+	            "changetype: delete\n\n" E(1, 0 success),
 	     0, -1, 0, "@:4: record carries a control, so it would not replay as written\n"},
 	    {"URL value",
 	     V B(1) "dn: cn=x,dc=example,dc=test\nchangetype: modify\n"
-	            "replace: description\ndescription:< file:///dev/zero\n-\n\n" E(1, 0),
+	            "replace: description\ndescription:< file:///dev/zero\n-\n\n" E(1, 0 success),
 	     0, -1, 0, "@:4: record takes a value from a URL (\":<\"), never journaled\n"},
 	    {"folded URL value",
 	     V B(1) "dn: cn=x,dc=example,dc=test\nchangetype: modify\n"
 	            "replace: description\ndescr\n iption:\n < file:///dev/zero\n"
-	            "-\n\n" E(1, 0),
+	            "-\n\n" E(1, 0 success),
 	     0, -1, 0, "@:4: record takes a value from a URL (\":<\"), never journaled\n"},
-	    {"result without request", V B(1) R E(1, 0) E(5, 0), 0, -1, 0,
+	    {"result without request", V B(1) R E(1, 0 success) E(5, 0 success), 0, -1, 0,
 	     "@:8: result for req=5, which awaits none\n"},
-	    {"request without record", V B(1) "\n" B(2) R E(2, 0), 0, -1, 1,
-	     "@:3: req=1 has no record\n@:3: req=1 has no result\n"},
-	    {"request at the end without record", V B(1) R E(1, 0) B(2), 0, -1, 1,
-	     "@:8: req=2 has no record\n@:8: req=2 has no result\n"},
+	    {"request without record", V B(1) "\n" B(2) R E(2, 0 success), 0, -1, 1,
+	     "@:3: req=1 has no record\n@:3: req=1 has no result (outcome unknown)\n"},
+	    {"request at the end without record", V B(1) R E(1, 0 success) B(2), 0, -1, 1,
+	     "@:8: req=2 has no record\n@:8: req=2 has no result (outcome unknown)\n"},
 	    {"torn last line", V B(1) R "# 2026-11-22T10:00:01Z req=1 resu", 0, -1, 1,
-	     "@:7: the last line is incomplete (a write was cut short)\n@:3: req=1 has no "
-	     "result\n"},
-	    {"no version", B(1) R E(1, 0), 0, -1, 0,
+	     "@:3: req=1 has no result (outcome unknown)\n"
+	     "@:7: the last line is incomplete (a write was cut short)\n"},
+	    {"no version", B(1) R E(1, 0 success), 0, -1, 0,
 	     "@:2: no \"version: 1\" line opens the file\n"},
-	    {"version 2", "version: 2\n\n" B(1) R E(1, 0), 0, -1, 0, "@:1: version is not 1\n"},
-	    {"out of order", V B(2) R E(2, 0) B(1) R E(1, 0), 0, -1, 0,
+	    {"version 2", "version: 2\n\n" B(1) R E(1, 0 success), 0, -1, 0,
+	     "@:1: version is not 1\n"},
+	    {"out of order", V B(2) R E(2, 0 success) B(1) R E(1, 0 success), 0, -1, 0,
 	     "@:8: req=1 does not follow req=2\n@:9: record has no req= comment\n"
 	     "@:12: result for req=1, which awaits none\n"},
 	    {"inside a record",
 	     V B(1) "dn: cn=x,dc=example,dc=test\nchangetype: delete\n" B(
-	         2) "dn: cn=y,dc=example,dc=test\nchangetype: delete\n\n" E(1, 0) E(2, 0),
+	         2) "dn: cn=y,dc=example,dc=test\nchangetype: delete\n\n" E(1, 0 success)
+	         E(2, 0 success),
 	     0, -1, 0,
-	     "@:6: req=2 starts inside the record above it (no blank line)\n"
-	     "@:3: req=1 has no record\n@:4: not a valid LDIF change record\n"},
-	    {"NUL byte", V B(1) "dn: cn=x\0y,dc=example,dc=test\nchangetype: delete\n\n" E(1, 0),
-	     sizeof(V B(1) "dn: cn=x\0y,dc=example,dc=test\nchangetype: delete\n\n" E(1, 0)) - 1,
+	     "@:3: req=1 has no record\n@:4: not a valid LDIF change record\n"
+	     "@:6: req=2 starts inside the record above it (no blank line)\n"},
+	    {"missing result in the middle, in file order",
+	     V B(1) R B(2) R E(9, 0 success) E(2, 0 success) B(3)
+	         R E(3, 20 attributeOrValueExists dup),
+	     0, -1, 2,
+	     "@:3: req=1 has no result (outcome unknown)\n"
+	     "@:11: result for req=9, which awaits none\n"
+	     "@:13: req=3 failed: result=20 attributeOrValueExists dup\n"},
+	    {"stale, re-read",
+	     V B(1) R "# 2026-11-22T10:00:01Z req=1 result=122 assertionFailed ldap://h: modify on "
+	              "\"cn=x\": assertion failed (122)\n" RR(1) B(2) R E(2, 0 success),
+	     0, 2, 0, ""},
+	    {"stale, never re-read", V B(1) R E(1, 122 assertionFailed stale), 0, -1, 1,
+	     "@:3: req=1 failed: result=122 assertionFailed stale (never re-read)\n"},
+	    {"stale, never re-read, in file order",
+	     V B(1) R E(1, 122 assertionFailed) B(2) R E(2, 32 noSuchObject), 0, -1, 2,
+	     "@:3: req=1 failed: result=122 assertionFailed (never re-read)\n"
+	     "@:8: req=2 failed: result=32 noSuchObject\n"},
+	    {"reread before its result", V B(1) R RR(1) E(1, 122 assertionFailed), 0, -1, 1,
+	     "@:3: req=1 failed: result=122 assertionFailed (never re-read)\n"
+	     "@:7: req=1: reread before its result\n"},
+	    {"reread of a success", V B(1) R E(1, 0 success) RR(1), 0, -1, 0,
+	     "@:8: req=1: reread, but no result=122 assertionFailed awaits one\n"},
+	    {"reread twice", V B(1) R E(1, 122 assertionFailed) RR(1) RR(1), 0, -1, 0,
+	     "@:9: req=1: reread, but no result=122 assertionFailed awaits one\n"},
+	    {"reread of no request", V RR(4), 0, -1, 0,
+	     "@:3: req=4: reread, but no result=122 assertionFailed awaits one\n"},
+	    {"entry before the delete", V B(1) PRE_X R E(1, 0 success), 0, 1, 0, ""},
+	    {"entry before the delete, after a blank line", V B(1) "\n" PRE_X R E(1, 0 success), 0,
+	     1, 0, ""},
+	    {"entry before the delete does not parse",
+	     V B(1) "# entry: dn cn=x,dc=example,dc=test\n" R E(1, 0 success), 0, -1, 0,
+	     "@:4: req=1: the entry before the delete does not parse\n"},
+	    {"entry before the delete without dn", V B(1) "# entry: cn: x\n" R E(1, 0 success), 0,
+	     -1, 0, "@:4: req=1: the entry before the delete does not parse\n"},
+	    {"entry before the delete, a change record",
+	     V B(1) "# entry: dn: cn=x,dc=example,dc=test\n# entry: changetype: modify\n"
+	            "# entry: add: cn\n# entry: cn: y\n# entry: -\n" R E(1, 0 success),
+	     0, -1, 0, "@:4: req=1: the entry before the delete does not parse\n"},
+	    {"entry before the delete, URL value",
+	     V B(1) "# entry: dn: cn=x,dc=example,dc=test\n# entry: description:< "
+	            "file:///etc/passwd\n" R E(1, 0 success),
+	     0, -1, 0, "@:4: req=1: the entry before the delete does not parse\n"},
+	    {"entry before the delete, of another entry",
+	     V B(1) "# entry: dn: cn=y,dc=example,dc=test\n# entry: cn: y\n" R E(1, 0 success), 0,
+	     -1, 0, "@:4: req=1: the entry before the delete is not the entry it deletes\n"},
+	    {"entry before a modify",
+	     V B(1) PRE_X
+	     "dn: cn=x,dc=example,dc=test\nchangetype: modify\nadd: cn\ncn: y\n-\n\n" E(1,
+	                                                                                0 success),
+	     0, -1, 0,
+	     "@:4: req=1: an entry before the change comes with a record that is no delete\n"},
+	    /* only the lines before the record are the entry's */
+	    {"entry comment inside the record",
+	     V B(1) "dn: cn=x,dc=example,dc=test\n# entry: cn x\nchangetype: delete\n\n" E(
+	         1, 0 success),
+	     0, 1, 0, ""},
+	    {"NUL byte",
+	     V B(1) "dn: cn=x\0y,dc=example,dc=test\nchangetype: delete\n\n" E(1, 0 success),
+	     sizeof(
+	         V B(1) "dn: cn=x\0y,dc=example,dc=test\nchangetype: delete\n\n" E(1, 0 success)) -
+	         1,
 	     -1, 0, "@:4: holds a NUL byte\n"},
 	};
 	struct buf p = BUF_INIT, want = BUF_INIT, report = BUF_INIT;
@@ -740,21 +1022,26 @@ static void test_parse_time(void **state)
 	"msExchMailboxGuid:: AAECCg0gOjz//oB/ECAwQA==\ndescription: forwarded\n\n"
 #define U12 "# undo of req=12 (2026-11-22T10:01:40Z)\ndn: " DN_C2 "\nchangetype: delete\n\n"
 /* ... and the report, '@' standing for the path */
-#define PROBLEMS                                                                                   \
+#define U5                                                                                         \
+	"# undo of req=5 (2026-11-22T10:00:35Z)\n" UNKNOWN(                                        \
+	    5) "dn: " DN_B "\nchangetype: modify\n"                                                \
+	       "delete: mail\nmail: b2@example.test\n-\n\n"
+#define PROBLEMS "@:57: req=5: outcome unknown; its inverse is included\n" PROBLEMS_FROM_8
+#define PROBLEMS_FROM_8                                                                            \
 	"@:77: req=8: cannot be reverted: the content of the deleted entry is not in the file\n"   \
 	"@:82: req=9: cannot be reverted: it replaces dirmailState\n"                              \
 	"@:93: req=10: cannot be reverted: it deletes every value of mailNickname\n"               \
 	"@:100: req=11: cannot be reverted: it is a modrdn\n"
 
 /* Journals rec as the next request, begun at T0 + dt; its result (a second
- * later, so since can only match the begin) unless code is -1. */
+ * later, so since can only match the begin) unless code is NO_RESULT. */
 static void journaled(struct journal *j, long want_id, int dt, const struct buf *rec, int code)
 {
 	struct buf err = BUF_INIT;
 
-	assert_int_equal(journal_begin(j, T0 + dt, "r", "(entryCSN=x)", buf_str(rec), &err),
+	assert_int_equal(journal_begin(j, T0 + dt, "r", "(entryCSN=x)", NULL, buf_str(rec), &err),
 	                 want_id);
-	if (code != -1)
+	if (code != NO_RESULT)
 		assert_int_equal(
 		    journal_end(j, want_id, T0 + dt + 1, code, code ? "failed" : "ok", &err), 0);
 	assert_string_equal(buf_str(&err), "");
@@ -859,7 +1146,7 @@ static void make_journal(const char *path)
 	modify_rec(&rec, DN_A, m4, NV(m4));
 	journaled(j, 4, 30, &rec, 20); /* failed: skipped */
 	modify_rec(&rec, DN_B, m5, NV(m5));
-	journaled(j, 5, 35, &rec, -1); /* unfinished: skipped */
+	journaled(j, 5, 35, &rec, NO_RESULT); /* unfinished: reverted, reported */
 	modify_rec(&rec, DN_C1, m6, NV(m6));
 	journaled(j, 6, 40, &rec, 0);
 	buf_reset(&rec);
@@ -898,13 +1185,14 @@ static void test_undo(void **state)
 		long nproblems;
 		const char *report;
 	} cases[] = {
-	    {"all", 0, 6, U12 U7 U6 U3 U2 U1, 4, PROBLEMS},
-	    {"since the first", T0, 6, U12 U7 U6 U3 U2 U1, 4, PROBLEMS},
-	    {"since a second later", T0 + 1, 5, U12 U7 U6 U3 U2, 4, PROBLEMS},
-	    {"since exactly req=3", T0 + 20, 4, U12 U7 U6 U3, 4, PROBLEMS},
-	    {"since its result", T0 + 21, 3, U12 U7 U6, 4, PROBLEMS},
+	    {"all", 0, 7, U12 U7 U6 U5 U3 U2 U1, 5, PROBLEMS},
+	    {"since the first", T0, 7, U12 U7 U6 U5 U3 U2 U1, 5, PROBLEMS},
+	    {"since a second later", T0 + 1, 6, U12 U7 U6 U5 U3 U2, 5, PROBLEMS},
+	    {"since exactly req=3", T0 + 20, 5, U12 U7 U6 U5 U3, 5, PROBLEMS},
+	    {"since its result", T0 + 21, 4, U12 U7 U6 U5, 5, PROBLEMS},
+	    {"since exactly req=5", T0 + 35, 4, U12 U7 U6 U5, 5, PROBLEMS},
 	    /* the delete's entry still has the description req=6 added */
-	    {"since after req=6", T0 + 45, 2, U12 U7, 4, PROBLEMS},
+	    {"since after req=6", T0 + 45, 2, U12 U7, 4, PROBLEMS_FROM_8},
 	    {"since after req=8", T0 + 61, 1, U12, 3,
 	     "@:82: req=9: cannot be reverted: it replaces dirmailState\n"
 	     "@:93: req=10: cannot be reverted: it deletes every value of mailNickname\n"
@@ -948,6 +1236,7 @@ static void test_undo(void **state)
 #define ADDX X "changetype: add\nobjectClass: device\ncn: x\n\n"
 #define DELX X "changetype: delete\n\n"
 #define UB(id) "# undo of req=" #id " (2026-11-22T10:00:00Z)\n"
+#define UNK(id) UB(id) UNKNOWN(id)
 
 static void test_undo_cases(void **state)
 {
@@ -962,9 +1251,9 @@ static void test_undo_cases(void **state)
 		const char *report; /* '@' stands for the path */
 	} cases[] = {
 	    {"missing", NULL, 0, 0, -1, 0, NULL, "@: No such file or directory\n"},
-	    {"no version", B(1) ADDX E(1, 0), 0, 0, -1, 0, NULL,
+	    {"no version", B(1) ADDX E(1, 0 success), 0, 0, -1, 0, NULL,
 	     "@: not a journal: it does not open with \"version: 1\"\n"},
-	    {"version 2", "version: 2\n\n" B(1) ADDX E(1, 0), 0, 0, -1, 0, NULL,
+	    {"version 2", "version: 2\n\n" B(1) ADDX E(1, 0 success), 0, 0, -1, 0, NULL,
 	     "@: not a journal: it does not open with \"version: 1\"\n"},
 	    {"not LDIF", "root:x:0:0:root:/root:/bin/bash\n", 0, 0, -1, 0, NULL,
 	     "@: not a journal: it does not open with \"version: 1\"\n"},
@@ -973,77 +1262,120 @@ static void test_undo_cases(void **state)
 	    {"crlf",
 	     "version: 1\r\n\r\n# 2026-11-22T10:00:00Z req=1 rule=r asserted=-\r\n"
 	     "dn: cn=x,dc=example,dc=test\r\nchangetype: add\r\ncn: x\r\n\r\n"
-	     "# 2026-11-22T10:00:01Z req=1 result=0\r\n",
+	     "# 2026-11-22T10:00:01Z req=1 result=0 success\r\n",
 	     0, 0, 1, 0, V UB(1) DELX, ""},
 	    {"no req comment", V ADDX, 0, 0, 0, 0, V, ""},
-	    {"request without record", V B(1) "\n" E(1, 0), 0, 0, 0, 0, V, ""},
-	    {"result before the record", V B(1) E(1, 0) ADDX, 0, 0, 0, 0, V, ""},
-	    {"failed", V B(1) ADDX E(1, 68), 0, 0, 0, 0, V, ""},
-	    {"unfinished", V B(1) ADDX, 0, 0, 0, 0, V, ""},
+	    {"request without record", V B(1) "\n" E(1, 0 success), 0, 0, 0, 0, V, ""},
+	    /* the result counts, wherever it stands */
+	    {"result before the record", V B(1) E(1, 0 success) ADDX, 0, 0, 1, 0, V UB(1) DELX, ""},
+	    {"failed", V B(1) ADDX E(1, 68 entryAlreadyExists), 0, 0, 0, 0, V, ""},
+	    {"unfinished", V B(1) ADDX, 0, 0, 1, 1, V UNK(1) DELX,
+	     "@:3: req=1: outcome unknown; its inverse is included\n"},
+	    {"outcome unknown", V B(1) ADDX E(1, unknown the connection was lost), 0, 0, 1, 1,
+	     V UNK(1) DELX, "@:3: req=1: outcome unknown; its inverse is included\n"},
+	    {"outcome unknown, before since", V B(1) ADDX E(1, unknown), 0, T0 + 1, 0, 0, V, ""},
+	    {"unsent", V B(1) ADDX E(1, unsent), 0, 0, 0, 0, V, ""},
+	    {"stale", V B(1) ADDX E(1, 122 assertionFailed) RR(1), 0, 0, 0, 0, V, ""},
+	    /* the unknown add counts as applied: its content reverts the delete */
+	    {"unknown add, then its delete", V B(1) ADDX E(1, unknown) B(2) DELX E(2, 0 success), 0,
+	     0, 2, 1, V UB(2) ADDX UNK(1) DELX,
+	     "@:3: req=1: outcome unknown; its inverse is included\n"},
+	    /* reported once, as what cannot be reverted */
+	    {"unknown, cannot be reverted",
+	     V B(1) X
+	     "changetype: modify\nreplace: description\ndescription: b\n-\n\n" E(1, unknown),
+	     0, 0, 0, 1, V, "@:3: req=1: cannot be reverted: it replaces description\n"},
+	    {"entry before the delete", V B(1) PRE_X DELX E(1, 0 success), 0, 0, 1, 0, V UB(1) ADDX,
+	     ""},
+	    {"entry before the delete beats the file",
+	     V B(1) X "changetype: add\nobjectClass: device\ncn: x\ndescription: old\n\n" E(
+	         1, 0 success) B(2) PRE_X DELX E(2, 0 success),
+	     0, 0, 2, 0, V UB(2) ADDX UB(1) DELX, ""},
+	    {"entry before the delete does not parse",
+	     V B(1) X "changetype: add\nobjectClass: device\ncn: x\ndescription: old\n\n" E(
+	         1, 0 success) B(2) "# entry: dn cn=x,dc=example,dc=test\n" DELX E(2, 0 success),
+	     0, 0, 2, 0,
+	     V UB(2) X "changetype: add\nobjectClass: device\ncn: x\ndescription: old\n\n" UB(1)
+	         DELX,
+	     ""},
+	    {"entry before the delete, no content in the file",
+	     V B(1) "# entry: dn cn=x,dc=example,dc=test\n" DELX E(1, 0 success), 0, 0, 0, 1, V,
+	     "@:3: req=1: cannot be reverted: the content of the deleted entry is not in the "
+	     "file\n"},
+	    {"entry before the delete of another entry",
+	     V B(1) "# entry: dn: cn=y,dc=example,dc=test\n# entry: cn: y\n" DELX E(1, 0 success),
+	     0, 0, 0, 1, V,
+	     "@:3: req=1: cannot be reverted: the content of the deleted entry is not in the "
+	     "file\n"},
 	    {"results out of order",
-	     V B(1) ADDX B(2) "dn: cn=y,dc=example,dc=test\nchangetype: add\ncn: y\n\n" E(2, 0)
-	         E(1, 0),
+	     V B(1) ADDX B(2) "dn: cn=y,dc=example,dc=test\nchangetype: add\ncn: y\n\n" E(
+	         2, 0 success) E(1, 0 success),
 	     0, 0, 2, 0, V UB(2) "dn: cn=y,dc=example,dc=test\nchangetype: delete\n\n" UB(1) DELX,
 	     ""},
-	    {"invalid record", V B(1) X "changetype: rename-it\n\n" E(1, 0), 0, 0, 0, 1, V,
+	    {"invalid record", V B(1) X "changetype: rename-it\n\n" E(1, 0 success), 0, 0, 0, 1, V,
 	     "@:3: req=1: cannot be reverted: not a valid LDIF change record\n"},
-	    {"invalid record, failed", V B(1) X "changetype: rename-it\n\n" E(1, 1), 0, 0, 0, 0, V,
-	     ""},
+	    {"invalid record, failed", V B(1) X "changetype: rename-it\n\n" E(1, 1 operationsError),
+	     0, 0, 0, 0, V, ""},
 	    /* "cn=x\0y,..." as a string would name cn=x */
 	    {"NUL in a base64 DN",
-	     V B(1) "dn:: Y249eAB5LGRjPWV4YW1wbGUsZGM9dGVzdA==\nchangetype: add\ncn: x\n\n" E(1, 0),
+	     V B(1) "dn:: Y249eAB5LGRjPWV4YW1wbGUsZGM9dGVzdA==\nchangetype: add\ncn: x\n\n" E(
+	         1, 0 success),
 	     0, 0, 0, 1, V, "@:3: req=1: cannot be reverted: not a valid LDIF change record\n"},
 	    {"NUL byte",
-	     V B(1) "dn: cn=x\0y,dc=example,dc=test\nchangetype: add\ncn: x\n\n" E(1, 0),
-	     sizeof(V B(1) "dn: cn=x\0y,dc=example,dc=test\nchangetype: add\ncn: x\n\n" E(1, 0)) -
+	     V B(1) "dn: cn=x\0y,dc=example,dc=test\nchangetype: add\ncn: x\n\n" E(1, 0 success),
+	     sizeof(V B(1) "dn: cn=x\0y,dc=example,dc=test\nchangetype: add\ncn: x\n\n" E(
+	         1, 0 success)) -
 	         1,
 	     0, 0, 1, V, "@:3: req=1: cannot be reverted: not a valid LDIF change record\n"},
 	    {"increment",
-	     V B(1) X "changetype: modify\nincrement: uidNumber\nuidNumber: 1\n-\n\n" E(1, 0), 0, 0,
-	     0, 1, V, "@:3: req=1: cannot be reverted: it increments uidNumber\n"},
+	     V B(1) X
+	     "changetype: modify\nincrement: uidNumber\nuidNumber: 1\n-\n\n" E(1, 0 success),
+	     0, 0, 0, 1, V, "@:3: req=1: cannot be reverted: it increments uidNumber\n"},
 	    {"ldifw refuses a name",
-	     V B(1) X "changetype: modify\nadd: bad_name\nbad_name: v\n-\n\n" E(1, 0), 0, 0, 0, 1,
-	     V, "@:3: req=1: cannot be reverted: ldifw cannot write the record that reverts it\n"},
-	    {"unreadable time", V "# yesterday req=1 rule=r asserted=-\n" ADDX E(1, 0), 0, 0, 1, 0,
-	     V "# undo of req=1 (-)\n" DELX, ""},
-	    {"unreadable time, since", V "# yesterday req=1 rule=r asserted=-\n" ADDX E(1, 0), 0,
-	     T0, 0, 1, V,
+	     V B(1) X "changetype: modify\nadd: bad_name\nbad_name: v\n-\n\n" E(1, 0 success), 0, 0,
+	     0, 1, V,
+	     "@:3: req=1: cannot be reverted: ldifw cannot write the record that reverts it\n"},
+	    {"unreadable time", V "# yesterday req=1 rule=r asserted=-\n" ADDX E(1, 0 success), 0,
+	     0, 1, 0, V "# undo of req=1 (-)\n" DELX, ""},
+	    {"unreadable time, since",
+	     V "# yesterday req=1 rule=r asserted=-\n" ADDX E(1, 0 success), 0, T0, 0, 1, V,
 	     "@:3: req=1: cannot be reverted: the time of its req= comment is not readable\n"},
 	    {"the newest earlier add",
-	     V B(1) X "changetype: add\nobjectClass: device\ncn: x\ndescription: first\n\n" E(1, 0)
-	         B(2) DELX E(2, 0) B(3) X
-	     "changetype: add\nobjectClass: device\ncn: x\ndescription: second\n\n" E(3, 0) B(4)
-	         DELX E(4, 0),
+	     V B(1) X "changetype: add\nobjectClass: device\ncn: x\ndescription: first\n\n" E(
+	         1, 0 success) B(2) DELX E(2, 0 success) B(3) X
+	     "changetype: add\nobjectClass: device\ncn: x\ndescription: second\n\n" E(3, 0 success)
+	         B(4) DELX E(4, 0 success),
 	     0, 0, 4, 0,
 	     V UB(4) X "changetype: add\nobjectClass: device\ncn: x\ndescription: second\n\n" UB(3)
 	         DELX UB(2) X
 	     "changetype: add\nobjectClass: device\ncn: x\ndescription: first\n\n" UB(1) DELX,
 	     ""},
 	    {"a replace carried into the entry",
-	     V B(1) X "changetype: add\nobjectClass: device\ncn: x\ndescription: a\n\n" E(1, 0) B(2)
-	         X "changetype: modify\nreplace: description\ndescription: b\n-\n\n" E(2, 0) B(3)
-	             DELX E(3, 0),
+	     V B(1) X
+	     "changetype: add\nobjectClass: device\ncn: x\ndescription: a\n\n" E(1, 0 success) B(2)
+	         X "changetype: modify\nreplace: description\ndescription: b\n-\n\n" E(2, 0 success)
+	             B(3) DELX E(3, 0 success),
 	     0, 0, 2, 1,
 	     V UB(3) X "changetype: add\nobjectClass: device\ncn: x\ndescription: b\n\n" UB(1) DELX,
 	     "@:11: req=2: cannot be reverted: it replaces description\n"},
 	    {"deletes carried into the entry",
 	     V B(1) X "changetype: add\nobjectClass: device\ncn: x\ndescription: Keep\n"
-	              "description: Gone\nl: somewhere\n\n" E(1, 0) B(2) X
+	              "description: Gone\nl: somewhere\n\n" E(1, 0 success) B(2) X
 	     "changetype: modify\ndelete: description\ndescription: gone\n-\ndelete: l\n-\n\n" E(
-	         2, 0) B(3) DELX E(3, 0),
+	         2, 0 success) B(3) DELX E(3, 0 success),
 	     0, 0, 2, 1,
 	     V UB(3) X "changetype: add\nobjectClass: device\ncn: x\ndescription: Keep\n\n" UB(1)
 	         DELX,
 	     "@:13: req=2: cannot be reverted: it deletes every value of l\n"},
 	    {"a secret modify",
 	     V B(1) X "changetype: modify\nadd: description\ndescription: d\n-\n"
-	              "add: userPassword\nuserPassword: s3cret\n-\n\n" E(1, 0),
+	              "add: userPassword\nuserPassword: s3cret\n-\n\n" E(1, 0 success),
 	     0, 0, 0, 1, V,
 	     "@:3: req=1: cannot be reverted: it changes the secret attribute "
 	     "userPassword\n"},
 	    {"a secret never comes back",
 	     V B(1) X "changetype: add\nobjectClass: device\ncn: x\nuserPassword: s3cret\n\n" E(
-	         1, 0) B(2) DELX E(2, 0),
+	         1, 0 success) B(2) DELX E(2, 0 success),
 	     0, 0, 2, 0, V UB(2) ADDX UB(1) DELX, ""},
 	};
 	struct buf p = BUF_INIT, want = BUF_INIT, out = BUF_INIT, report = BUF_INIT;
@@ -1076,24 +1408,109 @@ static void test_undo_cases(void **state)
 	buf_free(&report);
 }
 
+/* The entry deleted, as the file notes it before the delete. */
+#define PRE_LONG                                                                                   \
+	"# entry: dn: cn=x,dc=example,dc=test\n"                                                   \
+	"# entry: objectClass: device\n"                                                           \
+	"# entry: cn: x\n"                                                                         \
+	"# entry: description: a description long enough to be folded by the LDIF writer, whic\n"  \
+	"# entry:  h wraps at seventy-six columns\n"                                               \
+	"# entry: description:: IGxlYWQ=\n"
+
+static void test_preimage(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *rec;
+		const char *want; /* after "PATH: " */
+	} refused[] = {
+	    {"a modify", REC_MOD,
+	     "refused: an entry before the change goes only with a delete record"},
+	    {"an add", ADDX, "refused: an entry before the change goes only with a delete record"},
+	    {"another entry", REC_DEL,
+	     "refused: the entry before the delete is not the entry it deletes"},
+	};
+	struct buf p = BUF_INIT, got = BUF_INIT, err = BUF_INIT, want = BUF_INIT, out = BUF_INIT,
+	           report = BUF_INIT;
+	struct journal *j = NULL;
+	struct entry *e = entry_new("cn=x,dc=example,dc=test"), *bad = entry_new(DN_A);
+	long nfailed = -1, nproblems = -1;
+	size_t i;
+
+	assert_non_null(e);
+	assert_non_null(bad);
+	assert_int_equal(entry_add(e, "objectClass", "device", 6), 0);
+	assert_int_equal(entry_add(e, "cn", "x", 1), 0);
+	assert_int_equal(entry_add(e, "userPassword", "s3cret", 6), 0);
+	assert_int_equal(entry_add(e, "description", LONGDESC, strlen(LONGDESC)), 0);
+	assert_int_equal(entry_add(e, "description", " lead", 5), 0);
+	assert_int_equal(entry_add(bad, "bad_name", "v", 1), 0);
+	path_of(&p, "preimage", 0);
+	assert_int_equal(journal_open(p.s, 0, &j, &err), 0);
+	for (i = 0; i < NV(refused); i++) {
+		print_message("case %s\n", refused[i].name);
+		buf_reset(&err);
+		assert_int_equal(journal_begin(j, T0, "r", NULL, e, refused[i].rec, &err), -1);
+		buf_reset(&want);
+		assert_int_equal(buf_printf(&want, "%s: %s", p.s, refused[i].want), 0);
+		assert_string_equal(buf_str(&err), buf_str(&want));
+		assert_string_equal(slurp(&got, p.s), V);
+	}
+	buf_reset(&err);
+	assert_int_equal(
+	    journal_begin(j, T0, "r", NULL, bad, "dn: " DN_A "\nchangetype: delete\n\n", &err), -1);
+	assert_string_equal(
+	    buf_str(&err),
+	    expand(&want, "@: refused: the entry before the delete cannot be written as LDIF",
+	           p.s));
+	assert_string_equal(slurp(&got, p.s), V);
+	/* spelt differently, the same entry; the ids were not used up */
+	buf_reset(&err);
+	assert_int_equal(journal_begin(j, T0, "r", NULL, e,
+	                               "dn: CN=x, DC=example,dc=test\nchangetype: delete\n\n",
+	                               &err),
+	                 1);
+	assert_int_equal(journal_end(j, 1, T0 + 1, 0, NULL, &err), 0);
+	journal_close(j);
+	assert_string_equal(buf_str(&err), "");
+	assert_string_equal(slurp(&got, p.s), V B(1) PRE_LONG
+	                    "dn: CN=x, DC=example,dc=test\nchangetype: delete\n\n" E(1, 0 success));
+
+	assert_int_equal(journal_verify(p.s, &report, &nfailed), 1);
+	assert_int_equal(nfailed, 0);
+	assert_string_equal(buf_str(&report), "");
+	/* the add of the entry as it was, secrets left out */
+	assert_int_equal(journal_undo(p.s, 0, &out, &report, &nproblems), 1);
+	assert_int_equal(nproblems, 0);
+	assert_string_equal(buf_str(&report), "");
+	assert_string_equal(buf_str(&out),
+	                    V UB(1) X "changetype: add\nobjectClass: device\ncn: x\n"
+	                              "description: a description long enough to be folded by the "
+	                              "LDIF writer, whic\n"
+	                              " h wraps at seventy-six columns\n"
+	                              "description:: IGxlYWQ=\n\n");
+	entry_free(e);
+	entry_free(bad);
+	buf_free(&p);
+	buf_free(&got);
+	buf_free(&err);
+	buf_free(&want);
+	buf_free(&out);
+	buf_free(&report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_new_file),
-	    cmocka_unit_test(test_records),
-	    cmocka_unit_test(test_verify_clean),
-	    cmocka_unit_test(test_masking),
-	    cmocka_unit_test(test_refused),
-	    cmocka_unit_test(test_open_errors),
-	    cmocka_unit_test(test_rotation),
-	    cmocka_unit_test(test_rotation_mb),
-	    cmocka_unit_test(test_torn_tail),
-	    cmocka_unit_test(test_verify),
-	    cmocka_unit_test(test_write_failure),
-	    cmocka_unit_test(test_parse_time),
-	    cmocka_unit_test(test_undo),
-	    cmocka_unit_test(test_undo_cases),
-	    cmocka_unit_test(test_lock_and_group_commit),
+	    cmocka_unit_test(test_new_file),      cmocka_unit_test(test_records),
+	    cmocka_unit_test(test_verify_clean),  cmocka_unit_test(test_result_names),
+	    cmocka_unit_test(test_reread),        cmocka_unit_test(test_masking),
+	    cmocka_unit_test(test_refused),       cmocka_unit_test(test_open_errors),
+	    cmocka_unit_test(test_rotation),      cmocka_unit_test(test_rotation_mb),
+	    cmocka_unit_test(test_torn_tail),     cmocka_unit_test(test_verify),
+	    cmocka_unit_test(test_write_failure), cmocka_unit_test(test_parse_time),
+	    cmocka_unit_test(test_undo),          cmocka_unit_test(test_undo_cases),
+	    cmocka_unit_test(test_preimage),      cmocka_unit_test(test_lock_and_group_commit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

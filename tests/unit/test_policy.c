@@ -1085,6 +1085,10 @@ static void test_lists(void **state)
 	/* Emptied groupOfNames: the empty DN stands for nobody. */
 	want_vals(obj(&w, "cn=team"), "member", "");
 	assert_non_null(entry_get(obj(&w, "cn=team")->want, "member"));
+	/* Each member removed is a deletion; the empty DN is nobody's seat. */
+	assert_int_equal(obj(&w, "cn=team")->deletions, 2);
+	assert_int_equal(obj(&w, "cn=sales")->deletions, 0);
+	assert_int_equal(obj(&w, "cn=board")->deletions, 0);
 	want_vals(obj(&w, "cn=board"), "mail", "vorstand@example.test");
 	want_vals(obj(&w, "cn=board"), "proxyAddresses",
 	          "SMTP:vorstand@example.test | smtp:board@example.org | smtp:board@example.test");
