@@ -972,7 +972,12 @@ done:
 	return rc;
 }
 
-/* Drops every owned attribute but dirmailState: service none. */
+/* Drops every owned attribute but dirmailState: service none. dirmail is
+ * authoritative for the mailbox, routing, GAL, quota, forwarding and limit
+ * attributes of an object with intent whoever wrote them, so they go
+ * whether or not dirmail wrote to the object before: the first pass does
+ * what the second would (it writes the footprint). Addresses stay its own
+ * business: a mail that is not one of dirmail's addresses stays. */
 static void strip(struct work *w, struct entry *want)
 {
 	const char *m = entry_first(w->e, "mail");
@@ -980,9 +985,6 @@ static void strip(struct work *w, struct entry *want)
 
 	for (i = 0; owned[i]; i++) {
 		if (strcmp(owned[i], "dirmailState") == 0)
-			continue;
-		/* Without a footprint nothing here is known to be dirmail's. */
-		if (!w->footprint)
 			continue;
 		if (strcmp(owned[i], "mail") == 0 && m && strv_find(&w->old->plain, m) < 0 &&
 		    strv_find(&w->old->alias, m) < 0)
@@ -1563,9 +1565,7 @@ static const char *alt_wanted(const struct work *w)
 		return NULL;
 	if (w->blocked)
 		return w->cur_alt;
-	if (w->active)
-		return w->kind == POL_USER ? w->alt : NULL;
-	return w->footprint ? NULL : w->cur_alt;
+	return w->active && w->kind == POL_USER ? w->alt : NULL;
 }
 
 int policy_settle(struct pol_pass *pp, struct pol_result *res)
@@ -1682,14 +1682,14 @@ static int build_into(struct pol_pass *pp, struct work *x, const struct entry *e
 	} else if (!x->blocked) {
 		/* Service none: dirmail's attributes and addresses go. */
 		strip(x, o->want);
+		if (x->cur_exch || x->cur_pop)
+			o->deletions++; /* the mailbox */
 		if (x->footprint) {
 			struct strv none = STRV_INIT(NULL);
 
 			if (build_proxy(x, o->want, &none, NULL) < 0)
 				goto done;
 			o->deletions += (int)(x->old->plain.n + x->old->alias.n);
-			if (x->cur_exch || x->cur_pop)
-				o->deletions++;
 		}
 	}
 	if (x->kind == POL_LIST && !x->blocked && build_members(x, pp->w, &pp->dns) < 0)

@@ -25,7 +25,7 @@ import ldif, sys
 recs = ldif.LDIFRecordList(open(sys.argv[1], "rb"))
 recs.parse()
 dns = [dn for dn, _ in recs.all_records]
-assert len(dns) == 29, len(dns)
+assert len(dns) == 30, len(dns)
 assert dns == sorted(dns, key=lambda d: (d.lower(), d)), "entries not sorted by DN"
 for dn, attrs in recs.all_records:
     names = list(attrs)

@@ -39,23 +39,23 @@ before=$(csn)
 # plan: LDIF on stdout, nothing written.
 dirmail plan "${conn[@]}" >"$T/plan.ldif" 2>"$T/plan.err" || fail "plan failed: $(cat "$T/plan.err")"
 assert_eq "$(head -n 1 "$T/plan.ldif")" "version: 1" "plan starts with version: 1"
-assert_eq "$(grep -c '^changetype: modify' "$T/plan.ldif")" "28" "modify records in the plan"
+assert_eq "$(grep -c '^changetype: modify' "$T/plan.ldif")" "29" "modify records in the plan"
 assert_eq "$(grep -c '^changetype: add' "$T/plan.ldif")" "1" "contact add in the plan"
 assert_contains "$(cat "$T/plan.err")" "uid=oover,$PEOPLE: over-licence" "plan names blocked objects"
-[ "$(parses "$T/plan.ldif")" -ge 28 ] || fail "python-ldap read too few plan records"
+[ "$(parses "$T/plan.ldif")" -ge 29 ] || fail "python-ldap read too few plan records"
 ldapmodify -n -c -f "$T/plan.ldif" >"$T/plan.n" 2>&1 || { cat "$T/plan.n" >&2; fail "ldapmodify -n cannot read the plan"; }
 assert_eq "$(csn)" "$before" "contextCSN after plan"
 pass "plan prints RFC 2849 change records and writes nothing"
 
 assert_exit 0 dirmail reconcile --dry-run "${conn[@]}" --journal "$T/dry.journal"
-assert_contains "$OUT" "dry run over 27 objects: 28 to change, 29 writes planned" "dry-run summary"
+assert_contains "$OUT" "dry run over 28 objects: 29 to change, 30 writes planned" "dry-run summary"
 assert_eq "$(csn)" "$before" "contextCSN after --dry-run"
 [ ! -e "$T/dry.journal" ] || fail "--dry-run created a journal"
 pass "reconcile --dry-run writes nothing, not even a journal"
 
 # The pass itself.
 assert_exit 0 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
-assert_contains "$OUT" "reconciled 27 objects: 28 to change, 29 writes, 0 refused" "summary"
+assert_contains "$OUT" "reconciled 28 objects: 29 to change, 30 writes, 0 refused" "summary"
 golden_dump >"$T/after.ldif"
 if ! diff -u "$top_srcdir/tests/expected/reconcile.ldif" "$T/after.ldif" >"$T/golden.diff"; then
 	head -n 80 "$T/golden.diff" >&2
@@ -77,11 +77,11 @@ pass "states, licences and the kept mailbox as SPEC section 2 says"
 
 # The journal: readable, each change with its result, replayable.
 assert_eq "$(head -n 1 "$T/journal.ldif")" "version: 1" "journal header"
-assert_eq "$(grep -c '^# .* req=[0-9]* rule=' "$T/journal.ldif")" "29" "journaled changes"
-assert_eq "$(grep -c '^# .* req=[0-9]* result=0 success$' "$T/journal.ldif")" "29" "journaled results"
+assert_eq "$(grep -c '^# .* req=[0-9]* rule=' "$T/journal.ldif")" "30" "journaled changes"
+assert_eq "$(grep -c '^# .* req=[0-9]* result=0 success$' "$T/journal.ldif")" "30" "journaled results"
 assert_not_contains "$(cat "$T/journal.ldif")" "assertion:" "no control in a record"
 assert_contains "$(cat "$T/journal.ldif")" "asserted=(entryCSN=" "asserted state noted"
-[ "$(parses "$T/journal.ldif")" -ge 29 ] || fail "python-ldap read too few journal records"
+[ "$(parses "$T/journal.ldif")" -ge 30 ] || fail "python-ldap read too few journal records"
 slapd_start --name copy
 ldapmodify -c -Y EXTERNAL -H "$SLAPD_LDAPI" -Q -f "$T/journal.ldif" >"$T/replay.out" 2>&1 ||
 	{ cat "$T/replay.out" >&2; fail "ldapmodify could not replay the journal"; }
@@ -96,7 +96,7 @@ pass "the journal replays with ldapmodify -c on a pristine copy to the same stat
 before=$(csn)
 jsum=$(md5sum <"$T/journal.ldif")
 assert_exit 0 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
-assert_contains "$OUT" "28 objects: 0 to change, 0 writes" "second pass summary"
+assert_contains "$OUT" "29 objects: 0 to change, 0 writes" "second pass summary"
 assert_eq "$(csn)" "$before" "contextCSN after the second pass"
 assert_eq "$(md5sum <"$T/journal.ldif")" "$jsum" "the journal after the second pass"
 assert_exit 0 dirmail reconcile "${conn[@]}" --journal "$T/none.journal"
@@ -183,7 +183,7 @@ gdb -q -batch -ex 'break journal_open' -ex run \
 	-ex "shell ldapmodify -Y EXTERNAL -H '$SLAPD_LDAPI' -Q -f '$T/race.ldif'" -ex continue \
 	--args "$DIRMAIL" reconcile -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/state" --journal "$T/race.journal" \
 	>"$T/race.out" 2>&1 || { cat "$T/race.out" >&2; fail "gdb run failed"; }
-assert_contains "$(cat "$T/race.out")" "0 refused, 1 stale (read again), 0 without reply, 7 deletions" "one object re-read"
+assert_contains "$(cat "$T/race.out")" "0 refused, 1 stale (read again), 0 without reply, 8 deletions" "one object re-read"
 assert_contains "$(cat "$T/race.journal")" "assertion failed" "the failed assertion is journaled"
 assert_eq "$(grep -c "^dn: uid=smithj,$PEOPLE" "$T/race.journal")" "2" "smithj written twice"
 assert_contains "$(slapd_search -b "uid=smithj,$PEOPLE" -s base '(objectClass=*)' proxyAddresses)" \
@@ -202,9 +202,9 @@ slapd_start --name undo
 slapd_dump >"$T/undo-before.ldif"
 assert_exit 0 dirmail reconcile -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/state" --journal "$T/undo.journal"
 assert_exit 0 dirmail journal verify --journal "$T/undo.journal"
-assert_eq "$OUT" "$T/undo.journal: 29 change records, all with a successful result" "verify"
+assert_eq "$OUT" "$T/undo.journal: 30 change records, all with a successful result" "verify"
 assert_exit 0 dirmail journal undo --journal "$T/undo.journal" -o "$T/undo.ldif"
-[ "$(parses "$T/undo.ldif")" -ge 29 ] || fail "python-ldap read too few undo records"
+[ "$(parses "$T/undo.ldif")" -ge 30 ] || fail "python-ldap read too few undo records"
 ldapmodify -Y EXTERNAL -H "$SLAPD_LDAPI" -Q -f "$T/undo.ldif" >"$T/undo.out" 2>&1 ||
 	{ cat "$T/undo.out" >&2; fail "ldapmodify refused the undo"; }
 slapd_dump >"$T/undo-after.ldif"

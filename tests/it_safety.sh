@@ -35,8 +35,8 @@ pass "a base that is no DN or does not exist exits 78 (EX_CONFIG)"
 
 # ---- converge the tenant as the managing identity ------------------------
 assert_exit 0 dirmail reconcile "${root[@]}" --journal "$T/first.journal"
-assert_contains "$OUT" "reconciled 27 objects" "first pass"
-assert_eq "$(sed -n 's/^\([0-9]*\) cn=account,dc=example,dc=test$/\1/p' "$T/state/recipients")" "27" "count kept in the state directory"
+assert_contains "$OUT" "reconciled 28 objects" "first pass"
+assert_eq "$(sed -n 's/^\([0-9]*\) cn=account,dc=example,dc=test$/\1/p' "$T/state/recipients")" "28" "count kept in the state directory"
 assert_eq "$(stat -c %a "$T/state")" "700" "state directory mode"
 assert_exit 0 dirmail reconcile "${root[@]}" --journal "$T/first.journal"
 assert_contains "$OUT" "0 writes" "second pass"
@@ -95,11 +95,11 @@ acl '(!(uid=main))'
 assert_exit 0 dirmail check-config "${svc[@]}"
 for cmd in plan reconcile; do
 	assert_exit 65 dirmail "$cmd" "${svc[@]}" --journal "$T/svc.journal"
-	assert_contains "$OUT" "read 5 recipients under \"$BASE\", fewer than 50% of the 28 the last complete pass read" "$cmd: share stop"
+	assert_contains "$OUT" "read 5 recipients under \"$BASE\", fewer than 50% of the 29 the last complete pass read" "$cmd: share stop"
 	assert_contains "$OUT" "nothing was written" "$cmd: nothing written"
 done
 assert_exit 65 dirmail reconcile --dry-run "${svc[@]}" --journal "$T/svc.journal"
-assert_contains "$OUT" "fewer than 50% of the 28" "--dry-run: share stop"
+assert_contains "$OUT" "fewer than 50% of the 29" "--dry-run: share stop"
 assert_eq "$(csn)" "$before" "contextCSN after the share stop"
 # Without the share check (or past it with --force), the members the lists
 # would lose count against the delete threshold, lowered here to 2.
@@ -194,19 +194,19 @@ kill_slapd_mid_pass() {
 out=$(kill_slapd_mid_pass "$T/k.journal")
 assert_contains "$out" "its outcome is unknown (see the journal)" "in-flight writes reported"
 assert_contains "$out" "exited with code 0105" "exit 69 (EX_UNAVAILABLE)"
-assert_contains "$out" "27 without reply" "summary counts writes without reply"
+assert_contains "$out" "28 without reply" "summary counts writes without reply"
 assert_not_contains "$out" "reconciled" "no success summary"
-assert_eq "$(grep -c 'result=unknown' "$T/k.journal")" "27" "unknown results journaled"
+assert_eq "$(grep -c 'result=unknown' "$T/k.journal")" "28" "unknown results journaled"
 assert_eq "$(grep -c 'result=0 success' "$T/k.journal")" "1" "the contact, answered before"
 slapd_restart kill
 assert_exit 65 dirmail journal verify --journal "$T/k.journal"
 assert_contains "$OUT" "outcome unknown: " "verify lists them"
-assert_contains "$OUT" "27 requests failed, were not sent or have an unknown outcome" "verify count"
+assert_contains "$OUT" "28 requests failed, were not sent or have an unknown outcome" "verify count"
 lines=$(printf '%s\n' "$OUT" | sed -n 's/^dirmail: error: [^:]*:\([0-9]*\): .*/\1/p')
 assert_eq "$lines" "$(printf '%s\n' "$lines" | sort -n)" "verify lists in file order"
 assert_exit 65 dirmail journal undo --journal "$T/k.journal" -o "$T/k.undo"
 assert_contains "$OUT" "outcome unknown; its inverse is included" "undo lists them on stderr"
-assert_eq "$(grep -c '^# outcome unknown' "$T/k.undo")" "27" "each with a comment"
+assert_eq "$(grep -c '^# outcome unknown' "$T/k.undo")" "28" "each with a comment"
 # None was applied: each inverse fails as a whole under -c, harmlessly.
 ldapmodify -c -Y EXTERNAL -H "$SLAPD_LDAPI" -Q -f "$T/k.undo" >"$T/k.undo.out" 2>&1 || :
 slapd_dump >"$T/k-undone.ldif"
@@ -216,12 +216,12 @@ pass "slapd killed mid-pass: result=unknown journaled, verify lists it in file o
 # dirmail itself dies once the server applied its writes: no result at all.
 nogdbleak gdb -q -batch -ex 'break ldapc_wait' -ex 'ignore 1 1' -ex run -ex 'shell sleep 1' -ex kill \
 	--args "$DIRMAIL" reconcile "${kconn[@]}" --journal "$T/d.journal" >"$T/d.out" 2>&1 || :
-assert_eq "$(grep -c '^changetype:' "$T/d.journal")" "28" "every change sent is journaled"
+assert_eq "$(grep -c '^changetype:' "$T/d.journal")" "29" "every change sent is journaled"
 assert_eq "$(grep -c 'result=' "$T/d.journal")" "1" "only the contact's result"
 assert_exit 65 dirmail journal verify --journal "$T/d.journal"
-assert_eq "$(printf '%s\n' "$OUT" | grep -c 'has no result (outcome unknown)')" "27" "verify lists them"
+assert_eq "$(printf '%s\n' "$OUT" | grep -c 'has no result (outcome unknown)')" "28" "verify lists them"
 assert_exit 65 dirmail journal undo --journal "$T/d.journal" -o "$T/d.undo"
-assert_eq "$(grep -c '^# outcome unknown' "$T/d.undo")" "27" "undo includes them"
+assert_eq "$(grep -c '^# outcome unknown' "$T/d.undo")" "28" "undo includes them"
 ldapmodify -Y EXTERNAL -H "$SLAPD_LDAPI" -Q -f "$T/d.undo" >"$T/d.undo.out" 2>&1 ||
 	{ cat "$T/d.undo.out" >&2; fail "the applied changes of unknown outcome do not revert"; }
 slapd_dump >"$T/d-undone.ldif"

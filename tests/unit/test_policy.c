@@ -1048,6 +1048,57 @@ static void test_service_none_keeps_foreign(void **state)
 	world_free(&w);
 }
 
+/* An object with intent is dirmail's to serve from the first pass on: with
+ * service none, a mailbox, routing, GAL, quota, forwarding and limits that
+ * someone else wrote before dirmail was deployed go at once, not on the
+ * second pass (after the first wrote the footprint); addresses stay. */
+static void test_service_none_first_sight(void **state)
+{
+	struct world w;
+	struct pol_obj *o;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("legacy", "Le", "Gacy", "20240101100000Z",
+	             "mail: legacy@example.test\nmailNickname: legacy\n"
+	             "proxyAddresses: SMTP:legacy@example.test\n"
+	             "proxyAddresses: X500:/o=Org/cn=legacy\n"
+	             "homeMDB: cn=Old Database," BASE "\n"
+	             "legacyExchangeDN: /o=Org/cn=legacy\n"
+	             "msExchMailboxGuid: 0123456789abcdef\n"
+	             "msExchRecipientTypeDetails: 1\nmsExchRecipientDisplayType: 1073741824\n"
+	             "targetAddress: SMTP:legacy@old.example.test\n"
+	             "showInAddressBook: cn=GAL," BASE "\nmsExchHideFromAddressLists: FALSE\n"
+	             "mDBUseDefaults: TRUE\nmDBStorageQuota: 1000\nmDBOverQuotaLimit: 2000\n"
+	             "mDBOverHardQuotaLimit: 3000\naltRecipient: uid=other,ou=people," BASE "\n"
+	             "deliverAndRedirect: TRUE\nmsExchRecipLimit: 10\n"));
+	run(&w);
+	o = obj(&w, "uid=legacy");
+	want_state(o, "ok");
+	want_vals(o, "mail", "legacy@example.test");
+	want_vals(o, "proxyAddresses", "SMTP:legacy@example.test | X500:/o=Org/cn=legacy");
+	want_vals(o, "mailNickname", "");
+	want_vals(o, "homeMDB", "");
+	want_vals(o, "legacyExchangeDN", "");
+	want_vals(o, "msExchMailboxGuid", "");
+	want_vals(o, "msExchRecipientTypeDetails", "");
+	want_vals(o, "msExchRecipientDisplayType", "");
+	want_vals(o, "targetAddress", "");
+	want_vals(o, "showInAddressBook", "");
+	want_vals(o, "msExchHideFromAddressLists", "");
+	want_vals(o, "mDBUseDefaults", "");
+	want_vals(o, "mDBStorageQuota", "");
+	want_vals(o, "mDBOverQuotaLimit", "");
+	want_vals(o, "mDBOverHardQuotaLimit", "");
+	want_vals(o, "altRecipient", "");
+	want_vals(o, "deliverAndRedirect", "");
+	want_vals(o, "msExchRecipLimit", "");
+	assert_int_equal(o->deletions, 1); /* the mailbox */
+	/* the next pass, over what this one wrote, changes nothing */
+	want_idempotent(&w);
+	world_free(&w);
+}
+
 /* ---- lists ------------------------------------------------------------------- */
 
 static void test_lists(void **state)
@@ -1133,6 +1184,7 @@ int main(void)
 	    cmocka_unit_test(test_drop_unchanged),
 	    cmocka_unit_test(test_external_forwarding),
 	    cmocka_unit_test(test_service_none_keeps_foreign),
+	    cmocka_unit_test(test_service_none_first_sight),
 	    cmocka_unit_test(test_lists),
 	};
 
