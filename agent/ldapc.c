@@ -54,7 +54,8 @@ struct ldapc {
 	int tls_verify;
 	int timeout;
 	int op_timeout;
-	int last_code; /* ldapc_result_code */
+	const char *const *dn_attrs; /* ldapc_opts.dn_attrs */
+	int last_code;               /* ldapc_result_code */
 };
 
 /* What a search does with each entry: hand it to the caller's function,
@@ -781,6 +782,7 @@ enum ldapc_rc ldapc_open(const struct ldapc_opts *o, struct ldapc **out, struct 
 	c->tls_verify = o->tls_verify;
 	c->timeout = o->timeout > 0 ? o->timeout : LDAPC_DEFAULT_TIMEOUT;
 	c->op_timeout = o->op_timeout > 0 ? o->op_timeout : LDAPC_DEFAULT_OP_TIMEOUT;
+	c->dn_attrs = o->dn_attrs;
 	if (parse_uris(c, o->uris ? o->uris : "", err) < 0)
 		goto done;
 	if (c->sasl_mech == NULL && c->bind_dn != NULL && c->password == NULL) {
@@ -820,6 +822,7 @@ enum ldapc_rc ldapc_dup(const struct ldapc *c, struct ldapc **out, struct buf *e
 	o.tls_verify = c->tls_verify;
 	o.timeout = c->timeout;
 	o.op_timeout = c->op_timeout;
+	o.dn_attrs = c->dn_attrs;
 	return ldapc_open(&o, out, err);
 }
 
@@ -888,23 +891,119 @@ done:
 	return s;
 }
 
+/* Is the DN s (n bytes) already in the form ldap_dn2str writes, but for
+ * case? Letters, digits and the common punctuation of names, a space only
+ * inside a value: what servers return almost always, checked in one scan
+ * so that normalising every DN read costs next to nothing. */
+static int dn_plain(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == ' ') {
+			if (i == 0 || i + 1 == n || strchr(",=+", s[i - 1]) ||
+			    strchr(",=+", s[i + 1]))
+				return 0;
+		} else if (ch < 0x20 || strchr("\\\"#;<>+", ch) != NULL) {
+			return 0;
+		} else if (ch >= 0x80) {
+			return 0; /* libldap decides how UTF-8 is written */
+		}
+	}
+	return 1;
+}
+
+int ldapc_dn_norm(struct buf *out, const char *dn, size_t len)
+{
+	struct berval in;
+	LDAPDN parsed = NULL;
+	char *str = NULL;
+	int rc;
+
+	if (dn_plain(dn, len))
+		return buf_add(out, dn, len);
+	in.bv_val = dm_unconst(dn);
+	in.bv_len = len;
+	if (memchr(dn, '\0', len) != NULL ||
+	    ldap_bv2dn(&in, &parsed, LDAP_DN_FORMAT_LDAP) != LDAP_SUCCESS ||
+	    ldap_dn2str(parsed, &str, LDAP_DN_FORMAT_LDAPV3 | LDAP_DN_PRETTY) != LDAP_SUCCESS ||
+	    str == NULL)
+		rc = buf_add(out, dn, len);
+	else
+		rc = buf_puts(out, str);
+	ldap_dnfree(parsed);
+	ldap_memfree(str);
+	return rc;
+}
+
+/* Is name (n bytes) one of the attributes whose values are DNs? */
+static int is_dn_attr(const struct ldapc *c, const char *name, size_t n)
+{
+	const char *const *a;
+
+	for (a = c->dn_attrs; a != NULL && *a != NULL; a++)
+		if (strlen(*a) == n && strncasecmp(*a, name, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Normalises the n DN values v in place, their new forms kept in the
+ * arena norm (reset by the caller); -1 when out of memory. */
+static int norm_vals(struct entry_val *v, size_t n, struct buf *norm)
+{
+	size_t i, *at = NULL;
+	int rc = -1;
+
+	for (i = 0; i < n; i++)
+		if (!dn_plain(v[i].val, v[i].len))
+			break;
+	if (i == n)
+		return 0;
+	at = malloc(n * sizeof(*at));
+	if (at == NULL)
+		return -1;
+	/* Offsets first: the arena may move while it grows. */
+	for (i = 0; i < n; i++) {
+		at[i] = norm->len;
+		if (ldapc_dn_norm(norm, v[i].val, v[i].len) < 0 || buf_add(norm, "", 1) < 0)
+			goto done;
+	}
+	for (i = 0; i < n; i++) {
+		v[i].val = norm->s + at[i];
+		v[i].len = strlen(v[i].val);
+	}
+	rc = 0;
+done:
+	free(at);
+	return rc;
+}
+
 /* Converts one search entry, walking its BER once: names and values are
  * taken in place and each attribute is copied into the entry with all its
- * values at once. NULL when out of memory or undecodable. */
-static struct entry *to_entry(LDAP *ld, LDAPMessage *m)
+ * values at once; the DN and the values of c->dn_attrs are normalised.
+ * NULL when out of memory or undecodable. */
+static struct entry *to_entry(const struct ldapc *c, LDAPMessage *m)
 {
 	struct entry_val small[32], *v = small;
 	size_t cap = sizeof(small) / sizeof(small[0]);
 	BerElement *ber = NULL;
 	struct entry *e = NULL;
+	struct buf norm = BUF_INIT;
 	struct berval dn;
 	ber_len_t left = 0;
 	int ok = 0;
 
 	/* ldap_get_dn_ber leaves ber inside the attribute list, limited to it. */
-	if (ldap_get_dn_ber(ld, m, &ber, &dn) != LDAP_SUCCESS ||
+	if (ldap_get_dn_ber(c->ld, m, &ber, &dn) != LDAP_SUCCESS ||
 	    ber_get_option(ber, LBER_OPT_BER_REMAINING_BYTES, &left) != LBER_OPT_SUCCESS)
 		goto done;
+	if (!dn_plain(dn.bv_val, dn.bv_len)) {
+		if (ldapc_dn_norm(&norm, dn.bv_val, dn.bv_len) < 0)
+			goto done;
+		dn.bv_val = norm.s;
+	}
 	/* The list holds the names and values and their tags: room enough for
 	 * the copies, and as much again for the arrays pointing at them. */
 	e = entry_new_sized(dn.bv_val, left <= SIZE_MAX / 2 ? (size_t)left * 2 : 0);
@@ -946,12 +1045,15 @@ static struct entry *to_entry(LDAP *ld, LDAPMessage *m)
 		/* No SET, or a value running past its end. */
 		if (last == NULL || (n > 0 && bv.bv_val + bv.bv_len != last))
 			goto done;
-		if (entry_add_vals(e, name.bv_val, v, n) < 0 ||
+		buf_reset(&norm);
+		if ((is_dn_attr(c, name.bv_val, name.bv_len) && norm_vals(v, n, &norm) < 0) ||
+		    entry_add_vals(e, name.bv_val, v, n) < 0 ||
 		    ber_get_option(ber, LBER_OPT_BER_REMAINING_BYTES, &left) != LBER_OPT_SUCCESS)
 			goto done;
 	}
 	ok = 1;
 done:
+	buf_free(&norm);
 	if (v != small)
 		free(v);
 	ber_free(ber, 0);
@@ -1045,7 +1147,7 @@ static enum ldapc_rc search_run(struct ldapc *c, const char *op, const char *bas
 				goto done;
 			}
 			if (r == LDAP_RES_SEARCH_ENTRY) {
-				e = to_entry(c->ld, msg);
+				e = to_entry(c, msg);
 				ldap_msgfree(msg);
 				msg = NULL;
 				if (e == NULL) {

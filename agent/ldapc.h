@@ -41,6 +41,10 @@ struct ldapc_opts {
 	int tls_verify; /* 1 = demand a trusted certificate (default) */
 	int timeout;    /* seconds to connect to one URI */
 	int op_timeout; /* seconds per operation */
+	/* Attributes whose values are DNs, NULL-terminated (static storage, not
+	 * copied; NULL for none): their values, like every entry's DN, are
+	 * normalised as read (ldapc_dn_norm), so DNs compare as strings. */
+	const char *const *dn_attrs;
 };
 
 enum ldapc_scope { LDAPC_BASE, LDAPC_ONE, LDAPC_SUB };
@@ -118,6 +122,13 @@ enum ldapc_rc ldapc_wait(struct ldapc *c, int *msgid, struct buf *err) DM_WUR;
  * the server's code when it replied, LDAPC_CODE_UNSENT when the write was
  * refused before it was sent, LDAPC_CODE_UNKNOWN when no reply came. */
 int ldapc_result_code(const struct ldapc *c);
+/* Appends the normal form of the DN dn (len bytes) to out: parsed and
+ * written again by libldap (RFC 4514: no spaces around separators, hex
+ * escapes decoded, multi-valued RDNs as written), case kept, so two
+ * spellings of one DN compare equal without case; a DN already in that
+ * form is copied as it is without parsing, and one that does not parse is
+ * copied unchanged. -1 when out of memory (out then unchanged). */
+int ldapc_dn_norm(struct buf *out, const char *dn, size_t len) DM_WUR;
 /* 1 when s parses as an LDAPv3 DN (RFC 4514, through ldap_str2dn), else 0. */
 int ldapc_dn_valid(const char *s);
 /* Appends val escaped for use inside an LDAP filter (RFC 4515, through

@@ -20,6 +20,7 @@
 #include "journal.h"
 #include "ldapc.h"
 #include "log.h"
+#include "policy.h"
 #include "reconcile.h"
 #include "secret.h"
 
@@ -357,6 +358,7 @@ static int connect_ldap(const struct conf *c, struct ldapc **out)
 	o.tls_verify = c->tls_verify;
 	o.timeout = c->timeout;
 	o.op_timeout = c->op_timeout;
+	o.dn_attrs = policy_dn_attrs();
 	lrc = ldapc_open(&o, out, &err);
 	if (lrc != LDAPC_OK) {
 		log_error("%s", buf_str(&err));

@@ -51,6 +51,24 @@ static const char *const owned[] = {
     NULL,
 };
 
+/* Of what the policy reads, the attributes whose values are DNs. */
+static const char *const dn_valued[] = {
+    "member",
+    "altRecipient",
+    "homeMDB",
+    "showInAddressBook",
+    "dirmailCatchAll",
+    "dirmailAddressList",
+    "dirmailExchangeDatabase",
+    "dirmailContactBase",
+    NULL,
+};
+
+const char *const *policy_dn_attrs(void)
+{
+	return dn_valued;
+}
+
 /* What the policy reads of an object besides the attributes it owns. */
 static const char *const inputs[] = {
     "objectClass",

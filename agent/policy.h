@@ -79,6 +79,11 @@ const char *const *policy_diff_attrs(void);
 /* Every attribute the policy reads of a recipient (what it owns and what
  * it derives from), NULL-terminated; read these, not "*". Static storage. */
 const char *const *policy_read_attrs(void);
+/* The attributes the policy reads whose values are DNs (list members,
+ * forwarding, the mailbox database, address lists, what the account entry
+ * names), NULL-terminated: the reader normalises them, with every entry's
+ * DN, so the policy compares DNs as strings without case. Static storage. */
+const char *const *policy_dn_attrs(void);
 /* Returns the kind of e from its objectClass values. */
 enum pol_kind policy_kind(const struct entry *e);
 /* Computes want, state, deletions and remove for every object (objs[i].want

@@ -1734,6 +1734,21 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		rc = EX_DATAERR;
 		goto done;
 	}
+	if (o->only_dn != NULL && p.login_user == NULL) {
+		/* A DN as the admin spelt it, compared with DNs as read. */
+		struct buf nd = BUF_INIT;
+
+		if (ldapc_dn_norm(&nd, o->only_dn, strlen(o->only_dn)) < 0 ||
+		    (only = buf_steal(&nd)) == NULL) {
+			buf_free(&nd);
+			rc = EX_OSERR;
+			goto done;
+		}
+		oo = *o;
+		oo.only_dn = only;
+		o = &oo;
+		p.o = o;
+	}
 
 	/* 1. Read everything, the member filters alongside, and settle. */
 	prefetch_start(&pf, l, o);

@@ -159,6 +159,23 @@ assert_exit 65 dirmail plan --dn jmueller@elsewhere.test -H "$SLAPD_LDAPI" -Y EX
 assert_contains "$OUT" "elsewhere.test is not a domain of the account" "foreign domain"
 pass "reconcile --dn writes the changes of that object alone; logins name users"
 
+# DNs are compared as DNs: a --dn and list members spelt with other case,
+# spacing or escapes than the entries' DNs name the same entries.
+dirmail plan --dn "UID=jmueller , ou=People,dc=example,dc=test" -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/state" >"$T/dn2.plan" 2>"$T/dn2.err" ||
+	fail "plan --dn with another spelling failed: $(cat "$T/dn2.err")"
+assert_eq "$(grep '^dn:' "$T/dn2.plan")" "dn: uid=jmueller,$PEOPLE" "plan --dn with another spelling"
+slapd_modify <<LDIF >/dev/null || fail "adding members in other spellings failed"
+dn: cn=board,ou=lists,$BASE
+changetype: modify
+add: member
+member: UID=JMueller, OU=People, dc=example,dc=test
+member: uid=k\77eber,ou=people,dc=example,dc=test
+LDIF
+dirmail plan --dn "cn=board,ou=lists,$BASE" -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/state" >"$T/dn3.plan" 2>"$T/dn3.err" ||
+	fail "plan of cn=board failed: $(cat "$T/dn3.err")"
+assert_not_contains "$(cat "$T/dn3.plan")" "delete: member" "members in other spellings are not dangling"
+pass "DNs compare as DNs: --dn and members in other case, spacing and escapes"
+
 # A journal that cannot be written: nothing is sent.
 slapd_use dn
 before=$(csn)

@@ -176,14 +176,54 @@ static void test_dn_child_appends(void **state)
 	buf_free(&b);
 }
 
+/* DNs as read are normalised so that two spellings compare equal. */
+static void test_dn_norm(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+	    {"", ""},
+	    {"uid=a,ou=people,dc=x", "uid=a,ou=people,dc=x"},
+	    {"cn=Mailbox Database 01,ou=databases,dc=x",
+	     "cn=Mailbox Database 01,ou=databases,dc=x"},
+	    /* spaces around separators go, case stays */
+	    {"UID=KWeber, OU=People ,dc=x", "UID=KWeber,OU=People,dc=x"},
+	    {" uid=a , dc=x", "uid=a,dc=x"},
+	    /* escapes as libldap writes them */
+	    {"uid=k\\77eber,dc=x", "uid=kweber,dc=x"},
+	    {"cn=a\\,b,dc=x", "cn=a\\2Cb,dc=x"},
+	    {"cn=\"quoted, name\",dc=x", "cn=quoted\\2C name,dc=x"},
+	    {"cn=Jos\\C3\\A9,dc=x", "cn=Jos" E_ACUTE ",dc=x"},
+	    {"cn=Jos" E_ACUTE ",dc=x", "cn=Jos" E_ACUTE ",dc=x"},
+	    /* what does not parse is kept as it is */
+	    {"not a dn", "not a dn"},
+	    {"cn=a,,dc=x", "cn=a,,dc=x"},
+	};
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_reset(&b);
+		assert_int_equal(buf_puts(&b, "> "), 0);
+		assert_int_equal(ldapc_dn_norm(&b, cases[i].in, strlen(cases[i].in)), 0);
+		if (strcmp(buf_str(&b) + 2, cases[i].want) != 0)
+			fail_msg("ldapc_dn_norm(\"%s\"): got \"%s\", want \"%s\"", cases[i].in,
+			         buf_str(&b) + 2, cases[i].want);
+	}
+	assert_int_equal(ldapc_dn_valid("uid=a,dc=x"), 1);
+	assert_int_equal(ldapc_dn_valid("notadn"), 0);
+	buf_free(&b);
+}
+
 static void test_rc_name(void **state)
 {
 	static const struct {
 		enum ldapc_rc rc;
 		const char *want;
 	} cases[] = {
-	    {LDAPC_OK, "ok"},       {LDAPC_RETRY, "retry"},         {LDAPC_SKIP, "skip"},
-	    {LDAPC_FATAL, "fatal"}, {(enum ldapc_rc)42, "unknown"},
+	    {LDAPC_OK, "ok"},       {LDAPC_RETRY, "retry"}, {LDAPC_SKIP, "skip"},
+	    {LDAPC_FATAL, "fatal"}, {LDAPC_STALE, "stale"}, {(enum ldapc_rc)42, "unknown"},
 	};
 	size_t i;
 
@@ -197,7 +237,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_filter_escape), cmocka_unit_test(test_filter_escape_appends),
 	    cmocka_unit_test(test_dn_child),      cmocka_unit_test(test_dn_child_appends),
-	    cmocka_unit_test(test_rc_name),
+	    cmocka_unit_test(test_dn_norm),       cmocka_unit_test(test_rc_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
