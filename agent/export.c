@@ -115,6 +115,7 @@ int export_run(struct ldapc *l, const char *base, int page_size, struct buf *out
 	}
 	qsort(s.v, s.n, sizeof(*s.v), dn_cmp);
 	if (ldifw_version(out) < 0) {
+		log_error("out of memory; no snapshot written");
 		rc = EX_OSERR;
 		goto done;
 	}

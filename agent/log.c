@@ -107,6 +107,18 @@ void log_fatal(int exit_code, const char *fmt, ...)
 	exit(exit_code);
 }
 
+void log_panic(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_msg(LOG_LVL_FATAL, "panic: %s", msg);
+	abort();
+}
+
 void log_error_lines(const char *text)
 {
 	const char *p = text, *nl;

@@ -30,6 +30,9 @@ void log_error(const char *fmt, ...) DM_PRINTF(1, 2);
 void log_error_lines(const char *text);
 /* Logs at fatal level and exits with the sysexits code given. */
 void log_fatal(int exit_code, const char *fmt, ...) DM_PRINTF(2, 3) DM_NORETURN;
+/* Logs an internal inconsistency (a bug, never bad input or a lack of
+ * memory) at fatal level as "panic: ..." and aborts, leaving a core. */
+void log_panic(const char *fmt, ...) DM_PRINTF(1, 2) DM_NORETURN;
 /* Copies s into out (size outlen, always terminated), replacing bytes that
  * are not printable ASCII or UTF-8 continuation text with '?'. */
 void log_mask(const char *s, char *out, unsigned long outlen);

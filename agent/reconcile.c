@@ -810,6 +810,8 @@ static int selected(const struct rec_opts *o, const char *dn)
 static int build_one(struct pass *p, size_t i, struct built *b)
 {
 	built_free(b);
+	if (!store_has(&p->set, i))
+		log_panic("%s: to be built, but its entry was not kept", policy_dn(p->pp, i));
 	b->cur = store_get(&p->set, i);
 	if (b->cur == NULL || policy_build(p->pp, i, b->cur, &b->o) < 0)
 		return -1;
@@ -1219,6 +1221,18 @@ static int add_selected(const struct pass *p, const struct entry *c)
 	return 0;
 }
 
+/* Has e the value v (any case) in attribute name? */
+static int has_value(const struct entry *e, const char *name, const char *v)
+{
+	const struct entry_attr *a = entry_get(e, name);
+	size_t i;
+
+	for (i = 0; a != NULL && i < a->nvals; i++)
+		if (strcasecmp(a->vals[i].val, v) == 0)
+			return 1;
+	return 0;
+}
+
 /* After the server refused a change: the reason goes on the object, as
  * it is now. */
 static void report_refusal(struct pass *p, struct pipe *pp, const char *dn, struct rec_stats *st)
@@ -1240,6 +1254,16 @@ static void report_refusal(struct pass *p, struct pipe *pp, const char *dn, stru
 		return;
 	}
 	entry_del(want, "dirmailState");
+	/* The class that allows dirmailState may be part of what was refused. */
+	if (p->ctx.recipient_class != NULL &&
+	    !has_value(cur, "objectClass", p->ctx.recipient_class) &&
+	    entry_add(want, "objectClass", p->ctx.recipient_class, strlen(p->ctx.recipient_class)) <
+	        0) {
+		entry_free(want);
+		entry_free(cur);
+		buf_free(&state);
+		return;
+	}
 	if (buf_puts(&state, "error: the directory refused dirmail's change; see the log") < 0 ||
 	    entry_add(want, "dirmailState", state.s, state.len) < 0 ||
 	    diff_entry(cur, want, attrs, &d) < 0) {
@@ -1864,6 +1888,8 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	if (st->refused > 0 || st->left > 0)
 		rc = EX_DATAERR;
 done:
+	if (rc == EX_OSERR)
+		log_error("out of memory; %s", stop_note(&p));
 	if (writing && complete) {
 		int src = seen_save(o, acct_e->dn, st->objects);
 

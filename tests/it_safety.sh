@@ -275,3 +275,70 @@ assert_contains "$(cat "$T/race.journal")" "result=122 assertionFailed" "the sta
 assert_contains "$(cat "$T/race.journal")" " reread" "and its re-read"
 assert_exit 0 dirmail journal verify --journal "$T/race.journal"
 pass "a pass racing an admin: stale, read again, verify is clean"
+
+# ---- 8. the server refuses one object's change -----------------------------------
+slapd_start --name refuse
+slapd_add <<LDIF >/dev/null || fail "adding the service account failed"
+dn: $SVC
+objectClass: applicationProcess
+objectClass: simpleSecurityObject
+cn: dirmail
+userPassword: svc-secret
+LDIF
+# The service account may write everything but tbig's quota.
+slapd_modify <<LDIF >/dev/null || fail "changing the ACL failed"
+dn: olcDatabase={1}mdb,cn=config
+changetype: modify
+add: olcAccess
+olcAccess: {1}to dn.exact="uid=tbig,$PEOPLE" attrs=mDBOverQuotaLimit by dn.exact="$SVC" read by * break
+olcAccess: {2}to * by dn.exact="$SVC" write by * break
+LDIF
+rconn=(-H "$SLAPD_URI" -D "$SVC" -y "$T/svc.pw" -b "$BASE" --state-dir "$T/rfstate")
+assert_exit 65 dirmail reconcile "${rconn[@]}" --journal "$T/rf.journal"
+assert_contains "$OUT" "uid=tbig,$PEOPLE: " "the refusal names the object"
+assert_contains "$OUT" "Insufficient access" "with the server's reason"
+assert_contains "$OUT" "1 refused, 0 stale (read again), 0 without reply" "summary counts the refusal"
+assert_eq "$(slapd_search -b "uid=tbig,$PEOPLE" -s base '(objectClass=*)' dirmailState | sed -n 's/^dirmailState: //p')" \
+	"error: the directory refused dirmail's change; see the log" "the refusal is on the object"
+assert_contains "$(cat "$T/rf.journal")" "result=50 insufficientAccessRights" "journaled with its code"
+assert_exit 65 dirmail journal verify --journal "$T/rf.journal"
+assert_contains "$OUT" "failed: result=50 insufficientAccessRights" "verify lists it"
+assert_eq "$(slapd_search -b "uid=jmueller,$PEOPLE" -s base '(objectClass=*)' dirmailState | sed -n 's/^dirmailState: //p')" \
+	"ok" "the other objects are written"
+pass "a change the server refuses: logged, counted, noted in dirmailState, the pass goes on (65)"
+
+# ---- 9. an object changed by someone else on every try ---------------------------
+slapd_start --name busy
+# Before every write dirmail sends, an admin changes smithj again.
+cat >"$T/busy.gdb" <<GDB
+set pagination off
+handle SIGPIPE nostop noprint pass
+break ldapc_send
+commands
+silent
+shell printf 'dn: uid=smithj,$PEOPLE\nchangetype: modify\nreplace: description\ndescription: %s\n' "\$(date +%s%N)" | ldapmodify -Y EXTERNAL -H '$SLAPD_LDAPI' -Q >/dev/null
+continue
+end
+break ldapc_modify
+commands
+silent
+shell printf 'dn: uid=smithj,$PEOPLE\nchangetype: modify\nreplace: description\ndescription: %s\n' "\$(date +%s%N)" | ldapmodify -Y EXTERNAL -H '$SLAPD_LDAPI' -Q >/dev/null
+continue
+end
+run
+GDB
+nogdbleak gdb -q -batch -x "$T/busy.gdb" \
+	--args "$DIRMAIL" reconcile -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/bstate" \
+	--journal "$T/busy.journal" >"$T/busy.out" 2>&1 || :
+assert_contains "$(cat "$T/busy.out")" "uid=smithj,$PEOPLE: changed by someone else 3 times while dirmail wrote it; left for the next pass" "given up after three tries"
+assert_contains "$(cat "$T/busy.out")" "exited with code 0101" "exit 65 (EX_DATAERR)"
+assert_contains "$(cat "$T/busy.out")" "4 stale (read again)" "every try counted"
+assert_eq "$(grep -c "^dn: uid=smithj,$PEOPLE" "$T/busy.journal")" "4" "smithj tried four times"
+assert_eq "$(grep -c ' reread$' "$T/busy.journal")" "3" "three re-reads noted"
+assert_exit 65 dirmail journal verify --journal "$T/busy.journal"
+assert_contains "$OUT" "assertionFailed" "the last try is listed"
+assert_contains "$OUT" "(never re-read)" "as never re-read"
+assert_contains "$OUT" "1 requests failed" "only the last try"
+assert_exit 0 dirmail reconcile -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/bstate" --journal "$T/busy2.journal"
+assert_contains "$(slapd_search -b "uid=smithj,$PEOPLE" -s base '(objectClass=*)' dirmailState)" "dirmailState: ok" "the next pass writes it"
+pass "an object changed on every try is left for the next pass after three (65); verify names the last try"
