@@ -3,6 +3,7 @@
  * over the config file, and maps every outcome to a sysexits code. */
 #include "config.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "export.h"
 #include "journal.h"
 #include "ldapc.h"
+#include "ldifw.h"
 #include "log.h"
 #include "policy.h"
 #include "reconcile.h"
@@ -36,6 +38,7 @@ enum {
 	OPT_DN,
 	OPT_FORCE,
 	OPT_SINCE,
+	OPT_SET,
 };
 
 /* Command-line values that override the config file. */
@@ -57,11 +60,13 @@ struct cli {
 	const char *tls_cert;
 	const char *tls_key;
 	int verbose;
-	int dry_run;        /* reconcile --dry-run */
-	int force;          /* reconcile --force */
-	const char *dn;     /* reconcile / plan --dn */
-	const char *output; /* export -o */
-	const char *since;  /* journal undo --since */
+	int dry_run;          /* reconcile --dry-run */
+	int force;            /* reconcile --force */
+	const char *dn;       /* reconcile / plan --dn */
+	const char *output;   /* export -o */
+	const char *since;    /* journal undo --since */
+	struct rec_set *sets; /* plan --set, in order */
+	size_t nsets;
 	const char *command;
 	char **args; /* operands after the command */
 	int nargs;
@@ -84,7 +89,8 @@ static const struct command commands[] = {
     {"check-config", "validate the config and the account entry, print a summary",
      cmd_check_config},
     {"reconcile", "one full pass, then exit ([--dry-run] [--dn DN] [--force])", cmd_reconcile},
-    {"plan", "print the changes a pass would make as LDIF, write nothing ([--dn DN])", cmd_plan},
+    {"plan", "print the changes a pass would make as LDIF, write nothing ([--dn DN] [--set ...])",
+     cmd_plan},
     {"export", "snapshot of every recipient's mail state as LDIF ([-o FILE])", cmd_export},
     {"journal", "verify | undo [--since TIME] [-o FILE]: check or revert the journal", cmd_journal},
 };
@@ -114,13 +120,87 @@ static void usage(FILE *f)
 	        "                  TLS trust anchors and client certificate\n"
 	        "  --dry-run       reconcile: compute and report, write nothing\n"
 	        "  --dn DN         reconcile, plan: only the changes of this object\n"
-	        "  --force         reconcile, plan: go past the account's delete threshold\n"
+	        "  --force         reconcile, plan: go past the safety stops (see dirmail(8))\n"
+	        "  --set [DN:]ATTR=VALUE\n"
+	        "                  plan: as if ATTR of DN (default the account entry) were\n"
+	        "                  VALUE (repeatable; an empty VALUE removes ATTR)\n"
 	        "  -o FILE         export, journal undo: write to FILE (atomically, mode 0600)\n"
 	        "  --since TIME    journal undo: only changes from TIME on (2026-11-22T10:00:00Z)\n"
 	        "  -v              more detail (repeatable)\n"
 	        "  -h, --help      this text\n"
 	        "  -V, --version   the version\n"
 	        "\nSee dirmail(8) and dirmail.conf(5).\n");
+}
+
+/* Is s (n bytes) an attribute descriptor (RFC 4512: a letter, then
+ * letters, digits and hyphens)? */
+static int is_descr(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || !isalpha((unsigned char)s[0]))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* Adds the what-if value arg, "[DN:]ATTR=VALUE", to cli->sets: the DN is
+ * the longest prefix before a ':' that parses as a DN and is followed by
+ * ATTR=. -1 (logged) when it is none of these. */
+static int parse_set(struct cli *cli, const char *arg)
+{
+	struct rec_set set = {NULL, NULL, NULL}, *v;
+	struct buf dn = BUF_INIT;
+	const char *rest = arg, *eq;
+	char *attr = NULL;
+	size_t j;
+
+	for (j = strlen(arg); j-- > 0;) {
+		const char *r = arg + j + 1;
+		size_t alen = strcspn(r, "=");
+		char *pre;
+		int ok;
+
+		if (arg[j] != ':' || r[alen] != '=' || !is_descr(r, alen) ||
+		    memchr(arg, '=', j) == NULL)
+			continue;
+		pre = strndup(arg, j);
+		ok = pre != NULL && ldapc_dn_valid(pre);
+		if (ok && ldapc_dn_norm(&dn, pre, j) < 0)
+			log_fatal(EX_OSERR, "out of memory");
+		free(pre);
+		if (ok) {
+			rest = r;
+			break;
+		}
+	}
+	eq = strchr(rest, '=');
+	if (eq == NULL || !is_descr(rest, (size_t)(eq - rest))) {
+		log_error("--set \"%s\": want [DN:]ATTR=VALUE", arg);
+		buf_free(&dn);
+		return -1;
+	}
+	attr = strndup(rest, (size_t)(eq - rest));
+	if (attr == NULL)
+		log_fatal(EX_OSERR, "out of memory");
+	if (ldifw_is_secret(attr)) {
+		log_error("--set \"%s\": %s is a secret, which dirmail never reads", arg, attr);
+		free(attr);
+		buf_free(&dn);
+		return -1;
+	}
+	set.dn = dn.len ? buf_steal(&dn) : NULL;
+	set.attr = attr;
+	set.value = eq + 1;
+	v = realloc(cli->sets, (cli->nsets + 1) * sizeof(*v));
+	if (v == NULL)
+		log_fatal(EX_OSERR, "out of memory");
+	cli->sets = v;
+	cli->sets[cli->nsets++] = set;
+	buf_free(&dn);
+	return 0;
 }
 
 static int parse_cli(int argc, char **argv, struct cli *cli)
@@ -138,6 +218,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	    {"dn", required_argument, NULL, OPT_DN},
 	    {"force", no_argument, NULL, OPT_FORCE},
 	    {"since", required_argument, NULL, OPT_SINCE},
+	    {"set", required_argument, NULL, OPT_SET},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -213,6 +294,10 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			break;
 		case OPT_SINCE:
 			cli->since = optarg;
+			break;
+		case OPT_SET:
+			if (parse_set(cli, optarg) < 0)
+				return -1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -463,6 +548,8 @@ static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int d
 		bad = "-o";
 	else if (cli->since)
 		bad = "--since";
+	else if (cli->nsets > 0 && strcmp(cli->command, "plan") != 0)
+		bad = "--set";
 	if (bad != NULL) {
 		log_error("%s does not apply to %s", bad, cli->command);
 		return -1;
@@ -496,6 +583,9 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan)
 	rc = reconcile_find_account(l, c->base, c->page_size, &e);
 	if (rc != EX_OK)
 		goto done;
+	/* What-if values for the account entry go in before it is checked. */
+	if (reconcile_apply_sets(e, NULL, cli->sets, cli->nsets) < 0)
+		log_fatal(EX_OSERR, "out of memory");
 	rc = reconcile_check_account(l, e, &a);
 	if (rc != EX_OK) {
 		log_error("the account entry or an entry it names is wrong or cannot be read by "
@@ -511,6 +601,8 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan)
 	o.plan = plan;
 	o.force = cli->force;
 	o.only_dn = cli->dn;
+	o.sets = cli->sets;
+	o.nsets = cli->nsets;
 	o.journal = c->journal_file;
 	o.journal_max_mb = c->journal_max_size;
 	o.state_dir = c->state_dir;
@@ -660,6 +752,17 @@ done:
 	return rc;
 }
 
+static void free_sets(struct cli *cli)
+{
+	size_t i;
+
+	for (i = 0; i < cli->nsets; i++) {
+		free(dm_unconst(cli->sets[i].dn));
+		free(dm_unconst(cli->sets[i].attr));
+	}
+	free(cli->sets);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli;
@@ -676,6 +779,7 @@ int main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	if (parse_cli(argc, argv, &cli) < 0) {
 		buf_free(&cli.uris);
+		free_sets(&cli);
 		return EX_USAGE;
 	}
 	log_init("dirmail", 1, LOG_DAEMON, cli.verbose);
@@ -695,5 +799,6 @@ int main(int argc, char **argv)
 done:
 	conf_free(&c);
 	buf_free(&cli.uris);
+	free_sets(&cli);
 	return rc;
 }

@@ -614,13 +614,76 @@ done:
 	return rc;
 }
 
+static int take_one(struct pass *p, size_t i, const struct entry *e);
+
+long reconcile_apply_sets(struct entry *e, const char *dn, const struct rec_set *sets, size_t n)
+{
+	size_t i, k;
+	long applied = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct rec_set *s = &sets[i];
+
+		if ((dn == NULL) != (s->dn == NULL) || (dn && strcasecmp(dn, s->dn) != 0))
+			continue;
+		/* The first set of an attribute replaces the directory's values. */
+		for (k = 0; k < i; k++)
+			if ((sets[k].dn == NULL) == (s->dn == NULL) &&
+			    (s->dn == NULL || strcasecmp(sets[k].dn, s->dn) == 0) &&
+			    strcasecmp(sets[k].attr, s->attr) == 0)
+				break;
+		if (k == i)
+			entry_del(e, s->attr);
+		if (*s->value != '\0' && entry_add(e, s->attr, s->value, strlen(s->value)) < 0)
+			return -1;
+		applied++;
+	}
+	return applied;
+}
+
+/* e as the what-if sets would have it, in *out (caller frees), or *out
+ * NULL when no set names it; -1 when out of memory. */
+static int with_sets(const struct pass *p, const struct entry *e, struct entry **out)
+{
+	size_t i;
+
+	*out = NULL;
+	for (i = 0; i < p->o->nsets; i++)
+		if (p->o->sets[i].dn != NULL && strcasecmp(p->o->sets[i].dn, e->dn) == 0)
+			break;
+	if (i == p->o->nsets)
+		return 0;
+	*out = entry_dup(e);
+	if (*out == NULL || reconcile_apply_sets(*out, e->dn, p->o->sets, p->o->nsets) < 0)
+		return -1;
+	return 0;
+}
+
 /* The read: every object goes to the policy, and into the store unless
  * the policy found it unchanged as it was read. */
-static int take(const struct entry *e, void *arg)
+static int take(const struct entry *e0, void *arg)
 {
 	struct pass *p = arg;
 	size_t i = p->set.n;
+	struct entry *what_if = NULL;
+	const struct entry *e = e0;
+	int rc = -1;
 
+	if (p->o->nsets > 0) {
+		if (with_sets(p, e0, &what_if) < 0)
+			goto done;
+		if (what_if != NULL)
+			e = what_if;
+	}
+	rc = take_one(p, i, e);
+done:
+	entry_free(what_if);
+	return rc;
+}
+
+/* Takes object i, e, into the policy and the store. */
+static int take_one(struct pass *p, size_t i, const struct entry *e)
+{
 	if (policy_take(p->pp, e) < 0 ||
 	    (policy_unchanged_as_read(p->pp, i) ? store_skip(&p->set, i, e)
 	                                        : store_put(&p->set, i, e)) < 0)
@@ -704,8 +767,14 @@ static int fill_gaps(struct pass *p)
 		} else if (lrc != LDAPC_OK) {
 			log_error("%s: reading again: %s", policy_dn(p->pp, i), buf_str(&err));
 			rc = exit_for(lrc);
-		} else if (store_put(&p->set, i, e) < 0) {
-			rc = EX_OSERR;
+		} else {
+			struct entry *what_if = NULL;
+
+			/* Read again, it is taken as the what-if sets have it. */
+			if ((p->o->nsets > 0 && with_sets(p, e, &what_if) < 0) ||
+			    store_put(&p->set, i, what_if ? what_if : e) < 0)
+				rc = EX_OSERR;
+			entry_free(what_if);
 		}
 		entry_free(e);
 	}
@@ -1780,6 +1849,14 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	if (rc != EX_OK)
 		goto done;
 	st->objects = p.set.n;
+	for (i = 0; i < o->nsets; i++)
+		if (o->sets[i].dn != NULL && policy_find(p.pp, o->sets[i].dn) < 0) {
+			log_error("--set %s:%s: no user, list or contact there under \"%s\"",
+			          o->sets[i].dn, o->sets[i].attr, o->base);
+			rc = EX_DATAERR;
+		}
+	if (rc != EX_OK)
+		goto done;
 	rc = seen_check(o, acct_e->dn, p.set.n);
 	if (rc != EX_OK)
 		goto done;

@@ -11,6 +11,16 @@
 #include "entry.h"
 #include "ldapc.h"
 
+/* One what-if value (plan --set): the pass is computed as if attr of the
+ * object dn (NULL: the account entry) held value; the first set of an
+ * attribute replaces what the directory holds, later ones add values, an
+ * empty value removes the attribute. */
+struct rec_set {
+	const char *dn; /* normalised (ldapc_dn_norm), or NULL */
+	const char *attr;
+	const char *value;
+};
+
 struct rec_opts {
 	const char *base;            /* where the recipients live */
 	int page_size;               /* RFC 2696 page size */
@@ -26,6 +36,8 @@ struct rec_opts {
 	long journal_max_mb;         /* rotation size */
 	const char *recipient_class; /* see pol_ctx.recipient_class */
 	const char *const *contact_classes; /* see pol_ctx.contact_classes */
+	const struct rec_set *sets;         /* what-if values, for plan only */
+	size_t nsets;
 };
 
 struct rec_stats {
@@ -43,6 +55,11 @@ struct rec_stats {
  * returns a sysexits code, having logged why when it is not EX_OK. */
 int reconcile_find_account(struct ldapc *l, const char *base, int page_size,
                            struct entry **out) DM_WUR;
+/* Applies to e, in order, the sets whose dn is dn (compared without case;
+ * dn NULL: the sets for the account entry); returns how many applied, or
+ * -1 when out of memory. */
+long reconcile_apply_sets(struct entry *e, const char *dn, const struct rec_set *sets,
+                          size_t n) DM_WUR;
 /* Checks the account entry e as a pass needs it: parses it into *a (the
  * caller frees it with account_free, whatever the outcome) and reads every
  * entry it names (catch-all, address lists, Exchange database, contact
