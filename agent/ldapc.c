@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -243,6 +244,11 @@ static void fmt_ld(struct buf *err, struct ldapc *c, const char *op, const char 
  */
 static struct buf tls_lines = BUF_INIT;
 static int tls_capturing;
+/* The debug channel and its level are libldap's, for the whole process:
+ * two connections of two threads (the pass's member filters are read on a
+ * second one) connect one at a time, each capture begun and ended under
+ * this lock. */
+static pthread_mutex_t tls_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void tls_print(const char *s)
 {
@@ -269,6 +275,7 @@ static int tls_capture_begin(void)
 {
 	int old = 0, lvl = LDAPC_DEBUG_TRACE;
 
+	(void)pthread_mutex_lock(&tls_lock);
 	(void)ldap_get_option(NULL, LDAP_OPT_DEBUG_LEVEL, &old);
 	buf_reset(&tls_lines);
 	tls_capturing = 1;
@@ -287,6 +294,7 @@ static char *tls_capture_end(int old)
 	if (tls_lines.len > 0)
 		s = buf_steal(&tls_lines);
 	buf_free(&tls_lines);
+	(void)pthread_mutex_unlock(&tls_lock);
 	return s;
 }
 

@@ -64,12 +64,14 @@ typedef int (*ldapc_entry_fn)(const struct entry *e, void *arg);
  *   cannot connect to URI: Error text (code)[: reason][; URI2: ...]  (retry)
  *   URI: invalid credentials for DN "DN"[: server diagnostic]      (fatal)
  *   URI: TLS handshake|StartTLS: Error (code): server certificate rejected: why
- * One thread at a time: connecting briefly routes libldap's debug output. */
+ * Call it from the main thread (it sets process-wide things once); a
+ * connection used by another thread may reconnect there: connecting routes
+ * libldap's process-wide debug output, one connection at a time. */
 enum ldapc_rc ldapc_open(const struct ldapc_opts *o, struct ldapc **out, struct buf *err) DM_WUR;
 /* Opens a second connection like c, to the server c is connected to (no
  * failover: it stays there), for work in another thread: each connection
- * is used by one thread at a time. Returns like ldapc_open; connecting is
- * best done from the thread that opened c (see ldapc_open). */
+ * is used by one thread at a time, and two connections may reconnect at
+ * once. Returns like ldapc_open; call it from the thread that opened c. */
 enum ldapc_rc ldapc_dup(const struct ldapc *c, struct ldapc **out, struct buf *err) DM_WUR;
 /* Unbinds and frees; accepts NULL. */
 void ldapc_close(struct ldapc *c);

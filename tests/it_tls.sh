@@ -47,3 +47,27 @@ slapd_start --name plain
 assert_exit 69 dirmail check-config -H "$SLAPD_URI" -Z --tls-ca-file "$TLS_CA" "${bind[@]}"
 assert_not_contains "$OUT" "configuration OK" "StartTLS refused"
 pass "a failed StartTLS is an error, not a plain-text fall-back"
+
+# The member filters are read on a second connection in a thread: when the
+# server has closed both idle connections, both reconnect at once, over
+# TLS, and the pass is the same. gdb holds dirmail as the thread is about
+# to start, with both connections open, until slapd has dropped them.
+command -v gdb >/dev/null || fail "gdb not installed: apt-get install gdb"
+slapd_stop plain
+slapd_start --name idle --tls "$TLS_CERT" "$TLS_KEY" "$TLS_CA"
+slapd_modify <<LDIF >/dev/null || fail "setting olcIdleTimeout failed"
+dn: cn=config
+changetype: modify
+replace: olcIdleTimeout
+olcIdleTimeout: 1
+LDIF
+iconn=(-H "$SLAPD_LDAPS" --tls-ca-file "$TLS_CA" "${bind[@]}" --state-dir "$T/istate")
+dirmail plan "${iconn[@]}" >"$T/idle-ref.plan" 2>"$T/idle-ref.err" || fail "plan failed: $(cat "$T/idle-ref.err")"
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" gdb -q -batch -ex 'handle SIGPIPE nostop noprint pass' \
+	-ex 'break pthread_create' -ex run -ex 'delete 1' -ex 'shell sleep 6' -ex continue \
+	--args "$DIRMAIL" plan "${iconn[@]}" >"$T/idle.out" 2>&1 || :
+assert_eq "$(grep -c 'reconnecting' "$T/idle.out")" "2" "both connections reconnect"
+sed -n '/^version: 1$/,$p' "$T/idle.out" | grep -v '^\[Inferior' >"$T/idle.plan"
+unguid() { sed 's/^msExchMailboxGuid:: .*/msExchMailboxGuid:: (random)/' "$1"; }
+diff -u <(unguid "$T/idle-ref.plan") <(unguid "$T/idle.plan") >&2 || fail "the plan after reconnecting differs"
+pass "both connections of a pass reconnect at once over TLS; the plan is the same"
