@@ -972,6 +972,7 @@ struct pipe {
 	struct stale *stale; /* objects whose assertion failed: re-read them */
 	size_t nstale;
 	size_t *refused, nrefused; /* objects whose change the server refused */
+	size_t failed;             /* the object whose write failed last, or NO_OBJ */
 	enum stop stop;            /* set: send no more */
 };
 
@@ -1051,6 +1052,7 @@ static void settle_write(struct pass *p, struct pipe *pp, const struct inflight 
 	buf_free(&jerr);
 	if (lrc == LDAPC_OK || code == JOURNAL_UNSENT)
 		return; /* done, or never sent: nothing happened */
+	pp->failed = f->obj;
 	if (code == JOURNAL_UNKNOWN) {
 		st->unknown++;
 		log_error("%s: %s; its outcome is unknown (see the journal)", f->dn, why);
@@ -1074,66 +1076,6 @@ static void settle_write(struct pass *p, struct pipe *pp, const struct inflight 
 	} else {
 		pipe_stop(pp, lrc == LDAPC_FATAL ? STOP_FATAL : STOP_LINK, NULL);
 	}
-}
-
-/* Journals one modify of object obj (rec, already LDIF), sends it, waits
- * and settles its outcome; returns how it went. */
-static enum ldapc_rc send_one(struct pass *p, struct pipe *pp, size_t obj, const char *dn,
-                              const struct entry_mod *mods, size_t nmods, const char *guard,
-                              const char *rule, const char *rec, struct rec_stats *st)
-{
-	struct buf err = BUF_INIT, jerr = BUF_INIT;
-	enum ldapc_rc lrc = LDAPC_RETRY;
-	struct inflight f;
-
-	memset(&f, 0, sizeof(f));
-	f.obj = obj;
-	f.guarded = guard != NULL;
-	f.dn = dn;
-	f.jid = journal_begin(p->j, time(NULL), rule, guard ? guard : "none", NULL, rec, &jerr);
-	if (f.jid < 0 || journal_sync(p->j, &jerr) < 0) {
-		journal_failed(pp, &jerr);
-		if (f.jid >= 0)
-			settle_write(p, pp, &f, LDAPC_RETRY, JOURNAL_UNSENT, "not sent", st);
-		goto done;
-	}
-	lrc = ldapc_modify(p->l, dn, mods, nmods, guard, &err);
-	st->writes++;
-	settle_write(p, pp, &f, lrc, journal_code(ldapc_result_code(p->l)), buf_str(&err), st);
-done:
-	buf_free(&err);
-	buf_free(&jerr);
-	return lrc;
-}
-
-/* Journals and sends the batches of object obj, one after the other, the
- * first guarded; stops at the first that does not succeed. */
-static void apply(struct pass *p, struct pipe *pp, size_t obj, const struct entry *cur,
-                  const struct diff *d, const char *state, struct rec_stats *st)
-{
-	struct buf rec = BUF_INIT, as = BUF_INIT, rule = BUF_INIT;
-	enum ldapc_rc lrc = LDAPC_OK;
-	size_t b;
-
-	if (assertion(cur, &as) < 0) {
-		pipe_stop(pp, STOP_MEMORY, NULL);
-		goto done;
-	}
-	rule_of(state, &rule);
-	for (b = 0; b < d->nb && lrc == LDAPC_OK && pp->stop == STOP_NONE; b++) {
-		buf_reset(&rec);
-		if (ldifw_modify(&rec, cur->dn, d->b[b].mods, d->b[b].nmods) < 0) {
-			pipe_stop(pp, STOP_MEMORY, NULL);
-			goto done;
-		}
-		lrc = send_one(p, pp, obj, cur->dn, d->b[b].mods, d->b[b].nmods,
-		               b == 0 && as.len ? buf_str(&as) : NULL, buf_str(&rule),
-		               buf_str(&rec), st);
-	}
-done:
-	buf_free(&rec);
-	buf_free(&as);
-	buf_free(&rule);
 }
 
 /* Waits for one answer; a lost connection leaves every write in flight
@@ -1302,53 +1244,6 @@ static int has_value(const struct entry *e, const char *name, const char *v)
 	return 0;
 }
 
-/* After the server refused a change: the reason goes on the object, as
- * it is now. */
-static void report_refusal(struct pass *p, struct pipe *pp, const char *dn, struct rec_stats *st)
-{
-	struct entry *cur = NULL, *want;
-	struct buf state = BUF_INIT;
-	const char *attrs[] = {"dirmailState", NULL};
-	struct diff d;
-
-	if (ldapc_read(p->l, dn, rcpt_attrs(), &cur, &state) != LDAPC_OK) {
-		log_error("%s: cannot note the refusal on it: %s", dn, buf_str(&state));
-		buf_free(&state);
-		return;
-	}
-	buf_reset(&state);
-	want = entry_dup(cur);
-	if (want == NULL) {
-		entry_free(cur);
-		return;
-	}
-	entry_del(want, "dirmailState");
-	/* The class that allows dirmailState may be part of what was refused. */
-	if (p->ctx.recipient_class != NULL &&
-	    !has_value(cur, "objectClass", p->ctx.recipient_class) &&
-	    entry_add(want, "objectClass", p->ctx.recipient_class, strlen(p->ctx.recipient_class)) <
-	        0) {
-		entry_free(want);
-		entry_free(cur);
-		buf_free(&state);
-		return;
-	}
-	if (buf_puts(&state, "error: the directory refused dirmail's change; see the log") < 0 ||
-	    entry_add(want, "dirmailState", state.s, state.len) < 0 ||
-	    diff_entry(cur, want, attrs, &d) < 0) {
-		entry_free(want);
-		entry_free(cur);
-		buf_free(&state);
-		return;
-	}
-	if (d.nb > 0)
-		apply(p, pp, NO_OBJ, cur, &d, "error", st);
-	diff_free(&d);
-	entry_free(want);
-	entry_free(cur);
-	buf_free(&state);
-}
-
 /* The DNs of the stale objects of the pass, copied: they outlive a reload;
  * their journal requests go to jids. */
 static int stale_dns(const struct pass *p, const struct pipe *pp, struct dnlist *out, long **jids)
@@ -1385,39 +1280,6 @@ static void free_pass(struct pass *p)
 	journal_close(p->j);
 	policy_result_clear(&p->res);
 	buf_free(&p->res.acct_state);
-}
-
-/* Stages the single-batch change of object i (b, taken over) in the
- * window; several batches go one after the other, synchronously. */
-static int write_one(struct pass *p, struct pipe *pp, size_t i, struct built *b,
-                     struct rec_stats *st)
-{
-	struct buf as = BUF_INIT, rule = BUF_INIT, out = BUF_INIT;
-	int rc = 0;
-
-	if (b->d.nb > 1) {
-		drain(p, pp, st);
-		if (pp->stop == STOP_NONE)
-			apply(p, pp, i, b->cur, &b->d, b->o.state, st);
-		built_free(b);
-		free(b);
-		return 0;
-	}
-	rule_of(b->o.state, &rule);
-	if (assertion(b->cur, &as) < 0 ||
-	    ldifw_modify(&out, b->cur->dn, b->d.b[0].mods, b->d.b[0].nmods) < 0) {
-		built_free(b);
-		free(b);
-		rc = -1;
-		goto done;
-	}
-	pipe_send(p, pp, LDAPC_W_MODIFY, policy_dn(p->pp, i), b->d.b[0].mods, b->d.b[0].nmods,
-	          as.len ? buf_str(&as) : NULL, NULL, buf_str(&rule), buf_str(&out), i, b, st);
-done:
-	buf_free(&as);
-	buf_free(&rule);
-	buf_free(&out);
-	return rc;
 }
 
 /* The safety stop for a pass that reads far fewer recipients than the
@@ -1514,144 +1376,10 @@ static int count_changes(struct pass *p, unsigned char *nbs, size_t *found_dn, s
 		st->deletions += (size_t)b.o.deletions;
 		if (strncmp(b.o.state, "ok", 2) != 0)
 			log_info("%s: %s", dn, b.o.state);
-		if (p->o->dry_run)
-			st->writes += b.d.nb;
 	}
 	built_free(&b);
 	for (i = 0; rc == EX_OK && i < p->res.nadds; i++)
 		st->changed += add_selected(p, p->res.adds[i]);
-	return rc;
-}
-
-/* The plan sink: every change as LDIF on o->plan, streamed. */
-static int emit_plan(struct pass *p, const unsigned char *nbs, const struct entry *acct_e,
-                     const struct diff *acct_diff, struct rec_stats *st)
-{
-	struct buf out = BUF_INIT;
-	struct built b;
-	size_t i, k, n = p->set.n;
-	int rc = EX_OSERR;
-
-	memset(&b, 0, sizeof(b));
-	if (ldifw_version(&out) < 0)
-		goto done;
-	/* Contacts first: the modifies that follow refer to them. */
-	for (i = 0; i < p->res.nadds; i++) {
-		if (!add_selected(p, p->res.adds[i]))
-			continue;
-		if (ldifw_comment(&out, "new mail contact for forwarding") < 0 ||
-		    ldifw_add(&out, p->res.adds[i]) < 0)
-			goto done;
-		st->writes++;
-	}
-	for (i = 0; i <= n; i++) {
-		const struct diff *d = i < n ? &b.d : acct_diff;
-		const char *dn = i < n ? policy_dn(p->pp, i) : acct_e->dn;
-
-		if (i == n && !selected(p->o, dn))
-			continue;
-		if (i < n && !nbs[i])
-			continue;
-		if (i < n && build_one(p, i, &b) < 0)
-			goto done;
-		/* Streamed: a plan of a big directory is never held whole. */
-		if (out.len > 65536) {
-			fwrite(out.s, 1, out.len, p->o->plan);
-			buf_reset(&out);
-		}
-		for (k = 0; k < d->nb; k++) {
-			if (k == 0 && ldifw_comment(&out, i < n ? b.o.state
-			                                        : buf_str(&p->res.acct_state)) < 0)
-				goto done;
-			if (ldifw_modify(&out, dn, d->b[k].mods, d->b[k].nmods) < 0)
-				goto done;
-			st->writes++;
-		}
-		built_free(&b);
-	}
-	for (i = 0; i < n; i++) {
-		if (!policy_unused_contact(p->pp, i) || !selected(p->o, policy_dn(p->pp, i)))
-			continue;
-		if (ldifw_comment(&out, "mail contact no forwarding uses any more") < 0 ||
-		    ldifw_delete(&out, policy_dn(p->pp, i)) < 0)
-			goto done;
-		st->writes++;
-	}
-	fwrite(out.s ? out.s : "", 1, out.len, p->o->plan);
-	rc = EX_OK;
-done:
-	built_free(&b);
-	buf_free(&out);
-	return rc;
-}
-
-/* Someone changed these since they were read: everything is read and
- * settled again (their change may move claims elsewhere too), the journal
- * notes that each was read again, then they are built and written anew,
- * up to ASSERT_TRIES times. */
-static int retry_stale(struct pass *p, struct pipe *pp, struct rec_stats *st)
-{
-	struct buf err = BUF_INIT;
-	struct built b;
-	int tries, rc = EX_OK;
-	size_t i;
-
-	memset(&b, 0, sizeof(b));
-	for (tries = 0; tries < ASSERT_TRIES && pp->nstale > 0 && pp->stop == STOP_NONE; tries++) {
-		struct dnlist sdn = {NULL, 0}, rdn = {NULL, 0};
-		long *jids = NULL, at;
-		size_t k, nst = pp->nstale;
-
-		if (stale_dns(p, pp, &sdn, &jids) < 0 ||
-		    dns_of(p, pp->refused, pp->nrefused, &rdn) < 0) {
-			rc = EX_OSERR;
-			goto next;
-		}
-		pp->nstale = pp->nrefused = 0;
-		rc = load_settled(p, NULL, &err);
-		if (rc != EX_OK)
-			goto next;
-		for (k = 0; k < nst && pp->stop == STOP_NONE; k++) {
-			buf_reset(&err);
-			if (journal_reread(p->j, jids[k], time(NULL), &err) < 0)
-				journal_failed(pp, &err);
-		}
-		for (k = 0; k < rdn.n; k++)
-			if ((at = policy_find(p->pp, rdn.v[k])) >= 0 &&
-			    push_idx(&pp->refused, &pp->nrefused, (size_t)at) < 0)
-				pipe_stop(pp, STOP_MEMORY, NULL);
-		for (k = 0; k < sdn.n && pp->stop == STOP_NONE; k++) {
-			at = policy_find(p->pp, sdn.v[k]);
-			if (at < 0) {
-				log_info("%s: gone since dirmail read it", sdn.v[k]);
-				continue;
-			}
-			if (policy_unchanged(p->pp, (size_t)at))
-				continue;
-			if (build_one(p, (size_t)at, &b) < 0) {
-				rc = EX_OSERR;
-				break;
-			}
-			if (b.d.nb > 0)
-				apply(p, pp, (size_t)at, b.cur, &b.d, b.o.state, st);
-			built_free(&b);
-		}
-	next:
-		free(jids);
-		dnlist_free(&sdn);
-		dnlist_free(&rdn);
-		if (rc != EX_OK)
-			break;
-	}
-	for (i = 0; rc == EX_OK && i < pp->nstale; i++) {
-		log_error(
-		    "%s: changed by someone else %d times while dirmail wrote it; left for the "
-		    "next pass",
-		    policy_dn(p->pp, pp->stale[i].obj), ASSERT_TRIES);
-		st->left++;
-	}
-	built_free(&b);
-	buf_free(&err);
 	return rc;
 }
 
@@ -1690,107 +1418,438 @@ static int contact_before(struct pass *p, size_t i, struct entry **out)
 	return rc;
 }
 
-/* Contacts nothing refers to any more go last, each journaled with what
- * it held. */
-static int delete_contacts(struct pass *p, struct pipe *pp, struct rec_stats *st)
+/* ---- the one writer ------------------------------------------------------- */
+
+/*
+ * Stage 4 emits every change of the pass once, in the order it is written
+ * (new contacts, the objects, unused contacts, the account entry's state),
+ * to one writer; the writer differs only in its sink: the plan (LDIF on
+ * standard output), the dry run (a count), or the journal and the server
+ * through the window of ldap.window writes. An object with several
+ * batches, a re-send after a failed assertion and the note of a refusal go
+ * through the same window, one write at a time (a barrier before and after
+ * each batch).
+ */
+enum sink { SINK_PLAN, SINK_COUNT, SINK_WRITE };
+
+/* One change as the emitter hands it to the writer. */
+struct change {
+	enum ldapc_write kind;
+	const char *dn; /* outlives the write: the pass's or the caller's copy */
+	const struct entry_mod *mods;
+	size_t nmods;
+	const struct entry *add; /* LDAPC_W_ADD: the new entry */
+	const char *guard;       /* the assertion filter, or NULL */
+	size_t obj;              /* the object it changes, NO_OBJ for none of the pass's */
+	size_t contact;          /* LDAPC_W_DELETE: the contact's index, for its pre-image */
+	const char *note;        /* the plan's comment, or NULL */
+	const char *rule;        /* the journal's rule */
+};
+
+struct writer {
+	enum sink sink;
+	struct pass *p;
+	struct rec_stats *st;
+	struct pipe pp;  /* SINK_WRITE */
+	struct buf out;  /* SINK_PLAN: LDIF not yet on the plan's FILE */
+	struct buf text; /* a record being formatted */
+	int oom;
+};
+
+static int writer_init(struct writer *w, enum sink sink, struct pass *p, struct rec_stats *st)
 {
-	struct buf out = BUF_INIT, as = BUF_INIT;
-	size_t i;
-	int rc = EX_OK;
+	memset(w, 0, sizeof(*w));
+	w->sink = sink;
+	w->p = p;
+	w->st = st;
+	w->pp.failed = NO_OBJ;
+	if (sink == SINK_PLAN)
+		return ldifw_version(&w->out);
+	if (sink != SINK_WRITE)
+		return 0;
+	w->pp.cap = p->o->window > 0 ? (size_t)p->o->window : 1;
+	w->pp.s = calloc(w->pp.cap, sizeof(*w->pp.s));
+	w->pp.staged = calloc(w->pp.cap, sizeof(*w->pp.staged));
+	return w->pp.s && w->pp.staged ? 0 : -1;
+}
 
-	for (i = 0; i < p->set.n && pp->stop == STOP_NONE && rc == EX_OK; i++) {
-		struct entry *cur, *before = NULL;
+static int writer_stopped(const struct writer *w)
+{
+	return w->oom || w->pp.stop != STOP_NONE;
+}
 
-		if (!policy_unused_contact(p->pp, i) || !selected(p->o, policy_dn(p->pp, i)))
-			continue;
-		buf_reset(&out);
-		buf_reset(&as);
-		cur = store_get(&p->set, i);
-		if (cur == NULL || assertion(cur, &as) < 0 || ldifw_delete(&out, cur->dn) < 0) {
-			rc = EX_OSERR;
-		} else {
-			/* The read is synchronous: what is in flight goes first. */
-			drain(p, pp, st);
-			rc = pp->stop == STOP_NONE ? contact_before(p, i, &before) : EX_OK;
-		}
-		if (rc == EX_OK && before != NULL)
-			pipe_send(p, pp, LDAPC_W_DELETE, policy_dn(p->pp, i), NULL, 0,
-			          as.len ? buf_str(&as) : NULL, before, "reconcile:unused-contact",
-			          buf_str(&out), NO_OBJ, NULL, st);
-		entry_free(before);
-		entry_free(cur);
+/* Waits for every write in flight (SINK_WRITE); the others have none. */
+static void writer_barrier(struct writer *w)
+{
+	if (w->sink == SINK_WRITE)
+		drain(w->p, &w->pp, w->st);
+}
+
+/* Hands the rest of the plan to its FILE. */
+static void writer_end(struct writer *w)
+{
+	if (w->sink == SINK_PLAN && w->out.len > 0) {
+		fwrite(w->out.s, 1, w->out.len, w->p->o->plan);
+		buf_reset(&w->out);
 	}
-	buf_free(&out);
+}
+
+static void writer_free(struct writer *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->pp.nstaged; i++)
+		unstage(&w->pp.staged[i]);
+	free(w->pp.staged);
+	free(w->pp.s);
+	free(w->pp.stale);
+	free(w->pp.refused);
+	buf_free(&w->out);
+	buf_free(&w->text);
+}
+
+/* c as one LDIF change record, appended to out. */
+static int format_change(const struct change *c, struct buf *out)
+{
+	switch (c->kind) {
+	case LDAPC_W_ADD:
+		return ldifw_add(out, c->add);
+	case LDAPC_W_DELETE:
+		return ldifw_delete(out, c->dn);
+	case LDAPC_W_MODIFY:
+		return ldifw_modify(out, c->dn, c->mods, c->nmods);
+	}
+	return -1;
+}
+
+/* The journal-and-send sink: journals c (a contact's delete with what the
+ * contact holds, read again just before) and stages it in the window;
+ * b, when given, is taken over. */
+static void write_change(struct writer *w, const struct change *c, struct built *b)
+{
+	struct pass *p = w->p;
+	struct entry_mod *m = NULL;
+	struct entry *before = NULL;
+	const struct entry_mod *mods = c->mods;
+	size_t nmods = c->nmods;
+
+	if (c->kind == LDAPC_W_DELETE && c->contact != NO_OBJ) {
+		/* The read is synchronous: what is in flight goes first. */
+		writer_barrier(w);
+		if (writer_stopped(w))
+			goto skip;
+		switch (contact_before(p, c->contact, &before)) {
+		case EX_OK:
+			break;
+		case EX_OSERR:
+			w->oom = 1;
+			goto skip;
+		default:
+			pipe_stop(&w->pp, STOP_LINK, NULL);
+			goto skip;
+		}
+		if (before == NULL)
+			goto skip; /* changed since it was read: for the next pass */
+	}
+	if (c->kind == LDAPC_W_ADD) {
+		m = add_mods(c->add);
+		if (m == NULL) {
+			w->oom = 1;
+			goto skip;
+		}
+		mods = m;
+		nmods = c->add->nattrs;
+	}
+	pipe_send(p, &w->pp, c->kind, c->dn, mods, nmods, c->guard, before, c->rule,
+	          buf_str(&w->text), c->obj, b, w->st);
+	b = NULL;
+skip:
+	if (b != NULL) {
+		built_free(b);
+		free(b);
+	}
+	entry_free(before);
+	free(m);
+}
+
+/* Hands one change to the sink; b (the object the change's values belong
+ * to), when given, is taken over and freed once the sink is done with it. */
+static void writer_put(struct writer *w, const struct change *c, struct built *b)
+{
+	if (!writer_stopped(w)) {
+		buf_reset(&w->text);
+		if (format_change(c, &w->text) < 0) {
+			w->oom = 1;
+		} else if (w->sink == SINK_PLAN) {
+			if ((c->note != NULL && ldifw_comment(&w->out, c->note) < 0) ||
+			    buf_add(&w->out, w->text.s, w->text.len) < 0)
+				w->oom = 1;
+			/* Streamed: a plan of a big directory is never held whole. */
+			if (w->out.len > 65536)
+				writer_end(w);
+			w->st->writes++;
+		} else if (w->sink == SINK_COUNT) {
+			w->st->writes++;
+		} else {
+			write_change(w, c, b);
+			return;
+		}
+	}
+	if (b != NULL) {
+		built_free(b);
+		free(b);
+	}
+}
+
+/* Emits the modify d of the entry cur (its DN dn, which outlives the
+ * writes) for object obj: the first batch guarded by cur's version, a
+ * second batch only once the first succeeded. b, when given, holds d and
+ * cur and is taken over. */
+static void emit_modify(struct writer *w, const char *dn, const struct entry *cur,
+                        const struct diff *d, size_t obj, const char *state, struct built *b)
+{
+	struct buf as = BUF_INIT, rule = BUF_INIT;
+	struct change c;
+	size_t k;
+
+	if (assertion(cur, &as) < 0) {
+		w->oom = 1;
+		goto done;
+	}
+	rule_of(state, &rule);
+	memset(&c, 0, sizeof(c));
+	c.kind = LDAPC_W_MODIFY;
+	c.dn = dn;
+	c.obj = obj;
+	c.contact = NO_OBJ;
+	c.rule = buf_str(&rule);
+	if (d->nb == 1) {
+		c.mods = d->b[0].mods;
+		c.nmods = d->b[0].nmods;
+		c.guard = as.len ? buf_str(&as) : NULL;
+		c.note = state;
+		writer_put(w, &c, b);
+		b = NULL;
+		goto done;
+	}
+	/* Several batches: a window of one, in order. */
+	writer_barrier(w);
+	w->pp.failed = NO_OBJ;
+	for (k = 0; k < d->nb && !writer_stopped(w); k++) {
+		if (k > 0) {
+			writer_barrier(w);
+			if (w->pp.failed == obj && obj != NO_OBJ)
+				break;
+		}
+		c.mods = d->b[k].mods;
+		c.nmods = d->b[k].nmods;
+		c.guard = k == 0 && as.len ? buf_str(&as) : NULL;
+		c.note = k == 0 ? state : NULL;
+		writer_put(w, &c, NULL);
+	}
+	writer_barrier(w);
+done:
+	if (b != NULL) {
+		built_free(b);
+		free(b);
+	}
 	buf_free(&as);
+	buf_free(&rule);
+}
+
+/* Builds object i and emits its change; the writer owns what it builds. */
+static int emit_object(struct writer *w, size_t i)
+{
+	struct built *b = calloc(1, sizeof(*b));
+
+	if (b == NULL || build_one(w->p, i, b) < 0) {
+		if (b != NULL)
+			built_free(b);
+		free(b);
+		return -1;
+	}
+	if (b->d.nb == 0) {
+		built_free(b);
+		free(b);
+		return 0;
+	}
+	emit_modify(w, policy_dn(w->p->pp, i), b->cur, &b->d, i, b->o.state, b);
+	return 0;
+}
+
+/* After the server refused a change: the reason goes on the object, as
+ * it is now, through the same writer. */
+static void report_refusal(struct writer *w, const char *dn)
+{
+	struct pass *p = w->p;
+	static const char *const attrs[] = {"dirmailState", NULL};
+	static const char note[] = "error: the directory refused dirmail's change; see the log";
+	struct entry *cur = NULL, *want = NULL;
+	struct buf err = BUF_INIT;
+	struct diff d;
+
+	memset(&d, 0, sizeof(d));
+	if (ldapc_read(p->l, dn, rcpt_attrs(), &cur, &err) != LDAPC_OK) {
+		log_error("%s: cannot note the refusal on it: %s", dn, buf_str(&err));
+		goto done;
+	}
+	want = entry_dup(cur);
+	if (want == NULL)
+		goto oom;
+	entry_del(want, "dirmailState");
+	/* The class that allows dirmailState may be part of what was refused. */
+	if ((p->ctx.recipient_class != NULL &&
+	     !has_value(cur, "objectClass", p->ctx.recipient_class) &&
+	     entry_add(want, "objectClass", p->ctx.recipient_class,
+	               strlen(p->ctx.recipient_class)) < 0) ||
+	    entry_add(want, "dirmailState", note, sizeof(note) - 1) < 0 ||
+	    diff_entry(cur, want, attrs, &d) < 0)
+		goto oom;
+	if (d.nb > 0)
+		emit_modify(w, cur->dn, cur, &d, NO_OBJ, "error", NULL);
+	writer_barrier(w);
+	goto done;
+oom:
+	w->oom = 1;
+done:
+	diff_free(&d);
+	entry_free(want);
+	entry_free(cur);
+	buf_free(&err);
+}
+
+/* Someone changed these since they were read: everything is read and
+ * settled again (their change may move claims elsewhere too), the journal
+ * notes that each was read again, then they are built and written anew,
+ * up to ASSERT_TRIES times. */
+static int retry_stale(struct writer *w)
+{
+	struct pass *p = w->p;
+	struct pipe *pp = &w->pp;
+	struct buf err = BUF_INIT;
+	int tries, rc = EX_OK;
+	size_t i;
+
+	for (tries = 0; tries < ASSERT_TRIES && pp->nstale > 0 && !writer_stopped(w); tries++) {
+		struct dnlist sdn = {NULL, 0}, rdn = {NULL, 0};
+		long *jids = NULL, at;
+		size_t k, nst = pp->nstale;
+
+		if (stale_dns(p, pp, &sdn, &jids) < 0 ||
+		    dns_of(p, pp->refused, pp->nrefused, &rdn) < 0) {
+			rc = EX_OSERR;
+			goto next;
+		}
+		pp->nstale = pp->nrefused = 0;
+		rc = load_settled(p, NULL, &err);
+		if (rc != EX_OK)
+			goto next;
+		for (k = 0; k < nst && pp->stop == STOP_NONE; k++) {
+			buf_reset(&err);
+			if (journal_reread(p->j, jids[k], time(NULL), &err) < 0)
+				journal_failed(pp, &err);
+		}
+		for (k = 0; k < rdn.n; k++)
+			if ((at = policy_find(p->pp, rdn.v[k])) >= 0 &&
+			    push_idx(&pp->refused, &pp->nrefused, (size_t)at) < 0)
+				pipe_stop(pp, STOP_MEMORY, NULL);
+		for (k = 0; k < sdn.n && !writer_stopped(w); k++) {
+			at = policy_find(p->pp, sdn.v[k]);
+			if (at < 0) {
+				log_info("%s: gone since dirmail read it", sdn.v[k]);
+				continue;
+			}
+			if (!policy_unchanged(p->pp, (size_t)at) &&
+			    emit_object(w, (size_t)at) < 0) {
+				rc = EX_OSERR;
+				break;
+			}
+		}
+		writer_barrier(w);
+	next:
+		free(jids);
+		dnlist_free(&sdn);
+		dnlist_free(&rdn);
+		if (rc != EX_OK)
+			break;
+	}
+	for (i = 0; rc == EX_OK && i < pp->nstale; i++) {
+		log_error(
+		    "%s: changed by someone else %d times while dirmail wrote it; left for the "
+		    "next pass",
+		    policy_dn(p->pp, pp->stale[i].obj), ASSERT_TRIES);
+		w->st->left++;
+	}
+	buf_free(&err);
 	return rc;
 }
 
-/* Stage 4: journal, then write: new contacts, the objects, what went
- * stale again, refusals noted on their objects, unused contacts, the
- * account entry's state. */
-static int write_all(struct pass *p, struct pipe *pp, const unsigned char *nbs,
-                     const struct entry *acct_e, const struct diff *acct_diff, struct rec_stats *st)
+/* Stage 4: every change of the pass, once, in the order it is written: new
+ * contacts (the modifies that follow refer to them), the objects, for the
+ * journal-and-send sink what went stale again and the notes of refusals,
+ * unused contacts, the account entry's state. */
+static int emit_all(struct writer *w, const unsigned char *nbs, const struct entry *acct_e,
+                    const struct diff *acct_diff)
 {
-	struct buf out = BUF_INIT;
+	struct pass *p = w->p;
+	struct change c;
 	size_t i, n = p->set.n;
 	int rc = EX_OK;
 
-	/* New contacts first: the modifies that follow refer to them. */
-	for (i = 0; i < p->res.nadds && pp->stop == STOP_NONE; i++) {
-		struct entry_mod *m;
-
+	memset(&c, 0, sizeof(c));
+	c.obj = NO_OBJ;
+	c.contact = NO_OBJ;
+	for (i = 0; i < p->res.nadds && !writer_stopped(w); i++) {
 		if (!add_selected(p, p->res.adds[i]))
 			continue;
-		m = add_mods(p->res.adds[i]);
-		buf_reset(&out);
-		if (m == NULL || ldifw_add(&out, p->res.adds[i]) < 0) {
-			free(m);
-			rc = EX_OSERR;
-			goto done;
-		}
-		pipe_send(p, pp, LDAPC_W_ADD, p->res.adds[i]->dn, m, p->res.adds[i]->nattrs, NULL,
-		          NULL, "reconcile:contact", buf_str(&out), NO_OBJ, NULL, st);
-		free(m);
+		c.kind = LDAPC_W_ADD;
+		c.dn = p->res.adds[i]->dn;
+		c.add = p->res.adds[i];
+		c.note = "new mail contact for forwarding";
+		c.rule = "reconcile:contact";
+		writer_put(w, &c, NULL);
 	}
-	drain(p, pp, st);
-	for (i = 0; i < n && pp->stop == STOP_NONE; i++) {
-		struct built *nb;
+	writer_barrier(w);
+	for (i = 0; i < n && !writer_stopped(w); i++)
+		if (nbs[i] && emit_object(w, i) < 0)
+			w->oom = 1;
+	writer_barrier(w);
+	if (w->sink == SINK_WRITE && !writer_stopped(w)) {
+		rc = retry_stale(w);
+		for (i = 0; rc == EX_OK && i < w->pp.nrefused && !writer_stopped(w); i++)
+			report_refusal(w, policy_dn(p->pp, w->pp.refused[i]));
+	}
+	for (i = 0; rc == EX_OK && i < n && !writer_stopped(w); i++) {
+		struct buf as = BUF_INIT;
+		struct entry *cur;
 
-		if (!nbs[i])
+		if (!policy_unused_contact(p->pp, i) || !selected(p->o, policy_dn(p->pp, i)))
 			continue;
-		nb = calloc(1, sizeof(*nb));
-		if (nb == NULL || build_one(p, i, nb) < 0) {
-			if (nb != NULL)
-				built_free(nb);
-			free(nb);
-			rc = EX_OSERR;
-			goto done;
+		cur = store_get(&p->set, i);
+		if (cur == NULL || assertion(cur, &as) < 0) {
+			w->oom = 1;
+		} else {
+			c.kind = LDAPC_W_DELETE;
+			c.dn = policy_dn(p->pp, i);
+			c.add = NULL;
+			c.guard = as.len ? buf_str(&as) : NULL;
+			c.contact = i;
+			c.note = "mail contact no forwarding uses any more";
+			c.rule = "reconcile:unused-contact";
+			writer_put(w, &c, NULL);
 		}
-		if (nb->d.nb == 0) {
-			built_free(nb);
-			free(nb);
-			continue;
-		}
-		if (write_one(p, pp, i, nb, st) < 0) {
-			rc = EX_OSERR;
-			goto done;
-		}
+		c.guard = NULL;
+		c.contact = NO_OBJ;
+		entry_free(cur);
+		buf_free(&as);
 	}
-	drain(p, pp, st);
-	rc = retry_stale(p, pp, st);
-	if (rc != EX_OK)
-		goto done;
-	for (i = 0; i < pp->nrefused && pp->stop == STOP_NONE; i++)
-		report_refusal(p, pp, policy_dn(p->pp, pp->refused[i]), st);
-	rc = delete_contacts(p, pp, st);
-	if (rc != EX_OK)
-		goto done;
-	drain(p, pp, st);
-	if (pp->stop == STOP_NONE && selected(p->o, acct_e->dn) && acct_diff->nb > 0)
-		apply(p, pp, NO_OBJ, acct_e, acct_diff, buf_str(&p->res.acct_state), st);
-done:
-	buf_free(&out);
-	return rc;
+	writer_barrier(w);
+	if (rc == EX_OK && !writer_stopped(w) && selected(p->o, acct_e->dn) && acct_diff->nb > 0)
+		emit_modify(w, acct_e->dn, acct_e, acct_diff, NO_OBJ, buf_str(&p->res.acct_state),
+		            NULL);
+	writer_barrier(w);
+	writer_end(w);
+	return rc != EX_OK ? rc : w->oom ? EX_OSERR : EX_OK;
 }
 
 int reconcile_run(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
@@ -1798,20 +1857,21 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 {
 	struct pass p;
 	struct prefetch pf;
+	struct writer w;
 	struct buf err = BUF_INIT;
 	unsigned char *nbs = NULL; /* per object: 1 when it has changes */
 	struct entry *acct_want = NULL;
 	struct diff acct_diff;
-	struct pipe pp;
 	struct rec_opts oo;
 	char *only = NULL;
 	const char *state_attr[] = {"dirmailState", NULL};
 	size_t i, found_dn = 0;
-	int rc = EX_OK, complete = 0, writing = o->plan == NULL && !o->dry_run;
+	enum sink sink = o->plan ? SINK_PLAN : o->dry_run ? SINK_COUNT : SINK_WRITE;
+	int rc = EX_OK, complete = 0;
 
 	memset(&p, 0, sizeof(p));
 	memset(&pf, 0, sizeof(pf));
-	memset(&pp, 0, sizeof(pp));
+	memset(&w, 0, sizeof(w));
 	memset(st, 0, sizeof(*st));
 	memset(&acct_diff, 0, sizeof(acct_diff));
 	p.l = l;
@@ -1915,51 +1975,42 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		    "(check the intent and the bind's rights, or run with --force)",
 		    st->deletions, acct->delete_threshold);
 		rc = EX_DATAERR;
-		goto done;
+		/* A dry run still counts what the pass would write. */
+		if (sink != SINK_COUNT)
+			goto done;
 	}
 
-	if (o->plan != NULL) {
-		rc = emit_plan(&p, nbs, acct_e, &acct_diff, st);
-		goto done;
+	/* 4. One writer: the plan, the dry run's count, or journal and send. */
+	if (sink == SINK_WRITE) {
+		/* Nothing to write: the journal is left as it is (not even created). */
+		if (st->changed == 0 && !(selected(o, acct_e->dn) && acct_diff.nb > 0)) {
+			complete = 1;
+			goto done;
+		}
+		if (journal_open(o->journal, o->journal_max_mb, &p.j, &err) < 0) {
+			log_error("journal: %s; nothing was written", buf_str(&err));
+			rc = EX_CANTCREAT;
+			goto done;
+		}
+		journal_defer(p.j, 1);
 	}
-	if (!writing) {
-		for (i = 0; i < p.set.n; i++)
-			st->writes +=
-			    policy_unused_contact(p.pp, i) && selected(o, policy_dn(p.pp, i));
-		for (i = 0; i < p.res.nadds; i++)
-			st->writes += add_selected(&p, p.res.adds[i]);
-		st->writes += selected(o, acct_e->dn) ? acct_diff.nb : 0;
-		goto done;
-	}
-
-	/* Nothing to write: the journal is left as it is (not even created). */
-	if (st->changed == 0 && !(selected(o, acct_e->dn) && acct_diff.nb > 0)) {
-		complete = 1;
-		goto done;
-	}
-
-	/* 4. Journal, then write. */
-	if (journal_open(o->journal, o->journal_max_mb, &p.j, &err) < 0) {
-		log_error("journal: %s; nothing was written", buf_str(&err));
-		rc = EX_CANTCREAT;
-		goto done;
-	}
-	pp.cap = o->window > 0 ? (size_t)o->window : 1;
-	pp.s = calloc(pp.cap, sizeof(*pp.s));
-	pp.staged = calloc(pp.cap, sizeof(*pp.staged));
-	journal_defer(p.j, 1);
-	if (pp.s == NULL || pp.staged == NULL) {
+	if (writer_init(&w, sink, &p, st) < 0) {
 		rc = EX_OSERR;
 		goto done;
 	}
-	rc = write_all(&p, &pp, nbs, acct_e, &acct_diff, st);
-	if (rc == EX_OK && pp.stop != STOP_NONE) {
-		rc = exit_for_stop(pp.stop);
-		if (pp.stop != STOP_JOURNAL)
+	{
+		int erc = emit_all(&w, nbs, acct_e, &acct_diff);
+
+		if (rc == EX_OK)
+			rc = erc;
+	}
+	if (rc == EX_OK && w.pp.stop != STOP_NONE) {
+		rc = exit_for_stop(w.pp.stop);
+		if (w.pp.stop != STOP_JOURNAL)
 			log_error("the pass stopped after %zu writes; each is in the journal %s",
 			          st->writes, o->journal);
 	}
-	if (rc != EX_OK)
+	if (rc != EX_OK || sink != SINK_WRITE)
 		goto done;
 	complete = 1;
 	if (st->refused > 0 || st->left > 0)
@@ -1967,19 +2018,14 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 done:
 	if (rc == EX_OSERR)
 		log_error("out of memory; %s", stop_note(&p));
-	if (writing && complete) {
+	if (sink == SINK_WRITE && complete) {
 		int src = seen_save(o, acct_e->dn, st->objects);
 
 		if (rc == EX_OK)
 			rc = src;
 	}
-	for (i = 0; i < pp.nstaged; i++)
-		unstage(&pp.staged[i]);
-	free(pp.staged);
+	writer_free(&w);
 	free(only);
-	free(pp.s);
-	free(pp.stale);
-	free(pp.refused);
 	prefetch_free(&pf);
 	free(nbs);
 	diff_free(&acct_diff);
