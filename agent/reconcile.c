@@ -536,6 +536,9 @@ struct pass {
 	/* --dn given as a login: who answers to it, seen as the read goes */
 	char *login_user, *login_addr, *login_dn;
 	size_t login_found;
+	/* narrowed to one object (narrow_to): o points at oo, only its DN */
+	struct rec_opts oo;
+	char *only;
 };
 
 /* What a pass that stops now leaves behind, for its last log line. */
@@ -1275,6 +1278,7 @@ static int dns_of(const struct pass *p, const size_t *v, size_t n, struct dnlist
 static void free_pass(struct pass *p)
 {
 	unload(p);
+	free(p->only);
 	free(p->login_user);
 	free(p->login_addr);
 	journal_close(p->j);
@@ -1852,158 +1856,163 @@ static int emit_all(struct writer *w, const unsigned char *nbs, const struct ent
 	return rc != EX_OK ? rc : w->oom ? EX_OSERR : EX_OK;
 }
 
-int reconcile_run(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
-                  const struct rec_opts *o, struct rec_stats *st)
+/* Narrows the pass to the object only (a DN or, after the read, the DN
+ * of the user a login names): its own copy of the options. */
+static int narrow_to(struct pass *p, const char *only)
 {
-	struct pass p;
-	struct prefetch pf;
-	struct writer w;
+	char *copy = strdup(only);
+
+	if (copy == NULL)
+		return EX_OSERR;
+	free(p->only);
+	p->only = copy;
+	p->oo = *p->o;
+	p->oo.only_dn = p->only;
+	p->o = &p->oo;
+	return EX_OK;
+}
+
+/* The pass's settings; a --dn given as a DN is normalised like the DNs
+ * read, one given as a login is checked against the account. */
+static int pass_init(struct pass *p, struct ldapc *l, const struct account *acct,
+                     const struct rec_opts *o)
+{
+	struct buf nd = BUF_INIT;
+	int rc = EX_OK;
+
+	memset(p, 0, sizeof(*p));
+	p->l = l;
+	p->o = o;
+	p->ctx.acct = acct;
+	p->ctx.now = time(NULL);
+	p->ctx.recipient_class = o->recipient_class;
+	p->ctx.new_guid = random_guid;
+	p->ctx.dn_child = ldapc_dn_child;
+	p->ctx.contact_classes = o->contact_classes;
+	p->ctx.drop_unchanged = 1;
+	if (o->only_dn == NULL)
+		return EX_OK;
+	if (login_parse(p, acct, o->only_dn) < 0)
+		return EX_DATAERR;
+	if (p->login_user != NULL)
+		return EX_OK; /* resolved as the read goes */
+	/* A DN as the admin spelt it, compared with DNs as read. */
+	if (ldapc_dn_norm(&nd, o->only_dn, strlen(o->only_dn)) < 0)
+		rc = EX_OSERR;
+	else
+		rc = narrow_to(p, buf_str(&nd));
+	buf_free(&nd);
+	return rc;
+}
+
+/* Stage 1: reads everything, the member filters alongside, settles, and
+ * checks what the read can tell: every --set DN is there, the share of
+ * recipients seen, who a --dn login names. */
+static int stage_read(struct pass *p, struct prefetch *pf, const struct entry *acct_e,
+                      struct rec_stats *st)
+{
+	const struct rec_opts *o = p->o;
 	struct buf err = BUF_INIT;
-	unsigned char *nbs = NULL; /* per object: 1 when it has changes */
-	struct entry *acct_want = NULL;
-	struct diff acct_diff;
-	struct rec_opts oo;
-	char *only = NULL;
-	const char *state_attr[] = {"dirmailState", NULL};
-	size_t i, found_dn = 0;
-	enum sink sink = o->plan ? SINK_PLAN : o->dry_run ? SINK_COUNT : SINK_WRITE;
-	int rc = EX_OK, complete = 0;
+	size_t i;
+	int rc;
 
-	memset(&p, 0, sizeof(p));
-	memset(&pf, 0, sizeof(pf));
-	memset(&w, 0, sizeof(w));
-	memset(st, 0, sizeof(*st));
-	memset(&acct_diff, 0, sizeof(acct_diff));
-	p.l = l;
-	p.o = o;
-	p.ctx.acct = acct;
-	p.ctx.now = time(NULL);
-	p.ctx.recipient_class = o->recipient_class;
-	p.ctx.new_guid = random_guid;
-	p.ctx.dn_child = ldapc_dn_child;
-	p.ctx.contact_classes = o->contact_classes;
-	p.ctx.drop_unchanged = 1;
-	if (o->only_dn != NULL && login_parse(&p, acct, o->only_dn) < 0) {
-		rc = EX_DATAERR;
-		goto done;
-	}
-	if (o->only_dn != NULL && p.login_user == NULL) {
-		/* A DN as the admin spelt it, compared with DNs as read. */
-		struct buf nd = BUF_INIT;
-
-		if (ldapc_dn_norm(&nd, o->only_dn, strlen(o->only_dn)) < 0 ||
-		    (only = buf_steal(&nd)) == NULL) {
-			buf_free(&nd);
-			rc = EX_OSERR;
-			goto done;
-		}
-		oo = *o;
-		oo.only_dn = only;
-		o = &oo;
-		p.o = o;
-	}
-
-	/* 1. Read everything, the member filters alongside, and settle. */
-	prefetch_start(&pf, l, o);
-	rc = load_settled(&p, &pf, &err);
+	prefetch_start(pf, p->l, o);
+	rc = load_settled(p, pf, &err);
+	buf_free(&err);
 	if (rc != EX_OK)
-		goto done;
-	st->objects = p.set.n;
+		return rc;
+	st->objects = p->set.n;
 	for (i = 0; i < o->nsets; i++)
-		if (o->sets[i].dn != NULL && policy_find(p.pp, o->sets[i].dn) < 0) {
+		if (o->sets[i].dn != NULL && policy_find(p->pp, o->sets[i].dn) < 0) {
 			log_error("--set %s:%s: no user, list or contact there under \"%s\"",
 			          o->sets[i].dn, o->sets[i].attr, o->base);
 			rc = EX_DATAERR;
 		}
 	if (rc != EX_OK)
-		goto done;
-	rc = seen_check(o, acct_e->dn, p.set.n);
-	if (rc != EX_OK)
-		goto done;
-	if (p.login_user != NULL) {
-		if (p.login_found != 1) {
-			log_error("--dn \"%s\": %s", o->only_dn,
-			          p.login_found ? "several users or lists answer to that login"
-			                        : "nobody has that login");
-			rc = EX_DATAERR;
-			goto done;
-		}
-		only = strdup(p.login_dn);
-		if (only == NULL) {
-			rc = EX_OSERR;
-			goto done;
-		}
-		oo = *o;
-		oo.only_dn = only;
-		o = &oo;
-		p.o = o;
+		return rc;
+	rc = seen_check(o, acct_e->dn, p->set.n);
+	if (rc != EX_OK || p->login_user == NULL)
+		return rc;
+	if (p->login_found != 1) {
+		log_error("--dn \"%s\": %s", o->only_dn,
+		          p->login_found ? "several users or lists answer to that login"
+		                         : "nobody has that login");
+		return EX_DATAERR;
 	}
-	nbs = calloc(p.set.n ? p.set.n : 1, sizeof(*nbs));
-	if (nbs == NULL) {
-		rc = EX_OSERR;
-		goto done;
-	}
+	return narrow_to(p, p->login_dn);
+}
 
-	/* 2. Build and diff everything before the first write. */
-	rc = count_changes(&p, nbs, &found_dn, st);
+/* Stages 2 and 3: builds and diffs everything before the first write (nbs
+ * marks the objects with changes, acct_diff the account entry's state,
+ * borrowing from *acct_want, which the caller frees after it), then holds
+ * the delete threshold: *over set (and logged) past it. */
+static int stage_count(struct pass *p, unsigned char *nbs, const struct entry *acct_e,
+                       struct diff *acct_diff, struct entry **acct_want, struct rec_stats *st,
+                       int *over)
+{
+	static const char *const state_attr[] = {"dirmailState", NULL};
+	const struct rec_opts *o = p->o;
+	const struct account *acct = p->ctx.acct;
+	size_t found_dn = 0;
+	int rc;
+
+	rc = count_changes(p, nbs, &found_dn, st);
 	if (rc != EX_OK)
-		goto done;
+		return rc;
 	if (o->only_dn && found_dn == 0 && strcasecmp(o->only_dn, acct_e->dn) != 0) {
 		log_error("--dn \"%s\": no user or list with dirmail intent there", o->only_dn);
-		rc = EX_DATAERR;
-		goto done;
+		return EX_DATAERR;
 	}
-	acct_want = entry_dup(acct_e);
-	if (acct_want == NULL) {
-		rc = EX_OSERR;
-		goto done;
-	}
-	entry_del(acct_want, "dirmailState");
-	if (entry_add(acct_want, "dirmailState", p.res.acct_state.s, p.res.acct_state.len) < 0 ||
-	    diff_entry(acct_e, acct_want, state_attr, &acct_diff) < 0) {
-		rc = EX_OSERR;
-		goto done;
-	}
-	if (strcmp(buf_str(&p.res.acct_state), "ok") != 0)
-		log_warn("%s: %s", acct_e->dn, buf_str(&p.res.acct_state));
-
-	/* 3. The delete threshold holds before anything is written. */
+	*acct_want = entry_dup(acct_e);
+	if (*acct_want == NULL)
+		return EX_OSERR;
+	entry_del(*acct_want, "dirmailState");
+	if (entry_add(*acct_want, "dirmailState", p->res.acct_state.s, p->res.acct_state.len) < 0 ||
+	    diff_entry(acct_e, *acct_want, state_attr, acct_diff) < 0)
+		return EX_OSERR;
+	if (strcmp(buf_str(&p->res.acct_state), "ok") != 0)
+		log_warn("%s: %s", acct_e->dn, buf_str(&p->res.acct_state));
 	if ((long)st->deletions > acct->delete_threshold && !o->force) {
 		log_error(
 		    "this pass would delete %zu mailboxes, addresses, list members or contacts, "
 		    "more than the account's dirmailDeleteThreshold of %ld; nothing was written "
 		    "(check the intent and the bind's rights, or run with --force)",
 		    st->deletions, acct->delete_threshold);
-		rc = EX_DATAERR;
-		/* A dry run still counts what the pass would write. */
-		if (sink != SINK_COUNT)
-			goto done;
+		*over = 1;
 	}
+	return EX_OK;
+}
 
-	/* 4. One writer: the plan, the dry run's count, or journal and send. */
+/* Stage 4: the one writer, its sink the plan, the dry run's count, or the
+ * journal and the server; *complete says the pass got through its writes. */
+static int stage_write(struct pass *p, enum sink sink, const unsigned char *nbs,
+                       const struct entry *acct_e, const struct diff *acct_diff,
+                       struct rec_stats *st, int *complete)
+{
+	const struct rec_opts *o = p->o;
+	struct buf err = BUF_INIT;
+	struct writer w;
+	int rc = EX_OK;
+
+	memset(&w, 0, sizeof(w));
 	if (sink == SINK_WRITE) {
 		/* Nothing to write: the journal is left as it is (not even created). */
-		if (st->changed == 0 && !(selected(o, acct_e->dn) && acct_diff.nb > 0)) {
-			complete = 1;
+		if (st->changed == 0 && !(selected(o, acct_e->dn) && acct_diff->nb > 0)) {
+			*complete = 1;
 			goto done;
 		}
-		if (journal_open(o->journal, o->journal_max_mb, &p.j, &err) < 0) {
+		if (journal_open(o->journal, o->journal_max_mb, &p->j, &err) < 0) {
 			log_error("journal: %s; nothing was written", buf_str(&err));
 			rc = EX_CANTCREAT;
 			goto done;
 		}
-		journal_defer(p.j, 1);
+		journal_defer(p->j, 1);
 	}
-	if (writer_init(&w, sink, &p, st) < 0) {
+	if (writer_init(&w, sink, p, st) < 0) {
 		rc = EX_OSERR;
 		goto done;
 	}
-	{
-		int erc = emit_all(&w, nbs, acct_e, &acct_diff);
-
-		if (rc == EX_OK)
-			rc = erc;
-	}
+	rc = emit_all(&w, nbs, acct_e, acct_diff);
 	if (rc == EX_OK && w.pp.stop != STOP_NONE) {
 		rc = exit_for_stop(w.pp.stop);
 		if (w.pp.stop != STOP_JOURNAL)
@@ -2012,25 +2021,53 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	}
 	if (rc != EX_OK || sink != SINK_WRITE)
 		goto done;
-	complete = 1;
+	*complete = 1;
 	if (st->refused > 0 || st->left > 0)
 		rc = EX_DATAERR;
 done:
+	writer_free(&w);
+	buf_free(&err);
+	return rc;
+}
+
+int reconcile_run(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
+                  const struct rec_opts *o, struct rec_stats *st)
+{
+	enum sink sink = o->plan ? SINK_PLAN : o->dry_run ? SINK_COUNT : SINK_WRITE;
+	unsigned char *nbs = NULL; /* per object: 1 when it has changes */
+	struct entry *acct_want = NULL;
+	struct prefetch pf;
+	struct diff acct_diff;
+	struct pass p;
+	int rc, complete = 0, over = 0;
+
+	memset(&pf, 0, sizeof(pf));
+	memset(st, 0, sizeof(*st));
+	memset(&acct_diff, 0, sizeof(acct_diff));
+	rc = pass_init(&p, l, acct, o);
+	if (rc == EX_OK)
+		rc = stage_read(&p, &pf, acct_e, st);
+	if (rc == EX_OK && (nbs = calloc(p.set.n ? p.set.n : 1, sizeof(*nbs))) == NULL)
+		rc = EX_OSERR;
+	if (rc == EX_OK)
+		rc = stage_count(&p, nbs, acct_e, &acct_diff, &acct_want, st, &over);
+	/* A dry run past the threshold still counts what the pass would write. */
+	if (rc == EX_OK && (!over || sink == SINK_COUNT))
+		rc = stage_write(&p, sink, nbs, acct_e, &acct_diff, st, &complete);
+	if (rc == EX_OK && over)
+		rc = EX_DATAERR;
 	if (rc == EX_OSERR)
 		log_error("out of memory; %s", stop_note(&p));
 	if (sink == SINK_WRITE && complete) {
-		int src = seen_save(o, acct_e->dn, st->objects);
+		int src = seen_save(p.o, acct_e->dn, st->objects);
 
 		if (rc == EX_OK)
 			rc = src;
 	}
-	writer_free(&w);
-	free(only);
 	prefetch_free(&pf);
 	free(nbs);
 	diff_free(&acct_diff);
 	entry_free(acct_want);
 	free_pass(&p);
-	buf_free(&err);
 	return rc;
 }
