@@ -11,7 +11,7 @@ slapd_start
 BASE=dc=example,dc=test
 PEOPLE=ou=people,$BASE
 conn=(-H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/state")
-csn() { slapd_search -s base -b "$BASE" '(objectClass=*)' contextCSN | sed -n 's/^contextCSN: //p' | sort | tr '\n' ' '; }
+csn() { slapd_csn; }
 # waiting PLAN: the DNs the plan leaves over-licence, sorted.
 waiting() { awk 'BEGIN { RS = "" } /^# over-licence/ { for (i = 1; i <= NF; i++) if ($i == "dn:") { print $(i + 1); break } }' "$1" | sort; }
 before=$(csn)

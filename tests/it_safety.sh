@@ -15,7 +15,7 @@ BASE=dc=example,dc=test
 PEOPLE=ou=people,$BASE
 SVC=cn=dirmail,$BASE
 root=(-H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/state")
-csn() { slapd_search -s base -b "$BASE" '(objectClass=*)' contextCSN | sed -n 's/^contextCSN: //p' | sort | tr '\n' ' '; }
+csn() { slapd_csn; }
 unguid() { sed 's/^msExchMailboxGuid:: .*/msExchMailboxGuid:: (random)/'; }
 # LeakSanitizer cannot run under ptrace: leaks are checked in the runs
 # without gdb.
@@ -42,15 +42,19 @@ assert_exit 0 dirmail reconcile "${root[@]}" --journal "$T/first.journal"
 assert_contains "$OUT" "0 writes" "second pass"
 pass "a complete pass keeps its recipient count in --state-dir"
 
-# A service account with write access everywhere but ou=people.
+# A service account (its password in $T/svc.pw) on the current instance.
 (umask 077 && printf '%s' 'svc-secret' >"$T/svc.pw")
-slapd_add <<LDIF >/dev/null || fail "adding the service account failed"
+add_svc() {
+	slapd_add <<LDIF >/dev/null || fail "adding the service account failed"
 dn: $SVC
 objectClass: applicationProcess
 objectClass: simpleSecurityObject
 cn: dirmail
 userPassword: svc-secret
 LDIF
+}
+# It may write everywhere but ou=people.
+add_svc
 # acl FILTER: hide ou=people (entries matching FILTER) from the service account.
 acl() {
 	slapd_modify <<LDIF >/dev/null || fail "changing the ACL failed"
@@ -278,13 +282,7 @@ pass "a pass racing an admin: stale, read again, verify is clean"
 
 # ---- 8. the server refuses one object's change -----------------------------------
 slapd_start --name refuse
-slapd_add <<LDIF >/dev/null || fail "adding the service account failed"
-dn: $SVC
-objectClass: applicationProcess
-objectClass: simpleSecurityObject
-cn: dirmail
-userPassword: svc-secret
-LDIF
+add_svc
 # The service account may write everything but tbig's quota.
 slapd_modify <<LDIF >/dev/null || fail "changing the ACL failed"
 dn: olcDatabase={1}mdb,cn=config

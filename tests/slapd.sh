@@ -7,6 +7,7 @@
 #   slapd_start [--name N] [--tls CERT KEY CA] [--no-data] [--no-project-schema] [LDIF...]
 #   slapd_stop [N] / slapd_restart [N] / slapd_use N
 #   slapd_search ARGS... / slapd_modify ARGS... / slapd_add ARGS... / slapd_dump [BASE]
+#   slapd_csn [BASE]
 #   tls_make_ca DIR / with_tls_ca CA CMD...
 #
 # Identity: the current uid/gid over ldapi (SASL EXTERNAL) manages both
@@ -333,6 +334,13 @@ slapd_restart() {
 # slapd_search ARGS...: ldapsearch as the managing identity, unwrapped LDIF.
 slapd_search() {
 	ldapsearch -LLL -o ldif-wrap=no -Y EXTERNAL -H "$SLAPD_LDAPI" -Q "$@"
+}
+
+# slapd_csn [BASE]: the contextCSN values of BASE (default the suffix),
+# sorted and space-joined: they move with every write the server accepts.
+slapd_csn() {
+	slapd_search -s base -b "${1:-$SLAPD_SUFFIX}" '(objectClass=*)' contextCSN |
+		sed -n 's/^contextCSN: //p' | sort | tr '\n' ' '
 }
 
 # slapd_modify ARGS...: ldapmodify as the managing identity (LDIF on stdin or -f).
