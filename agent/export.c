@@ -18,14 +18,9 @@
 #include "log.h"
 #include "policy.h"
 
-static const char *const names[] = {
-    "objectClass",    "entryUUID", "objectGUID", "cn",          "uid",         "sAMAccountName",
-    "givenName",      "sn",        "initials",   "displayName", "description", "userAccountControl",
-    "proxyAddresses", "member",    NULL,
-};
-
 int export_wants(const char *attr)
 {
+	const char *const *names = policy_export_attrs();
 	const char *const *own = policy_owned_attrs();
 	size_t i;
 

@@ -27,139 +27,202 @@
 /* Marks an alias in dirmailManagedAddress: retired when the alias goes. */
 #define ALIAS_MARK "alias:"
 
-static const char *const owned[] = {
-    "mail",
-    "mailNickname",
-    "targetAddress",
-    "msExchRecipientTypeDetails",
-    "msExchRecipientDisplayType",
-    "homeMDB",
-    "legacyExchangeDN",
-    "msExchMailboxGuid",
-    "showInAddressBook",
-    "msExchHideFromAddressLists",
-    "mDBUseDefaults",
-    "mDBStorageQuota",
-    "mDBOverQuotaLimit",
-    "mDBOverHardQuotaLimit",
-    "altRecipient",
-    "deliverAndRedirect",
-    "msExchRecipLimit",
-    "dirmailMessageRateLimit",
-    "dirmailManagedAddress",
-    "dirmailState",
-    NULL,
+/* What the policy knows of an attribute. */
+enum {
+	AT_READ = 1 << 0,         /* the policy reads it of a recipient */
+	AT_OWNED = 1 << 1,        /* dirmail is authoritative on objects with intent:
+	                           * it sets and removes it, whoever wrote it */
+	AT_MERGED = 1 << 2,       /* shared with others: merged value by value */
+	AT_ADD_ONLY = 1 << 3,     /* merged by adding values only (objectClass),
+	                           * which diff does on its own */
+	AT_DN = 1 << 4,           /* its values are DNs */
+	AT_EXPORT = 1 << 5,       /* the export names it (it takes every owned and
+	                           * every dirmail* attribute besides) */
+	AT_EXCHANGE = 1 << 6,     /* an Exchange mailbox's: none other keeps it, and
+	                           * removing it deletes the mailbox */
+	AT_NOT_ON_LISTS = 1 << 7, /* a mailbox's: lists never hold it */
+	AT_SERVICE = 1 << 8,      /* goes with the service: service none removes it */
+	AT_IF_DIRMAILS = 1 << 9,  /* ... when its value is one of dirmail's addresses */
+	AT_ACCOUNT = 1 << 10,     /* read of the account entry, not of recipients */
 };
 
-/* Of what the policy reads, the attributes whose values are DNs. */
-static const char *const dn_valued[] = {
-    "member",
-    "altRecipient",
-    "homeMDB",
-    "showInAddressBook",
-    "dirmailCatchAll",
-    "dirmailAddressList",
-    "dirmailExchangeDatabase",
-    "dirmailContactBase",
-    NULL,
+#define MAILBOX (AT_READ | AT_OWNED | AT_SERVICE | AT_NOT_ON_LISTS)
+
+/*
+ * Every attribute the policy reads, writes or names, once: the lists the
+ * policy hands out and the ones it works with are all derived from here.
+ * Order matters where output depends on it: diff writes modifications in
+ * the order of the owned attributes, then proxyAddresses and member, and
+ * the export names its attributes in the order they have here.
+ */
+static const struct attr_def {
+	const char *name;
+	unsigned flags;
+} attr_table[] = {
+    {"mail", AT_READ | AT_OWNED | AT_SERVICE | AT_IF_DIRMAILS},
+    {"mailNickname", AT_READ | AT_OWNED | AT_SERVICE},
+    {"targetAddress", MAILBOX},
+    {"msExchRecipientTypeDetails", MAILBOX},
+    {"msExchRecipientDisplayType", MAILBOX},
+    {"homeMDB", MAILBOX | AT_EXCHANGE | AT_DN},
+    {"legacyExchangeDN", MAILBOX | AT_EXCHANGE},
+    {"msExchMailboxGuid", MAILBOX | AT_EXCHANGE},
+    {"showInAddressBook", AT_READ | AT_OWNED | AT_SERVICE | AT_DN},
+    {"msExchHideFromAddressLists", AT_READ | AT_OWNED | AT_SERVICE},
+    {"mDBUseDefaults", MAILBOX},
+    {"mDBStorageQuota", MAILBOX},
+    {"mDBOverQuotaLimit", MAILBOX},
+    {"mDBOverHardQuotaLimit", MAILBOX},
+    {"altRecipient", MAILBOX | AT_DN},
+    {"deliverAndRedirect", MAILBOX},
+    {"msExchRecipLimit", MAILBOX},
+    {"dirmailMessageRateLimit", MAILBOX},
+    {"dirmailManagedAddress", AT_READ | AT_OWNED | AT_SERVICE},
+    {"dirmailState", AT_READ | AT_OWNED},
+    {"objectClass", AT_READ | AT_MERGED | AT_ADD_ONLY | AT_EXPORT},
+    {"entryUUID", AT_EXPORT},
+    {"objectGUID", AT_EXPORT},
+    {"cn", AT_READ | AT_EXPORT},
+    {"uid", AT_READ | AT_EXPORT},
+    {"sAMAccountName", AT_READ | AT_EXPORT},
+    {"givenName", AT_READ | AT_EXPORT},
+    {"sn", AT_READ | AT_EXPORT},
+    {"initials", AT_READ | AT_EXPORT},
+    {"displayName", AT_EXPORT},
+    {"description", AT_EXPORT},
+    {"userAccountControl", AT_READ | AT_EXPORT},
+    {"proxyAddresses", AT_READ | AT_MERGED | AT_EXPORT},
+    {"member", AT_READ | AT_MERGED | AT_EXPORT | AT_DN},
+    {"createTimestamp", AT_READ},
+    {"whenCreated", AT_READ},
+    {"dirmailService", AT_READ},
+    {"dirmailPrimaryAddress", AT_READ},
+    {"dirmailAlias", AT_READ},
+    {"dirmailQuota", AT_READ},
+    {"dirmailQuotaNotify", AT_READ},
+    {"dirmailForwardTo", AT_READ},
+    {"dirmailForwardKeepCopy", AT_READ},
+    {"dirmailAutoReply", AT_READ},
+    {"dirmailAutoReplyStart", AT_READ},
+    {"dirmailAutoReplyEnd", AT_READ},
+    {"dirmailHidden", AT_READ},
+    {"dirmailDisabled", AT_READ},
+    {"dirmailMemberFilter", AT_READ},
+    {"dirmailCatchAll", AT_ACCOUNT | AT_DN},
+    {"dirmailAddressList", AT_ACCOUNT | AT_DN},
+    {"dirmailExchangeDatabase", AT_ACCOUNT | AT_DN},
+    {"dirmailContactBase", AT_ACCOUNT | AT_DN},
 };
 
-const char *const *policy_dn_attrs(void)
+#undef MAILBOX
+#define NATTRS (sizeof(attr_table) / sizeof(attr_table[0]))
+
+/* Which attributes each derived list holds. */
+static int is_owned(unsigned f)
 {
-	return dn_valued;
+	return (f & AT_OWNED) != 0;
 }
 
-/* What the policy reads of an object besides the attributes it owns. */
-static const char *const inputs[] = {
-    "objectClass",
-    "cn",
-    "uid",
-    "sAMAccountName",
-    "givenName",
-    "sn",
-    "initials",
-    "userAccountControl",
-    "proxyAddresses",
-    "member",
-    "createTimestamp",
-    "whenCreated",
-    "dirmailService",
-    "dirmailPrimaryAddress",
-    "dirmailAlias",
-    "dirmailQuota",
-    "dirmailQuotaNotify",
-    "dirmailForwardTo",
-    "dirmailForwardKeepCopy",
-    "dirmailAutoReply",
-    "dirmailAutoReplyStart",
-    "dirmailAutoReplyEnd",
-    "dirmailHidden",
-    "dirmailDisabled",
-    "dirmailMemberFilter",
-    NULL,
-};
+static int is_diffed(unsigned f)
+{
+	return (f & AT_OWNED) || ((f & AT_MERGED) && !(f & AT_ADD_ONLY));
+}
 
-/* The attributes a wanted entry holds: what dirmail owns or merges. */
-static const char *const merged[] = {"objectClass", "proxyAddresses", "member", NULL};
+static int is_read(unsigned f)
+{
+	return (f & AT_READ) != 0;
+}
 
-/* The mailbox attributes whose removal is a mailbox deletion. */
-static const char *const exchange_attrs[] = {"homeMDB", "msExchMailboxGuid", "legacyExchangeDN",
-                                             NULL};
+static int is_dn(unsigned f)
+{
+	return (f & AT_DN) != 0;
+}
+
+static int is_exported(unsigned f)
+{
+	return (f & AT_EXPORT) != 0;
+}
+
+static int is_wanted(unsigned f)
+{
+	return (f & (AT_OWNED | AT_MERGED)) != 0;
+}
+
+/*
+ * Fills v (NATTRS + 1 slots) with the names of the attributes keep
+ * accepts, in table order, NULL-terminated, and returns it. Filled on the
+ * first call, only read after: the program is single-threaded where it
+ * first asks (main takes policy_dn_attrs before any thread starts), and
+ * every call would fill in the same names.
+ */
+static const char *const *derive(const char **v, int (*keep)(unsigned flags))
+{
+	size_t i, n = 0;
+
+	if (v[0] == NULL) {
+		for (i = 0; i < NATTRS; i++)
+			if (keep(attr_table[i].flags))
+				v[n++] = attr_table[i].name;
+		v[n] = NULL;
+	}
+	return v;
+}
 
 const char *const *policy_owned_attrs(void)
 {
-	return owned;
+	static const char *v[NATTRS + 1];
+
+	return derive(v, is_owned);
 }
 
 const char *const *policy_diff_attrs(void)
 {
-	static const char *all[sizeof(owned) / sizeof(owned[0]) + 2];
-	size_t i;
+	static const char *v[NATTRS + 1];
 
-	if (all[0] == NULL) {
-		for (i = 0; owned[i]; i++)
-			all[i] = owned[i];
-		all[i++] = "proxyAddresses";
-		all[i++] = "member";
-		all[i] = NULL;
-	}
-	return all;
+	return derive(v, is_diffed);
 }
 
 const char *const *policy_read_attrs(void)
 {
-	static const char
-	    *all[sizeof(owned) / sizeof(owned[0]) + sizeof(inputs) / sizeof(inputs[0])];
-	size_t i, n = 0;
+	static const char *v[NATTRS + 1];
 
-	if (all[0] == NULL) {
-		for (i = 0; owned[i]; i++)
-			all[n++] = owned[i];
-		for (i = 0; inputs[i]; i++)
-			all[n++] = inputs[i];
-		all[n] = NULL;
-	}
-	return all;
+	return derive(v, is_read);
 }
 
-/* The attributes a wanted entry is made of, owned then merged, with their
- * lookup keys: compared for every object, so worked out once. */
-#define NWANTED (sizeof(owned) / sizeof(owned[0]) + sizeof(merged) / sizeof(merged[0]) - 2)
+const char *const *policy_dn_attrs(void)
+{
+	static const char *v[NATTRS + 1];
 
+	return derive(v, is_dn);
+}
+
+const char *const *policy_export_attrs(void)
+{
+	static const char *v[NATTRS + 1];
+
+	return derive(v, is_exported);
+}
+
+/* The attributes a wanted entry is made of, owned or merged, with their
+ * lookup keys: compared for every object, so worked out once (on the
+ * first policy_take, in the one thread that runs the policy). */
 static const struct wanted {
-	const char *name;
+	const char *name; /* NULL after the last */
 	unsigned int key;
 } * wanted_attrs(void)
 {
-	static struct wanted w[NWANTED + 1];
-	size_t i, k, at = 0;
+	static struct wanted w[NATTRS + 1];
+	static const char *names[NATTRS + 1];
+	const char *const *n;
+	size_t i;
 
-	if (w[0].name == NULL) /* the same values, whoever computes them */
-		for (k = 0; k < 2; k++)
-			for (i = 0; (k == 0 ? owned : merged)[i]; i++, at++) {
-				w[at].name = (k == 0 ? owned : merged)[i];
-				w[at].key = entry_name_key(w[at].name);
-			}
+	if (w[0].name != NULL)
+		return w;
+	n = derive(names, is_wanted);
+	for (i = 0; n[i]; i++) {
+		w[i].key = entry_name_key(n[i]);
+		w[i].name = n[i];
+	}
 	return w;
 }
 
@@ -181,7 +244,7 @@ static int not_wanted(const char *name)
 	unsigned int key = entry_name_key(name);
 	size_t i;
 
-	for (i = 0; i < NWANTED; i++)
+	for (i = 0; w[i].name; i++)
 		if (w[i].key == key && strcasecmp(w[i].name, name) == 0)
 			return 0;
 	return 1;
@@ -227,22 +290,67 @@ struct strv {
 		NULL, 0, 0, pool                                                                   \
 	}
 
+/* Makes room for one more string. */
+static int strv_grow(struct strv *s)
+{
+	unsigned cap = s->cap ? 2 * s->cap : 4;
+	char **v;
+
+	if (s->n < s->cap)
+		return 0;
+	v = cap > s->cap ? realloc(s->v, cap * sizeof(*v)) : NULL;
+	if (v == NULL)
+		return -1;
+	s->v = v;
+	s->cap = cap;
+	return 0;
+}
+
 static int strv_add(struct strv *s, const char *str)
 {
-	if (s->n == s->cap) {
-		unsigned cap = s->cap ? 2 * s->cap : 4;
-		char **v = cap > s->cap ? realloc(s->v, cap * sizeof(*v)) : NULL;
-
-		if (v == NULL)
-			return -1;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (strv_grow(s) < 0)
+		return -1;
 	s->v[s->n] = s->pool ? pool_strdup(s->pool, str) : strdup(str);
 	if (s->v[s->n] == NULL)
 		return -1;
 	s->n++;
 	return 0;
+}
+
+/*
+ * Address candidates and claims carry two bytes after their NUL, for
+ * policy_decision: where the address comes from (ORIGIN_EXPLICIT,
+ * ORIGIN_ALIAS, or ORIGIN_TEMPLATE plus the template's index) and how claim
+ * decided it (HOW_*, a suffix's number of digits in the high bits). Two
+ * bytes an address rather than fields in every object; nothing else reads
+ * past the NUL. Only for vectors whose strings are a pool's.
+ */
+enum { ORIGIN_EXPLICIT, ORIGIN_ALIAS, ORIGIN_TEMPLATE, ORIGIN_MAX = 255 };
+enum { HOW_UNDECIDED, HOW_HELD, HOW_CLAIMED, HOW_SUFFIXED, HOW_REFUSED, HOW_MASK = 15 };
+#define HOW_DIGITS(d) ((d) << 4)
+
+static int strv_add_tagged(struct strv *s, const char *str, unsigned origin, unsigned how)
+{
+	size_t len = strlen(str);
+	char *c;
+
+	if (strv_grow(s) < 0 || (c = pool_alloc(s->pool, len + 3, 1)) == NULL)
+		return -1;
+	memcpy(c, str, len + 1);
+	c[len + 1] = (char)(origin < ORIGIN_MAX ? origin : ORIGIN_MAX);
+	c[len + 2] = (char)how;
+	s->v[s->n++] = c;
+	return 0;
+}
+
+static unsigned tag_origin(const char *tagged)
+{
+	return (unsigned char)tagged[strlen(tagged) + 1];
+}
+
+static unsigned tag_how(const char *tagged)
+{
+	return (unsigned char)tagged[strlen(tagged) + 2];
 }
 
 static int strv_find(const struct strv *s, const char *str)
@@ -369,14 +477,37 @@ struct olds {
 	struct strv plain, alias;
 };
 
+/*
+ * What policy_take's build of a user assumed settle would decide, kept
+ * only for the users that build found unchanged: settle compares it field
+ * by field with what it decided, and the user is known unchanged only when
+ * every field is equal. An address is kept as the decision that made it:
+ * the candidate it came from (the object's candidates are the same array
+ * at take and at settle) and the suffix added, three bytes where the
+ * string would take thirty; claim compares them as it decides
+ * (spec_miss). One allocation in the pass's pool.
+ */
+struct spec {
+	unsigned naddrs, nalias;
+	enum pol_state state_kind;
+	unsigned active : 1, blocked : 1;
+	unsigned alt : 1; /* forwards to the altRecipient as read */
+	/* naddrs picks of a candidate (its index, the suffix low byte then
+	 * high byte), nalias indexes of an alias, then the state text */
+	unsigned char picks[];
+};
+
+/* Candidates and aliases a spec can name in its one-byte picks. */
+#define SPEC_PICKS_MAX 255
+
 /* What the pass keeps of an object between reading it (policy_take) and
  * building its wanted entry (policy_build): its intent, checked, and what
  * other objects' rules ask of it. Strings are in the pass's pool. */
 struct work {
-	struct pol_obj *o;     /* only within policy_build */
 	const struct entry *e; /* only within policy_take and policy_build */
 	size_t self;
 	enum pol_kind kind;
+	enum pol_state state_kind; /* the kind of state */
 	const char *dn;
 	const char *created; /* "" sorts last through order_cmp */
 	const char *fwd;     /* dirmailForwardTo as an index key, or NULL */
@@ -394,11 +525,13 @@ struct work {
 	unsigned has_addr : 1;      /* holds mail or proxyAddresses */
 	unsigned contact : 1;       /* a mail contact dirmail created */
 	unsigned remove : 1;        /* such a contact nothing uses any more */
-	unsigned spec_same : 1;     /* built when taken, unchanged, if settle agrees */
-	unsigned spec_ok : 1;       /* and settle agreed */
-	uint64_t spec_fp;           /* settled_fp as that build assumed it */
+	unsigned spec_ok : 1;       /* built unchanged when taken, and settle agreed */
+	unsigned spec_miss : 1;     /* claim decided otherwise than spec assumed */
+	const struct spec *spec;    /* what that build assumed, or NULL: not built so */
+	unsigned lic_rank;          /* place among the POP/IMAP mailboxes, in creation
+	                             * order, kept ones first; 0: needs no licence */
 	long quota;                 /* MB, -1 = the account default */
-	struct buf state;           /* "" = ok */
+	struct buf state;           /* "kind: message", "" = ok */
 	struct strv addrs;          /* claimed, lowercase; [0] is the primary */
 	struct strv alias_addrs;    /* claimed from dirmailAlias */
 	struct strv cands, aliases; /* what claim tries, until it has */
@@ -415,21 +548,44 @@ struct pol_pass {
 	struct pool pool;
 	struct work *w;
 	size_t n, cap;
-	struct idx ix, dns; /* every address in use; every DN */
+	struct idx ix, dns;    /* every address in use; every DN */
+	const char **contacts; /* the DNs of the mail contacts settle creates, pooled */
+	size_t ncontacts;
 	int settled;
 };
 
-static int set_state(struct work *w, const char *fmt, ...) DM_PRINTF(2, 3);
-static int set_state(struct work *w, const char *fmt, ...)
+const char *policy_state_name(enum pol_state k)
+{
+	static const char *const names[] = {
+	    [POL_OK] = "ok",
+	    [POL_INVALID] = "invalid",
+	    [POL_CONFLICT] = "conflict",
+	    [POL_ADDRESS_TAKEN] = "address-taken",
+	    [POL_OVER_LICENCE] = "over-licence",
+	    [POL_OVER_ALLOCATED] = "over-allocated",
+	    [POL_ERROR] = "error",
+	};
+
+	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "error";
+}
+
+/* Gives w the state "kind: message", unless it has one already: the first
+ * reason found is the one shown. The text is made from the kind, so the
+ * two never disagree. */
+static int set_state(struct work *w, enum pol_state kind, const char *fmt, ...) DM_PRINTF(3, 4);
+static int set_state(struct work *w, enum pol_state kind, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
 
 	if (w->state.len)
-		return 0; /* the first reason found is the one shown */
+		return 0;
 	va_start(ap, fmt);
-	rc = buf_vprintf(&w->state, fmt, ap);
+	rc = buf_printf(&w->state, "%s: ", policy_state_name(kind));
+	if (rc == 0)
+		rc = buf_vprintf(&w->state, fmt, ap);
 	va_end(ap);
+	w->state_kind = kind;
 	w->blocked = 1;
 	return rc;
 }
@@ -450,7 +606,7 @@ static int get_bool(struct work *w, const char *attr, int dflt)
 		return 1;
 	if (strcasecmp(v, "FALSE") == 0)
 		return 0;
-	(void)!set_state(w, "invalid: %s: \"%s\" is not TRUE or FALSE", attr, v);
+	(void)!set_state(w, POL_INVALID, "%s: \"%s\" is not TRUE or FALSE", attr, v);
 	return -1;
 }
 
@@ -528,40 +684,13 @@ static int managed_split(struct work *w)
 	return 0;
 }
 
-/* Phase A: the object's intent, read and checked; sets blocked states. */
-static void read_intent(const struct pol_ctx *ctx, struct work *w)
+/* A user's service and mailbox settings, read and checked. */
+static void read_user_intent(const struct pol_ctx *ctx, struct work *w)
 {
-	const struct entry *e = w->e;
-	const struct entry_attr *a;
-	const char *v;
+	const char *v = first(w, "dirmailService");
 	struct buf why = BUF_INIT;
 	long n;
-	size_t i;
 
-	w->created = entry_first(e, "createTimestamp");
-	if (w->created == NULL)
-		w->created = entry_first(e, "whenCreated");
-	if (w->created == NULL)
-		w->created = "";
-	w->footprint = entry_get(e, "dirmailState") || entry_get(e, "dirmailManagedAddress");
-	if (managed_split(w) < 0)
-		(void)!set_state(w, "error: out of memory");
-	v = first(w, "msExchRecipientTypeDetails");
-	w->cur_exch = entry_get(e, "homeMDB") || entry_get(e, "msExchMailboxGuid") ||
-	              (v && strcmp(v, "1") == 0);
-	w->cur_pop = !w->cur_exch && v && strcmp(v, "128") == 0;
-	w->quota = -1;
-	w->notify = 1;
-	if (w->kind == POL_OTHER)
-		return;
-
-	w->hidden = get_bool(w, "dirmailHidden", 0) == 1;
-	if (w->kind == POL_LIST) {
-		w->active = 1;
-		goto addresses;
-	}
-
-	v = first(w, "dirmailService");
 	if (v == NULL || strcasecmp(v, "none") == 0)
 		w->svc = SVC_NONE;
 	else if (strcasecmp(v, "pop-imap") == 0)
@@ -569,8 +698,8 @@ static void read_intent(const struct pol_ctx *ctx, struct work *w)
 	else if (strcasecmp(v, "exchange") == 0)
 		w->svc = SVC_EXCH;
 	else
-		(void)!set_state(
-		    w, "invalid: dirmailService: \"%s\" is not pop-imap, exchange or none", v);
+		(void)!set_state(w, POL_INVALID,
+		                 "dirmailService: \"%s\" is not pop-imap, exchange or none", v);
 	w->disabled = get_bool(w, "dirmailDisabled", 0) == 1;
 	v = first(w, "userAccountControl");
 	if (v && parse_long(v, &n) == 0 && (n & 2))
@@ -580,86 +709,118 @@ static void read_intent(const struct pol_ctx *ctx, struct work *w)
 	v = first(w, "dirmailQuota");
 	if (v != NULL) {
 		if (parse_long(v, &w->quota) < 0)
-			(void)!set_state(w, "invalid: dirmailQuota: \"%s\" is not a number of MB",
-			                 v);
+			(void)!set_state(w, POL_INVALID,
+			                 "dirmailQuota: \"%s\" is not a number of MB", v);
 		else if (w->quota < 0)
-			(void)!set_state(w, "invalid: dirmailQuota: %ld is negative", w->quota);
+			(void)!set_state(w, POL_INVALID, "dirmailQuota: %ld is negative", w->quota);
 		else if (ctx->acct->storage_total > 0 && w->quota > ctx->acct->storage_total)
-			(void)!set_state(w,
-			                 "invalid: dirmailQuota: %ld MB is more than the account's "
+			(void)!set_state(w, POL_INVALID,
+			                 "dirmailQuota: %ld MB is more than the account's "
 			                 "storage of %ld MB",
 			                 w->quota, ctx->acct->storage_total);
 	}
 	v = first(w, "dirmailForwardTo");
-	if (v != NULL) {
-		buf_reset(&why);
-		if (addr_check(v, &why) < 0)
-			(void)!set_state(w, "invalid: dirmailForwardTo: \"%s\": %s", v,
-			                 buf_str(&why));
-	}
+	if (v != NULL && addr_check(v, &why) < 0)
+		(void)!set_state(w, POL_INVALID, "dirmailForwardTo: \"%s\": %s", v, buf_str(&why));
+	buf_free(&why);
 	v = first(w, "dirmailAutoReplyStart");
 	if (v && !gentime_ok(v))
-		(void)!set_state(
-		    w, "invalid: dirmailAutoReplyStart: \"%s\" is not a GeneralizedTime", v);
+		(void)!set_state(w, POL_INVALID,
+		                 "dirmailAutoReplyStart: \"%s\" is not a GeneralizedTime", v);
 	v = first(w, "dirmailAutoReplyEnd");
 	if (v && !gentime_ok(v))
-		(void)!set_state(w, "invalid: dirmailAutoReplyEnd: \"%s\" is not a GeneralizedTime",
-		                 v);
+		(void)!set_state(w, POL_INVALID,
+		                 "dirmailAutoReplyEnd: \"%s\" is not a GeneralizedTime", v);
 	if (first(w, "dirmailAutoReplyStart") && v &&
 	    strcmp(first(w, "dirmailAutoReplyStart"), v) > 0)
-		(void)!set_state(w,
-		                 "invalid: dirmailAutoReplyEnd lies before dirmailAutoReplyStart");
+		(void)!set_state(w, POL_INVALID,
+		                 "dirmailAutoReplyEnd lies before dirmailAutoReplyStart");
+}
 
-addresses:
-	v = first(w, "dirmailPrimaryAddress");
+/* The explicit primary and the aliases, checked. */
+static void read_address_intent(const struct pol_ctx *ctx, struct work *w)
+{
+	const struct entry_attr *a = entry_get(w->e, "dirmailAlias");
+	const char *v = first(w, "dirmailPrimaryAddress");
+	struct buf why = BUF_INIT;
+	size_t i;
+
 	if (v != NULL) {
-		buf_reset(&why);
 		if (addr_check(v, &why) < 0)
-			(void)!set_state(w, "invalid: dirmailPrimaryAddress: \"%s\": %s", v,
+			(void)!set_state(w, POL_INVALID, "dirmailPrimaryAddress: \"%s\": %s", v,
 			                 buf_str(&why));
 		else if (!domain_accepted(ctx->acct, domain_of(v)))
-			(void)!set_state(
-			    w,
-			    "invalid: dirmailPrimaryAddress: \"%s\": %s is not a domain of "
-			    "the account",
-			    v, domain_of(v));
+			(void)!set_state(w, POL_INVALID,
+			                 "dirmailPrimaryAddress: \"%s\": %s is not a domain of "
+			                 "the account",
+			                 v, domain_of(v));
 	}
-	a = entry_get(e, "dirmailAlias");
 	for (i = 0; a && i < a->nvals; i++) {
 		v = a->vals[i].val;
 		buf_reset(&why);
 		if (strchr(v, '@') ? addr_check(v, &why) < 0
 		                   : addr_check_local(v, strlen(v), &why) < 0)
-			(void)!set_state(w, "invalid: dirmailAlias: \"%s\": %s", v, buf_str(&why));
+			(void)!set_state(w, POL_INVALID, "dirmailAlias: \"%s\": %s", v,
+			                 buf_str(&why));
 		else if (strchr(v, '@') && !domain_accepted(ctx->acct, domain_of(v)))
-			(void)!set_state(
-			    w, "invalid: dirmailAlias: \"%s\": %s is not a domain of the account",
-			    v, domain_of(v));
+			(void)!set_state(w, POL_INVALID,
+			                 "dirmailAlias: \"%s\": %s is not a domain of the account",
+			                 v, domain_of(v));
 	}
 	buf_free(&why);
-	if (w->blocked || w->kind != POL_USER)
-		return;
+}
 
-	/* Service exclusivity: never two mailboxes, never a silent switch. */
+/* Service exclusivity: never two mailboxes, never a silent switch; the
+ * catch-all keeps its mailbox; a service needs the account's settings. */
+static void check_service(const struct pol_ctx *ctx, struct work *w)
+{
+	const struct account *a = ctx->acct;
+
 	if (w->svc == SVC_POP && w->cur_exch)
-		(void)!set_state(w,
-		                 "conflict: exchange-enabled: disable Exchange first; its mailbox "
+		(void)!set_state(w, POL_CONFLICT,
+		                 "exchange-enabled: disable Exchange first; its mailbox "
 		                 "will be deleted");
 	else if (w->svc == SVC_EXCH && w->cur_pop)
-		(void)!set_state(w,
-		                 "conflict: pop-imap-enabled: disable POP/IMAP first; its mailbox "
+		(void)!set_state(w, POL_CONFLICT,
+		                 "pop-imap-enabled: disable POP/IMAP first; its mailbox "
 		                 "will be deleted");
-	else if (ctx->acct->catch_all && strcasecmp(e->dn, ctx->acct->catch_all) == 0 &&
+	else if (a->catch_all && strcasecmp(w->e->dn, a->catch_all) == 0 &&
 	         (w->svc == SVC_NONE || w->disabled))
-		(void)!set_state(w,
-		                 "conflict: catch-all: the main account receives mail for unknown "
+		(void)!set_state(w, POL_CONFLICT,
+		                 "catch-all: the main account receives mail for unknown "
 		                 "addresses and cannot be disabled or lose its mailbox");
-	if (!w->blocked && w->svc != SVC_NONE &&
-	    ((w->svc == SVC_POP && ctx->acct->popimap_host == NULL) ||
-	     (w->svc == SVC_EXCH && ctx->acct->exchange_database == NULL)))
-		(void)!set_state(w, "invalid: the account entry has no %s",
+	if (!w->blocked && ((w->svc == SVC_POP && a->popimap_host == NULL) ||
+	                    (w->svc == SVC_EXCH && a->exchange_database == NULL)))
+		(void)!set_state(w, POL_INVALID, "the account entry has no %s",
 		                 w->svc == SVC_POP ? "dirmailPopImapHost"
 		                                   : "dirmailExchangeDatabase");
+}
+
+/* Phase A: the object's intent, read and checked; sets blocked states. */
+static void read_intent(const struct pol_ctx *ctx, struct work *w)
+{
+	const struct entry *e = w->e;
+	const char *v;
+
+	w->footprint = entry_get(e, "dirmailState") || entry_get(e, "dirmailManagedAddress");
+	if (managed_split(w) < 0)
+		(void)!set_state(w, POL_ERROR, "out of memory");
+	v = first(w, "msExchRecipientTypeDetails");
+	w->cur_exch = entry_get(e, "homeMDB") || entry_get(e, "msExchMailboxGuid") ||
+	              (v && strcmp(v, "1") == 0);
+	w->cur_pop = !w->cur_exch && v && strcmp(v, "128") == 0;
+	w->quota = -1;
+	w->notify = 1;
+	if (w->kind == POL_OTHER)
+		return;
+	w->hidden = get_bool(w, "dirmailHidden", 0) == 1;
+	w->active = w->kind == POL_LIST;
+	if (w->kind == POL_USER)
+		read_user_intent(ctx, w);
+	read_address_intent(ctx, w);
+	if (w->blocked || w->kind != POL_USER)
+		return;
+	check_service(ctx, w);
 	w->active = !w->blocked && w->svc != SVC_NONE;
 }
 
@@ -703,7 +864,7 @@ static int candidates(const struct pol_ctx *ctx, struct work *w, struct strv *ca
 	if (explicit != NULL) {
 		buf_reset(&full);
 		if (addr_key(&full, explicit, strlen(explicit)) < 0 ||
-		    strv_add(cands, buf_str(&full)) < 0)
+		    strv_add_tagged(cands, buf_str(&full), ORIGIN_EXPLICIT, HOW_UNDECIDED) < 0)
 			goto done;
 		*nprim_explicit = 1;
 	}
@@ -719,7 +880,7 @@ static int candidates(const struct pol_ctx *ctx, struct work *w, struct strv *ca
 		if (addr_expand(&lp, tmpl, &nm, &why) < 0) {
 			if (why.len == 0)
 				goto done;
-			(void)!set_state(w, "invalid: %s %s: %s",
+			(void)!set_state(w, POL_INVALID, "%s %s: %s",
 			                 t == 0 ? "dirmailPrimaryTemplate"
 			                        : "dirmailSecondaryTemplate",
 			                 tmpl, buf_str(&why));
@@ -736,7 +897,8 @@ static int candidates(const struct pol_ctx *ctx, struct work *w, struct strv *ca
 			    buf_puts(&full, dom) < 0)
 				goto done;
 			if (strv_find(cands, buf_str(&full)) < 0 &&
-			    strv_add(cands, buf_str(&full)) < 0)
+			    strv_add_tagged(cands, buf_str(&full), ORIGIN_TEMPLATE + t,
+			                    HOW_UNDECIDED) < 0)
 				goto done;
 		}
 	}
@@ -766,7 +928,8 @@ static int alias_candidates(const struct account *a, struct work *w, struct strv
 			     buf_printf(&full, "@%s",
 			                d == 0 ? a->primary_domain : a->domains.v[d - 1]) < 0))
 				goto done;
-			if (strv_find(out, buf_str(&full)) < 0 && strv_add(out, buf_str(&full)) < 0)
+			if (strv_find(out, buf_str(&full)) < 0 &&
+			    strv_add_tagged(out, buf_str(&full), ORIGIN_ALIAS, HOW_UNDECIDED) < 0)
 				goto done;
 		}
 	}
@@ -777,9 +940,11 @@ done:
 }
 
 /* Finds the address a generated candidate becomes: itself when free or
- * already ours, else the first free or ours with a suffix 2, 3, ...;
- * 1 when none is left under 64 bytes, -1 on out of memory. */
-static int resolve(const struct idx *ix, size_t self, const char *cand, struct buf *out, int *held)
+ * already ours, else the first free or ours with a suffix 2, 3, ...
+ * (*suffix, 1 for none; *held: ours already); 1 when none is left under
+ * 64 bytes, -1 on out of memory. */
+static int resolve(const struct idx *ix, size_t self, const char *cand, struct buf *out, int *held,
+                   unsigned *suffix)
 {
 	unsigned n;
 	long owner;
@@ -790,81 +955,144 @@ static int resolve(const struct idx *ix, size_t self, const char *cand, struct b
 			return n == 1 ? -1 : 1;
 		owner = idx_get(ix, buf_str(out));
 		if (owner < 0 || (size_t)owner == self) {
-			*held = n == 1 && owner >= 0;
+			*held = owner >= 0;
+			*suffix = n;
 			return 0;
 		}
 	}
 	return 1;
 }
 
+/* How claim decided an address: held or free, with or without a suffix. */
+static unsigned how_of(int held, unsigned suffix)
+{
+	unsigned digits = suffix >= 100 ? 3 : suffix >= 10 ? 2 : 1;
+
+	return (held         ? HOW_HELD
+	        : suffix > 1 ? HOW_SUFFIXED
+	                     : HOW_CLAIMED) |
+	       (suffix > 1 ? HOW_DIGITS(digits) : 0);
+}
+
 #define HELD(w, bit) ((bit) < 64 && ((w)->held >> (bit)&1))
 
-/* Phase C for one object: explicit addresses must be free, a new POP/IMAP
- * mailbox needs a licence, then every address is claimed. */
-static int claim(const struct pol_ctx *ctx, struct work *w, struct work *all, struct idx *ix,
-                 long *free_licences)
+/* Did the build at take assume that w's k-th claimed address comes from
+ * candidate i with suffix n (1: none)? */
+static int spec_pick(const struct spec *sp, size_t k, size_t i, unsigned n)
 {
-	const struct strv cands = w->cands, aliases = w->aliases;
+	const unsigned char *p = sp->picks + 3 * k;
+
+	return k < sp->naddrs && p[0] == i && (p[1] | (unsigned)p[2] << 8) == n;
+}
+
+/* Did it assume that w's k-th alias address is its alias j? */
+static int spec_alias(const struct spec *sp, size_t k, size_t j)
+{
+	return k < sp->nalias && sp->picks[3 * sp->naddrs + k] == j;
+}
+
+/* Licences as settle hands them out. */
+struct licences {
+	long free;     /* left to hand out */
+	unsigned rank; /* mailboxes ranked so far, in creation order */
+};
+
+/* Refuses w for the address c (a candidate), kept in addrs as refused. */
+static int refuse(struct work *w, const char *c)
+{
+	w->active = 0;
+	return strv_add_tagged(&w->addrs, c, tag_origin(c), HOW_REFUSED);
+}
+
+/* Claims one generated or explicit candidate of w, or refuses w (1) when
+ * it and its numbered variants are all in use; -1 on out of memory. */
+static int claim1(struct work *w, struct idx *ix, size_t i, struct buf *got)
+{
+	const char *c = w->cands.v[i];
+	int held = i < 32 && HELD(w, i), r = 0;
+	unsigned suffix = 1;
+
+	if (i < w->nexp)
+		held = held || idx_get(ix, c) == (long)w->self;
+	buf_reset(got);
+	if (i < w->nexp || held)
+		r = buf_puts(got, c) < 0 ? -1 : 0;
+	else
+		r = resolve(ix, w->self, c, got, &held, &suffix);
+	if (r != 0)
+		return r;
+	if (strv_find(&w->addrs, buf_str(got)) >= 0)
+		return 0;
+	/* What the object holds is in the index as its own already. */
+	if (strv_add_tagged(&w->addrs, buf_str(got), tag_origin(c), how_of(held, suffix)) < 0 ||
+	    (!held && idx_put(ix, buf_str(got), w->self) < 0))
+		return -1;
+	if (w->spec != NULL && !spec_pick(w->spec, w->addrs.n - 1, i, suffix))
+		w->spec_miss = 1;
+	return 0;
+}
+
+/* Phase C for one object: explicit addresses must be free, a new POP/IMAP
+ * mailbox needs a licence, then every address is claimed; addrs and
+ * alias_addrs keep how each was decided (and the one refused, if any). */
+static int claim(const struct pol_ctx *ctx, struct work *w, struct work *all, struct idx *ix,
+                 struct licences *lic)
+{
+	const struct strv aliases = w->aliases;
 	struct buf got = BUF_INIT;
 	size_t i, nexp = w->nexp;
 	long owner;
-	int rc = -1, r;
+	int rc = -1, r, held;
 
 	for (i = 0; i < nexp + aliases.n; i++) {
-		const char *c = i < nexp ? cands.v[i] : aliases.v[i - nexp];
+		const char *c = i < nexp ? w->cands.v[i] : aliases.v[i - nexp];
 
 		if (HELD(w, i < nexp ? i : 32 + (i - nexp)))
 			continue;
 		owner = idx_get(ix, c);
 		if (owner >= 0 && (size_t)owner != w->self) {
-			(void)!set_state(w, "address-taken: %s belongs to %s", c, all[owner].dn);
-			w->active = 0;
-			rc = 0;
+			(void)!set_state(w, POL_ADDRESS_TAKEN, "%s belongs to %s", c,
+			                 all[owner].dn);
+			rc = refuse(w, c);
 			goto done;
 		}
 	}
 	if (w->svc == SVC_POP && !w->cur_pop) {
-		if (*free_licences <= 0) {
-			(void)!set_state(
-			    w,
-			    "over-licence: all %ld POP/IMAP licences are in use; the mailbox "
-			    "is created when one is free",
-			    ctx->acct->licences);
+		w->lic_rank = ++lic->rank;
+		if (lic->free <= 0) {
+			(void)!set_state(w, POL_OVER_LICENCE,
+			                 "all %ld POP/IMAP licences are in use; the mailbox "
+			                 "is created when one is free",
+			                 ctx->acct->licences);
 			w->active = 0;
 			rc = 0;
 			goto done;
 		}
-		(*free_licences)--;
+		lic->free--;
 	}
-	for (i = 0; i < cands.n; i++) {
-		int held = i < 32 && HELD(w, i);
-
-		if (i < nexp || held)
-			r = buf_puts(&got, cands.v[i]) < 0 ? -1 : 0;
-		else
-			r = resolve(ix, w->self, cands.v[i], &got, &held);
+	for (i = 0; i < w->cands.n; i++) {
+		r = claim1(w, ix, i, &got);
 		if (r < 0)
 			goto done;
 		if (r > 0) {
-			(void)!set_state(
-			    w, "address-taken: %s and its numbered variants are all in use",
-			    cands.v[i]);
-			w->active = 0;
-			rc = 0;
+			(void)!set_state(w, POL_ADDRESS_TAKEN,
+			                 "%s and its numbered variants are all in use",
+			                 w->cands.v[i]);
+			rc = refuse(w, w->cands.v[i]);
 			goto done;
 		}
-		/* What the object holds is in the index as its own already. */
-		if (strv_find(&w->addrs, buf_str(&got)) < 0 &&
-		    (strv_add(&w->addrs, buf_str(&got)) < 0 ||
-		     (!held && idx_put(ix, buf_str(&got), w->self) < 0)))
-			goto done;
-		buf_reset(&got);
 	}
-	for (i = 0; i < aliases.n; i++)
-		if (strv_find(&w->addrs, aliases.v[i]) < 0 &&
-		    (strv_add(&w->alias_addrs, aliases.v[i]) < 0 ||
-		     (!(i < 32 && HELD(w, 32 + i)) && idx_put(ix, aliases.v[i], w->self) < 0)))
+	for (i = 0; i < aliases.n; i++) {
+		if (strv_find(&w->addrs, aliases.v[i]) >= 0)
+			continue;
+		held = (i < 32 && HELD(w, 32 + i)) || idx_get(ix, aliases.v[i]) == (long)w->self;
+		if (strv_add_tagged(&w->alias_addrs, aliases.v[i], ORIGIN_ALIAS,
+		                    held ? HOW_HELD : HOW_CLAIMED) < 0 ||
+		    (!held && idx_put(ix, aliases.v[i], w->self) < 0))
 			goto done;
+		if (w->spec != NULL && !spec_alias(w->spec, w->alias_addrs.n - 1, i))
+			w->spec_miss = 1;
+	}
 	rc = 0;
 done:
 	strv_free(&w->cands);
@@ -948,69 +1176,6 @@ static int legacy_dn(struct entry *want, const struct account *a, const char *ni
 	    toupper((unsigned char)dom[0]), (int)(n ? n - 1 : 0), dom + 1, nick);
 }
 
-/* Rebuilds proxyAddresses: foreign values kept (a foreign primary demoted),
- * dirmail's own written from addrs; counts retired managed addresses. */
-static int build_proxy(struct work *w, struct entry *want, const struct strv *mine,
-                       const char *primary)
-{
-	const struct entry_attr *cur = entry_get(w->e, "proxyAddresses");
-	struct buf v = BUF_INIT;
-	size_t i;
-	int rc = -1;
-
-	entry_del(want, "proxyAddresses");
-	for (i = 0; cur && i < cur->nvals; i++) {
-		const char *val = cur->vals[i].val;
-
-		if (is_smtp(val) &&
-		    (strv_find(mine, val + 5) >= 0 || strv_find(&w->old->plain, val + 5) >= 0 ||
-		     strv_find(&w->old->alias, val + 5) >= 0))
-			continue; /* dirmail's: rewritten below or retired */
-		buf_reset(&v);
-		if (primary && strncmp(val, "SMTP:", 5) == 0) {
-			if (buf_add(&v, "smtp:", 5) < 0 || buf_puts(&v, val + 5) < 0)
-				goto done;
-		} else if (buf_add(&v, val, cur->vals[i].len) < 0) {
-			goto done;
-		}
-		if (!entry_has(want, "proxyAddresses", v.s, v.len) &&
-		    add1(want, "proxyAddresses", v.s, v.len) < 0)
-			goto done;
-	}
-	for (i = 0; i < mine->n; i++) {
-		buf_reset(&v);
-		if (buf_puts(&v, primary && strcasecmp(mine->v[i], primary) == 0 ? "SMTP:"
-		                                                                 : "smtp:") < 0 ||
-		    buf_puts(&v, mine->v[i]) < 0 || add1(want, "proxyAddresses", v.s, v.len) < 0)
-			goto done;
-	}
-	rc = 0;
-done:
-	buf_free(&v);
-	return rc;
-}
-
-/* Drops every owned attribute but dirmailState: service none. dirmail is
- * authoritative for the mailbox, routing, GAL, quota, forwarding and limit
- * attributes of an object with intent whoever wrote them, so they go
- * whether or not dirmail wrote to the object before: the first pass does
- * what the second would (it writes the footprint). Addresses stay its own
- * business: a mail that is not one of dirmail's addresses stays. */
-static void strip(struct work *w, struct entry *want)
-{
-	const char *m = entry_first(w->e, "mail");
-	size_t i;
-
-	for (i = 0; owned[i]; i++) {
-		if (strcmp(owned[i], "dirmailState") == 0)
-			continue;
-		if (strcmp(owned[i], "mail") == 0 && m && strv_find(&w->old->plain, m) < 0 &&
-		    strv_find(&w->old->alias, m) < 0)
-			continue;
-		entry_del(want, owned[i]);
-	}
-}
-
 /* Creates (in res) the mail contact for the external address addr, known
  * from then on as owner n + k in ix; its DN goes to dn. */
 static int new_contact(const struct pol_ctx *ctx, const char *addr, size_t n, struct idx *ix,
@@ -1066,173 +1231,300 @@ static int own_contact(const struct account *a, enum pol_kind kind, const struct
 	       entry_get(e, "dirmailManagedAddress") != NULL;
 }
 
-static int build_active(struct pol_pass *pp, struct work *w)
+/* ---- the wanted entry, one rule family at a time ------------------------- */
+
+/*
+ * What a rule reads: the entry as read, the pass's context (the account,
+ * where new mailbox GUIDs come from) and the object's settled decision,
+ * w, with the addresses that decision leaves dirmail holding (mine). A
+ * rule writes its own attributes of want and adds what it retires to
+ * deletions; it reads nothing another rule writes, so their order is free.
+ */
+struct rule {
+	struct entry *want;
+	const struct entry *e;
+	const struct pol_ctx *ctx;
+	const struct account *a;
+	const struct work *w;
+	const struct olds *old;  /* dirmail's addresses as read */
+	const struct strv *mine; /* dirmail's after this pass: generated, then aliases */
+	size_t nplain;           /* how many of mine are not aliases */
+	const char *primary;     /* mine->v[0] when mail-enabled, else NULL */
+	const struct work *all;  /* every object's decision: who may be a list member */
+	const struct idx *dns;   /* DN -> object */
+	int deletions;
+};
+
+/* The addresses dirmail holds on w after this pass: its claims, then the
+ * former generated ones still in an accepted domain that nobody else
+ * holds (mail to them keeps arriving), then its aliases; *nplain gets how
+ * many come before the aliases. */
+static int own_addresses(const struct pol_pass *pp, const struct work *w, struct strv *mine,
+                         size_t *nplain)
 {
-	const struct pol_ctx *ctx = pp->ctx;
-	const struct account *a = ctx->acct;
-	const struct idx *ix = &pp->ix;
-	struct entry *want = w->o->want;
-	struct strv mine = STRV_INIT(&pp->scratch);
+	size_t i;
+
+	for (i = 0; i < w->addrs.n; i++)
+		if (strv_add(mine, w->addrs.v[i]) < 0)
+			return -1;
+	for (i = 0; i < w->old->plain.n; i++) {
+		const char *v = w->old->plain.v[i];
+		long owner = idx_get(&pp->ix, v);
+
+		if (strv_find(mine, v) < 0 && domain_accepted(pp->ctx->acct, domain_of(v)) &&
+		    (owner < 0 || (size_t)owner == w->self) && strv_add(mine, v) < 0)
+			return -1;
+	}
+	*nplain = mine->n;
+	for (i = 0; i < w->alias_addrs.n; i++)
+		if (strv_find(mine, w->alias_addrs.v[i]) < 0 &&
+		    strv_add(mine, w->alias_addrs.v[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* dirmailManagedAddress: which addresses are dirmail's, aliases marked. */
+static int rule_managed(struct rule *r)
+{
 	struct buf b = BUF_INIT;
-	const char *primary = w->addrs.v[0];
 	size_t i;
 	int rc = -1;
 
-	/* dirmail's addresses: this pass's claims, then former generated ones
-	 * still in an accepted domain (mail to them keeps arriving). */
-	for (i = 0; i < w->addrs.n; i++)
-		if (strv_add(&mine, w->addrs.v[i]) < 0)
-			goto done;
-	for (i = 0; i < w->old->plain.n; i++) {
-		long owner = idx_get(ix, w->old->plain.v[i]);
-
-		if (strv_find(&mine, w->old->plain.v[i]) < 0 &&
-		    domain_accepted(a, domain_of(w->old->plain.v[i])) &&
-		    (owner < 0 || (size_t)owner == w->self) &&
-		    strv_add(&mine, w->old->plain.v[i]) < 0)
-			goto done;
-	}
-	entry_del(want, "dirmailManagedAddress");
-	for (i = 0; i < mine.n; i++)
-		if (add1(want, "dirmailManagedAddress", mine.v[i], strlen(mine.v[i])) < 0)
-			goto done;
-	for (i = 0; i < w->alias_addrs.n; i++) {
+	entry_del(r->want, "dirmailManagedAddress");
+	for (i = 0; i < r->mine->n; i++) {
 		buf_reset(&b);
-		if (strv_find(&mine, w->alias_addrs.v[i]) >= 0)
-			continue;
-		if (buf_puts(&b, ALIAS_MARK) < 0 || buf_puts(&b, w->alias_addrs.v[i]) < 0 ||
-		    add1(want, "dirmailManagedAddress", b.s, b.len) < 0 ||
-		    strv_add(&mine, w->alias_addrs.v[i]) < 0)
-			goto done;
-	}
-	for (i = 0; i < w->old->plain.n; i++)
-		w->o->deletions += strv_find(&mine, w->old->plain.v[i]) < 0;
-	for (i = 0; i < w->old->alias.n; i++)
-		w->o->deletions += strv_find(&mine, w->old->alias.v[i]) < 0;
-	/* No value grows past AD's limit here: policy_take refused the
-	 * objects holding one already, and generated addresses are short. */
-	if (build_proxy(w, want, &mine, primary) < 0)
-		goto done;
-
-	if (set1(want, "mail", "%s", primary) < 0)
-		goto done;
-	{
-		const char *nick = entry_first(w->e, w->kind == POL_LIST ? "cn" : "uid");
-
-		if (w->kind == POL_USER && entry_first(w->e, "sAMAccountName"))
-			nick = entry_first(w->e, "sAMAccountName");
-		buf_reset(&b);
-		if (nick == NULL)
-			nick = primary;
-		if (addr_translit(&b, nick, strlen(nick)) < 0)
-			goto done;
-		if (b.len > NICK_MAX) {
-			b.len = NICK_MAX;
-			b.s[NICK_MAX] = '\0';
-		}
-		if (b.len == 0 && buf_add(&b, primary, strcspn(primary, "@")) < 0)
-			goto done;
-		if (set1(want, "mailNickname", "%s", buf_str(&b)) < 0)
-			goto done;
-	}
-
-	/* GAL: hidden or disabled recipients leave every address list. */
-	entry_del(want, "showInAddressBook");
-	if (w->hidden || w->disabled) {
-		if (set1(want, "msExchHideFromAddressLists", "TRUE") < 0)
-			goto done;
-	} else {
-		if (set1(want, "msExchHideFromAddressLists", "FALSE") < 0)
-			goto done;
-		for (i = 0; i < a->address_lists.n; i++)
-			if (add1(want, "showInAddressBook", a->address_lists.v[i],
-			         strlen(a->address_lists.v[i])) < 0)
-				goto done;
-	}
-
-	for (i = 0; exchange_attrs[i]; i++)
-		if (w->svc != SVC_EXCH)
-			entry_del(want, exchange_attrs[i]);
-	if (w->kind == POL_LIST) {
-		static const char *const none[] = {"targetAddress",
-		                                   "msExchRecipientTypeDetails",
-		                                   "msExchRecipientDisplayType",
-		                                   "mDBUseDefaults",
-		                                   "mDBStorageQuota",
-		                                   "mDBOverQuotaLimit",
-		                                   "mDBOverHardQuotaLimit",
-		                                   "altRecipient",
-		                                   "deliverAndRedirect",
-		                                   "msExchRecipLimit",
-		                                   "dirmailMessageRateLimit",
-		                                   NULL};
-
-		for (i = 0; none[i]; i++)
-			entry_del(want, none[i]);
-		rc = 0;
-		goto done;
-	}
-
-	if (w->svc == SVC_POP) {
-		if (set1(want, "targetAddress", "SMTP:%.*s@%s", (int)strcspn(primary, "@"), primary,
-		         a->popimap_host) < 0 ||
-		    set1(want, "msExchRecipientTypeDetails", "128") < 0 ||
-		    set1(want, "msExchRecipientDisplayType", "6") < 0)
-			goto done;
-	} else {
-		const struct entry_attr *g = entry_get(w->e, "msExchMailboxGuid");
-
-		entry_del(want, "targetAddress");
-		if (set1(want, "homeMDB", "%s", a->exchange_database) < 0 ||
-		    set1(want, "msExchRecipientTypeDetails", "1") < 0 ||
-		    set1(want, "msExchRecipientDisplayType", "1073741824") < 0)
-			goto done;
-		if (!entry_first(w->e, "legacyExchangeDN") &&
-		    legacy_dn(want, a, entry_first(want, "mailNickname")) < 0)
-			goto done;
-		if (g == NULL || g->nvals != 1 || g->vals[0].len != 16) {
-			unsigned char guid[16];
-
-			ctx->new_guid(guid, ctx->guid_arg);
-			entry_del(want, "msExchMailboxGuid");
-			if (add1(want, "msExchMailboxGuid", guid, sizeof(guid)) < 0)
-				goto done;
-		}
-	}
-
-	/* Quotas in KB, explicit on the object: consumers read it from there. */
-	{
-		long kb = quota_kb(limit_mb(a, w));
-
-		if (limit_mb(a, w) == 0)
-			kb = KB_MAX;
-		if (set1(want, "mDBUseDefaults", "FALSE") < 0 ||
-		    set1(want, "mDBOverQuotaLimit", "%ld", kb) < 0 ||
-		    set1(want, "mDBOverHardQuotaLimit", "%ld", kb) < 0)
-			goto done;
-		entry_del(want, "mDBStorageQuota");
-		if (w->notify && set1(want, "mDBStorageQuota", "%ld",
-		                      (long)((long long)kb * a->warn_percent / 100)) < 0)
-			goto done;
-	}
-	if (set1(want, "msExchRecipLimit", "%ld", a->max_recipients) < 0 ||
-	    set1(want, "dirmailMessageRateLimit", "%ld", a->max_messages_per_hour) < 0)
-		goto done;
-
-	/* Forwarding: to the recipient or the mail contact settle chose. */
-	entry_del(want, "altRecipient");
-	entry_del(want, "deliverAndRedirect");
-	if (w->alt != NULL) {
-		if (set1(want, "altRecipient", "%s", w->alt) < 0)
-			goto done;
-		if (w->keep_copy && set1(want, "deliverAndRedirect", "TRUE") < 0)
+		if ((i >= r->nplain && buf_puts(&b, ALIAS_MARK) < 0) ||
+		    buf_puts(&b, r->mine->v[i]) < 0 ||
+		    add1(r->want, "dirmailManagedAddress", b.s, b.len) < 0)
 			goto done;
 	}
 	rc = 0;
 done:
-	strv_free(&mine);
 	buf_free(&b);
 	return rc;
+}
+
+/* Every address dirmail held that it no longer holds is a deletion. */
+static int rule_retired(struct rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->old->plain.n; i++)
+		r->deletions += strv_find(r->mine, r->old->plain.v[i]) < 0;
+	for (i = 0; i < r->old->alias.n; i++)
+		r->deletions += strv_find(r->mine, r->old->alias.v[i]) < 0;
+	return 0;
+}
+
+/* proxyAddresses: foreign values kept (a foreign primary demoted when
+ * there is a primary of dirmail's), dirmail's own written from mine, its
+ * former ones that mine lacks retired. Without a footprint and without a
+ * mailbox nothing there is dirmail's. No value grows past AD's limit
+ * here: policy_take refused the objects holding one already, and
+ * generated addresses are short. */
+static int rule_proxy(struct rule *r)
+{
+	const struct entry_attr *cur = entry_get(r->e, "proxyAddresses");
+	struct buf v = BUF_INIT;
+	size_t i;
+	int rc = -1;
+
+	if (r->primary == NULL && !r->w->footprint)
+		return 0;
+	entry_del(r->want, "proxyAddresses");
+	for (i = 0; cur && i < cur->nvals; i++) {
+		const char *val = cur->vals[i].val;
+
+		if (is_smtp(val) &&
+		    (strv_find(r->mine, val + 5) >= 0 || strv_find(&r->old->plain, val + 5) >= 0 ||
+		     strv_find(&r->old->alias, val + 5) >= 0))
+			continue; /* dirmail's: rewritten below or retired */
+		buf_reset(&v);
+		if (r->primary && strncmp(val, "SMTP:", 5) == 0) {
+			if (buf_add(&v, "smtp:", 5) < 0 || buf_puts(&v, val + 5) < 0)
+				goto done;
+		} else if (buf_add(&v, val, cur->vals[i].len) < 0) {
+			goto done;
+		}
+		if (!entry_has(r->want, "proxyAddresses", v.s, v.len) &&
+		    add1(r->want, "proxyAddresses", v.s, v.len) < 0)
+			goto done;
+	}
+	for (i = 0; i < r->mine->n; i++) {
+		const char *m = r->mine->v[i];
+
+		buf_reset(&v);
+		if (buf_puts(&v, r->primary && strcasecmp(m, r->primary) == 0 ? "SMTP:" : "smtp:") <
+		        0 ||
+		    buf_puts(&v, m) < 0 || add1(r->want, "proxyAddresses", v.s, v.len) < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	buf_free(&v);
+	return rc;
+}
+
+/* The mailNickname of the object in out: its sAMAccountName or uid (a
+ * list's cn), transliterated and cut to AD's limit, else the local part of
+ * its primary. */
+static int nickname(const struct rule *r, struct buf *out)
+{
+	const char *nick = entry_first(r->e, r->w->kind == POL_LIST ? "cn" : "uid");
+
+	if (r->w->kind == POL_USER && entry_first(r->e, "sAMAccountName"))
+		nick = entry_first(r->e, "sAMAccountName");
+	if (nick == NULL)
+		nick = r->primary;
+	buf_reset(out);
+	if (addr_translit(out, nick, strlen(nick)) < 0)
+		return -1;
+	if (out->len > NICK_MAX) {
+		out->len = NICK_MAX;
+		out->s[NICK_MAX] = '\0';
+	}
+	if (out->len == 0 && buf_add(out, r->primary, strcspn(r->primary, "@")) < 0)
+		return -1;
+	return 0;
+}
+
+/* mail and mailNickname. */
+static int rule_mail(struct rule *r)
+{
+	struct buf b = BUF_INIT;
+	int rc = -1;
+
+	if (set1(r->want, "mail", "%s", r->primary) < 0 || nickname(r, &b) < 0 ||
+	    set1(r->want, "mailNickname", "%s", buf_str(&b)) < 0)
+		goto done;
+	rc = 0;
+done:
+	buf_free(&b);
+	return rc;
+}
+
+/* GAL: hidden or disabled recipients leave every address list. */
+static int rule_gal(struct rule *r)
+{
+	size_t i;
+
+	entry_del(r->want, "showInAddressBook");
+	if (r->w->hidden || r->w->disabled)
+		return set1(r->want, "msExchHideFromAddressLists", "TRUE");
+	if (set1(r->want, "msExchHideFromAddressLists", "FALSE") < 0)
+		return -1;
+	for (i = 0; i < r->a->address_lists.n; i++)
+		if (add1(r->want, "showInAddressBook", r->a->address_lists.v[i],
+		         strlen(r->a->address_lists.v[i])) < 0)
+			return -1;
+	return 0;
+}
+
+/* An Exchange mailbox: its database, type, legacy DN (kept once there)
+ * and GUID (a new random one unless a well-formed one is there). */
+static int exchange_mailbox(struct rule *r)
+{
+	const struct entry_attr *g = entry_get(r->e, "msExchMailboxGuid");
+	struct buf nick = BUF_INIT;
+	int rc = -1;
+
+	entry_del(r->want, "targetAddress");
+	if (set1(r->want, "homeMDB", "%s", r->a->exchange_database) < 0 ||
+	    set1(r->want, "msExchRecipientTypeDetails", "1") < 0 ||
+	    set1(r->want, "msExchRecipientDisplayType", "1073741824") < 0)
+		goto done;
+	if (!entry_first(r->e, "legacyExchangeDN") &&
+	    (nickname(r, &nick) < 0 || legacy_dn(r->want, r->a, buf_str(&nick)) < 0))
+		goto done;
+	if (g == NULL || g->nvals != 1 || g->vals[0].len != 16) {
+		unsigned char guid[16];
+
+		r->ctx->new_guid(guid, r->ctx->guid_arg);
+		entry_del(r->want, "msExchMailboxGuid");
+		if (add1(r->want, "msExchMailboxGuid", guid, sizeof(guid)) < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	buf_free(&nick);
+	return rc;
+}
+
+/* Mailbox and routing: POP/IMAP users are mail users routed to the
+ * store, Exchange users get a mailbox; only those keep its attributes. */
+static int rule_mailbox(struct rule *r)
+{
+	const char *p = r->primary;
+	size_t i;
+
+	for (i = 0; r->w->svc != SVC_EXCH && i < NATTRS; i++)
+		if (attr_table[i].flags & AT_EXCHANGE)
+			entry_del(r->want, attr_table[i].name);
+	if (r->w->kind != POL_USER)
+		return 0;
+	if (r->w->svc == SVC_EXCH)
+		return exchange_mailbox(r);
+	if (set1(r->want, "targetAddress", "SMTP:%.*s@%s", (int)strcspn(p, "@"), p,
+	         r->a->popimap_host) < 0 ||
+	    set1(r->want, "msExchRecipientTypeDetails", "128") < 0 ||
+	    set1(r->want, "msExchRecipientDisplayType", "6") < 0)
+		return -1;
+	return 0;
+}
+
+/* Quotas in KB, explicit on the object: consumers read them from there. */
+static int rule_quota(struct rule *r)
+{
+	long mb = limit_mb(r->a, r->w), kb = mb == 0 ? KB_MAX : quota_kb(mb);
+
+	if (r->w->kind != POL_USER)
+		return 0;
+	if (set1(r->want, "mDBUseDefaults", "FALSE") < 0 ||
+	    set1(r->want, "mDBOverQuotaLimit", "%ld", kb) < 0 ||
+	    set1(r->want, "mDBOverHardQuotaLimit", "%ld", kb) < 0)
+		return -1;
+	entry_del(r->want, "mDBStorageQuota");
+	if (r->w->notify && set1(r->want, "mDBStorageQuota", "%ld",
+	                         (long)((long long)kb * r->a->warn_percent / 100)) < 0)
+		return -1;
+	return 0;
+}
+
+/* Sending limits: the account's. */
+static int rule_limits(struct rule *r)
+{
+	if (r->w->kind != POL_USER)
+		return 0;
+	if (set1(r->want, "msExchRecipLimit", "%ld", r->a->max_recipients) < 0 ||
+	    set1(r->want, "dirmailMessageRateLimit", "%ld", r->a->max_messages_per_hour) < 0)
+		return -1;
+	return 0;
+}
+
+/* Forwarding: to the recipient or the mail contact settle chose. */
+static int rule_forwarding(struct rule *r)
+{
+	if (r->w->kind != POL_USER)
+		return 0;
+	entry_del(r->want, "altRecipient");
+	entry_del(r->want, "deliverAndRedirect");
+	if (r->w->alt == NULL)
+		return 0;
+	if (set1(r->want, "altRecipient", "%s", r->w->alt) < 0 ||
+	    (r->w->keep_copy && set1(r->want, "deliverAndRedirect", "TRUE") < 0))
+		return -1;
+	return 0;
+}
+
+/* A list is no mailbox: what only a mailbox holds goes. */
+static int rule_not_on_lists(struct rule *r)
+{
+	size_t i;
+
+	for (i = 0; r->w->kind == POL_LIST && i < NATTRS; i++)
+		if (attr_table[i].flags & AT_NOT_ON_LISTS)
+			entry_del(r->want, attr_table[i].name);
+	return 0;
 }
 
 /* Is the object behind dn a recipient a list may hold after this pass? */
@@ -1251,20 +1543,23 @@ static int member_ok(const struct idx *dns, const struct work *all, const char *
 	/* A user keeps its list seats while it keeps a mailbox as it is. */
 	if (m->blocked)
 		return (m->cur_pop || m->cur_exch) && !m->disabled &&
-		       strncmp(m->state.s, "invalid", 7) && strncmp(m->state.s, "over-licence", 12);
+		       m->state_kind != POL_INVALID && m->state_kind != POL_OVER_LICENCE;
 	return m->active && !m->disabled;
 }
 
-static int build_members(struct work *w, const struct work *all, const struct idx *dns)
+/* List members: the filter's matches, else the members as read, less
+ * whoever may not be one; each member that goes is a deletion. */
+static int rule_members(struct rule *r)
 {
-	struct entry *want = w->o->want;
-	const struct entry_attr *cur = entry_get(w->e, "member");
-	const char *const *from = w->filter_members;
-	size_t nfrom = w->nfilter_members, i, nkeep = 0, *arr = NULL, *pos = NULL;
+	const struct entry_attr *cur = entry_get(r->e, "member");
+	const char *const *from = r->w->filter_members;
+	size_t nfrom = r->w->nfilter_members, i, nkeep = 0, *arr = NULL, *pos = NULL;
 	const char **keep = NULL;
 	struct idx seen = {NULL, 0, 0, NULL}; /* DN -> its number in keep */
 	int rc = -1;
 
+	if (r->w->kind != POL_LIST)
+		return 0;
 	if (from == NULL)
 		nfrom = cur ? cur->nvals : 0;
 	keep = calloc(nfrom ? nfrom : 1, sizeof(*keep));
@@ -1275,7 +1570,7 @@ static int build_members(struct work *w, const struct work *all, const struct id
 	for (i = 0; i < nfrom; i++) {
 		const char *dn = from ? from[i] : cur->vals[i].val;
 
-		if ((from == NULL && cur->vals[i].len == 0) || !member_ok(dns, all, dn) ||
+		if ((from == NULL && cur->vals[i].len == 0) || !member_ok(r->dns, r->all, dn) ||
 		    idx_get(&seen, dn) >= 0)
 			continue;
 		if (idx_put(&seen, dn, nkeep) < 0)
@@ -1284,7 +1579,7 @@ static int build_members(struct work *w, const struct work *all, const struct id
 		arr[nkeep] = pos[nkeep] = nkeep;
 		nkeep++;
 	}
-	entry_del(want, "member");
+	entry_del(r->want, "member");
 	/* Keep the server's spelling of members that stay; the rest follow. */
 	for (i = 0; cur && i < cur->nvals; i++) {
 		long k = idx_get(&seen, cur->vals[i].val);
@@ -1292,10 +1587,10 @@ static int build_members(struct work *w, const struct work *all, const struct id
 
 		if (k < 0 || pos[k] == (size_t)-1) {
 			/* A member that goes is a deletion (the empty DN is no one). */
-			w->o->deletions += k < 0 && cur->vals[i].len > 0;
+			r->deletions += k < 0 && cur->vals[i].len > 0;
 			continue;
 		}
-		if (add1(want, "member", cur->vals[i].val, cur->vals[i].len) < 0)
+		if (add1(r->want, "member", cur->vals[i].val, cur->vals[i].len) < 0)
 			goto done;
 		at = pos[k];
 		last = arr[--nkeep];
@@ -1304,11 +1599,11 @@ static int build_members(struct work *w, const struct work *all, const struct id
 		pos[k] = (size_t)-1;
 	}
 	for (i = 0; i < nkeep; i++)
-		if (add1(want, "member", keep[arr[i]], strlen(keep[arr[i]])) < 0)
+		if (add1(r->want, "member", keep[arr[i]], strlen(keep[arr[i]])) < 0)
 			goto done;
 	/* groupOfNames must have a member: the empty DN expands to nobody. */
-	if (!entry_get(want, "member") && has_class(w->e, "groupOfNames") &&
-	    add1(want, "member", "", 0) < 0)
+	if (!entry_get(r->want, "member") && has_class(r->e, "groupOfNames") &&
+	    add1(r->want, "member", "", 0) < 0)
 		goto done;
 	rc = 0;
 done:
@@ -1319,12 +1614,53 @@ done:
 	return rc;
 }
 
-static int add_class(const struct pol_ctx *ctx, struct entry *want)
+/* Service none: the mailbox (a deletion) and every attribute dirmail owns
+ * go, dirmailState aside. dirmail is authoritative for the mailbox,
+ * routing, GAL, quota, forwarding and limit attributes of an object with
+ * intent whoever wrote them, so they go whether or not dirmail wrote to
+ * the object before: the first pass does what the second would (it writes
+ * the footprint). Addresses stay their owners' business: a mail that is
+ * not one of dirmail's addresses stays. */
+static int rule_strip(struct rule *r)
 {
-	if (ctx->recipient_class == NULL || has_class(want, ctx->recipient_class))
-		return 0;
-	return add1(want, "objectClass", ctx->recipient_class, strlen(ctx->recipient_class));
+	const char *m;
+	size_t i;
+
+	r->deletions += r->w->cur_exch || r->w->cur_pop;
+	for (i = 0; i < NATTRS; i++) {
+		const struct attr_def *d = &attr_table[i];
+
+		if (!(d->flags & AT_SERVICE))
+			continue;
+		if ((d->flags & AT_IF_DIRMAILS) && (m = entry_first(r->e, d->name)) != NULL &&
+		    strv_find(&r->old->plain, m) < 0 && strv_find(&r->old->alias, m) < 0)
+			continue;
+		entry_del(r->want, d->name);
+	}
+	return 0;
 }
+
+/* dirmailState, and the class that lets the object carry what dirmail
+ * writes. */
+static int rule_state(struct rule *r)
+{
+	const char *cls = r->ctx->recipient_class;
+
+	if (set1(r->want, "dirmailState", "%s", r->w->state.len ? buf_str(&r->w->state) : "ok") < 0)
+		return -1;
+	if (cls == NULL || has_class(r->want, cls))
+		return 0;
+	return add1(r->want, "objectClass", cls, strlen(cls));
+}
+
+/* The rules, by what the decision made of the object. */
+static int (*const active_rules[])(struct rule *) = {
+    rule_managed, rule_retired, rule_proxy,      rule_mail,         rule_gal,     rule_mailbox,
+    rule_quota,   rule_limits,  rule_forwarding, rule_not_on_lists, rule_members, rule_state,
+};
+static int (*const none_rules[])(struct rule *) = {rule_strip, rule_retired, rule_proxy,
+                                                   rule_state};
+static int (*const blocked_rules[])(struct rule *) = {rule_state};
 
 void policy_obj_clear(struct pol_obj *o)
 {
@@ -1337,6 +1673,7 @@ void policy_obj_clear(struct pol_obj *o)
 	o->deletions = 0;
 	o->managed = 0;
 	o->remove = 0;
+	o->state_kind = POL_OK;
 }
 
 static void work_free(struct work *w)
@@ -1360,6 +1697,7 @@ void policy_result_clear(struct pol_result *res)
 	res->adds = NULL;
 	res->nadds = 0;
 	buf_reset(&res->acct_state);
+	res->acct_state_kind = POL_OK;
 }
 
 /* Does want hold, for every attribute diff compares, exactly what e holds
@@ -1369,7 +1707,7 @@ static int unchanged(const struct entry *e, const struct entry *want)
 	const struct wanted *w = wanted_attrs();
 	size_t i, j;
 
-	for (i = 0; i < NWANTED; i++) {
+	for (i = 0; w[i].name; i++) {
 		const struct entry_attr *x = entry_get_key(e, w[i].name, w[i].key),
 		                        *y = entry_get_key(want, w[i].name, w[i].key);
 		size_t nx = x ? x->nvals : 0, ny = y ? y->nvals : 0;
@@ -1399,11 +1737,12 @@ static void check_forward(const struct pol_ctx *ctx, struct work *w, const struc
 	long owner = idx_get(ix, w->fwd);
 
 	if (owner < 0 && domain_accepted(ctx->acct, domain_of(w->fwd))) {
-		(void)!set_state(w, "invalid: dirmailForwardTo: no recipient has the address %s",
+		(void)!set_state(w, POL_INVALID,
+		                 "dirmailForwardTo: no recipient has the address %s",
 		                 w->fwd_as_read);
 		w->active = 0;
 	} else if (owner >= 0 && (size_t)owner == w->self) {
-		(void)!set_state(w, "invalid: dirmailForwardTo: %s is the user's own address",
+		(void)!set_state(w, POL_INVALID, "dirmailForwardTo: %s is the user's own address",
 		                 w->fwd_as_read);
 		w->active = 0;
 	}
@@ -1484,7 +1823,7 @@ done:
 }
 
 static int speculate(struct pol_pass *pp, struct work *w);
-static uint64_t settled_fp(const struct work *w);
+static int spec_agrees(const struct spec *s, const struct work *w);
 
 int policy_take(struct pol_pass *pp, const struct entry *e)
 {
@@ -1516,9 +1855,9 @@ int policy_take(struct pol_pass *pp, const struct entry *e)
 	read_intent(pp->ctx, w);
 	for (i = 0; !w->blocked && pa && i < pa->nvals; i++)
 		if (pa->vals[i].len > ADDR_ATTR_MAX)
-			(void)!set_state(
-			    w, "invalid: a proxyAddresses value would exceed %d characters",
-			    ADDR_ATTR_MAX);
+			(void)!set_state(w, POL_INVALID,
+			                 "a proxyAddresses value would exceed %d characters",
+			                 ADDR_ATTR_MAX);
 	created = entry_first(e, "createTimestamp");
 	if (created == NULL)
 		created = entry_first(e, "whenCreated");
@@ -1567,10 +1906,11 @@ int policy_filter(struct pol_pass *pp, size_t i, const char *const *members, siz
 	if (error != NULL) {
 		/* The filter's reason is the one shown. */
 		buf_reset(&w->state);
+		w->state_kind = POL_OK;
 		strv_free(&w->cands);
 		strv_free(&w->aliases);
 		w->blocked = 0;
-		return set_state(w, "invalid: dirmailMemberFilter: %s", error);
+		return set_state(w, POL_INVALID, "dirmailMemberFilter: %s", error);
 	}
 	return 0;
 }
@@ -1586,148 +1926,225 @@ static const char *alt_wanted(const struct work *w)
 	return w->active && w->kind == POL_USER ? w->alt : NULL;
 }
 
-int policy_settle(struct pol_pass *pp, struct pol_result *res)
+/* Does w keep the POP/IMAP licence its existing mailbox holds? */
+static int keeps_licence(const struct work *w)
 {
-	const struct pol_ctx *ctx = pp->ctx;
-	const struct account *a = ctx->acct;
-	struct buf *acct_state = &res->acct_state, dn = BUF_INIT;
-	struct work *w = pp->w, **ord = calloc(pp->n ? pp->n : 1, sizeof(*ord));
-	struct idx used = {NULL, 0, 0, NULL};
-	long reserved = 0, free_licences, allocated = 0, owner;
-	size_t i, n = pp->n;
-	int rc = -1, r;
+	return w->kind == POL_USER && w->cur_pop && (w->blocked || w->svc == SVC_POP);
+}
 
-	if (pp->settled) {
-		free(ord);
-		return -1;
-	}
-	policy_result_clear(res);
+/* Licences and addresses, first come first served (creation time, then
+ * DN): existing POP/IMAP mailboxes keep their licences while they exist
+ * and rank first (*reserved gets how many they are), then every object
+ * claims. */
+static int settle_claims(struct pol_pass *pp, long *reserved)
+{
+	struct work **ord = calloc(pp->n ? pp->n : 1, sizeof(*ord));
+	struct licences lic = {0, 0};
+	size_t i;
+	int rc = -1;
+
 	if (ord == NULL)
-		goto done;
-	pp->settled = 1;
-	/* Existing POP/IMAP mailboxes keep their licences while they exist. */
-	for (i = 0; i < n; i++) {
-		ord[i] = &w[i];
-		if (w[i].kind == POL_USER && w[i].cur_pop && (w[i].blocked || w[i].svc == SVC_POP))
-			reserved++;
-	}
-	free_licences = a->licences - reserved;
-
-	qsort(ord, n, sizeof(*ord), order_cmp);
-	for (i = 0; i < n; i++)
+		return -1;
+	for (i = 0; i < pp->n; i++)
+		ord[i] = &pp->w[i];
+	qsort(ord, pp->n, sizeof(*ord), order_cmp);
+	for (i = 0; i < pp->n; i++)
+		if (keeps_licence(ord[i]))
+			ord[i]->lic_rank = ++lic.rank;
+	*reserved = (long)lic.rank;
+	lic.free = pp->ctx->acct->licences - *reserved;
+	for (i = 0; i < pp->n; i++)
 		if (ord[i]->kind != POL_OTHER && !ord[i]->blocked && ord[i]->active &&
-		    claim(ctx, ord[i], w, &pp->ix, &free_licences) < 0)
+		    claim(pp->ctx, ord[i], pp->w, &pp->ix, &lic) < 0)
 			goto done;
-
-	/* Forwarding needs every claim made: refuse what cannot work before
-	 * anything is built, so every object's status is final below. */
-	for (i = 0; i < n; i++)
-		if (w[i].kind == POL_USER && !w[i].blocked && w[i].active && w[i].fwd)
-			check_forward(ctx, &w[i], &pp->ix);
-
-	/* Where each forward goes: a recipient of the directory, or a mail
-	 * contact standing for an address outside it (shared, made once). */
-	for (i = 0; i < n; i++) {
-		if (w[i].kind != POL_USER || w[i].blocked || !w[i].active || !w[i].fwd)
-			continue;
-		owner = idx_get(&pp->ix, w[i].fwd);
-		if (owner < 0) {
-			if (new_contact(ctx, w[i].fwd, n, &pp->ix, res, &dn) < 0)
-				goto done;
-			w[i].alt = res->adds[res->nadds - 1]->dn;
-		} else {
-			w[i].alt =
-			    (size_t)owner >= n ? res->adds[(size_t)owner - n]->dn : w[owner].dn;
-		}
-	}
-
-	/* Contacts dirmail made that no forward uses any more go. */
-	for (i = 0; i < n; i++) {
-		const char *alt = alt_wanted(&w[i]);
-
-		if (alt != NULL && idx_put(&used, alt, i) < 0)
-			goto done;
-	}
-	for (i = 0; i < n; i++)
-		w[i].remove = w[i].contact && idx_get(&used, w[i].dn) < 0;
-
-	for (i = 0; i < n; i++) {
-		if (w[i].kind == POL_USER && w[i].active && !w[i].blocked)
-			allocated += limit_mb(a, &w[i]);
-		/* Did settle decide as the build at take assumed? */
-		w[i].spec_ok = w[i].spec_same && settled_fp(&w[i]) == w[i].spec_fp;
-	}
-	buf_reset(acct_state);
-	if (reserved > a->licences)
-		r = buf_printf(acct_state,
-		               "over-licence: %ld POP/IMAP mailboxes exist and the account has %ld "
-		               "licences; no new one is created until some are disabled",
-		               reserved, a->licences);
-	else if (a->storage_total > 0 && allocated > a->storage_total)
-		r = buf_printf(
-		    acct_state,
-		    "over-allocated: mailbox quotas add up to %ld MB and the account has "
-		    "%ld MB",
-		    allocated, a->storage_total);
-	else
-		r = buf_puts(acct_state, "ok");
-	if (r < 0)
-		goto done;
 	rc = 0;
 done:
 	free(ord);
-	idx_free(&used);
+	return rc;
+}
+
+/* The DN of the mail contact owner k of the address index stands for:
+ * an object of the pass, or one settle creates. */
+static const char *owner_dn(const struct pol_pass *pp, size_t k)
+{
+	if (k < pp->n)
+		return pp->w[k].dn;
+	return k - pp->n < pp->ncontacts ? pp->contacts[k - pp->n] : NULL;
+}
+
+/* Creates the mail contact for the external address addr (in res), its
+ * DN kept in the pass too. */
+static int add_contact(struct pol_pass *pp, const char *addr, struct pol_result *res)
+{
+	const char **v = realloc(pp->contacts, (pp->ncontacts + 1) * sizeof(*v));
+	struct buf dn = BUF_INIT;
+	int rc = -1;
+
+	if (v == NULL)
+		goto done;
+	pp->contacts = v;
+	if (new_contact(pp->ctx, addr, pp->n, &pp->ix, res, &dn) < 0)
+		goto done;
+	v[pp->ncontacts] = pool_strdup(&pp->pool, res->adds[res->nadds - 1]->dn);
+	if (v[pp->ncontacts] == NULL)
+		goto done;
+	pp->ncontacts++;
+	rc = 0;
+done:
 	buf_free(&dn);
 	return rc;
 }
 
-/* Builds the wanted entry of x (not a POL_OTHER) from its entry e. */
-static int build_into(struct pol_pass *pp, struct work *x, const struct entry *e, struct pol_obj *o)
+/* Forwarding needs every claim made: what cannot work is refused before
+ * anything is built, so every object's status is final after. Then where
+ * each forward goes: a recipient of the directory, or a mail contact
+ * standing for an address outside it (shared, made once). */
+static int settle_forwards(struct pol_pass *pp, struct pol_result *res)
 {
-	const struct pol_ctx *ctx = pp->ctx;
+	struct work *w = pp->w;
+	size_t i;
+	long owner;
+
+	for (i = 0; i < pp->n; i++)
+		if (w[i].kind == POL_USER && !w[i].blocked && w[i].active && w[i].fwd)
+			check_forward(pp->ctx, &w[i], &pp->ix);
+	for (i = 0; i < pp->n; i++) {
+		if (w[i].kind != POL_USER || w[i].blocked || !w[i].active || !w[i].fwd)
+			continue;
+		owner = idx_get(&pp->ix, w[i].fwd);
+		if (owner < 0 && add_contact(pp, w[i].fwd, res) < 0)
+			return -1;
+		w[i].alt =
+		    owner < 0 ? pp->contacts[pp->ncontacts - 1] : owner_dn(pp, (size_t)owner);
+	}
+	return 0;
+}
+
+/* Contacts dirmail made that no forward uses any more go. */
+static int settle_contacts(struct pol_pass *pp)
+{
+	struct idx used = {NULL, 0, 0, NULL};
+	size_t i;
 	int rc = -1;
 
-	x->o = o;
+	for (i = 0; i < pp->n; i++) {
+		const char *alt = alt_wanted(&pp->w[i]);
+
+		if (alt != NULL && idx_put(&used, alt, i) < 0)
+			goto done;
+	}
+	for (i = 0; i < pp->n; i++)
+		pp->w[i].remove = pp->w[i].contact && idx_get(&used, pp->w[i].dn) < 0;
+	rc = 0;
+done:
+	idx_free(&used);
+	return rc;
+}
+
+/* The account's own state: more mailboxes than licences, or more quota
+ * handed out than storage bought. */
+static int settle_account(const struct pol_pass *pp, long reserved, struct pol_result *res)
+{
+	const struct account *a = pp->ctx->acct;
+	struct buf *st = &res->acct_state;
+	long allocated = 0;
+	size_t i;
+	int r;
+
+	for (i = 0; i < pp->n; i++)
+		if (pp->w[i].kind == POL_USER && pp->w[i].active && !pp->w[i].blocked)
+			allocated += limit_mb(a, &pp->w[i]);
+	buf_reset(st);
+	res->acct_state_kind = reserved > a->licences ? POL_OVER_LICENCE
+	                       : a->storage_total > 0 && allocated > a->storage_total
+	                           ? POL_OVER_ALLOCATED
+	                           : POL_OK;
+	r = buf_puts(st, policy_state_name(res->acct_state_kind));
+	if (r == 0 && res->acct_state_kind == POL_OVER_LICENCE)
+		r = buf_printf(
+		    st,
+		    ": %ld POP/IMAP mailboxes exist and the account has %ld licences; no "
+		    "new one is created until some are disabled",
+		    reserved, a->licences);
+	else if (r == 0 && res->acct_state_kind == POL_OVER_ALLOCATED)
+		r = buf_printf(st, ": mailbox quotas add up to %ld MB and the account has %ld MB",
+		               allocated, a->storage_total);
+	return r;
+}
+
+int policy_settle(struct pol_pass *pp, struct pol_result *res)
+{
+	long reserved = 0;
+	size_t i;
+
+	if (pp->settled)
+		return -1;
+	policy_result_clear(res);
+	pp->settled = 1;
+	if (settle_claims(pp, &reserved) < 0 || settle_forwards(pp, res) < 0 ||
+	    settle_contacts(pp) < 0 || settle_account(pp, reserved, res) < 0)
+		return -1;
+	/* Did settle decide as the build at take assumed? */
+	for (i = 0; i < pp->n; i++)
+		pp->w[i].spec_ok = pp->w[i].spec != NULL && spec_agrees(pp->w[i].spec, &pp->w[i]);
+	return 0;
+}
+
+#define NRULES(v) (sizeof(v) / sizeof((v)[0]))
+
+/* Builds the wanted entry of x (not a POL_OTHER) from its entry e: the
+ * rules its decision calls for, one after the other. */
+static int build_into(struct pol_pass *pp, struct work *x, const struct entry *e, struct pol_obj *o)
+{
+	struct strv mine = STRV_INIT(&pp->scratch);
+	int (*const *rules)(struct rule *) = blocked_rules;
+	size_t i, n = NRULES(blocked_rules);
+	struct rule r;
+	int rc = -1;
+
 	x->e = e;
+	memset(&r, 0, sizeof(r));
+	r.e = e;
+	r.ctx = pp->ctx;
+	r.a = pp->ctx->acct;
+	r.w = x;
+	r.old = x->old;
+	r.mine = &mine;
+	r.all = pp->w;
+	r.dns = &pp->dns;
 	if (managed_split(x) < 0)
 		goto done;
-	o->want = want_from(e);
+	o->want = r.want = want_from(e);
 	if (o->want == NULL)
 		goto done;
 	if (!x->blocked && x->active) {
-		if (build_active(pp, x) < 0)
+		if (own_addresses(pp, x, &mine, &r.nplain) < 0)
 			goto done;
+		r.primary = x->addrs.v[0];
+		rules = active_rules;
+		n = NRULES(active_rules);
 	} else if (!x->blocked) {
-		/* Service none: dirmail's attributes and addresses go. */
-		strip(x, o->want);
-		if (x->cur_exch || x->cur_pop)
-			o->deletions++; /* the mailbox */
-		if (x->footprint) {
-			struct strv none = STRV_INIT(NULL);
-
-			if (build_proxy(x, o->want, &none, NULL) < 0)
-				goto done;
-			o->deletions += (int)(x->old->plain.n + x->old->alias.n);
-		}
+		rules = none_rules;
+		n = NRULES(none_rules);
 	}
-	if (x->kind == POL_LIST && !x->blocked && build_members(x, pp->w, &pp->dns) < 0)
-		goto done;
-	if (set1(o->want, "dirmailState", "%s", x->state.len ? buf_str(&x->state) : "ok") < 0 ||
-	    add_class(ctx, o->want) < 0)
-		goto done;
+	for (i = 0; i < n; i++)
+		if (rules[i](&r) < 0)
+			goto done;
+	o->deletions += r.deletions;
 	o->state = strdup(entry_first(o->want, "dirmailState"));
 	if (o->state == NULL)
 		goto done;
+	o->state_kind = x->state_kind;
 	o->managed = 1;
-	if (ctx->drop_unchanged && unchanged(e, o->want)) {
+	if (pp->ctx->drop_unchanged && unchanged(e, o->want)) {
 		entry_free(o->want);
 		o->want = NULL;
 	}
 	rc = 0;
 done:
+	strv_free(&mine);
 	strv_free(&x->old->plain);
 	strv_free(&x->old->alias);
-	x->o = NULL;
 	x->e = NULL;
 	if (rc < 0)
 		policy_obj_clear(o);
@@ -1752,38 +2169,50 @@ int policy_build(struct pol_pass *pp, size_t i, const struct entry *e, struct po
 	return build_into(pp, x, e, o);
 }
 
-/* What settle decides for a user and its build reads besides its own
- * entry and the account: claims, forward target, state. */
-static uint64_t settled_fp(const struct work *w)
+/* Keeps what the build of w at take assumed settle decides (claims as
+ * picks, as dry_claim made them; forward; state) in the pass's pool; NULL
+ * when out of memory. */
+static const struct spec *spec_keep(struct pol_pass *pp, const struct work *w,
+                                    const unsigned char *picks, const unsigned char *alias_picks)
 {
-	uint64_t h = 1469598103934665603ULL;
-	const struct strv *l[2] = {&w->addrs, &w->alias_addrs};
-	const char *tail[2] = {w->alt ? w->alt : "", buf_str(&w->state)};
-	size_t i, k;
+	size_t np = 3 * w->addrs.n, len = np + w->alias_addrs.n + w->state.len + 1;
+	struct spec *sp = pool_alloc(&pp->pool, sizeof(*sp) + len, _Alignof(struct spec));
 
-#define FP_MIX(c) (h = (h ^ (unsigned char)(c)) * 1099511628211ULL)
-	for (k = 0; k < 2; k++) {
-		for (i = 0; i < l[k]->n; i++) {
-			for (const char *p = l[k]->v[i]; *p; p++)
-				FP_MIX(*p);
-			FP_MIX('\0');
-		}
-		FP_MIX('\1');
-	}
-	for (k = 0; k < 2; k++) {
-		for (const char *p = tail[k]; *p; p++)
-			FP_MIX(*p);
-		FP_MIX('\1');
-	}
-	FP_MIX(w->active | w->blocked << 1 | (w->alt != NULL) << 2);
-#undef FP_MIX
-	return h;
+	if (sp == NULL)
+		return NULL;
+	sp->naddrs = w->addrs.n;
+	sp->nalias = w->alias_addrs.n;
+	sp->state_kind = w->state_kind;
+	sp->active = w->active;
+	sp->blocked = w->blocked;
+	sp->alt = w->alt != NULL;
+	if (np > 0)
+		memcpy(sp->picks, picks, np);
+	if (w->alias_addrs.n > 0)
+		memcpy(sp->picks + np, alias_picks, w->alias_addrs.n);
+	memcpy(sp->picks + np + w->alias_addrs.n, buf_str(&w->state), w->state.len + 1);
+	return sp;
+}
+
+/* Did settle decide for w exactly what its build at take assumed? The
+ * claims were compared one by one as claim made them. */
+static int spec_agrees(const struct spec *s, const struct work *w)
+{
+	const char *text = (const char *)s->picks + 3 * s->naddrs + s->nalias;
+
+	return s->naddrs == w->addrs.n && s->nalias == w->alias_addrs.n && !w->spec_miss &&
+	       s->state_kind == w->state_kind && s->active == w->active &&
+	       s->blocked == w->blocked && s->alt == (w->alt != NULL) &&
+	       (w->alt == NULL || strcmp(w->alt, w->cur_alt) == 0) &&
+	       strcmp(text, buf_str(&w->state)) == 0;
 }
 
 /* Claims as settle would make them if nothing else claimed first, without
- * taking anything: 1 when that is all known now, 0 when it is not (an
+ * taking anything, each one's pick in picks (three bytes an address) and
+ * alias_picks: 1 when that is all known now, 0 when it is not (an
  * explicit address held by another, no free variant), -1 out of memory. */
-static int dry_claim(struct pol_pass *pp, struct work *w)
+static int dry_claim(struct pol_pass *pp, struct work *w, unsigned char *picks,
+                     unsigned char *alias_picks)
 {
 	struct buf got = BUF_INIT;
 	size_t i;
@@ -1801,22 +2230,33 @@ static int dry_claim(struct pol_pass *pp, struct work *w)
 			w->held |= (uint64_t)1 << bit;
 	}
 	for (i = 0; i < w->cands.n; i++) {
+		const char *c = w->cands.v[i];
+		unsigned suffix = 1;
 		int held = 0;
 
 		buf_reset(&got);
-		if (i < w->nexp ? buf_puts(&got, w->cands.v[i]) < 0
-		                : resolve(&pp->ix, w->self, w->cands.v[i], &got, &held) != 0)
+		if (i < w->nexp ? buf_puts(&got, c) < 0
+		                : resolve(&pp->ix, w->self, c, &got, &held, &suffix) != 0)
 			goto done;
-		if (held && i < 32)
+		/* The candidate itself held: claim takes it without a look-up. */
+		if (held && suffix == 1 && i < 32)
 			w->held |= (uint64_t)1 << i;
-		if (strv_find(&w->addrs, buf_str(&got)) < 0 &&
-		    strv_add(&w->addrs, buf_str(&got)) < 0)
+		if (strv_find(&w->addrs, buf_str(&got)) >= 0)
+			continue;
+		if (strv_add_tagged(&w->addrs, buf_str(&got), tag_origin(c), HOW_UNDECIDED) < 0)
 			goto fail;
+		picks[3 * (w->addrs.n - 1)] = (unsigned char)i;
+		picks[3 * (w->addrs.n - 1) + 1] = (unsigned char)(suffix & 0xff);
+		picks[3 * (w->addrs.n - 1) + 2] = (unsigned char)(suffix >> 8);
 	}
-	for (i = 0; i < w->aliases.n; i++)
-		if (strv_find(&w->addrs, w->aliases.v[i]) < 0 &&
-		    strv_add(&w->alias_addrs, w->aliases.v[i]) < 0)
+	for (i = 0; i < w->aliases.n; i++) {
+		if (strv_find(&w->addrs, w->aliases.v[i]) >= 0)
+			continue;
+		if (strv_add_tagged(&w->alias_addrs, w->aliases.v[i], ORIGIN_ALIAS, HOW_UNDECIDED) <
+		    0)
 			goto fail;
+		alias_picks[w->alias_addrs.n - 1] = (unsigned char)i;
+	}
 	rc = 1;
 	goto done;
 fail:
@@ -1836,6 +2276,7 @@ done:
 static int speculate(struct pol_pass *pp, struct work *w)
 {
 	const struct entry *e = w->e;
+	unsigned char *picks = NULL;
 	struct pol_obj o;
 	size_t i;
 	int rc = 0, r;
@@ -1848,11 +2289,15 @@ static int speculate(struct pol_pass *pp, struct work *w)
 
 		if ((w->svc == SVC_POP && !w->cur_pop) ||
 		    (w->svc == SVC_EXCH && (g == NULL || g->nvals != 1 || g->vals[0].len != 16)) ||
-		    (w->fwd && !w->cur_alt))
+		    (w->fwd && !w->cur_alt) || w->cands.n > SPEC_PICKS_MAX ||
+		    w->aliases.n > SPEC_PICKS_MAX)
 			return 0;
 		/* Scratch: gone with this object, not left in the pass's pool. */
+		picks = pool_alloc(&pp->scratch, 3 * w->cands.n + w->aliases.n + 1, 1);
+		if (picks == NULL)
+			return -1;
 		w->addrs.pool = w->alias_addrs.pool = &pp->scratch;
-		r = dry_claim(pp, w);
+		r = dry_claim(pp, w, picks, picks + 3 * w->cands.n);
 		if (r <= 0) {
 			rc = r;
 			goto done;
@@ -1871,8 +2316,9 @@ static int speculate(struct pol_pass *pp, struct work *w)
 	rc = build_into(pp, w, e, &o);
 	w->e = e;
 	if (rc == 0 && o.managed && o.want == NULL) {
-		w->spec_same = 1;
-		w->spec_fp = settled_fp(w);
+		w->spec = spec_keep(pp, w, picks, picks ? picks + 3 * w->cands.n : NULL);
+		if (w->spec == NULL)
+			rc = -1;
 	}
 	policy_obj_clear(&o);
 done:
@@ -1885,7 +2331,7 @@ done:
 
 int policy_unchanged_as_read(const struct pol_pass *pp, size_t i)
 {
-	return pp->w[i].spec_same;
+	return pp->w[i].spec != NULL;
 }
 
 long policy_find(const struct pol_pass *pp, const char *dn)
@@ -1896,6 +2342,141 @@ long policy_find(const struct pol_pass *pp, const char *dn)
 int policy_unchanged(const struct pol_pass *pp, size_t i)
 {
 	return pp->settled && pp->w[i].spec_ok;
+}
+
+/* ---- decisions as data --------------------------------------------------- */
+
+/* The text of template t (0 the primary one) for an object of kind k. */
+static const char *template_text(const struct account *a, enum pol_kind k, unsigned t)
+{
+	if (k == POL_LIST)
+		return "%m";
+	if (t == 0)
+		return a->primary_template;
+	return t - 1 < a->secondary_templates.n ? a->secondary_templates.v[t - 1] : NULL;
+}
+
+/* The DN holding the form of addr without its suffix of digits digits
+ * (the number in *suffix), or NULL: looked up now rather than kept for
+ * every address. */
+static const char *unsuffixed_owner(const struct pol_pass *pp, const char *addr, unsigned digits,
+                                    unsigned *suffix)
+{
+	const char *at = strchr(addr, '@');
+	size_t local = at ? (size_t)(at - addr) : strlen(addr), i;
+	char key[512];
+	long owner;
+
+	if (digits == 0 || digits >= local ||
+	    (size_t)snprintf(key, sizeof(key), "%.*s%s", (int)(local - digits), addr,
+	                     addr + local) >= sizeof(key))
+		return NULL;
+	for (*suffix = 0, i = local - digits; i < local; i++)
+		*suffix = *suffix * 10 + (unsigned)(addr[i] - '0');
+	owner = idx_get(&pp->ix, key);
+	return owner >= 0 ? owner_dn(pp, (size_t)owner) : NULL;
+}
+
+/* Where the tagged address a of w comes from and how it was decided. */
+static void decide_addr(const struct pol_pass *pp, const struct work *w, const char *a, int first,
+                        struct pol_addr_decision *d)
+{
+	unsigned origin = tag_origin(a), how = tag_how(a);
+	long owner;
+
+	d->addr = a;
+	d->origin = origin == ORIGIN_EXPLICIT ? POL_FROM_EXPLICIT
+	            : origin == ORIGIN_ALIAS  ? POL_FROM_ALIAS
+	                                      : POL_FROM_TEMPLATE;
+	d->primary = first && origin != ORIGIN_ALIAS;
+	if (d->origin == POL_FROM_TEMPLATE && origin < ORIGIN_MAX) /* else past what a tag holds */
+		d->tmpl = template_text(pp->ctx->acct, w->kind, origin - ORIGIN_TEMPLATE);
+	if (how >> 4)
+		d->by = unsuffixed_owner(pp, a, how >> 4, &d->suffix);
+	switch (how & HOW_MASK) {
+	case HOW_HELD:
+		d->how = POL_ADDR_HELD;
+		break;
+	case HOW_SUFFIXED:
+		d->how = POL_ADDR_SUFFIXED;
+		break;
+	case HOW_REFUSED:
+		d->how = POL_ADDR_REFUSED;
+		owner = idx_get(&pp->ix, a);
+		d->by = owner >= 0 && (size_t)owner != w->self ? owner_dn(pp, (size_t)owner) : NULL;
+		break;
+	default:
+		d->how = POL_ADDR_CLAIMED;
+	}
+}
+
+/* The licence, quota and forward of user w. */
+static void decide_mailbox(const struct pol_pass *pp, const struct work *w,
+                           struct pol_decision *out)
+{
+	const struct account *a = pp->ctx->acct;
+
+	out->licences = a->licences;
+	out->licence_rank = w->lic_rank;
+	out->licence = w->lic_rank == 0                    ? POL_LICENCE_NONE
+	               : w->cur_pop                        ? POL_LICENCE_KEPT
+	               : w->state_kind == POL_OVER_LICENCE ? POL_LICENCE_WAITING
+	                                                   : POL_LICENCE_GRANTED;
+	if (w->active && !w->blocked) {
+		out->quota = w->quota > 0           ? POL_QUOTA_OVERRIDE
+		             : w->quota == 0        ? POL_QUOTA_UNLIMITED
+		             : a->default_quota > 0 ? POL_QUOTA_DEFAULT
+		                                    : POL_QUOTA_UNLIMITED;
+		out->quota_mb = limit_mb(a, w);
+	}
+	out->forward = w->fwd_as_read;
+	out->forward_dn = w->active && !w->blocked ? w->alt : NULL;
+	out->forward_external = w->fwd != NULL && !domain_accepted(a, domain_of(w->fwd));
+}
+
+int policy_decision(const struct pol_pass *pp, size_t i, struct pol_decision *out)
+{
+	const struct work *w;
+	size_t k, n;
+
+	memset(out, 0, sizeof(*out));
+	if (pp == NULL || !pp->settled || i >= pp->n)
+		return -1;
+	w = &pp->w[i];
+	out->kind = w->kind;
+	out->service = w->svc == SVC_POP    ? POL_SERVICE_POP_IMAP
+	               : w->svc == SVC_EXCH ? POL_SERVICE_EXCHANGE
+	                                    : POL_SERVICE_NONE;
+	out->state_kind = w->state_kind;
+	out->message = "";
+	out->unused_contact = w->remove;
+	if (w->kind == POL_OTHER)
+		return 0;
+	out->state = w->state.len ? buf_str(&w->state) : "ok";
+	k = strlen(policy_state_name(w->state_kind)) + 2;
+	if (w->state.len > k)
+		out->message = out->state + k;
+	n = w->addrs.n + w->alias_addrs.n;
+	if (n > 0 && (out->addrs = calloc(n, sizeof(*out->addrs))) == NULL)
+		return -1;
+	for (k = 0; k < n; k++)
+		decide_addr(pp, w,
+		            k < w->addrs.n ? w->addrs.v[k] : w->alias_addrs.v[k - w->addrs.n],
+		            k == 0, &out->addrs[k]);
+	out->naddrs = n;
+	if (w->kind == POL_USER)
+		decide_mailbox(pp, w, out);
+	else
+		out->members = w->filter_members ? POL_MEMBERS_FILTER : POL_MEMBERS_STATIC;
+	return 0;
+}
+
+void policy_decision_clear(struct pol_decision *d)
+{
+	if (d == NULL)
+		return;
+	free(d->addrs);
+	memset(d, 0, sizeof(*d));
 }
 
 void policy_pass_free(struct pol_pass *pp)
@@ -1909,6 +2490,7 @@ void policy_pass_free(struct pol_pass *pp)
 	free(pp->w);
 	idx_free(&pp->ix);
 	idx_free(&pp->dns);
+	free(pp->contacts);
 	strv_free(&pp->old.plain);
 	strv_free(&pp->old.alias);
 	pool_free(&pp->scratch);

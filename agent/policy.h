@@ -18,6 +18,17 @@ enum pol_kind {
 	POL_OTHER, /* anything else holding addresses (contacts, foreign objects) */
 };
 
+/* The kind of a dirmailState: its machine-readable word, before the colon. */
+enum pol_state {
+	POL_OK,             /* "ok" */
+	POL_INVALID,        /* "invalid": the intent or the account cannot be served */
+	POL_CONFLICT,       /* "conflict": a mailbox in the way (service change, catch-all) */
+	POL_ADDRESS_TAKEN,  /* "address-taken": an explicit address, or every variant, is held */
+	POL_OVER_LICENCE,   /* "over-licence": waits for a POP/IMAP licence */
+	POL_OVER_ALLOCATED, /* "over-allocated": the account's quotas exceed its storage */
+	POL_ERROR,          /* "error": the pass could not compute the object */
+};
+
 /* One object of the pass: what was read, and what policy_run decides. */
 struct pol_obj {
 	const struct entry *e; /* as read, borrowed; must hold createTimestamp or
@@ -35,9 +46,11 @@ struct pol_obj {
 	                     * e, plus proxyAddresses, member and objectClass;
 	                     * an attribute absent here is to be removed */
 	int deletions;      /* mailboxes, addresses and list members this object loses */
-	char *state;        /* desired dirmailState */
+	char *state;        /* desired dirmailState: "ok" or "kind: message" */
 	int managed;        /* 1 when dirmail manages the object: diff it */
 	int remove;         /* 1: a contact dirmail created that nothing uses any more */
+	/* The kind of state, the word it starts with. */
+	enum pol_state state_kind;
 };
 
 /* What a pass decides beyond the objects it read. */
@@ -45,6 +58,7 @@ struct pol_result {
 	struct buf acct_state; /* the account entry's dirmailState */
 	struct entry **adds;   /* mail contacts to create, for external forwarding */
 	size_t nadds;
+	enum pol_state acct_state_kind; /* the kind of acct_state */
 };
 
 /* What the pass is computed against. */
@@ -84,6 +98,13 @@ const char *const *policy_read_attrs(void);
  * names), NULL-terminated: the reader normalises them, with every entry's
  * DN, so the policy compares DNs as strings without case. Static storage. */
 const char *const *policy_dn_attrs(void);
+/* The word a state of kind k starts with ("ok", "invalid", ...): static
+ * storage; "error" for a value outside the enum. */
+const char *policy_state_name(enum pol_state k);
+/* The attributes the auditors' export names, NULL-terminated, in the
+ * order it has always named them; it takes every owned attribute and
+ * every dirmail* one besides. Static storage. */
+const char *const *policy_export_attrs(void);
 /* Returns the kind of e from its objectClass values. */
 enum pol_kind policy_kind(const struct entry *e);
 /* Computes want, state, deletions and remove for every object (objs[i].want
@@ -136,6 +157,91 @@ int policy_unchanged_as_read(const struct pol_pass *pp, size_t i);
 long policy_find(const struct pol_pass *pp, const char *dn);
 /* 1 when object i is a mail contact dirmail made that no forward uses. */
 int policy_unused_contact(const struct pol_pass *pp, size_t i);
+
+/* Where an address an object claims or wants comes from. */
+enum pol_addr_origin {
+	POL_FROM_EXPLICIT, /* dirmailPrimaryAddress */
+	POL_FROM_TEMPLATE, /* a template of the account (tmpl says which) */
+	POL_FROM_ALIAS,    /* dirmailAlias */
+};
+
+/* How settle decided an address. */
+enum pol_addr_how {
+	POL_ADDR_HELD,     /* the object held it already */
+	POL_ADDR_CLAIMED,  /* it was free: the object takes it */
+	POL_ADDR_SUFFIXED, /* the form without the suffix is another's (by) */
+	POL_ADDR_REFUSED,  /* another holds it (by): the object is address-taken */
+};
+
+/* One address of a decision; strings borrowed as the decision's. */
+struct pol_addr_decision {
+	const char *addr; /* lowercase */
+	int primary;      /* 1: the primary (SMTP:) address */
+	enum pol_addr_origin origin;
+	const char *tmpl; /* POL_FROM_TEMPLATE: the template's text, else NULL */
+	enum pol_addr_how how;
+	unsigned suffix; /* the number added to the candidate (2, 3, ...): SUFFIXED,
+	                  * or HELD when what the object holds has one; else 0 */
+	const char *by;  /* with a suffix: the DN holding the form without it;
+	                  * REFUSED: the DN holding addr; else NULL */
+};
+
+/* A user's mailbox service, as dirmailService asks for it. */
+enum pol_service { POL_SERVICE_NONE, POL_SERVICE_POP_IMAP, POL_SERVICE_EXCHANGE };
+
+/* A user's POP/IMAP licence. */
+enum pol_licence {
+	POL_LICENCE_NONE,    /* no licence needed (no new POP/IMAP mailbox, or refused first) */
+	POL_LICENCE_GRANTED, /* a new mailbox gets one */
+	POL_LICENCE_KEPT,    /* an existing POP/IMAP mailbox keeps its own */
+	POL_LICENCE_WAITING, /* none left: over-licence */
+};
+
+/* Where a mailbox's quota comes from. */
+enum pol_quota {
+	POL_QUOTA_NONE,      /* no mailbox written this pass */
+	POL_QUOTA_OVERRIDE,  /* the user's dirmailQuota */
+	POL_QUOTA_DEFAULT,   /* the account's dirmailDefaultQuota */
+	POL_QUOTA_UNLIMITED, /* 0 in either: capped by the account's storage */
+};
+
+/* Where a list's members come from. */
+enum pol_members { POL_MEMBERS_NONE, POL_MEMBERS_STATIC, POL_MEMBERS_FILTER };
+
+/* What a settled pass decided for one object, and why, as plain data. */
+struct pol_decision {
+	enum pol_kind kind;
+	enum pol_service service; /* as the intent asks (users) */
+	enum pol_state state_kind;
+	const char *state;   /* "ok" or "kind: message"; NULL for POL_OTHER */
+	const char *message; /* the text after "kind: ", "" when ok or POL_OTHER */
+	/* Every address the object claimed (the primary first) or was refused,
+	 * then its aliases; dirmail's former addresses it keeps are not among
+	 * them (they are on the entry). The array is the decision's own. */
+	struct pol_addr_decision *addrs;
+	size_t naddrs;
+	enum pol_licence licence;
+	unsigned licence_rank; /* place among the POP/IMAP mailboxes, creation order,
+	                        * existing ones first; 0 with POL_LICENCE_NONE */
+	long licences;         /* the account's licence count */
+	enum pol_quota quota;
+	long quota_mb;            /* the effective limit; 0: none (AD's maximum) */
+	const char *forward;      /* dirmailForwardTo as read, when it was weighed */
+	const char *forward_dn;   /* altRecipient: a recipient's or a mail contact's DN */
+	int forward_external;     /* 1: the target lies outside the account's domains */
+	enum pol_members members; /* lists: the filter's matches or the members as read */
+	int unused_contact;       /* a mail contact dirmail made that no forward uses */
+};
+
+/* Fills out with what settle decided for object i and why (out is
+ * overwritten, not freed first). Strings are borrowed from the pass (the
+ * template text from the account) until policy_pass_free; out->addrs is
+ * out's own, freed by policy_decision_clear. Returns 0, or -1 when the
+ * pass is not settled, i is out of range or memory runs out (then out
+ * holds nothing to free). */
+int policy_decision(const struct pol_pass *pp, size_t i, struct pol_decision *out) DM_WUR;
+/* Frees what policy_decision left in d and empties it; accepts NULL. */
+void policy_decision_clear(struct pol_decision *d);
 
 /* The whole pass over objs at once (take, filter, settle, build). */
 int policy_run(const struct pol_ctx *ctx, struct pol_obj *objs, size_t n,

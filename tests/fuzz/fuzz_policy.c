@@ -86,14 +86,47 @@ static void repack(const struct entry *e)
 	free(b);
 }
 
+/* What the pass says it decided for object i agrees with what it built. */
+static void check_decision(struct pol_pass *pp, size_t i, const struct pol_obj *o)
+{
+	struct pol_decision d;
+	size_t k;
+
+	if (policy_decision(pp, i, &d) < 0)
+		return; /* out of memory */
+	if (d.kind != o->kind || (o->managed && (d.state_kind != o->state_kind || d.state == NULL ||
+	                                         strcmp(d.state, o->state) != 0)))
+		abort();
+	if (d.kind == POL_USER && d.forward_dn != policy_forward_dn(pp, i))
+		abort();
+	if (d.licence == POL_LICENCE_NONE ? d.licence_rank != 0 : d.licence_rank == 0)
+		abort();
+	/* A mail-enabled object's primary is its mail. */
+	if (o->want != NULL && d.state_kind == POL_OK && d.naddrs > 0 &&
+	    (!d.addrs[0].primary || entry_first(o->want, "mail") == NULL ||
+	     strcmp(entry_first(o->want, "mail"), d.addrs[0].addr) != 0))
+		abort();
+	for (k = 0; k < d.naddrs; k++) {
+		const struct pol_addr_decision *a = &d.addrs[k];
+
+		if (a->addr == NULL || (a->primary && k != 0) ||
+		    (a->how == POL_ADDR_SUFFIXED && a->suffix < 2) ||
+		    (a->origin == POL_FROM_ALIAS && a->primary))
+			abort();
+	}
+	policy_decision_clear(&d);
+}
+
 /* The streamed pass over the entries as they are now: whatever it says is
- * unchanged without building must build to nothing. */
+ * unchanged without building must build to nothing, and the decisions it
+ * reports agree with what it builds. */
 static void streamed(const struct account *a, struct entry **e, size_t n)
 {
 	static const char *const contact[] = {"inetOrgPerson", "dirmailRecipient", NULL};
 	struct pol_ctx ctx = {a, 0, "dirmailRecipient", guid, NULL, ldapc_dn_child, contact, 1};
 	struct pol_result res;
 	struct pol_pass *pp = policy_pass_new(&ctx);
+	struct pol_decision d;
 	struct pol_obj o;
 	size_t i;
 
@@ -115,8 +148,11 @@ static void streamed(const struct account *a, struct entry **e, size_t n)
 			break;
 		if (known && o.want != NULL)
 			abort();
+		check_decision(pp, i, &o);
 		policy_obj_clear(&o);
 	}
+	if (policy_decision(pp, n, &d) != -1)
+		abort();
 done:
 	policy_pass_free(pp);
 	policy_result_clear(&res);

@@ -45,6 +45,7 @@
 #define MAXOBJ 32
 
 struct world {
+	struct pol_ctx ctx;
 	struct account acct;
 	struct entry *acct_e;
 	struct entry *e[MAXOBJ];
@@ -118,13 +119,54 @@ static void add(struct world *w, const char *text)
 	w->n++;
 }
 
-static void run(struct world *w)
+/* The pass over w as production runs it, up to settle: drop_unchanged
+ * set (so policy_take builds converged users as it reads them), every
+ * object taken in order, the lists' filter matches handed over. The
+ * caller frees the pass. */
+static struct pol_pass *settled(struct world *w, struct pol_result *res)
 {
 	static const char *const contact[] = {"inetOrgPerson", "dirmailRecipient", NULL};
-	struct pol_ctx ctx = {&w->acct, 0, "dirmailRecipient", fake_guid, w, ldapc_dn_child,
-	                      contact,  0};
+	struct pol_pass *pp;
+	size_t i;
 
-	assert_int_equal(policy_run(&ctx, w->o, w->n, &w->res), 0);
+	memset(&w->ctx, 0, sizeof(w->ctx));
+	w->ctx.acct = &w->acct;
+	w->ctx.recipient_class = "dirmailRecipient";
+	w->ctx.new_guid = fake_guid;
+	w->ctx.guid_arg = w;
+	w->ctx.dn_child = ldapc_dn_child;
+	w->ctx.contact_classes = contact;
+	w->ctx.drop_unchanged = 1;
+	pp = policy_pass_new(&w->ctx);
+	assert_non_null(pp);
+	for (i = 0; i < w->n; i++) {
+		const struct pol_obj *o = &w->o[i];
+
+		assert_int_equal(policy_take(pp, w->e[i]), 0);
+		if (o->filter_members || o->filter_error)
+			assert_int_equal(policy_filter(pp, i, o->filter_members, o->nfilter_members,
+			                               o->filter_error),
+			                 0);
+	}
+	assert_int_equal(policy_settle(pp, res), 0);
+	return pp;
+}
+
+/* The production path: settled, then every object built; what the pass
+ * calls unchanged must build to nothing. */
+static void run(struct world *w)
+{
+	struct pol_pass *pp = settled(w, &w->res);
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		int known = policy_unchanged(pp, i);
+
+		assert_int_equal(policy_build(pp, i, w->e[i], &w->o[i]), 0);
+		if (known && w->o[i].want != NULL)
+			fail_msg("%s: said unchanged, but its build wants a change", w->e[i]->dn);
+	}
+	policy_pass_free(pp);
 }
 
 static void world_free(struct world *w)
@@ -152,10 +194,17 @@ static struct pol_obj *obj(struct world *w, const char *dn_prefix)
 	return NULL;
 }
 
+/* What o is to hold after the pass: its wanted entry, or the entry as
+ * read when nothing is to change (want NULL). */
+static const struct entry *wanted(const struct pol_obj *o)
+{
+	return o->want ? o->want : o->e;
+}
+
 /* The values of attr in the wanted entry, sorted, joined by " | ". */
 static char *vals(const struct pol_obj *o, const char *attr)
 {
-	const struct entry_attr *a = entry_get(o->want, attr);
+	const struct entry_attr *a = entry_get(wanted(o), attr);
 	struct buf b = BUF_INIT;
 	char **v;
 	size_t i, j;
@@ -197,13 +246,13 @@ static char *vals(const struct pol_obj *o, const char *attr)
 /* Nothing but dirmailState (and the recipient class) differs from e. */
 static void same_attr(const struct pol_obj *o, const char *a)
 {
-	const struct entry_attr *x = entry_get(o->e, a), *y = entry_get(o->want, a);
+	const struct entry_attr *x = entry_get(o->e, a), *y = entry_get(wanted(o), a);
 	size_t i;
 
 	if ((x == NULL) != (y == NULL) || (x && x->nvals != y->nvals))
 		fail_msg("%s: %s changed on a blocked object", o->e->dn, a);
 	for (i = 0; x && i < x->nvals; i++)
-		if (!entry_has(o->want, a, x->vals[i].val, x->vals[i].len))
+		if (!entry_has(wanted(o), a, x->vals[i].val, x->vals[i].len))
 			fail_msg("%s: %s: %s changed on a blocked object", o->e->dn, a,
 			         x->vals[i].val);
 }
@@ -241,7 +290,8 @@ static struct entry *applied(const struct entry *cur, const struct entry *want,
 	return next;
 }
 
-/* Applies want as the new current state and runs again: nothing may move. */
+/* Applies want as the new current state and runs again: every object is
+ * then unchanged, built to nothing. */
 static void want_idempotent(struct world *w)
 {
 	const char *const *attrs = policy_diff_attrs();
@@ -251,7 +301,7 @@ static void want_idempotent(struct world *w)
 		struct entry *next;
 
 		if (w->o[i].want == NULL)
-			continue; /* no intent: nothing wanted */
+			continue; /* nothing to change, or no intent */
 		next = applied(w->e[i], w->o[i].want, attrs);
 		entry_free(w->e[i]);
 		w->e[i] = next;
@@ -264,10 +314,8 @@ static void want_idempotent(struct world *w)
 		if (w->o[i].want == NULL)
 			continue;
 		assert_int_equal(diff_entry(w->e[i], w->o[i].want, attrs, &d), 0);
-		if (d.nb != 0)
-			fail_msg("second pass changes %s: %s (%zu values)", w->e[i]->dn,
-			         d.b[0].mods[0].attr, d.nvals);
-		diff_free(&d);
+		fail_msg("second pass changes %s: %s (%zu values)", w->e[i]->dn,
+		         d.nb ? d.b[0].mods[0].attr : "objectClass or an equal value", d.nvals);
 	}
 }
 
@@ -285,6 +333,7 @@ static void test_generated_addresses(void **state)
 	run(&w);
 	o = obj(&w, "uid=jmueller");
 	want_state(o, "ok");
+	assert_int_equal(o->state_kind, POL_OK);
 	want_vals(o, "mail", "jose.mueller@example.test");
 	want_vals(o, "proxyAddresses",
 	          "SMTP:jose.mueller@example.test | smtp:jmueller@example.org | "
@@ -356,6 +405,7 @@ static void test_explicit_taken(void **state)
 	run(&w);
 	o = obj(&w, "uid=ppan");
 	want_state(o, "address-taken: anna@example.test belongs to uid=aberg,ou=people," BASE);
+	assert_int_equal(o->state_kind, POL_ADDRESS_TAKEN);
 	want_untouched(o);
 	want_vals(o, "mail", "");
 	o = obj(&w, "uid=kweber");
@@ -489,6 +539,7 @@ static void test_invalid_input(void **state)
 		add(&w, buf_str(&t));
 		run(&w);
 		want_state(&w.o[0], cases[i].state);
+		assert_int_equal(w.o[0].state_kind, POL_INVALID);
 		want_untouched(&w.o[0]);
 		buf_free(&t);
 		world_free(&w);
@@ -540,7 +591,7 @@ static void test_exclusivity(void **state)
 	run(&w);
 	want_vals(&w.o[0], "homeMDB", "cn=DB1," BASE);
 	want_vals(&w.o[0], "msExchRecipientTypeDetails", "1");
-	assert_int_equal(entry_get(w.o[0].want, "msExchMailboxGuid")->vals[0].len, 16);
+	assert_int_equal(entry_get(wanted(&w.o[0]), "msExchMailboxGuid")->vals[0].len, 16);
 	want_idempotent(&w);
 	entry_del(w.e[0], "dirmailService");
 	assert_int_equal(entry_add(w.e[0], "dirmailService", "none", 4), 0);
@@ -591,9 +642,11 @@ static void test_licences(void **state)
 		want_state(&w.o[2 + i], "ok");
 	want_state(obj(&w, "uid=u09"), "over-licence: all 10 POP/IMAP licences are in use");
 	want_state(obj(&w, "uid=u10"), "over-licence");
+	assert_int_equal(obj(&w, "uid=u10")->state_kind, POL_OVER_LICENCE);
 	want_untouched(obj(&w, "uid=u10"));
 	want_state(obj(&w, "uid=bad"), "invalid");
 	want_state(obj(&w, "uid=held"), "conflict: pop-imap-enabled");
+	assert_int_equal(obj(&w, "uid=held")->state_kind, POL_CONFLICT);
 	want_idempotent(&w);
 	want_state(obj(&w, "uid=u09"), "over-licence");
 	/* A freed licence goes to the next in line. */
@@ -678,6 +731,7 @@ static void test_quota_clamp_and_overallocation(void **state)
 	assert_string_equal(
 	    buf_str(&w.res.acct_state),
 	    "over-allocated: mailbox quotas add up to 3000 MB and the account has 2000 MB");
+	assert_int_equal(w.res.acct_state_kind, POL_OVER_ALLOCATED);
 	world_free(&w);
 	/* Unlimited on an account of 5 TB is clamped to AD's 32-bit range. */
 	{
@@ -800,8 +854,8 @@ static void test_streamed_pass(void **state)
 	};
 	struct world w;
 	struct pol_ctx ctx = {NULL,    0, "dirmailRecipient", fake_guid, NULL, ldapc_dn_child,
-	                      contact, 0};
-	struct pol_result res = {BUF_INIT, NULL, 0};
+	                      contact, 1};
+	struct pol_result res = {BUF_INIT, NULL, 0, POL_OK};
 	struct pol_pass *pp;
 	struct pol_obj o;
 	size_t i, k, n = sizeof(texts) / sizeof(texts[0]);
@@ -847,7 +901,7 @@ static void test_streamed_pass(void **state)
 			assert_string_equal(o.state, w.o[i].state);
 			assert_int_equal(o.deletions, w.o[i].deletions);
 			/* Same as the whole pass: no difference between the two. */
-			assert_int_equal(diff_entry(w.o[i].want, o.want, attrs, &d), 0);
+			assert_int_equal(diff_entry(wanted(&w.o[i]), wanted(&o), attrs, &d), 0);
 			if (d.nb != 0)
 				fail_msg("%s: streamed build differs in %s", e->dn,
 				         d.b[0].mods[0].attr);
@@ -858,6 +912,29 @@ static void test_streamed_pass(void **state)
 	want_vals(obj(&w, "cn=team"), "member", "uid=jsmith,ou=people," BASE);
 	policy_pass_free(pp);
 	policy_pass_free(NULL);
+	/* The whole pass at once, nothing dropped, decides the same. */
+	{
+		const char *const *attrs = policy_diff_attrs();
+		struct pol_obj all[sizeof(texts) / sizeof(texts[0])];
+		struct diff d;
+
+		memset(all, 0, sizeof(all));
+		for (i = 0; i < n; i++) {
+			all[i].e = w.e[i];
+			all[i].kind = policy_kind(w.e[i]);
+		}
+		ctx.drop_unchanged = 0;
+		assert_int_equal(policy_run(&ctx, all, n, &res), 0);
+		for (i = 0; i < n; i++) {
+			assert_non_null(all[i].want);
+			assert_string_equal(all[i].state, w.o[i].state);
+			assert_int_equal(all[i].state_kind, w.o[i].state_kind);
+			assert_int_equal(diff_entry(all[i].want, wanted(&w.o[i]), attrs, &d), 0);
+			assert_int_equal(d.nb, 0);
+			diff_free(&d);
+			policy_obj_clear(&all[i]);
+		}
+	}
 	policy_result_clear(&res);
 	buf_free(&res.acct_state);
 	world_free(&w);
@@ -869,19 +946,12 @@ static void test_streamed_pass(void **state)
  * the objects that want a change (joined uids). */
 static size_t known_unchanged(struct world *w, struct buf *changed)
 {
-	static const char *const contact[] = {"inetOrgPerson", "dirmailRecipient", NULL};
-	struct pol_ctx ctx = {&w->acct, 0, "dirmailRecipient", fake_guid, w, ldapc_dn_child,
-	                      contact,  1};
-	struct pol_result res = {BUF_INIT, NULL, 0};
-	struct pol_pass *pp = policy_pass_new(&ctx);
+	struct pol_result res = {BUF_INIT, NULL, 0, POL_OK};
+	struct pol_pass *pp = settled(w, &res);
 	struct pol_obj o;
 	size_t i, known = 0;
 
-	assert_non_null(pp);
 	memset(&o, 0, sizeof(o));
-	for (i = 0; i < w->n; i++)
-		assert_int_equal(policy_take(pp, w->e[i]), 0);
-	assert_int_equal(policy_settle(pp, &res), 0);
 	buf_reset(changed);
 	for (i = 0; i < w->n; i++) {
 		int k = policy_unchanged(pp, i);
@@ -934,9 +1004,7 @@ static void test_known_unchanged(void **state)
 
 static void test_drop_unchanged(void **state)
 {
-	static const char *const contact[] = {"inetOrgPerson", "dirmailRecipient", NULL};
 	struct world w;
-	struct pol_ctx ctx;
 
 	(void)state;
 	world_init(&w, NULL);
@@ -945,22 +1013,14 @@ static void test_drop_unchanged(void **state)
 	run(&w);
 	want_idempotent(&w);
 	/* Converged: with drop_unchanged, nothing is kept, states still known. */
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.acct = &w.acct;
-	ctx.recipient_class = "dirmailRecipient";
-	ctx.new_guid = fake_guid;
-	ctx.guid_arg = &w;
-	ctx.dn_child = ldapc_dn_child;
-	ctx.contact_classes = contact;
-	ctx.drop_unchanged = 1;
-	assert_int_equal(policy_run(&ctx, w.o, w.n, &w.res), 0);
+	run(&w);
 	assert_null(w.o[0].want);
 	assert_null(w.o[1].want);
 	want_state(&w.o[0], "ok");
 	assert_int_equal(w.o[0].managed, 1);
 	/* One changes: only its wanted entry is kept. */
 	assert_int_equal(entry_add(w.e[1], "dirmailHidden", "TRUE", 4), 0);
-	assert_int_equal(policy_run(&ctx, w.o, w.n, &w.res), 0);
+	run(&w);
 	assert_null(w.o[0].want);
 	assert_non_null(w.o[1].want);
 	want_vals(&w.o[1], "msExchHideFromAddressLists", "TRUE");
@@ -1135,7 +1195,7 @@ static void test_lists(void **state)
 	want_vals(obj(&w, "cn=sales"), "showInAddressBook", "cn=GAL," BASE);
 	/* Emptied groupOfNames: the empty DN stands for nobody. */
 	want_vals(obj(&w, "cn=team"), "member", "");
-	assert_non_null(entry_get(obj(&w, "cn=team")->want, "member"));
+	assert_non_null(entry_get(wanted(obj(&w, "cn=team")), "member"));
 	/* Each member removed is a deletion; the empty DN is nobody's seat. */
 	assert_int_equal(obj(&w, "cn=team")->deletions, 2);
 	assert_int_equal(obj(&w, "cn=sales")->deletions, 0);
@@ -1158,6 +1218,276 @@ static void test_lists(void **state)
 	want_state(&w.o[0], "invalid: dirmailMemberFilter: Bad search filter");
 	want_untouched(&w.o[0]);
 	world_free(&w);
+}
+
+/* ---- decisions as data ------------------------------------------------------ */
+
+/* The decision for the object whose DN starts with dn_prefix. */
+static void decision(struct pol_pass *pp, struct world *w, const char *dn_prefix,
+                     struct pol_decision *d)
+{
+	size_t i = (size_t)(obj(w, dn_prefix) - w->o);
+
+	assert_int_equal(policy_decision(pp, i, d), 0);
+}
+
+/* The decision's entry for address a. */
+static const struct pol_addr_decision *addr_of(const struct pol_decision *d, const char *a)
+{
+	size_t i;
+
+	for (i = 0; i < d->naddrs; i++)
+		if (strcmp(d->addrs[i].addr, a) == 0)
+			return &d->addrs[i];
+	fail_msg("no address %s in the decision", a);
+	return NULL;
+}
+
+/* Why each value is what it is: addresses, licences, quotas, forwards. */
+static void test_decision(void **state)
+{
+	const char *matches[] = {"uid=smithj,ou=people," BASE};
+	const struct pol_addr_decision *x;
+	struct pol_decision d;
+	struct pol_pass *pp;
+	struct world w;
+	char t[512];
+	int i;
+
+	(void)state;
+	world_init(&w, NULL);
+	add(&w, USER("smithj", "John", "Smith", "20240101000000Z", "dirmailService: exchange\n"));
+	add(&w, USER("jsmith", "John", "Smith", "20240101010000Z",
+	             "dirmailService: exchange\ndirmailAlias: jay\n"));
+	add(&w, USER("ppan", "Peter", "Pan", "20240101020000Z",
+	             "dirmailService: exchange\ndirmailPrimaryAddress: John.Smith@example.test\n"));
+	add(&w, USER("over", "Ov", "Er", "20240101030000Z",
+	             "dirmailService: exchange\ndirmailQuota: 500\n"
+	             "dirmailForwardTo: john.smith@example.test\n"));
+	add(&w, USER("unl", "Un", "Limited", "20240101040000Z",
+	             "dirmailService: exchange\ndirmailQuota: 0\n"
+	             "dirmailForwardTo: Someone@Partner.example.net\n"));
+	add(&w, USER("held", "Held", "Box", "20240109000000Z",
+	             "dirmailService: pop-imap\nmsExchRecipientTypeDetails: 128\n"));
+	for (i = 0; i < 11; i++) {
+		snprintf(t, sizeof(t),
+		         "dn: uid=u%02d,ou=people," BASE "\nobjectClass: dirmailUser\nuid: u%02d\n"
+		         "givenName: U\nsn: u%02d\ndirmailService: pop-imap\n"
+		         "createTimestamp: 202401020000%02dZ\n",
+		         i, i, i, i);
+		add(&w, t);
+	}
+	add(&w, "dn: cn=sales,ou=lists," BASE "\nobjectClass: groupOfNames\n"
+	        "objectClass: dirmailList\ncn: sales\ndirmailMemberFilter: (ou=sales)\nmember:\n"
+	        "createTimestamp: 20240103000000Z\n");
+	add(&w, "dn: cn=team,ou=lists," BASE "\nobjectClass: groupOfNames\n"
+	        "objectClass: dirmailList\ncn: team\nmember:\ncreateTimestamp: 20240103000100Z\n");
+	obj(&w, "cn=sales")->filter_members = matches;
+	obj(&w, "cn=sales")->nfilter_members = 1;
+	pp = settled(&w, &w.res);
+	assert_int_equal(policy_decision(pp, w.n, &d), -1);
+
+	/* john.smith is the earlier user's: the later one is suffixed. */
+	decision(pp, &w, "uid=smithj", &d);
+	assert_int_equal(d.kind, POL_USER);
+	assert_int_equal(d.service, POL_SERVICE_EXCHANGE);
+	assert_int_equal(d.state_kind, POL_OK);
+	assert_string_equal(d.state, "ok");
+	assert_string_equal(d.message, "");
+	assert_string_equal(d.addrs[0].addr, "john.smith@example.test");
+	assert_int_equal(d.addrs[0].primary, 1);
+	assert_int_equal(d.addrs[0].origin, POL_FROM_TEMPLATE);
+	assert_string_equal(d.addrs[0].tmpl, "%g.%s");
+	assert_int_equal(d.addrs[0].how, POL_ADDR_CLAIMED);
+	assert_null(d.addrs[0].by);
+	x = addr_of(&d, "jsmith@example.org");
+	assert_string_equal(x->tmpl, "%1g%s");
+	assert_int_equal(x->primary, 0);
+	assert_int_equal(d.licence, POL_LICENCE_NONE);
+	assert_int_equal(d.quota, POL_QUOTA_DEFAULT);
+	assert_int_equal(d.quota_mb, 10);
+	assert_null(d.forward);
+	policy_decision_clear(&d);
+	decision(pp, &w, "uid=jsmith", &d);
+	assert_string_equal(d.addrs[0].addr, "john.smith2@example.test");
+	assert_int_equal(d.addrs[0].primary, 1);
+	assert_int_equal(d.addrs[0].how, POL_ADDR_SUFFIXED);
+	assert_int_equal(d.addrs[0].suffix, 2);
+	assert_string_equal(d.addrs[0].by, "uid=smithj,ou=people," BASE);
+	x = addr_of(&d, "jay@example.org");
+	assert_int_equal(x->origin, POL_FROM_ALIAS);
+	assert_int_equal(x->how, POL_ADDR_CLAIMED);
+	assert_int_equal(x->primary, 0);
+	policy_decision_clear(&d);
+	/* An explicit primary another holds is refused, naming the holder. */
+	decision(pp, &w, "uid=ppan", &d);
+	assert_int_equal(d.state_kind, POL_ADDRESS_TAKEN);
+	assert_string_equal(d.message,
+	                    "john.smith@example.test belongs to uid=smithj,ou=people," BASE);
+	assert_int_equal(d.naddrs, 1);
+	assert_int_equal(d.addrs[0].origin, POL_FROM_EXPLICIT);
+	assert_int_equal(d.addrs[0].primary, 1);
+	assert_int_equal(d.addrs[0].how, POL_ADDR_REFUSED);
+	assert_string_equal(d.addrs[0].by, "uid=smithj,ou=people," BASE);
+	assert_int_equal(d.quota, POL_QUOTA_NONE);
+	policy_decision_clear(&d);
+
+	/* Licences: the existing mailbox first, then creation order. */
+	decision(pp, &w, "uid=held", &d);
+	assert_int_equal(d.licence, POL_LICENCE_KEPT);
+	assert_int_equal(d.licence_rank, 1);
+	policy_decision_clear(&d);
+	decision(pp, &w, "uid=u00", &d);
+	assert_int_equal(d.licence, POL_LICENCE_GRANTED);
+	assert_int_equal(d.licence_rank, 2);
+	policy_decision_clear(&d);
+	decision(pp, &w, "uid=u10", &d);
+	assert_int_equal(d.state_kind, POL_OVER_LICENCE);
+	assert_string_equal(d.state, "over-licence: all 10 POP/IMAP licences are in use; the "
+	                             "mailbox is created when one is free");
+	assert_int_equal(d.licence, POL_LICENCE_WAITING);
+	assert_int_equal(d.licence_rank, 12);
+	assert_int_equal(d.licences, 10);
+	assert_int_equal(d.naddrs, 0);
+	policy_decision_clear(&d);
+
+	/* Quotas: override, unlimited (capped by the account's total);
+	 * forwards: to a recipient, or to a mail contact outside. */
+	decision(pp, &w, "uid=over", &d);
+	assert_int_equal(d.quota, POL_QUOTA_OVERRIDE);
+	assert_int_equal(d.quota_mb, 500);
+	assert_string_equal(d.forward, "john.smith@example.test");
+	assert_string_equal(d.forward_dn, "uid=smithj,ou=people," BASE);
+	assert_int_equal(d.forward_external, 0);
+	policy_decision_clear(&d);
+	decision(pp, &w, "uid=unl", &d);
+	assert_int_equal(d.quota, POL_QUOTA_UNLIMITED);
+	assert_int_equal(d.quota_mb, 2000);
+	assert_string_equal(d.forward, "Someone@Partner.example.net");
+	assert_string_equal(d.forward_dn, "cn=someone@partner.example.net,ou=contacts," BASE);
+	assert_int_equal(d.forward_external, 1);
+	policy_decision_clear(&d);
+
+	/* Lists: where the members come from; %m is their template. */
+	decision(pp, &w, "cn=sales", &d);
+	assert_int_equal(d.kind, POL_LIST);
+	assert_int_equal(d.members, POL_MEMBERS_FILTER);
+	assert_string_equal(d.addrs[0].addr, "sales@example.test");
+	assert_string_equal(d.addrs[0].tmpl, "%m");
+	policy_decision_clear(&d);
+	decision(pp, &w, "cn=team", &d);
+	assert_int_equal(d.members, POL_MEMBERS_STATIC);
+	policy_decision_clear(&d);
+	policy_decision_clear(NULL);
+	policy_pass_free(pp);
+
+	/* Once converged, the addresses are held. */
+	run(&w);
+	want_idempotent(&w);
+	pp = settled(&w, &w.res);
+	decision(pp, &w, "uid=jsmith", &d);
+	assert_string_equal(d.addrs[0].addr, "john.smith2@example.test");
+	assert_int_equal(d.addrs[0].how, POL_ADDR_HELD);
+	assert_int_equal(d.addrs[0].suffix, 2);
+	assert_string_equal(d.addrs[0].by, "uid=smithj,ou=people," BASE);
+	assert_int_equal(addr_of(&d, "jay@example.test")->how, POL_ADDR_HELD);
+	assert_null(addr_of(&d, "jay@example.test")->by);
+	policy_decision_clear(&d);
+	policy_pass_free(pp);
+	world_free(&w);
+}
+
+/* State kinds and their names. */
+static void test_state_names(void **state)
+{
+	static const struct {
+		enum pol_state k;
+		const char *name;
+	} cases[] = {
+	    {POL_OK, "ok"},
+	    {POL_INVALID, "invalid"},
+	    {POL_CONFLICT, "conflict"},
+	    {POL_ADDRESS_TAKEN, "address-taken"},
+	    {POL_OVER_LICENCE, "over-licence"},
+	    {POL_OVER_ALLOCATED, "over-allocated"},
+	    {POL_ERROR, "error"},
+	    {(enum pol_state)99, "error"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(policy_state_name(cases[i].k), cases[i].name);
+}
+
+/* The attribute lists are derived from one table; what depends on their
+ * order keeps it: diff's modifications, the export's names. */
+static void test_attribute_lists(void **state)
+{
+	static const char *const diffed[] = {"mail",
+	                                     "mailNickname",
+	                                     "targetAddress",
+	                                     "msExchRecipientTypeDetails",
+	                                     "msExchRecipientDisplayType",
+	                                     "homeMDB",
+	                                     "legacyExchangeDN",
+	                                     "msExchMailboxGuid",
+	                                     "showInAddressBook",
+	                                     "msExchHideFromAddressLists",
+	                                     "mDBUseDefaults",
+	                                     "mDBStorageQuota",
+	                                     "mDBOverQuotaLimit",
+	                                     "mDBOverHardQuotaLimit",
+	                                     "altRecipient",
+	                                     "deliverAndRedirect",
+	                                     "msExchRecipLimit",
+	                                     "dirmailMessageRateLimit",
+	                                     "dirmailManagedAddress",
+	                                     "dirmailState",
+	                                     "proxyAddresses",
+	                                     "member",
+	                                     NULL};
+	static const char *const exported[] = {"objectClass",
+	                                       "entryUUID",
+	                                       "objectGUID",
+	                                       "cn",
+	                                       "uid",
+	                                       "sAMAccountName",
+	                                       "givenName",
+	                                       "sn",
+	                                       "initials",
+	                                       "displayName",
+	                                       "description",
+	                                       "userAccountControl",
+	                                       "proxyAddresses",
+	                                       "member",
+	                                       NULL};
+	const char *const *own = policy_owned_attrs(), *const *diff = policy_diff_attrs(),
+	                  *const *exp = policy_export_attrs(), *const *rd = policy_read_attrs(),
+	                  *const *dn = policy_dn_attrs();
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; diffed[i]; i++)
+		assert_string_equal(diff[i], diffed[i]);
+	assert_null(diff[i]);
+	for (i = 0; i < 20; i++)
+		assert_string_equal(own[i], diffed[i]);
+	assert_null(own[i]);
+	for (i = 0; exported[i]; i++)
+		assert_string_equal(exp[i], exported[i]);
+	assert_null(exp[i]);
+	/* What the policy owns it reads; what is an account's it does not. */
+	for (i = 0; own[i]; i++) {
+		for (j = 0; rd[j] && strcmp(rd[j], own[i]) != 0; j++)
+			;
+		assert_non_null(rd[j]);
+	}
+	for (i = 0; dn[i]; i++) {
+		for (j = 0; rd[j] && strcmp(rd[j], dn[i]) != 0; j++)
+			;
+		assert_int_equal(rd[j] != NULL, strncmp(dn[i], "dirmail", 7) != 0);
+	}
 }
 
 int main(void)
@@ -1186,6 +1516,9 @@ int main(void)
 	    cmocka_unit_test(test_service_none_keeps_foreign),
 	    cmocka_unit_test(test_service_none_first_sight),
 	    cmocka_unit_test(test_lists),
+	    cmocka_unit_test(test_decision),
+	    cmocka_unit_test(test_state_names),
+	    cmocka_unit_test(test_attribute_lists),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
