@@ -736,12 +736,17 @@ static int run_filters(struct pass *p, struct prefetch *pf, struct buf *err)
 /* Hands the filter results to the policy and settles the pass. */
 static int settle(struct pass *p)
 {
+	/* A filter that matched nobody: no members, not "as read". */
+	static const char *const nobody[] = {NULL};
 	size_t k;
 
-	for (k = 0; k < p->set.nlists; k++)
-		if (policy_filter(p->pp, p->set.lists[k], (const char *const *)p->members[k].v,
-		                  p->members[k].n, p->filter_err[k]) < 0)
+	for (k = 0; k < p->set.nlists; k++) {
+		const char *const *v = (const char *const *)p->members[k].v;
+
+		if (policy_filter(p->pp, p->set.lists[k], v ? v : nobody, p->members[k].n,
+		                  p->filter_err[k]) < 0)
 			return -1;
+	}
 	return policy_settle(p->pp, &p->res);
 }
 

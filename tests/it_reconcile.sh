@@ -270,6 +270,23 @@ assert_not_contains "$(cat "$T/one.err")" "(dirmailMemberFilter=*)" "one connect
 diff -u <(unguid "$T/one.plan") <(unguid "$T/two.plan") >&2 || fail "the plans differ"
 assert_contains "$(cat "$T/two.plan")" "# invalid: dirmailMemberFilter: " "the refused filter is reported"
 assert_contains "$(cat "$T/two.plan")" "member: uid=kweber,$PEOPLE" "the sales filter's members"
+# A filter that matches nobody empties its list (the empty DN stays for
+# groupOfNames), on either path.
+slapd_add <<EOF2 >/dev/null || fail "adding the list whose filter matches nobody failed"
+dn: cn=nobody,ou=lists,$BASE
+objectClass: top
+objectClass: groupOfNames
+objectClass: dirmailList
+cn: nobody
+member: uid=main,$PEOPLE
+dirmailMemberFilter: (departmentNumber=no-such-department)
+EOF2
+for cf in /dev/null "$T/one.conf"; do
+	dirmail -c "$cf" plan --dn "cn=nobody,ou=lists,$BASE" "${fconn[@]}" >"$T/nobody.plan" 2>"$T/nobody.err" ||
+		fail "plan of the list failed: $(cat "$T/nobody.err")"
+	assert_contains "$(cat "$T/nobody.plan")" "delete: member
+member: uid=main,$PEOPLE" "a filter that matches nobody empties the list ($cf)"
+done
 pass "member filters read on a second connection or after the read give the same plan"
 
 # The pass keeps no entry of a user it finds converged as it reads it; when
