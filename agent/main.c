@@ -84,6 +84,7 @@ static int cmd_reconcile(const struct cli *cli, struct conf *c);
 static int cmd_plan(const struct cli *cli, struct conf *c);
 static int cmd_export(const struct cli *cli, struct conf *c);
 static int cmd_journal(const struct cli *cli, struct conf *c);
+static int cmd_explain(const struct cli *cli, struct conf *c);
 
 static const struct command commands[] = {
     {"check-config", "validate the config and the account entry, print a summary",
@@ -91,6 +92,8 @@ static const struct command commands[] = {
     {"reconcile", "one full pass, then exit ([--dry-run] [--dn DN] [--force])", cmd_reconcile},
     {"plan", "print the changes a pass would make as LDIF, write nothing ([--dn DN] [--set ...])",
      cmd_plan},
+    {"explain", "DN|LOGIN: every derived value of one object, with the rule and inputs behind it",
+     cmd_explain},
     {"export", "snapshot of every recipient's mail state as LDIF ([-o FILE])", cmd_export},
     {"journal", "verify | undo [--since TIME] [-o FILE]: check or revert the journal", cmd_journal},
 };
@@ -564,8 +567,11 @@ static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int d
 static const char *const contact_classes[] = {"inetOrgPerson", "dirmailRecipient", NULL};
 
 /* Shared by reconcile and plan: connect, read the account, run a pass. */
-static int run_pass(const struct cli *cli, struct conf *c, FILE *plan)
+/* Shared by reconcile, plan and explain (explain: the object to explain,
+ * its explanation printed, nothing written). */
+static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const char *explain)
 {
+	struct buf out = BUF_INIT;
 	struct rec_opts o;
 	struct rec_stats st;
 	struct account a;
@@ -600,7 +606,7 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan)
 	o.dry_run = cli->dry_run;
 	o.plan = plan;
 	o.force = cli->force;
-	o.only_dn = cli->dn;
+	o.only_dn = explain ? explain : cli->dn;
 	o.sets = cli->sets;
 	o.nsets = cli->nsets;
 	o.journal = c->journal_file;
@@ -610,6 +616,15 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan)
 	/* The OpenLDAP profile: the project's AD-compatible schema. */
 	o.recipient_class = "dirmailRecipient";
 	o.contact_classes = contact_classes;
+	if (explain != NULL) {
+		rc = reconcile_explain(l, &a, e, &o, &out);
+		if (rc == EX_OK &&
+		    (fwrite(buf_str(&out), 1, out.len, stdout) != out.len || fflush(stdout) != 0)) {
+			log_error("explain: writing to standard output failed");
+			rc = EX_IOERR;
+		}
+		goto done;
+	}
 	rc = reconcile_run(l, &a, e, &o, &st);
 	if (plan == NULL && cli->dry_run)
 		log_info(
@@ -624,6 +639,7 @@ done:
 	account_free(&a);
 	entry_free(e);
 	ldapc_close(l);
+	buf_free(&out);
 	return rc;
 }
 
@@ -631,7 +647,7 @@ static int cmd_reconcile(const struct cli *cli, struct conf *c)
 {
 	if (check_opts(cli, 1, 1, 1) < 0)
 		return EX_USAGE;
-	return run_pass(cli, c, NULL);
+	return run_pass(cli, c, NULL, NULL);
 }
 
 static int cmd_plan(const struct cli *cli, struct conf *c)
@@ -640,7 +656,7 @@ static int cmd_plan(const struct cli *cli, struct conf *c)
 
 	if (check_opts(cli, 0, 1, 1) < 0)
 		return EX_USAGE;
-	rc = run_pass(cli, c, stdout);
+	rc = run_pass(cli, c, stdout, NULL);
 	if (fflush(stdout) != 0 && rc == EX_OK)
 		rc = EX_IOERR;
 	return rc;
@@ -663,6 +679,21 @@ static int emit(const struct cli *cli, const char *what, const struct buf *out)
 	}
 	buf_free(&err);
 	return rc;
+}
+
+static int cmd_explain(const struct cli *cli, struct conf *c)
+{
+	struct cli rest = *cli;
+
+	if (cli->nargs != 1) {
+		log_error("explain needs one DN or login (user@domain); see dirmail --help");
+		return EX_USAGE;
+	}
+	rest.args++;
+	rest.nargs--;
+	if (check_opts(&rest, 0, 0, 0) < 0)
+		return EX_USAGE;
+	return run_pass(cli, c, NULL, cli->args[0]);
 }
 
 static int cmd_journal(const struct cli *cli, struct conf *c)

@@ -18,6 +18,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "diff.h"
+#include "explain.h"
 #include "journal.h"
 #include "ldifw.h"
 #include "log.h"
@@ -2073,6 +2074,43 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 	free(nbs);
 	diff_free(&acct_diff);
 	entry_free(acct_want);
+	free_pass(&p);
+	return rc;
+}
+
+int reconcile_explain(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
+                      const struct rec_opts *o, struct buf *out)
+{
+	struct pol_decision d;
+	struct prefetch pf;
+	struct rec_stats st;
+	struct built b;
+	struct pass p;
+	long i = -1;
+	int rc;
+
+	memset(&pf, 0, sizeof(pf));
+	memset(&d, 0, sizeof(d));
+	memset(&b, 0, sizeof(b));
+	rc = pass_init(&p, l, acct, o);
+	/* Every object kept and built in full: the explanation shows all. */
+	p.ctx.drop_unchanged = 0;
+	if (rc == EX_OK)
+		rc = stage_read(&p, &pf, acct_e, &st);
+	if (rc == EX_OK && (i = policy_find(p.pp, p.o->only_dn)) < 0) {
+		log_error("%s: no user, list or contact there under \"%s\"", p.o->only_dn, o->base);
+		rc = EX_DATAERR;
+	}
+	if (rc == EX_OK && (policy_decision(p.pp, (size_t)i, &d) < 0 ||
+	                    (b.cur = store_get(&p.set, (size_t)i)) == NULL ||
+	                    policy_build(p.pp, (size_t)i, b.cur, &b.o) < 0 ||
+	                    explain_object(out, b.cur, b.o.want, &d, acct) < 0))
+		rc = EX_OSERR;
+	if (rc == EX_OSERR)
+		log_error("out of memory; nothing was written");
+	policy_decision_clear(&d);
+	built_free(&b);
+	prefetch_free(&pf);
 	free_pass(&p);
 	return rc;
 }

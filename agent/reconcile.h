@@ -78,4 +78,12 @@ int reconcile_check_account(struct ldapc *l, const struct entry *e, struct accou
 int reconcile_run(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
                   const struct rec_opts *o, struct rec_stats *st) DM_WUR;
 
+/* dirmail explain: computes the whole pass as reconcile_run does (o's
+ * only_dn names the object: a DN, or a login user@domain / user+domain),
+ * writes nothing, and appends to out what it decided for that object and
+ * why (explain_object). Returns a sysexits code like reconcile_run's;
+ * EX_DATAERR, logged, when no user, list or contact is there. */
+int reconcile_explain(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
+                      const struct rec_opts *o, struct buf *out) DM_WUR;
+
 #endif
