@@ -913,12 +913,11 @@ static int assertion(const struct entry *e, struct buf *out)
 	           : 0;
 }
 
-/* The rule a change serves, for the journal: the first word of the state. */
-static void rule_of(const char *state, struct buf *out)
+/* The rule a change serves, for the journal: the kind of the state. */
+static void rule_of(enum pol_state kind, struct buf *out)
 {
 	buf_reset(out);
-	(void)!buf_printf(out, "reconcile:%.*s", (int)strcspn(state ? state : "ok", ":"),
-	                  state ? state : "ok");
+	(void)!buf_printf(out, "reconcile:%s", policy_state_name(kind));
 }
 
 /* The attributes of e as the mods of an add. */
@@ -1384,7 +1383,7 @@ static int count_changes(struct pass *p, unsigned char *nbs, size_t *found_dn, s
 			continue;
 		st->changed++;
 		st->deletions += (size_t)b.o.deletions;
-		if (strncmp(b.o.state, "ok", 2) != 0)
+		if (b.o.state_kind != POL_OK)
 			log_info("%s: %s", dn, b.o.state);
 	}
 	built_free(&b);
@@ -1612,11 +1611,12 @@ static void writer_put(struct writer *w, const struct change *c, struct built *b
 }
 
 /* Emits the modify d of the entry cur (its DN dn, which outlives the
- * writes) for object obj: the first batch guarded by cur's version, a
- * second batch only once the first succeeded. b, when given, holds d and
- * cur and is taken over. */
+ * writes) for object obj, whose state is of kind with the text state: the
+ * first batch guarded by cur's version, a second batch only once the
+ * first succeeded. b, when given, holds d and cur and is taken over. */
 static void emit_modify(struct writer *w, const char *dn, const struct entry *cur,
-                        const struct diff *d, size_t obj, const char *state, struct built *b)
+                        const struct diff *d, size_t obj, enum pol_state kind, const char *state,
+                        struct built *b)
 {
 	struct buf as = BUF_INIT, rule = BUF_INIT;
 	struct change c;
@@ -1626,7 +1626,7 @@ static void emit_modify(struct writer *w, const char *dn, const struct entry *cu
 		w->oom = 1;
 		goto done;
 	}
-	rule_of(state, &rule);
+	rule_of(kind, &rule);
 	memset(&c, 0, sizeof(c));
 	c.kind = LDAPC_W_MODIFY;
 	c.dn = dn;
@@ -1683,7 +1683,7 @@ static int emit_object(struct writer *w, size_t i)
 		free(b);
 		return 0;
 	}
-	emit_modify(w, policy_dn(w->p->pp, i), b->cur, &b->d, i, b->o.state, b);
+	emit_modify(w, policy_dn(w->p->pp, i), b->cur, &b->d, i, b->o.state_kind, b->o.state, b);
 	return 0;
 }
 
@@ -1716,7 +1716,7 @@ static void report_refusal(struct writer *w, const char *dn)
 	    diff_entry(cur, want, attrs, &d) < 0)
 		goto oom;
 	if (d.nb > 0)
-		emit_modify(w, cur->dn, cur, &d, NO_OBJ, "error", NULL);
+		emit_modify(w, cur->dn, cur, &d, NO_OBJ, POL_ERROR, note, NULL);
 	writer_barrier(w);
 	goto done;
 oom:
@@ -1855,8 +1855,8 @@ static int emit_all(struct writer *w, const unsigned char *nbs, const struct ent
 	}
 	writer_barrier(w);
 	if (rc == EX_OK && !writer_stopped(w) && selected(p->o, acct_e->dn) && acct_diff->nb > 0)
-		emit_modify(w, acct_e->dn, acct_e, acct_diff, NO_OBJ, buf_str(&p->res.acct_state),
-		            NULL);
+		emit_modify(w, acct_e->dn, acct_e, acct_diff, NO_OBJ, p->res.acct_state_kind,
+		            buf_str(&p->res.acct_state), NULL);
 	writer_barrier(w);
 	writer_end(w);
 	return rc != EX_OK ? rc : w->oom ? EX_OSERR : EX_OK;
@@ -1976,7 +1976,7 @@ static int stage_count(struct pass *p, unsigned char *nbs, const struct entry *a
 	if (entry_add(*acct_want, "dirmailState", p->res.acct_state.s, p->res.acct_state.len) < 0 ||
 	    diff_entry(acct_e, *acct_want, state_attr, acct_diff) < 0)
 		return EX_OSERR;
-	if (strcmp(buf_str(&p->res.acct_state), "ok") != 0)
+	if (p->res.acct_state_kind != POL_OK)
 		log_warn("%s: %s", acct_e->dn, buf_str(&p->res.acct_state));
 	if ((long)st->deletions > acct->delete_threshold && !o->force) {
 		log_error(
