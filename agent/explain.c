@@ -3,10 +3,12 @@
  * value with its rule, for `dirmail explain`; never decides anything. */
 #include "config.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
 #include "explain.h"
+#include "utf8.h"
 
 static const char *service_name(enum pol_service s)
 {
@@ -21,14 +23,19 @@ static const char *service_name(enum pol_service s)
 	return "none";
 }
 
-/* Is every byte of v printable text (ASCII or UTF-8)? */
+/* Is v printable text: well-formed UTF-8 without control characters? */
 static int printable(const struct entry_val *v)
 {
-	size_t i;
+	const unsigned char *p = (const unsigned char *)v->val;
+	size_t i = 0, n;
+	uint32_t cp;
 
-	for (i = 0; i < v->len; i++)
-		if ((unsigned char)v->val[i] < 0x20 || v->val[i] == 0x7f)
+	while (i < v->len) {
+		n = utf8_decode(p + i, v->len - i, &cp);
+		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
 			return 0;
+		i += n;
+	}
 	return 1;
 }
 
