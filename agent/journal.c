@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
@@ -1370,19 +1371,35 @@ done:
 	v->block_nul = 0;
 }
 
-static size_t find_req(const struct scan *v, long id)
+/* The first of the n elements of size bytes at base, sorted by the long
+ * id each begins with (struct req, stale and change all do), whose id is
+ * not below id; n when there is none. */
+static size_t by_id(const void *base, size_t n, size_t size, long id)
 {
-	size_t lo = 0, hi = v->nreqs;
+	const char *p = base;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		long at;
 
-		if (v->reqs[mid].id < id)
+		memcpy(&at, p + mid * size, sizeof(at));
+		if (at < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < v->nreqs && v->reqs[lo].id == id ? lo : v->nreqs;
+	return lo;
+}
+
+_Static_assert(offsetof(struct req, id) == 0, "by_id reads the id first");
+_Static_assert(offsetof(struct stale, id) == 0, "by_id reads the id first");
+
+static size_t find_req(const struct scan *v, long id)
+{
+	size_t i = by_id(v->reqs, v->nreqs, sizeof(*v->reqs), id);
+
+	return i < v->nreqs && v->reqs[i].id == id ? i : v->nreqs;
 }
 
 static void begin_note(struct scan *v, const struct note_info *ni)
@@ -1424,17 +1441,7 @@ static void begin_note(struct scan *v, const struct note_info *ni)
 
 static size_t find_stale(const struct scan *v, long id)
 {
-	size_t lo = 0, hi = v->nstale;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v->stale[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return by_id(v->stale, v->nstale, sizeof(*v->stale), id);
 }
 
 /* Keeps the request r, ended with 122 and text, until its reread note;
@@ -1865,19 +1872,13 @@ static void undo_record(struct scan *s, const struct req *r, const LDIFRecord *l
 		s->oom = 1;
 }
 
+_Static_assert(offsetof(struct change, id) == 0, "by_id reads the id first");
+
 static void undo_result(struct scan *s, const struct req *r, const struct note_info *ni)
 {
 	struct changes *cs = s->ctx;
-	size_t lo = 0, hi = cs->n;
+	size_t lo = by_id(cs->c, cs->n, sizeof(*cs->c), r->id);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (cs->c[mid].id < r->id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo < cs->n && cs->c[lo].id == r->id) {
 		cs->c[lo].ended = 1;
 		cs->c[lo].code = ni->code;
