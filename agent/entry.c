@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -810,6 +811,27 @@ int entry_has(const struct entry *e, const char *name, const char *val, size_t l
 	for (j = 0; a != NULL && j < a->nvals; j++)
 		if (a->vals[j].len == len && memcmp(a->vals[j].val, val, len) == 0)
 			return 1;
+	return 0;
+}
+
+int entry_has_nocase(const struct entry *e, const char *name, const char *val, size_t len)
+{
+	const struct entry_attr *a = find(e, name);
+	size_t j;
+
+	size_t k;
+
+	for (j = 0; a != NULL && j < a->nvals; j++) {
+		if (a->vals[j].len != len)
+			continue;
+		/* byte by byte: a value may hold a NUL, where strncasecmp stops */
+		for (k = 0; k < len; k++)
+			if (tolower((unsigned char)a->vals[j].val[k]) !=
+			    tolower((unsigned char)val[k]))
+				break;
+		if (k == len)
+			return 1;
+	}
 	return 0;
 }
 

@@ -85,6 +85,9 @@ struct entry *entry_dup(const struct entry *e) DM_WUR;
 struct entry *entry_dup_without(const struct entry *e, int (*drop)(const char *name)) DM_WUR;
 /* Returns 1 when attribute name holds a value equal to val byte for byte. */
 int entry_has(const struct entry *e, const char *name, const char *val, size_t len);
+/* Returns 1 when attribute name holds a value equal to val but for ASCII
+ * case (objectClass names, addresses, DNs as read). */
+int entry_has_nocase(const struct entry *e, const char *name, const char *val, size_t len);
 /* Writes e, without the attributes for which drop(name) returns nonzero
  * (drop may be NULL), in a compact private byte form to out (cap bytes)
  * and returns its length; when that is more than cap, nothing usable was

@@ -55,17 +55,6 @@ static int put_value(struct buf *out, const char *attr, const struct entry_val *
 	return 0;
 }
 
-static int has_val(const struct entry *e, const char *attr, const struct entry_val *v)
-{
-	const struct entry_attr *a = e ? entry_get(e, attr) : NULL;
-	size_t i;
-
-	for (i = 0; a != NULL && i < a->nvals; i++)
-		if (a->vals[i].len == v->len && strncasecmp(a->vals[i].val, v->val, v->len) == 0)
-			return 1;
-	return 0;
-}
-
 /* The decision about the address addr (any case), or NULL. */
 static const struct pol_addr_decision *addr_of(const struct pol_decision *d, const char *addr,
                                                size_t len)
@@ -152,13 +141,9 @@ static int put_rule(struct buf *out, const char *attr, const struct entry_val *v
 			return buf_puts(out, x->primary ? "primary: " : "secondary: ") < 0
 			           ? -1
 			           : put_addr_why(out, x);
-		{
-			struct entry_val m = {dm_unconst(s), len};
-
-			if (has_val(cur, "dirmailManagedAddress", &m))
-				return buf_puts(out, "a former address dirmail made: kept as a "
-				                     "secondary, mail to it keeps arriving");
-		}
+		if (entry_has_nocase(cur, "dirmailManagedAddress", s, len))
+			return buf_puts(out, "a former address dirmail made: kept as a secondary, "
+			                     "mail to it keeps arriving");
 		return buf_puts(out, "not dirmail's: kept as it is");
 	}
 	if (strcasecmp(attr, "mail") == 0) {
@@ -308,7 +293,7 @@ int explain_object(struct buf *out, const struct entry *cur, const struct entry 
 		const struct entry_attr *x = entry_get(cur, attrs[i]);
 
 		for (k = 0; x != NULL && k < x->nvals; k++) {
-			if (has_val(want, attrs[i], &x->vals[k]))
+			if (entry_has_nocase(want, attrs[i], x->vals[k].val, x->vals[k].len))
 				continue;
 			if ((!removed++ && buf_puts(out, "  removed:\n") < 0) ||
 			    put_value(out, x->name, &x->vals[k]) < 0 ||

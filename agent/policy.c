@@ -258,13 +258,7 @@ static struct entry *want_from(const struct entry *e)
 
 static int has_class(const struct entry *e, const char *cls)
 {
-	const struct entry_attr *a = entry_get(e, "objectClass");
-	size_t i;
-
-	for (i = 0; a != NULL && i < a->nvals; i++)
-		if (strcasecmp(a->vals[i].val, cls) == 0)
-			return 1;
-	return 0;
+	return entry_has_nocase(e, "objectClass", cls, strlen(cls));
 }
 
 enum pol_kind policy_kind(const struct entry *e)

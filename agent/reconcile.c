@@ -1240,18 +1240,6 @@ static int add_selected(const struct pass *p, const struct entry *c)
 	return 0;
 }
 
-/* Has e the value v (any case) in attribute name? */
-static int has_value(const struct entry *e, const char *name, const char *v)
-{
-	const struct entry_attr *a = entry_get(e, name);
-	size_t i;
-
-	for (i = 0; a != NULL && i < a->nvals; i++)
-		if (strcasecmp(a->vals[i].val, v) == 0)
-			return 1;
-	return 0;
-}
-
 /* The DNs of the stale objects of the pass, copied: they outlive a reload;
  * their journal requests go to jids. */
 static int stale_dns(const struct pass *p, const struct pipe *pp, struct dnlist *out, long **jids)
@@ -1709,7 +1697,8 @@ static void report_refusal(struct writer *w, const char *dn)
 	entry_del(want, "dirmailState");
 	/* The class that allows dirmailState may be part of what was refused. */
 	if ((p->ctx.recipient_class != NULL &&
-	     !has_value(cur, "objectClass", p->ctx.recipient_class) &&
+	     !entry_has_nocase(cur, "objectClass", p->ctx.recipient_class,
+	                       strlen(p->ctx.recipient_class)) &&
 	     entry_add(want, "objectClass", p->ctx.recipient_class,
 	               strlen(p->ctx.recipient_class)) < 0) ||
 	    entry_add(want, "dirmailState", note, sizeof(note) - 1) < 0 ||

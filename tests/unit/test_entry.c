@@ -287,6 +287,13 @@ static void test_lookups(void **state)
 	assert_int_equal(entry_has(e, "x-y", "bin", 2), 0);
 	assert_int_equal(entry_has(e, "mail", "a@x", 3), 1);
 	assert_int_equal(entry_has(e, "cn", "a@x", 3), 0);
+	/* the same lookups without case */
+	assert_int_equal(entry_has(e, "mail", "A@X", 3), 0);
+	assert_int_equal(entry_has_nocase(e, "MAIL", "A@X", 3), 1);
+	assert_int_equal(entry_has_nocase(e, "mail", "A@", 2), 0);
+	assert_int_equal(entry_has_nocase(e, "x-y", "B\0c", 3), 1);
+	assert_int_equal(entry_has_nocase(e, "x-y", "B\0d", 3), 0);
+	assert_int_equal(entry_has_nocase(e, "cn", "a@x", 3), 0);
 	entry_free(e);
 }
 
