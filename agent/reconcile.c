@@ -148,12 +148,20 @@ static int check_named(struct ldapc *l, const char *acct, const char *attr, cons
 	return lrc == LDAPC_OK ? EX_OK : lrc == LDAPC_SKIP ? EX_CONFIG : exit_for(lrc);
 }
 
+/* Keeps the outcome r of one check in *rc when it is a problem; 1 when it
+ * ends the checks (anything but an entry that is not there). */
+static int failed(int *rc, int r)
+{
+	if (r != EX_OK)
+		*rc = r;
+	return r != EX_OK && r != EX_CONFIG;
+}
+
 int reconcile_check_account(struct ldapc *l, const struct entry *e, struct account *a)
 {
 	struct buf errs = BUF_INIT;
-	const char *const *lists;
 	size_t i;
-	int rc = EX_OK, r;
+	int rc = EX_OK;
 
 	memset(a, 0, sizeof(*a));
 	if (account_parse(e, a, &errs) < 0) {
@@ -161,29 +169,18 @@ int reconcile_check_account(struct ldapc *l, const struct entry *e, struct accou
 		rc = EX_CONFIG;
 	}
 	buf_free(&errs);
-	/* A transport failure ends the checks; a missing entry is one more
-	 * problem to report. */
-	if (a->catch_all && (r = check_named(l, e->dn, "dirmailCatchAll", a->catch_all)) != EX_OK) {
-		rc = r;
-		if (r != EX_CONFIG)
-			return rc;
-	}
-	lists = (const char *const *)a->address_lists.v;
+	/* A missing entry is one more problem to report; a transport failure
+	 * ends the checks. */
+	if (a->catch_all && failed(&rc, check_named(l, e->dn, "dirmailCatchAll", a->catch_all)))
+		return rc;
 	for (i = 0; i < a->address_lists.n; i++)
-		if ((r = check_named(l, e->dn, "dirmailAddressList", lists[i])) != EX_OK) {
-			rc = r;
-			if (r != EX_CONFIG)
-				return rc;
-		}
-	if (a->exchange_database &&
-	    (r = check_named(l, e->dn, "dirmailExchangeDatabase", a->exchange_database)) != EX_OK) {
-		rc = r;
-		if (r != EX_CONFIG)
+		if (failed(&rc, check_named(l, e->dn, "dirmailAddressList", a->address_lists.v[i])))
 			return rc;
-	}
-	if (a->contact_base &&
-	    (r = check_named(l, e->dn, "dirmailContactBase", a->contact_base)) != EX_OK)
-		rc = r;
+	if (a->exchange_database &&
+	    failed(&rc, check_named(l, e->dn, "dirmailExchangeDatabase", a->exchange_database)))
+		return rc;
+	if (a->contact_base)
+		(void)failed(&rc, check_named(l, e->dn, "dirmailContactBase", a->contact_base));
 	return rc;
 }
 
@@ -620,10 +617,9 @@ done:
 
 static int take_one(struct pass *p, size_t i, const struct entry *e);
 
-long reconcile_apply_sets(struct entry *e, const char *dn, const struct rec_set *sets, size_t n)
+int reconcile_apply_sets(struct entry *e, const char *dn, const struct rec_set *sets, size_t n)
 {
 	size_t i, k;
-	long applied = 0;
 
 	for (i = 0; i < n; i++) {
 		const struct rec_set *s = &sets[i];
@@ -640,9 +636,8 @@ long reconcile_apply_sets(struct entry *e, const char *dn, const struct rec_set 
 			entry_del(e, s->attr);
 		if (*s->value != '\0' && entry_add(e, s->attr, s->value, strlen(s->value)) < 0)
 			return -1;
-		applied++;
 	}
-	return applied;
+	return 0;
 }
 
 /* e as the what-if sets would have it, in *out (caller frees), or *out

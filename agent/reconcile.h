@@ -56,10 +56,9 @@ struct rec_stats {
 int reconcile_find_account(struct ldapc *l, const char *base, int page_size,
                            struct entry **out) DM_WUR;
 /* Applies to e, in order, the sets whose dn is dn (compared without case;
- * dn NULL: the sets for the account entry); returns how many applied, or
- * -1 when out of memory. */
-long reconcile_apply_sets(struct entry *e, const char *dn, const struct rec_set *sets,
-                          size_t n) DM_WUR;
+ * dn NULL: the sets for the account entry); 0, or -1 when out of memory. */
+int reconcile_apply_sets(struct entry *e, const char *dn, const struct rec_set *sets,
+                         size_t n) DM_WUR;
 /* Checks the account entry e as a pass needs it: parses it into *a (the
  * caller frees it with account_free, whatever the outcome) and reads every
  * entry it names (catch-all, address lists, Exchange database, contact
