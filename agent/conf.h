@@ -38,6 +38,9 @@ struct conf {
 	int journal_max_size; /* MB before rotation */
 	/* safety { } */
 	int min_seen_percent; /* of the recipients the last full pass read */
+	/* sync { } */
+	int full_interval; /* seconds between the daemon's full passes */
+	int backoff_max;   /* seconds, the longest wait between reconnections */
 	/* top level */
 	char *state_dir;    /* sync cookies, lease, metrics */
 	char *log_facility; /* syslog facility name when not in the foreground */

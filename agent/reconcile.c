@@ -458,7 +458,8 @@ static void prefetch_start(struct prefetch *pf, struct ldapc *l, const struct re
 	memset(pf, 0, sizeof(*pf));
 	pf->base = o->base;
 	pf->page_size = o->page_size;
-	if (o->connections < 2)
+	/* Without a second connection, or reading the cache, there is none. */
+	if (o->connections < 2 || o->source != NULL)
 		return;
 	if (ldapc_dup(l, &pf->l, &err) != LDAPC_OK) {
 		log_debug("no second connection for the member filters (%s); they are read after "
@@ -537,6 +538,9 @@ struct pass {
 	/* narrowed to one object (narrow_to): o points at oo, only its DN */
 	struct rec_opts oo;
 	char *only;
+	/* held past the delete threshold (rec_opts.hold): write the account's
+	 * state only */
+	int acct_only;
 };
 
 /* What a pass that stops now leaves behind, for its last log line. */
@@ -765,7 +769,17 @@ static int fill_gaps(struct pass *p)
 		if (store_has(&p->set, i) || policy_unchanged(p->pp, i))
 			continue;
 		buf_reset(&err);
-		lrc = ldapc_read(p->l, policy_dn(p->pp, i), rcpt_attrs(), &e, &err);
+		if (p->o->source != NULL) {
+			/* the cache holds it as the pass took it */
+			e = cache_nth(p->o->source, i);
+			if (e == NULL) {
+				rc = EX_OSERR;
+				break;
+			}
+			lrc = LDAPC_OK;
+		} else {
+			lrc = ldapc_read(p->l, policy_dn(p->pp, i), rcpt_attrs(), &e, &err);
+		}
 		if (lrc == LDAPC_SKIP || (lrc == LDAPC_OK && version_of(e) != p->set.v[i].ver)) {
 			rc = LOAD_MOVED;
 		} else if (lrc != LDAPC_OK) {
@@ -807,6 +821,23 @@ static void unload(struct pass *p)
 	p->login_found = 0;
 }
 
+/* The read from the daemon's cache: every object it holds, in its order,
+ * so object i of the pass is entry i of the cache. */
+static int take_cached(struct pass *p)
+{
+	size_t k, n = cache_count(p->o->source);
+
+	for (k = 0; k < n; k++) {
+		struct entry *e = cache_nth(p->o->source, k);
+		int r = e ? take(e, p) : -1;
+
+		entry_free(e);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* One read of every recipient, the lists' filters (from the read-ahead pf
  * when given) and settle: a sysexits code, or LOAD_MOVED. A failed read is
  * never taken for an empty one. */
@@ -819,14 +850,19 @@ static int load(struct pass *p, struct prefetch *pf, struct buf *err)
 	p->pp = policy_pass_new(&p->ctx);
 	if (p->pp == NULL)
 		return EX_OSERR;
-	lrc = ldapc_search(p->l, p->o->base, LDAPC_SUB, RECIPIENT_FILTER, rcpt_attrs(),
-	                   p->o->page_size, take, p, err);
-	if (pf != NULL)
-		prefetch_join(pf);
-	if (lrc != LDAPC_OK) {
-		log_error("reading the recipients under \"%s\": %s; %s", p->o->base, buf_str(err),
-		          stop_note(p));
-		return exit_for(lrc);
+	if (p->o->source != NULL) {
+		if (take_cached(p) < 0)
+			return EX_OSERR;
+	} else {
+		lrc = ldapc_search(p->l, p->o->base, LDAPC_SUB, RECIPIENT_FILTER, rcpt_attrs(),
+		                   p->o->page_size, take, p, err);
+		if (pf != NULL)
+			prefetch_join(pf);
+		if (lrc != LDAPC_OK) {
+			log_error("reading the recipients under \"%s\": %s; %s", p->o->base,
+			          buf_str(err), stop_note(p));
+			return exit_for(lrc);
+		}
 	}
 	p->members = calloc(p->set.nlists ? p->set.nlists : 1, sizeof(*p->members));
 	p->filter_err = calloc(p->set.nlists ? p->set.nlists : 1, sizeof(*p->filter_err));
@@ -1793,7 +1829,10 @@ static int emit_all(struct writer *w, const unsigned char *nbs, const struct ent
 	memset(&c, 0, sizeof(c));
 	c.obj = NO_OBJ;
 	c.contact = NO_OBJ;
-	for (i = 0; i < p->res.nadds && !writer_stopped(w); i++) {
+	/* Held past the threshold: the account's state says why, nothing else. */
+	if (p->acct_only)
+		n = 0;
+	for (i = 0; i < p->res.nadds && !p->acct_only && !writer_stopped(w); i++) {
 		if (!add_selected(p, p->res.adds[i]))
 			continue;
 		c.kind = LDAPC_W_ADD;
@@ -1932,6 +1971,9 @@ static int stage_read(struct pass *p, struct prefetch *pf, const struct entry *a
 	return narrow_to(p, p->login_dn);
 }
 
+static int hold_state(struct pass *p, const struct entry *acct_e, struct diff *acct_diff,
+                      struct entry *acct_want, const struct rec_stats *st);
+
 /* Stages 2 and 3: builds and diffs everything before the first write (nbs
  * marks the objects with changes, acct_diff the account entry's state,
  * borrowing from *acct_want, which the caller frees after it), then holds
@@ -1969,8 +2011,40 @@ static int stage_count(struct pass *p, unsigned char *nbs, const struct entry *a
 		    "(check the intent and the bind's rights, or run with --force)",
 		    st->deletions, acct->delete_threshold);
 		*over = 1;
+		st->held = 1;
+		if (o->hold && hold_state(p, acct_e, acct_diff, *acct_want, st) < 0)
+			return EX_OSERR;
 	}
 	return EX_OK;
+}
+
+/* A pass held past the threshold (rec_opts.hold): the account entry's
+ * dirmailState says so, and it alone is written. */
+static int hold_state(struct pass *p, const struct entry *acct_e, struct diff *acct_diff,
+                      struct entry *acct_want, const struct rec_stats *st)
+{
+	static const char *const state_attr[] = {"dirmailState", NULL};
+	int rc = -1;
+
+	diff_free(acct_diff);
+	memset(acct_diff, 0, sizeof(*acct_diff));
+	buf_reset(&p->res.acct_state);
+	if (buf_printf(&p->res.acct_state,
+	               "%s: held: a pass would delete %zu mailboxes, addresses, list members or "
+	               "contacts, more than dirmailDeleteThreshold (%ld); nothing else is written "
+	               "until the intent changes or the threshold is raised",
+	               policy_state_name(POL_ERROR), st->deletions,
+	               p->ctx.acct->delete_threshold) < 0)
+		goto done;
+	p->res.acct_state_kind = POL_ERROR;
+	entry_del(acct_want, "dirmailState");
+	if (entry_add(acct_want, "dirmailState", p->res.acct_state.s, p->res.acct_state.len) < 0 ||
+	    diff_entry(acct_e, acct_want, state_attr, acct_diff) < 0)
+		goto done;
+	p->acct_only = 1;
+	rc = 0;
+done:
+	return rc;
 }
 
 /* Stage 4: the one writer, its sink the plan, the dry run's count, or the
@@ -2041,8 +2115,9 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		rc = EX_OSERR;
 	if (rc == EX_OK)
 		rc = stage_count(&p, nbs, acct_e, &acct_diff, &acct_want, st, &over);
-	/* A dry run past the threshold still counts what the pass would write. */
-	if (rc == EX_OK && (!over || sink == SINK_COUNT))
+	/* A dry run past the threshold still counts what the pass would write;
+	 * a held one writes the account's state. */
+	if (rc == EX_OK && (!over || sink == SINK_COUNT || p.acct_only))
 		rc = stage_write(&p, sink, nbs, acct_e, &acct_diff, st, &complete);
 	if (rc == EX_OK && over)
 		rc = EX_DATAERR;

@@ -8,6 +8,7 @@
 
 #include "account.h"
 #include "attrs.h"
+#include "cache.h"
 #include "entry.h"
 #include "ldapc.h"
 
@@ -38,6 +39,14 @@ struct rec_opts {
 	const char *const *contact_classes; /* see pol_ctx.contact_classes */
 	const struct rec_set *sets;         /* what-if values, for plan only */
 	size_t nsets;
+	/* Where the objects come from instead of a search under base: the
+	 * daemon's cache of the recipients as the sync delivered them. The
+	 * member filters, pre-images and re-reads of stale objects still go
+	 * to the directory. NULL: read everything under base. */
+	const struct cache *source;
+	/* Past the delete threshold, write the account entry's dirmailState
+	 * ("error: held: ...") instead of nothing (the daemon). */
+	int hold;
 };
 
 struct rec_stats {
@@ -49,6 +58,7 @@ struct rec_stats {
 	size_t unknown;   /* writes sent without a reply: outcome unknown */
 	size_t left;      /* objects changed by others on every try: for the next pass */
 	size_t deletions; /* mailboxes, addresses, list members and contacts removed */
+	int held;         /* 1: past the delete threshold, the pass wrote no change */
 };
 
 /* Finds the one dirmailAccount entry under base into *out (caller frees);

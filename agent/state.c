@@ -1,6 +1,7 @@
 /* state.c - what a pass remembers between runs, in the state directory.
- * One small text file, "COUNT DN" per account entry, replaced atomically
- * so a crash leaves the old counts or the new ones, never half a file. */
+ * Small text files, "COUNT DN" per account entry and the daemon's sync
+ * cookie, each replaced atomically so a crash leaves the old content or the
+ * new, never half a file. */
 #include "config.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "export.h"
 #include "state.h"
@@ -201,5 +203,150 @@ done:
 	free(text);
 	buf_free(&path);
 	buf_free(&out);
+	return rc;
+}
+
+/* ---- the sync cookie ------------------------------------------------------ */
+
+#define COOKIE_HEADER "# dirmail: the sync cookie of the last changes applied and journaled\n"
+
+static int cookie_path(struct buf *b, const char *dir)
+{
+	return buf_printf(b, "%s/%s", dir, STATE_COOKIE_FILE);
+}
+
+static int unhex(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+/* The value of the line "name VALUE" in text, its length in *len; NULL
+ * when there is none. */
+static const char *field(const char *text, const char *name, size_t *len)
+{
+	size_t n = strlen(name);
+	const char *p = text, *nl;
+
+	for (; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		if (strncmp(p, name, n) == 0 && p[n] == ' ') {
+			*len = (size_t)(nl - (p + n + 1));
+			return p + n + 1;
+		}
+		if (*nl == '\0')
+			break;
+	}
+	return NULL;
+}
+
+int state_cookie_load(const char *dir, const char *base, struct buf *cookie, struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	const char *b, *h;
+	size_t blen, hlen, i;
+	char *text = NULL;
+	int rc = -1;
+
+	buf_reset(cookie);
+	if (cookie_path(&path, dir) < 0) {
+		(void)!buf_puts(err, "out of memory");
+		goto done;
+	}
+	if (slurp(buf_str(&path), &text, err) < 0)
+		goto done;
+	rc = 0;
+	if (text == NULL)
+		goto done;
+	b = field(text, "base", &blen);
+	h = field(text, "cookie", &hlen);
+	if (b == NULL || h == NULL || hlen % 2 != 0) {
+		(void)!buf_printf(err,
+		                  "%s: not a cookie file (\"base DN\" and \"cookie HEX\" lines)",
+		                  buf_str(&path));
+		rc = -1;
+		goto done;
+	}
+	if (strlen(base) != blen || strncasecmp(base, b, blen) != 0)
+		goto done; /* another base's: not ours to resume from */
+	for (i = 0; i < hlen; i += 2) {
+		int hi = unhex(h[i]), lo = unhex(h[i + 1]);
+		unsigned char ch;
+
+		if (hi < 0 || lo < 0) {
+			(void)!buf_printf(err, "%s: the cookie is not lowercase hex",
+			                  buf_str(&path));
+			rc = -1;
+			goto done;
+		}
+		ch = (unsigned char)(hi << 4 | lo);
+		if (buf_add(cookie, &ch, 1) < 0) {
+			(void)!buf_puts(err, "out of memory");
+			rc = -1;
+			goto done;
+		}
+	}
+	rc = 1;
+done:
+	if (rc != 1)
+		buf_reset(cookie);
+	free(text);
+	buf_free(&path);
+	return rc;
+}
+
+int state_cookie_save(const char *dir, const char *base, const void *cookie, size_t len,
+                      struct buf *err)
+{
+	struct buf path = BUF_INIT, out = BUF_INIT;
+	const unsigned char *c = cookie;
+	size_t i;
+	int rc = -1;
+
+	if (strpbrk(base, "\r\n") != NULL) {
+		(void)!buf_printf(err, "%s: the base holds a line break", dir);
+		goto done;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		(void)!buf_printf(err, "%s: %s", dir, strerror(errno));
+		goto done;
+	}
+	if (cookie_path(&path, dir) < 0 ||
+	    buf_printf(&out, "%sbase %s\ncookie ", COOKIE_HEADER, base) < 0)
+		goto oom;
+	for (i = 0; i < len; i++)
+		if (buf_printf(&out, "%02x", c[i]) < 0)
+			goto oom;
+	if (buf_puts(&out, "\n") < 0)
+		goto oom;
+	rc = export_write_file(buf_str(&path), buf_str(&out), out.len, err);
+	goto done;
+oom:
+	(void)!buf_puts(err, "out of memory");
+done:
+	buf_free(&path);
+	buf_free(&out);
+	return rc;
+}
+
+int state_cookie_forget(const char *dir, struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	int rc = 0;
+
+	if (cookie_path(&path, dir) < 0) {
+		(void)!buf_puts(err, "out of memory");
+		return -1;
+	}
+	if (unlink(buf_str(&path)) < 0 && errno != ENOENT) {
+		(void)!buf_printf(err, "%s: %s", buf_str(&path), strerror(errno));
+		rc = -1;
+	}
+	buf_free(&path);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* state.h - what a pass remembers between runs, in the state directory.
- * For now the number of recipients the last complete pass read, per
- * account entry, so that a pass which suddenly sees far fewer stops. */
+ * The number of recipients the last complete pass read, per account
+ * entry, so that a pass which suddenly sees far fewer stops; the daemon's
+ * sync cookie, so that a restart resumes where it stopped. */
 #ifndef DIRMAIL_STATE_H
 #define DIRMAIL_STATE_H
 
@@ -21,5 +22,23 @@ int state_seen_load(const char *dir, const char *acct_dn, long *count, struct bu
  * written to a temporary file (0600), synced and renamed over the old one.
  * 0, or -1 with "path: reason" in err (nothing changed then). */
 int state_seen_save(const char *dir, const char *acct_dn, long count, struct buf *err) DM_WUR;
+
+/* The file under the state directory that holds the daemon's cookie. */
+#define STATE_COOKIE_FILE "cookie"
+
+/* Reads the sync cookie kept for base (compared without case) from
+ * DIR/cookie into cookie (emptied first): 1 when there is one, 0 when there
+ * is none or it is another base's, -1 with "path: reason" in err when the
+ * file cannot be read or is damaged (cookie empty then). */
+int state_cookie_load(const char *dir, const char *base, struct buf *cookie,
+                      struct buf *err) DM_WUR;
+/* Keeps len bytes of cookie for base in DIR/cookie (hex), written to a
+ * temporary file, synced and renamed over the old one; DIR is created
+ * (0700) when missing. 0, or -1 with "path: reason" in err. */
+int state_cookie_save(const char *dir, const char *base, const void *cookie, size_t len,
+                      struct buf *err) DM_WUR;
+/* Removes DIR/cookie (a cookie the server refused); 0 also when there was
+ * none, -1 with the reason in err. */
+int state_cookie_forget(const char *dir, struct buf *err) DM_WUR;
 
 #endif

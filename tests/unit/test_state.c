@@ -137,6 +137,56 @@ static void test_unwritable_directory(void **state)
 	buf_free(&want);
 }
 
+static void write_file(const char *d, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", d, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The cookie round trip, any bytes; another base's cookie is not resumed
+ * from; a damaged file is an error naming it; forget removes it. */
+static void test_cookie(void **state)
+{
+	static const unsigned char raw[] = {'r', 'i', 'd', '=', '0', 0, 0xff, '\n', ','};
+	struct buf err = BUF_INIT, c = BUF_INIT;
+	char sub[256];
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/cookies", dir);
+	assert_int_equal(state_cookie_load(sub, "dc=example,dc=test", &c, &err), 0);
+	assert_int_equal(state_cookie_save(sub, "dc=example,dc=test", raw, sizeof(raw), &err), 0);
+	assert_int_equal(state_cookie_load(sub, "DC=Example,dc=test", &c, &err), 1);
+	assert_int_equal(c.len, sizeof(raw));
+	assert_memory_equal(c.s, raw, sizeof(raw));
+	assert_int_equal(state_cookie_load(sub, "dc=other,dc=test", &c, &err), 0);
+	assert_int_equal(c.len, 0);
+	assert_int_equal(err.len, 0);
+	/* an empty cookie is still one */
+	assert_int_equal(state_cookie_save(sub, "dc=example,dc=test", "", 0, &err), 0);
+	assert_int_equal(state_cookie_load(sub, "dc=example,dc=test", &c, &err), 1);
+	assert_int_equal(c.len, 0);
+	write_file(sub, STATE_COOKIE_FILE, "base dc=example,dc=test\ncookie 7g\n");
+	assert_int_equal(state_cookie_load(sub, "dc=example,dc=test", &c, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "/cookies/cookie: "));
+	buf_reset(&err);
+	write_file(sub, STATE_COOKIE_FILE, "garbage\n");
+	assert_int_equal(state_cookie_load(sub, "dc=example,dc=test", &c, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "not a cookie file"));
+	buf_reset(&err);
+	assert_int_equal(state_cookie_forget(sub, &err), 0);
+	assert_int_equal(state_cookie_forget(sub, &err), 0);
+	assert_int_equal(state_cookie_load(sub, "dc=example,dc=test", &c, &err), 0);
+	assert_int_equal(state_cookie_save(sub, "dc=a\ndc=b", raw, 1, &err), -1);
+	buf_free(&err);
+	buf_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +194,7 @@ int main(void)
 	    cmocka_unit_test(test_other_accounts_kept),
 	    cmocka_unit_test(test_damaged_file),
 	    cmocka_unit_test(test_unwritable_directory),
+	    cmocka_unit_test(test_cookie),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
