@@ -204,32 +204,14 @@ _slapd_save_env() {
 	} >"$d/env"
 }
 
-# slapd_start [--name N] [--tls CERT KEY CA] [--no-data] [--no-project-schema] [LDIF...]
-#   Start a private slapd in $T/N (N defaults to "slapd"), loading each LDIF
-#   into dc=example,dc=test (default: ldif/tenant.ldif; none with --no-data).
-#   --no-project-schema leaves out schema/dirmail.ldif and ad-compat.ldif.
-#   Exports SLAPD_DIR, SLAPD_LDAPI, SLAPD_URI (ldap://127.0.0.1:PORT/),
-#   SLAPD_PORT, SLAPD_LDAPS (with --tls), SLAPD_PID, SLAPD_ADMIN_DN,
-#   SLAPD_ADMIN_PW_FILE, SLAPD_SUFFIX. Stopped automatically at exit.
-slapd_start() {
-	local name=slapd cert='' key='' ca='' data=1 proj=1 d try port port2 f
-	local -a ldifs=()
-	while [ $# -gt 0 ]; do
-		case "$1" in
-		--name) name=$2; shift 2 ;;
-		--tls) cert=$2; key=$3; ca=$4; shift 4 ;;
-		--no-data) data=0; shift ;;
-		--no-project-schema) proj=0; shift ;;
-		--) shift; break ;;
-		-*) fail "slapd_start: unknown option $1" ;;
-		*) break ;;
-		esac
-	done
-	ldifs=("$@")
-	if [ "$data" = 1 ] && [ ${#ldifs[@]} -eq 0 ]; then
-		ldifs=("$top_srcdir/ldif/tenant.ldif")
-	fi
-	[ "$data" = 1 ] || ldifs=()
+# _slapd_prepare NAME PROJ CERT KEY CA SLAPADD_OPTS LDIF...: create $T/NAME
+# with its cn=config and load each LDIF with slapadd SLAPADD_OPTS (a
+# space-separated word list). Sets SLAPD_DIR, SLAPD_LDAPI, SLAPD_ADMIN_PW_FILE.
+_slapd_prepare() {
+	local name=$1 proj=$2 cert=$3 key=$4 ca=$5 opts=$6 d f
+	local -a addopts
+	shift 6
+	read -r -a addopts <<<"$opts"
 	_slapd_need
 	mktmp
 	d=$T/$name
@@ -254,24 +236,31 @@ slapd_start() {
 		cat "$d/slapadd.log" >&2
 		fail "slapadd of the cn=config failed ($d/config.ldif)"
 	fi
-	for f in "${ldifs[@]}"; do
-		if ! "$(_slapd_tool slapadd)" -q -F "$d/slapd.d" -b "$SLAPD_SUFFIX" -l "$f" \
-			>>"$d/slapadd.log" 2>&1; then
+	for f in "$@"; do
+		if ! "$(_slapd_tool slapadd)" -q "${addopts[@]}" -F "$d/slapd.d" \
+			-b "$SLAPD_SUFFIX" -l "$f" >>"$d/slapadd.log" 2>&1; then
 			cat "$d/slapadd.log" >&2
 			fail "slapadd of $f failed"
 		fi
 	done
+}
 
-	on_exit "slapd_stop $name"
+# _slapd_serve NAME TLS(0|1): start the prepared instance $T/NAME on a free
+# loopback port (and the next one for ldaps:// with TLS=1), make it current
+# and save its env.
+_slapd_serve() {
+	local name=$1 tls=$2 d=$T/$1 try port
+	SLAPD_DIR=$d
+	SLAPD_LDAPI="ldapi://$(_slapd_urlencode "$d/ldapi")"
+	export SLAPD_DIR SLAPD_LDAPI
 	for ((try = 0; try < 20; try++)); do
 		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 		SLAPD_PORT=$port
 		SLAPD_URI="ldap://127.0.0.1:$port/"
 		_slapd_urls="$SLAPD_LDAPI $SLAPD_URI"
 		SLAPD_LDAPS=
-		if [ -n "$cert" ]; then
-			port2=$((port + 1))
-			SLAPD_LDAPS="ldaps://127.0.0.1:$port2/"
+		if [ "$tls" = 1 ]; then
+			SLAPD_LDAPS="ldaps://127.0.0.1:$((port + 1))/"
 			_slapd_urls+=" $SLAPD_LDAPS"
 		fi
 		export SLAPD_PORT SLAPD_URI SLAPD_LDAPS
@@ -283,6 +272,37 @@ slapd_start() {
 		echo "slapd: port $port busy, retrying" >>"$d/slapd.log"
 	done
 	fail "slapd_start: found no free port in 20 tries (log: $d/slapd.log)"
+}
+
+# slapd_start [--name N] [--tls CERT KEY CA] [--no-data] [--no-project-schema] [LDIF...]
+#   Start a private slapd in $T/N (N defaults to "slapd"), loading each LDIF
+#   into dc=example,dc=test (default: ldif/tenant.ldif; none with --no-data).
+#   --no-project-schema leaves out schema/dirmail.ldif and ad-compat.ldif.
+#   Exports SLAPD_DIR, SLAPD_LDAPI, SLAPD_URI (ldap://127.0.0.1:PORT/),
+#   SLAPD_PORT, SLAPD_LDAPS (with --tls), SLAPD_PID, SLAPD_ADMIN_DN,
+#   SLAPD_ADMIN_PW_FILE, SLAPD_SUFFIX. Stopped automatically at exit.
+slapd_start() {
+	local name=slapd cert='' key='' ca='' data=1 proj=1
+	local -a ldifs=()
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--name) name=$2; shift 2 ;;
+		--tls) cert=$2; key=$3; ca=$4; shift 4 ;;
+		--no-data) data=0; shift ;;
+		--no-project-schema) proj=0; shift ;;
+		--) shift; break ;;
+		-*) fail "slapd_start: unknown option $1" ;;
+		*) break ;;
+		esac
+	done
+	ldifs=("$@")
+	if [ "$data" = 1 ] && [ ${#ldifs[@]} -eq 0 ]; then
+		ldifs=("$top_srcdir/ldif/tenant.ldif")
+	fi
+	[ "$data" = 1 ] || ldifs=()
+	_slapd_prepare "$name" "$proj" "$cert" "$key" "$ca" "" "${ldifs[@]}"
+	on_exit "slapd_stop $name"
+	_slapd_serve "$name" "$([ -n "$cert" ] && echo 1 || echo 0)"
 }
 
 # slapd_use N: make instance N's SLAPD_* variables current.
