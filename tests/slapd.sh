@@ -49,7 +49,10 @@ _slapd_urlencode() {
 		c=${s:i:1}
 		case "$c" in
 		[A-Za-z0-9._~-]) out+=$c ;;
-		*) out+=$(printf '%%%02X' "'$c") ;;
+		*)
+			printf -v c '%%%02X' "'$c"
+			out+=$c
+			;;
 		esac
 	done
 	printf '%s\n' "$out"
