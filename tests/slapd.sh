@@ -5,14 +5,33 @@
 # free loopback port, and stops it at exit. Never touches /etc/ldap's config.
 #
 #   slapd_start [--name N] [--tls CERT KEY CA] [--no-data] [--no-project-schema] [LDIF...]
-#   slapd_stop [N] / slapd_restart [N] / slapd_use N
+#   slapd_stop [N] / slapd_restart [N] / slapd_use N / slapd_on N CMD...
 #   slapd_search ARGS... / slapd_modify ARGS... / slapd_add ARGS... / slapd_dump [BASE]
 #   slapd_csn [BASE]
+#   slapd_start_pair [--no-data] [--no-project-schema] A B [LDIF...]
+#   slapd_wait_converged A B [BASE] [TIMEOUT]
 #   tls_make_ca DIR / with_tls_ca CA CMD...
 #
 # Identity: the current uid/gid over ldapi (SASL EXTERNAL) manages both
 # cn=config and the data; cn=admin,dc=example,dc=test is the data rootDN
 # with the password in $SLAPD_ADMIN_PW_FILE.
+#
+# Multi-provider pair: slapd_start_pair A B starts two instances serving
+# the suffix with the same data (same entryUUID and entryCSN per entry),
+# serverIDs 1 and 2, each replicating from the other (refreshAndPersist,
+# bound as the rootDN over the peer's loopback port). A is current after
+# it; address B with slapd_use B or one command with slapd_on B CMD. A
+# write on one is on the other within a few ms; slapd_wait_converged A B
+# waits until both hold the same contextCSN set. To test a provider that
+# is away:
+#   slapd_stop A; slapd_on B slapd_modify <<EOF ... EOF
+#   slapd_restart A; slapd_wait_converged A B    # A catches up; A is current
+# (or kill -9 "$(cat "$T/A/pid")" instead of slapd_stop; restart the same
+# way). A restarted provider pulls what it missed at once; its own new
+# writes reach the peer once the peer's consumer reconnects (retry every
+# 1 s). Equal contextCSN sets mean both saw the same changes; to prove the
+# data equal, diff <(slapd_on A slapd_dump) <(slapd_on B slapd_dump).
+# Timings, the exact configuration and the pitfalls: NOTES-mirror.md.
 
 : "${top_srcdir:?source lib.sh first}"
 SLAPD_SUFFIX=${SLAPD_SUFFIX:-dc=example,dc=test}
@@ -49,7 +68,10 @@ _slapd_urlencode() {
 		c=${s:i:1}
 		case "$c" in
 		[A-Za-z0-9._~-]) out+=$c ;;
-		*) out+=$(printf '%%%02X' "'$c") ;;
+		*)
+			printf -v c '%%%02X' "'$c"
+			out+=$c
+			;;
 		esac
 	done
 	printf '%s\n' "$out"
@@ -204,32 +226,14 @@ _slapd_save_env() {
 	} >"$d/env"
 }
 
-# slapd_start [--name N] [--tls CERT KEY CA] [--no-data] [--no-project-schema] [LDIF...]
-#   Start a private slapd in $T/N (N defaults to "slapd"), loading each LDIF
-#   into dc=example,dc=test (default: ldif/tenant.ldif; none with --no-data).
-#   --no-project-schema leaves out schema/dirmail.ldif and ad-compat.ldif.
-#   Exports SLAPD_DIR, SLAPD_LDAPI, SLAPD_URI (ldap://127.0.0.1:PORT/),
-#   SLAPD_PORT, SLAPD_LDAPS (with --tls), SLAPD_PID, SLAPD_ADMIN_DN,
-#   SLAPD_ADMIN_PW_FILE, SLAPD_SUFFIX. Stopped automatically at exit.
-slapd_start() {
-	local name=slapd cert='' key='' ca='' data=1 proj=1 d try port port2 f
-	local -a ldifs=()
-	while [ $# -gt 0 ]; do
-		case "$1" in
-		--name) name=$2; shift 2 ;;
-		--tls) cert=$2; key=$3; ca=$4; shift 4 ;;
-		--no-data) data=0; shift ;;
-		--no-project-schema) proj=0; shift ;;
-		--) shift; break ;;
-		-*) fail "slapd_start: unknown option $1" ;;
-		*) break ;;
-		esac
-	done
-	ldifs=("$@")
-	if [ "$data" = 1 ] && [ ${#ldifs[@]} -eq 0 ]; then
-		ldifs=("$top_srcdir/ldif/tenant.ldif")
-	fi
-	[ "$data" = 1 ] || ldifs=()
+# _slapd_prepare NAME PROJ CERT KEY CA SLAPADD_OPTS LDIF...: create $T/NAME
+# with its cn=config and load each LDIF with slapadd SLAPADD_OPTS (a
+# space-separated word list). Sets SLAPD_DIR, SLAPD_LDAPI, SLAPD_ADMIN_PW_FILE.
+_slapd_prepare() {
+	local name=$1 proj=$2 cert=$3 key=$4 ca=$5 opts=$6 d f
+	local -a addopts
+	shift 6
+	read -r -a addopts <<<"$opts"
 	_slapd_need
 	mktmp
 	d=$T/$name
@@ -254,24 +258,31 @@ slapd_start() {
 		cat "$d/slapadd.log" >&2
 		fail "slapadd of the cn=config failed ($d/config.ldif)"
 	fi
-	for f in "${ldifs[@]}"; do
-		if ! "$(_slapd_tool slapadd)" -q -F "$d/slapd.d" -b "$SLAPD_SUFFIX" -l "$f" \
-			>>"$d/slapadd.log" 2>&1; then
+	for f in "$@"; do
+		if ! "$(_slapd_tool slapadd)" -q "${addopts[@]}" -F "$d/slapd.d" \
+			-b "$SLAPD_SUFFIX" -l "$f" >>"$d/slapadd.log" 2>&1; then
 			cat "$d/slapadd.log" >&2
 			fail "slapadd of $f failed"
 		fi
 	done
+}
 
-	on_exit "slapd_stop $name"
+# _slapd_serve NAME TLS(0|1): start the prepared instance $T/NAME on a free
+# loopback port (and the next one for ldaps:// with TLS=1), make it current
+# and save its env.
+_slapd_serve() {
+	local name=$1 tls=$2 d=$T/$1 try port
+	SLAPD_DIR=$d
+	SLAPD_LDAPI="ldapi://$(_slapd_urlencode "$d/ldapi")"
+	export SLAPD_DIR SLAPD_LDAPI
 	for ((try = 0; try < 20; try++)); do
 		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 		SLAPD_PORT=$port
 		SLAPD_URI="ldap://127.0.0.1:$port/"
 		_slapd_urls="$SLAPD_LDAPI $SLAPD_URI"
 		SLAPD_LDAPS=
-		if [ -n "$cert" ]; then
-			port2=$((port + 1))
-			SLAPD_LDAPS="ldaps://127.0.0.1:$port2/"
+		if [ "$tls" = 1 ]; then
+			SLAPD_LDAPS="ldaps://127.0.0.1:$((port + 1))/"
 			_slapd_urls+=" $SLAPD_LDAPS"
 		fi
 		export SLAPD_PORT SLAPD_URI SLAPD_LDAPS
@@ -283,6 +294,37 @@ slapd_start() {
 		echo "slapd: port $port busy, retrying" >>"$d/slapd.log"
 	done
 	fail "slapd_start: found no free port in 20 tries (log: $d/slapd.log)"
+}
+
+# slapd_start [--name N] [--tls CERT KEY CA] [--no-data] [--no-project-schema] [LDIF...]
+#   Start a private slapd in $T/N (N defaults to "slapd"), loading each LDIF
+#   into dc=example,dc=test (default: ldif/tenant.ldif; none with --no-data).
+#   --no-project-schema leaves out schema/dirmail.ldif and ad-compat.ldif.
+#   Exports SLAPD_DIR, SLAPD_LDAPI, SLAPD_URI (ldap://127.0.0.1:PORT/),
+#   SLAPD_PORT, SLAPD_LDAPS (with --tls), SLAPD_PID, SLAPD_ADMIN_DN,
+#   SLAPD_ADMIN_PW_FILE, SLAPD_SUFFIX. Stopped automatically at exit.
+slapd_start() {
+	local name=slapd cert='' key='' ca='' data=1 proj=1
+	local -a ldifs=()
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--name) name=$2; shift 2 ;;
+		--tls) cert=$2; key=$3; ca=$4; shift 4 ;;
+		--no-data) data=0; shift ;;
+		--no-project-schema) proj=0; shift ;;
+		--) shift; break ;;
+		-*) fail "slapd_start: unknown option $1" ;;
+		*) break ;;
+		esac
+	done
+	ldifs=("$@")
+	if [ "$data" = 1 ] && [ ${#ldifs[@]} -eq 0 ]; then
+		ldifs=("$top_srcdir/ldif/tenant.ldif")
+	fi
+	[ "$data" = 1 ] || ldifs=()
+	_slapd_prepare "$name" "$proj" "$cert" "$key" "$ca" "" "${ldifs[@]}"
+	on_exit "slapd_stop $name"
+	_slapd_serve "$name" "$([ -n "$cert" ] && echo 1 || echo 0)"
 }
 
 # slapd_use N: make instance N's SLAPD_* variables current.
@@ -329,6 +371,162 @@ slapd_restart() {
 		sleep 0.2
 	done
 	fail "slapd_restart: could not bind $_slapd_urls again"
+}
+
+# slapd_on N CMD...: run CMD (a function or command) in a subshell with
+# instance N current; the current instance of the caller does not change.
+slapd_on() {
+	(
+		slapd_use "$1"
+		shift
+		"$@"
+	)
+}
+
+# _slapd_replicate NAME PEER_SID PEER_URI SERVERIDS: make the running
+# instance NAME a multi-provider: the serverIDs with their URLs (slapd
+# picks its own by its listener), a refreshAndPersist consumer of PEER_URI
+# binding as the rootDN, olcMultiProvider. No "timeout=": with one, a
+# consumer that (re)connected within that many seconds holds slapd's
+# shutdown for the rest of them.
+_slapd_replicate() {
+	local name=$1 psid=$2 puri=$3 sids=$4 pw
+	pw=$(cat "$SLAPD_ADMIN_PW_FILE")
+	if ! slapd_on "$name" slapd_modify >"$T/$name/replication.log" 2>&1 <<EOF; then
+dn: cn=config
+changetype: modify
+add: olcServerID
+$sids
+
+dn: olcDatabase={1}mdb,cn=config
+changetype: modify
+add: olcSyncrepl
+olcSyncrepl: rid=$(printf '%03d' "$psid") provider=$puri bindmethod=simple
+  binddn="$SLAPD_ADMIN_DN" credentials="$pw" searchbase="$SLAPD_SUFFIX"
+  type=refreshAndPersist retry="1 +" network-timeout=3
+-
+add: olcMultiProvider
+olcMultiProvider: TRUE
+EOF
+		cat "$T/$name/replication.log" >&2
+		fail "configuring replication on $name failed"
+	fi
+}
+
+# slapd_start_pair [--no-data] [--no-project-schema] A B [LDIF...]
+#   Start two providers A (serverID 1) and B (serverID 2) of the suffix in
+#   multi-provider replication, each a refreshAndPersist consumer of the
+#   other over its loopback port, binding as $SLAPD_ADMIN_DN. The LDIF
+#   (default ldif/tenant.ldif) is loaded into A with entryCSNs of serverID 1
+#   and contextCSN written, and A's slapcat of it into B, so every entry has
+#   the same entryUUID and entryCSN on both and nothing replicates at start.
+#   Returns once both report the same contextCSN, with A current; use
+#   slapd_use / slapd_on to address B. Both are stopped at exit. With
+#   --no-data nothing is awaited, and the first write (the suffix entry)
+#   reaches the other side within a second: until the suffix exists each
+#   consumer's refresh fails with noSuchObject and is retried every second.
+slapd_start_pair() {
+	local data=1 proj=1 a b ua ub sids
+	local -a ldifs=()
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--no-data) data=0; shift ;;
+		--no-project-schema) proj=0; shift ;;
+		--) shift; break ;;
+		-*) fail "slapd_start_pair: unknown option $1" ;;
+		*) break ;;
+		esac
+	done
+	[ $# -ge 2 ] || fail "slapd_start_pair: usage: slapd_start_pair [OPTIONS] A B [LDIF...]"
+	a=$1 b=$2
+	shift 2
+	[ "$a" != "$b" ] || fail "slapd_start_pair: A and B must differ"
+	ldifs=("$@")
+	if [ "$data" = 1 ] && [ ${#ldifs[@]} -eq 0 ]; then
+		ldifs=("$top_srcdir/ldif/tenant.ldif")
+	fi
+	[ "$data" = 1 ] || ldifs=()
+
+	_slapd_prepare "$a" "$proj" '' '' '' "-S 1 -w" "${ldifs[@]}"
+	if [ ${#ldifs[@]} -gt 0 ]; then
+		"$(_slapd_tool slapcat)" -F "$T/$a/slapd.d" -b "$SLAPD_SUFFIX" \
+			-o ldif-wrap=no -l "$T/$a/seed.ldif" >>"$T/$a/slapadd.log" 2>&1 ||
+			fail "slapcat of $a failed (log: $T/$a/slapadd.log)"
+		_slapd_prepare "$b" "$proj" '' '' '' "" "$T/$a/seed.ldif"
+	else
+		_slapd_prepare "$b" "$proj" '' '' '' ""
+	fi
+	on_exit "slapd_stop $a"
+	on_exit "slapd_stop $b"
+	_slapd_serve "$a" 0
+	ua=$SLAPD_URI
+	_slapd_serve "$b" 0
+	ub=$SLAPD_URI
+	sids="olcServerID: 1 $ua
+olcServerID: 2 $ub"
+	_slapd_replicate "$a" 2 "$ub" "$sids"
+	_slapd_replicate "$b" 1 "$ua" "$sids"
+	# Without data there is no contextCSN to compare until the first write.
+	[ ${#ldifs[@]} -eq 0 ] || slapd_wait_converged "$a" "$b"
+	slapd_use "$a"
+}
+
+# _slapd_csn_set VAR LDAPI BASE: set VAR to the contextCSN values of BASE,
+# sorted and space-joined like slapd_csn's output, or to "" when the server
+# does not answer. It forks only ldapsearch: a polling loop would otherwise
+# spend its time starting processes.
+_slapd_csn_set() {
+	local out line v i j joined=''
+	local -a vals=()
+	out=$(ldapsearch -LLL -o ldif-wrap=no -Y EXTERNAL -H "$2" -Q -s base \
+		-b "$3" '(objectClass=*)' contextCSN 2>/dev/null) || out=
+	while IFS= read -r line; do
+		case "$line" in
+		'contextCSN: '*) vals+=("${line#contextCSN: }") ;;
+		esac
+	done <<<"$out"
+	for ((i = 1; i < ${#vals[@]}; i++)); do
+		v=${vals[i]}
+		for ((j = i - 1; j >= 0; j--)); do
+			[[ ${vals[j]} > $v ]] || break
+			vals[j + 1]=${vals[j]}
+		done
+		vals[j + 1]=$v
+	done
+	for v in "${vals[@]}"; do
+		joined+="$v "
+	done
+	printf -v "$1" '%s' "$joined"
+}
+
+# slapd_wait_converged A B [BASE] [TIMEOUT]: wait until instances A and B
+# report the same non-empty set of contextCSN values (one per serverID that
+# ever wrote) on BASE (default the suffix); fail after TIMEOUT seconds
+# (default 10, or $SLAPD_CONVERGE_TIMEOUT). Sets SLAPD_CONVERGED_MS to the
+# milliseconds it waited.
+slapd_wait_converged() {
+	local a=$1 b=$2 base=${3:-$SLAPD_SUFFIX} limit=${4:-${SLAPD_CONVERGE_TIMEOUT:-10}}
+	local t0 now ca cb la lb
+	[ -f "$T/$a/env" ] || fail "slapd_wait_converged: no instance $a"
+	[ -f "$T/$b/env" ] || fail "slapd_wait_converged: no instance $b"
+	la="ldapi://$(_slapd_urlencode "$T/$a/ldapi")"
+	lb="ldapi://$(_slapd_urlencode "$T/$b/ldapi")"
+	t0=${EPOCHREALTIME/./}
+	while :; do
+		_slapd_csn_set ca "$la" "$base"
+		_slapd_csn_set cb "$lb" "$base"
+		now=${EPOCHREALTIME/./}
+		if [ -n "$ca" ] && [ "$ca" = "$cb" ]; then
+			export SLAPD_CONVERGED_MS=$(((now - t0) / 1000))
+			return 0
+		fi
+		if [ $((now - t0)) -ge $((limit * 1000000)) ]; then
+			echo "contextCSN of $a: ${ca:-(none)}" >&2
+			echo "contextCSN of $b: ${cb:-(none)}" >&2
+			fail "slapd_wait_converged: $a and $b differ after $limit s (logs: $T/$a/slapd.log $T/$b/slapd.log)"
+		fi
+		sleep 0.01
+	done
 }
 
 # slapd_search ARGS...: ldapsearch as the managing identity, unwrapped LDIF.
