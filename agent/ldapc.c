@@ -21,6 +21,7 @@
 #include <sasl/sasl.h>
 
 #include "ldapc.h"
+#include "ldapc_int.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -30,34 +31,6 @@
 /* Used when the caller leaves a timeout at 0. */
 #define LDAPC_DEFAULT_TIMEOUT 10
 #define LDAPC_DEFAULT_OP_TIMEOUT 30
-
-enum ldapc_tls { TLS_NONE, TLS_LDAPS, TLS_STARTTLS };
-
-struct ldapc {
-	LDAP *ld;            /* NULL while disconnected: the next operation reconnects */
-	char **uris;         /* normalised, as shown in messages; owned */
-	enum ldapc_tls *tls; /* how each URI is secured */
-	size_t nuris;
-	size_t cur; /* the URI connected last */
-	/* Copies of the options: the caller's strings need not outlive ldapc_open,
-	 * and reconnecting needs them. The password is wiped on close. */
-	char *bind_dn;
-	char *password;
-	char *sasl_mech;
-	char *sasl_authcid;
-	char *sasl_authzid;
-	char *sasl_realm;
-	char *tls_ca_file;
-	char *tls_ca_dir;
-	char *tls_cert_file;
-	char *tls_key_file;
-	int starttls;
-	int tls_verify;
-	int timeout;
-	int op_timeout;
-	const char *const *dn_attrs; /* ldapc_opts.dn_attrs */
-	int last_code;               /* ldapc_result_code */
-};
 
 /* What a search does with each entry: hand it to the caller's function,
  * or keep the first one (ldapc_read). */
@@ -101,7 +74,7 @@ struct sink {
  *
  * While connecting, "skip" means "fatal": a bind has no object to skip.
  */
-static enum ldapc_rc classify(int rc)
+enum ldapc_rc ldapc_classify(int rc)
 {
 	switch (rc) {
 	case LDAP_SUCCESS:
@@ -153,7 +126,7 @@ static enum ldapc_rc classify(int rc)
 }
 
 /* The connection itself is gone or in an unknown state after these. */
-static int is_transport(int rc)
+int ldapc_is_transport(int rc)
 {
 	return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT ||
 	       rc == LDAP_DECODING_ERROR;
@@ -178,8 +151,8 @@ static const char *err_text(int rc)
  * at once which identity was refused (never the password: ldapc never
  * formats it).
  */
-static void fmt_err(struct buf *err, const char *uri, const char *op, const char *dn, int rc,
-                    const char *diag)
+void ldapc_fmt_err(struct buf *err, const char *uri, const char *op, const char *dn, int rc,
+                   const char *diag)
 {
 	size_t dlen = diag ? strlen(diag) : 0;
 
@@ -216,7 +189,7 @@ static char *get_diag(LDAP *ld)
 }
 
 /* Returns the handle's last result code (what a failed call left behind). */
-static int get_errno(LDAP *ld)
+int ldapc_get_errno(LDAP *ld)
 {
 	int rc = LDAP_OTHER;
 
@@ -230,7 +203,7 @@ static void fmt_ld(struct buf *err, struct ldapc *c, const char *op, const char 
 {
 	char *diag = get_diag(c->ld);
 
-	fmt_err(err, c->uris[c->cur], op, dn, rc, diag);
+	ldapc_fmt_err(err, c->uris[c->cur], op, dn, rc, diag);
 	ldap_memfree(diag);
 }
 
@@ -327,14 +300,14 @@ static void fmt_tls(struct buf *err, struct ldapc *c, LDAP *ld, const char *op, 
 	/* Without a specific reason, an ldaps:// failure is just "can't contact". */
 	if (reason == NULL && rc == LDAP_SERVER_DOWN && strcmp(op, "StartTLS") != 0)
 		op = NULL;
-	fmt_err(err, c->uris[c->cur], op, NULL, rc, why.len ? buf_str(&why) : NULL);
+	ldapc_fmt_err(err, c->uris[c->cur], op, NULL, rc, why.len ? buf_str(&why) : NULL);
 	buf_free(&why);
 	ldap_memfree(diag);
 }
 
 /* libldap takes char * for strings it never writes (attribute names, the
  * attribute list, values): dm_unconst and this are where constness goes. */
-static char **unconst_list(const char *const *l)
+char **ldapc_unconst_list(const char *const *l)
 {
 	union {
 		const char *const *c;
@@ -449,14 +422,16 @@ static enum ldapc_rc setup_tls(struct ldapc *c, LDAP *ld, struct buf *err)
 	captured = tls_capture_end(old);
 	if (r != LDAP_OPT_SUCCESS) {
 		char *diag = get_diag(ld);
+		const char *why = "check the CA, certificate and key files";
 
-		fmt_err(err, c->uris[c->cur], "TLS setup", NULL, LDAP_PARAM_ERROR,
-		        captured                  ? captured
-		        : !tls_diag_useless(diag) ? diag
-		                                  : "check the CA, certificate and key files");
+		if (captured != NULL)
+			why = captured;
+		else if (!tls_diag_useless(diag))
+			why = diag;
+		ldapc_fmt_err(err, c->uris[c->cur], "TLS setup", NULL, LDAP_PARAM_ERROR, why);
 		ldap_memfree(diag);
 		free(captured);
-		return classify(LDAP_PARAM_ERROR);
+		return ldapc_classify(LDAP_PARAM_ERROR);
 	}
 	free(captured);
 	return LDAPC_OK;
@@ -501,7 +476,7 @@ static int do_bind(struct ldapc *c, struct buf *err)
 }
 
 /* Unbinds and forgets the connection; the next operation reconnects. */
-static void drop(struct ldapc *c)
+void ldapc_drop(struct ldapc *c)
 {
 	if (c->ld != NULL)
 		(void)ldap_unbind_ext_s(c->ld, NULL, NULL);
@@ -535,8 +510,8 @@ static enum ldapc_rc connect_one(struct ldapc *c, size_t i, struct buf *err)
 	c->cur = i;
 	r = ldap_initialize(&c->ld, c->uris[i]);
 	if (r != LDAP_SUCCESS) {
-		fmt_err(err, c->uris[i], NULL, NULL, r, NULL);
-		rc = classify(r);
+		ldapc_fmt_err(err, c->uris[i], NULL, NULL, r, NULL);
+		rc = ldapc_classify(r);
 		goto done;
 	}
 	(void)ldap_set_option(c->ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
@@ -579,14 +554,14 @@ static enum ldapc_rc connect_one(struct ldapc *c, size_t i, struct buf *err)
 		if (r != LDAP_SUCCESS) {
 			fmt_tls(err, c, c->ld, "TLS handshake", r,
 			        why.len ? buf_str(&why) : captured);
-			rc = classify(r);
+			rc = ldapc_classify(r);
 			goto done;
 		}
 	} else {
 		r = ldap_connect(c->ld);
 		if (r != LDAP_SUCCESS) {
-			fmt_err(err, c->uris[i], NULL, NULL, r, resolve_problem(c->uris[i]));
-			rc = classify(r);
+			ldapc_fmt_err(err, c->uris[i], NULL, NULL, r, resolve_problem(c->uris[i]));
+			rc = ldapc_classify(r);
 			goto done;
 		}
 	}
@@ -607,16 +582,17 @@ static enum ldapc_rc connect_one(struct ldapc *c, size_t i, struct buf *err)
 
 	r = do_bind(c, err);
 	if (r != LDAP_SUCCESS) {
-		rc = classify(r);
+		rc = ldapc_classify(r);
 		goto done;
 	}
 	set_timeout(c->ld, LDAP_OPT_TIMEOUT, c->op_timeout);
+	c->gen++;
 	rc = LDAPC_OK;
 done:
 	if (rc == LDAPC_SKIP || rc == LDAPC_STALE)
 		rc = LDAPC_FATAL;
 	if (rc != LDAPC_OK)
-		drop(c);
+		ldapc_drop(c);
 	free(captured);
 	buf_free(&why);
 	return rc;
@@ -657,7 +633,7 @@ done:
 }
 
 /* Reconnects when a previous failure dropped the connection. */
-static enum ldapc_rc ensure_connected(struct ldapc *c, struct buf *err)
+enum ldapc_rc ldapc_ensure_connected(struct ldapc *c, struct buf *err)
 {
 	if (c->ld != NULL)
 		return LDAPC_OK;
@@ -840,7 +816,7 @@ void ldapc_close(struct ldapc *c)
 
 	if (c == NULL)
 		return;
-	drop(c);
+	ldapc_drop(c);
 	if (c->password != NULL) {
 		explicit_bzero(c->password, strlen(c->password));
 		free(c->password);
@@ -876,15 +852,15 @@ char *ldapc_whoami(struct ldapc *c)
 	for (attempt = 0; attempt < 2; attempt++) {
 		int was_up = c->ld != NULL;
 
-		if (ensure_connected(c, &err) != LDAPC_OK)
+		if (ldapc_ensure_connected(c, &err) != LDAPC_OK)
 			goto done;
 		r = ldap_whoami_s(c->ld, &id, NULL, NULL);
 		if (r == LDAP_SUCCESS)
 			break;
 		buf_reset(&err);
 		fmt_ld(&err, c, "WhoAmI", NULL, r);
-		if (is_transport(r))
-			drop(c);
+		if (ldapc_is_transport(r))
+			ldapc_drop(c);
 		if (r != LDAP_SERVER_DOWN || !was_up)
 			goto done;
 	}
@@ -992,7 +968,7 @@ done:
  * taken in place and each attribute is copied into the entry with all its
  * values at once; the DN and the values of c->dn_attrs are normalised.
  * NULL when out of memory or undecodable. */
-static struct entry *to_entry(const struct ldapc *c, LDAPMessage *m)
+struct entry *ldapc_to_entry(const struct ldapc *c, LDAPMessage *m)
 {
 	struct entry_val small[32], *v = small;
 	size_t cap = sizeof(small) / sizeof(small[0]);
@@ -1080,12 +1056,12 @@ static int scope_of(enum ldapc_scope s)
 }
 
 /* Records and formats the failure r of op on dn; returns its classification. */
-static enum ldapc_rc ld_fail(struct ldapc *c, const char *op, const char *dn, int r, int *lrc,
-                             struct buf *err)
+enum ldapc_rc ldapc_ld_fail(struct ldapc *c, const char *op, const char *dn, int r, int *lrc,
+                            struct buf *err)
 {
 	*lrc = r;
 	fmt_ld(err, c, op, dn, r);
-	return classify(r);
+	return ldapc_classify(r);
 }
 
 /*
@@ -1111,7 +1087,7 @@ static enum ldapc_rc search_run(struct ldapc *c, const char *op, const char *bas
 		if (page_size > 0) {
 			r = ldap_create_page_control(c->ld, page_size, &cookie, 0, &page);
 			if (r != LDAP_SUCCESS) {
-				rc = ld_fail(c, op, base, r, lrc, err);
+				rc = ldapc_ld_fail(c, op, base, r, lrc, err);
 				goto done;
 			}
 			sctrls[0] = page;
@@ -1125,13 +1101,13 @@ static enum ldapc_rc search_run(struct ldapc *c, const char *op, const char *bas
 
 			*lrc = r;
 			(void)!buf_printf(&why, "filter %s", filter);
-			fmt_err(err, c->uris[c->cur], op, base, r, buf_str(&why));
+			ldapc_fmt_err(err, c->uris[c->cur], op, base, r, buf_str(&why));
 			buf_free(&why);
-			rc = classify(r);
+			rc = ldapc_classify(r);
 			goto done;
 		}
 		if (r != LDAP_SUCCESS) {
-			rc = ld_fail(c, op, base, r, lrc, err);
+			rc = ldapc_ld_fail(c, op, base, r, lrc, err);
 			goto done;
 		}
 		for (;;) {
@@ -1145,24 +1121,24 @@ static enum ldapc_rc search_run(struct ldapc *c, const char *op, const char *bas
 			if (r == 0) {
 				(void)ldap_abandon_ext(c->ld, msgid, NULL, NULL);
 				*lrc = LDAP_TIMEOUT;
-				fmt_err(err, c->uris[c->cur], op, base, LDAP_TIMEOUT,
-				        "no answer within the operation timeout");
-				rc = classify(LDAP_TIMEOUT);
+				ldapc_fmt_err(err, c->uris[c->cur], op, base, LDAP_TIMEOUT,
+				              "no answer within the operation timeout");
+				rc = ldapc_classify(LDAP_TIMEOUT);
 				goto done;
 			}
 			if (r < 0) {
-				rc = ld_fail(c, op, base, get_errno(c->ld), lrc, err);
+				rc = ldapc_ld_fail(c, op, base, ldapc_get_errno(c->ld), lrc, err);
 				goto done;
 			}
 			if (r == LDAP_RES_SEARCH_ENTRY) {
-				e = to_entry(c, msg);
+				e = ldapc_to_entry(c, msg);
 				ldap_msgfree(msg);
 				msg = NULL;
 				if (e == NULL) {
 					*lrc = LDAP_NO_MEMORY;
-					fmt_err(err, c->uris[c->cur], op, base, LDAP_NO_MEMORY,
-					        "cannot convert an entry");
-					rc = classify(LDAP_NO_MEMORY);
+					ldapc_fmt_err(err, c->uris[c->cur], op, base,
+					              LDAP_NO_MEMORY, "cannot convert an entry");
+					rc = ldapc_classify(LDAP_NO_MEMORY);
 					(void)ldap_abandon_ext(c->ld, msgid, NULL, NULL);
 					goto done;
 				}
@@ -1177,8 +1153,8 @@ static enum ldapc_rc search_run(struct ldapc *c, const char *op, const char *bas
 					entry_free(e);
 					if (r < 0) {
 						(void)ldap_abandon_ext(c->ld, msgid, NULL, NULL);
-						fmt_err(err, c->uris[c->cur], op, base,
-						        LDAP_SUCCESS, "stopped by caller");
+						ldapc_fmt_err(err, c->uris[c->cur], op, base,
+						              LDAP_SUCCESS, "stopped by caller");
 						rc = LDAPC_SKIP;
 						goto done;
 					}
@@ -1194,13 +1170,13 @@ static enum ldapc_rc search_run(struct ldapc *c, const char *op, const char *bas
 			}
 			r = ldap_parse_result(c->ld, msg, &code, NULL, &diag, NULL, &rctrls, 0);
 			if (r != LDAP_SUCCESS) {
-				rc = ld_fail(c, op, base, r, lrc, err);
+				rc = ldapc_ld_fail(c, op, base, r, lrc, err);
 				goto done;
 			}
 			if (code != LDAP_SUCCESS) {
 				*lrc = code;
-				fmt_err(err, c->uris[c->cur], op, base, code, diag);
-				rc = classify(code);
+				ldapc_fmt_err(err, c->uris[c->cur], op, base, code, diag);
+				rc = ldapc_classify(code);
 				goto done;
 			}
 			if (page_size > 0 && rctrls != NULL) {
@@ -1215,7 +1191,7 @@ static enum ldapc_rc search_run(struct ldapc *c, const char *op, const char *bas
 					r = ldap_parse_pageresponse_control(c->ld, pr, &estimate,
 					                                    &cookie);
 					if (r != LDAP_SUCCESS) {
-						rc = ld_fail(c, op, base, r, lrc, err);
+						rc = ldapc_ld_fail(c, op, base, r, lrc, err);
 						goto done;
 					}
 					more = cookie.bv_val != NULL && cookie.bv_len > 0;
@@ -1239,6 +1215,27 @@ done:
 	return rc;
 }
 
+void ldapc_log_search(const char *op, const char *base, int scope, const char *filter,
+                      const char *const *attrs, int page_size)
+{
+	/* What dirmail asks the directory for, for an operator (and the
+	 * benchmark, which reads the same to compare). */
+	struct buf a = BUF_INIT;
+	size_t i;
+
+	if (log_verbosity() < 2)
+		return;
+	for (i = 0; attrs && attrs[i]; i++)
+		(void)!buf_printf(&a, "%s%s", i ? " " : "", attrs[i]);
+	log_debug("%s: base \"%s\" scope %s filter %s attributes %s page size %d", op,
+	          base ? base : "",
+	          scope == LDAP_SCOPE_BASE       ? "base"
+	          : scope == LDAP_SCOPE_ONELEVEL ? "one"
+	                                         : "sub",
+	          filter, attrs ? buf_str(&a) : "*", page_size);
+	buf_free(&a);
+}
+
 /* Runs a search, reconnecting once when the connection turns out to be
  * lost before anything was delivered (a restart would repeat entries). */
 static enum ldapc_rc search(struct ldapc *c, const char *op, const char *base,
@@ -1251,35 +1248,20 @@ static enum ldapc_rc search(struct ldapc *c, const char *op, const char *base,
 
 	if (filter == NULL || *filter == '\0')
 		filter = "(objectClass=*)";
-	if (log_verbosity() >= 2) {
-		/* What dirmail asks the directory for, for an operator (and the
-		 * benchmark, which reads the same to compare). */
-		struct buf a = BUF_INIT;
-		size_t i;
-
-		for (i = 0; attrs && attrs[i]; i++)
-			(void)!buf_printf(&a, "%s%s", i ? " " : "", attrs[i]);
-		log_debug("%s: base \"%s\" scope %s filter %s attributes %s page size %d", op,
-		          base ? base : "",
-		          scope == LDAPC_BASE  ? "base"
-		          : scope == LDAPC_ONE ? "one"
-		                               : "sub",
-		          filter, attrs ? buf_str(&a) : "*", page_size);
-		buf_free(&a);
-	}
+	ldapc_log_search(op, base, scope_of(scope), filter, attrs, page_size);
 	for (attempt = 0;; attempt++) {
 		int was_up = c->ld != NULL;
 
 		buf_reset(&e);
-		rc = ensure_connected(c, &e);
+		rc = ldapc_ensure_connected(c, &e);
 		if (rc != LDAPC_OK)
 			break;
 		rc = search_run(c, op, base ? base : "", scope_of(scope), filter,
-		                unconst_list(attrs), page_size, sk, &lrc, &e);
+		                ldapc_unconst_list(attrs), page_size, sk, &lrc, &e);
 		if (rc == LDAPC_OK)
 			break;
-		if (is_transport(lrc))
-			drop(c);
+		if (ldapc_is_transport(lrc))
+			ldapc_drop(c);
 		if (lrc != LDAP_SERVER_DOWN || !was_up || attempt > 0 || sk->delivered > 0)
 			break;
 		log_info("%s; reconnecting", buf_str(&e));
@@ -1309,8 +1291,9 @@ enum ldapc_rc ldapc_read(struct ldapc *c, const char *dn, const char *const *att
 	rc = search(c, "read", dn, LDAPC_BASE, NULL, attrs, 0, &sk, err);
 	if (rc == LDAPC_OK && *out == NULL) {
 		/* The server hid the entry (access control) or it vanished. */
-		fmt_err(err, c->uris[c->cur], "read", dn, LDAP_NO_SUCH_OBJECT, "no entry returned");
-		rc = classify(LDAP_NO_SUCH_OBJECT);
+		ldapc_fmt_err(err, c->uris[c->cur], "read", dn, LDAP_NO_SUCH_OBJECT,
+		              "no entry returned");
+		rc = ldapc_classify(LDAP_NO_SUCH_OBJECT);
 	}
 	if (rc != LDAPC_OK) {
 		entry_free(*out);
@@ -1344,13 +1327,14 @@ static enum ldapc_rc send_write(struct ldapc *c, enum ldapc_write kind, const ch
 			struct buf why = BUF_INIT;
 
 			(void)!buf_printf(&why, "add of %s without values", mods[i].attr);
-			fmt_err(err, c->uris[c->cur], opname, dn, LDAP_SUCCESS, buf_str(&why));
+			ldapc_fmt_err(err, c->uris[c->cur], opname, dn, LDAP_SUCCESS,
+			              buf_str(&why));
 			buf_free(&why);
 			return LDAPC_SKIP;
 		}
 		total += mods[i].nvals + 1;
 	}
-	rc = ensure_connected(c, err);
+	rc = ldapc_ensure_connected(c, err);
 	if (rc != LDAPC_OK)
 		return rc;
 	m = calloc(nmods ? nmods : 1, sizeof(*m));
@@ -1358,7 +1342,7 @@ static enum ldapc_rc send_write(struct ldapc *c, enum ldapc_write kind, const ch
 	bv = calloc(total ? total : 1, sizeof(*bv));
 	pbv = calloc(total ? total : 1, sizeof(*pbv));
 	if (m == NULL || pm == NULL || bv == NULL || pbv == NULL) {
-		rc = ld_fail(c, opname, dn, LDAP_NO_MEMORY, &lrc, err);
+		rc = ldapc_ld_fail(c, opname, dn, LDAP_NO_MEMORY, &lrc, err);
 		goto done;
 	}
 	for (i = 0; i < nmods; i++) {
@@ -1385,9 +1369,9 @@ static enum ldapc_rc send_write(struct ldapc *c, enum ldapc_write kind, const ch
 			struct buf why = BUF_INIT;
 
 			(void)!buf_printf(&why, "bad assertion filter %s", assertion);
-			fmt_err(err, c->uris[c->cur], opname, dn, r, buf_str(&why));
+			ldapc_fmt_err(err, c->uris[c->cur], opname, dn, r, buf_str(&why));
 			buf_free(&why);
-			rc = classify(r);
+			rc = ldapc_classify(r);
 			goto done;
 		}
 		sctrls[0] = ctrl;
@@ -1398,13 +1382,13 @@ static enum ldapc_rc send_write(struct ldapc *c, enum ldapc_write kind, const ch
 		r = ldap_delete_ext(c->ld, dn, ctrl ? sctrls : NULL, NULL, msgid);
 	else
 		r = ldap_modify_ext(c->ld, dn, pm, ctrl ? sctrls : NULL, NULL, msgid);
-	rc = r == LDAP_SUCCESS ? LDAPC_OK : ld_fail(c, opname, dn, r, &lrc, err);
+	rc = r == LDAP_SUCCESS ? LDAPC_OK : ldapc_ld_fail(c, opname, dn, r, &lrc, err);
 	/* A transport failure may come after some of the request left. */
-	if (r == LDAP_SUCCESS || is_transport(r))
+	if (r == LDAP_SUCCESS || ldapc_is_transport(r))
 		c->last_code = LDAPC_CODE_UNKNOWN;
 done:
-	if (is_transport(lrc))
-		drop(c);
+	if (ldapc_is_transport(lrc))
+		ldapc_drop(c);
 	ldap_control_free(ctrl);
 	free(pbv);
 	free(bv);
@@ -1427,8 +1411,8 @@ static enum ldapc_rc await(struct ldapc *c, int msgid, int *got, const char *op,
 	*got = -1;
 	c->last_code = LDAPC_CODE_UNKNOWN;
 	if (c->ld == NULL) {
-		fmt_err(err, c->uris[c->cur], op, dn, LDAP_SERVER_DOWN,
-		        "the connection was lost; the change may or may not be applied");
+		ldapc_fmt_err(err, c->uris[c->cur], op, dn, LDAP_SERVER_DOWN,
+		              "the connection was lost; the change may or may not be applied");
 		return LDAPC_RETRY;
 	}
 	tv.tv_sec = c->op_timeout;
@@ -1438,32 +1422,33 @@ static enum ldapc_rc await(struct ldapc *c, int msgid, int *got, const char *op,
 		if (msgid != LDAP_RES_ANY)
 			(void)ldap_abandon_ext(c->ld, msgid, NULL, NULL);
 		r = LDAP_TIMEOUT;
-		fmt_err(err, c->uris[c->cur], op, dn, r,
-		        "no answer within the operation timeout; the change may or may not be "
-		        "applied");
-		rc = classify(r);
+		ldapc_fmt_err(
+		    err, c->uris[c->cur], op, dn, r,
+		    "no answer within the operation timeout; the change may or may not be "
+		    "applied");
+		rc = ldapc_classify(r);
 		lrc = r;
 		goto done;
 	}
 	if (r < 0) {
-		rc = ld_fail(c, op, dn, get_errno(c->ld), &lrc, err);
+		rc = ldapc_ld_fail(c, op, dn, ldapc_get_errno(c->ld), &lrc, err);
 		goto done;
 	}
 	*got = ldap_msgid(res);
 	r = ldap_parse_result(c->ld, res, &code, NULL, &diag, NULL, NULL, 0);
 	if (r != LDAP_SUCCESS) {
-		rc = ld_fail(c, op, dn, r, &lrc, err);
+		rc = ldapc_ld_fail(c, op, dn, r, &lrc, err);
 		goto done;
 	}
 	if (code != LDAP_SUCCESS)
-		fmt_err(err, c->uris[c->cur], op, dn, code, diag);
+		ldapc_fmt_err(err, c->uris[c->cur], op, dn, code, diag);
 	c->last_code = code < 0 ? LDAPC_CODE_UNKNOWN : code;
-	rc = classify(code);
+	rc = ldapc_classify(code);
 done:
 	/* A lost connection is not retried here: whether the change was applied
 	 * is unknown, so the caller re-reads. The next call reconnects. */
-	if (is_transport(lrc))
-		drop(c);
+	if (ldapc_is_transport(lrc))
+		ldapc_drop(c);
 	ldap_msgfree(res);
 	ldap_memfree(diag);
 	return rc;

@@ -1,6 +1,7 @@
 /* replay.c - runs a fuzz target over files, without libFuzzer.
  * With file arguments it feeds each one; without, every file of the seed
- * corpus $top_srcdir/tests/fuzz/corpus/NAME of program fuzz_NAME_replay,
+ * corpus $top_srcdir/tests/fuzz/corpus/NAME of program fuzz_NAME_replay
+ * (NAME may hold underscores),
  * so `make check` replays the corpus (under ASan and valgrind too). */
 #include "config.h"
 
@@ -41,6 +42,7 @@ int main(int argc, char **argv)
 	const char *top = getenv("top_srcdir"), *base = strrchr(argv[0], '/');
 	char dir[4096], path[4096 + 256];
 	struct dirent *de;
+	size_t len;
 	int i, n = 0, bad = 0;
 	DIR *d;
 
@@ -51,8 +53,10 @@ int main(int argc, char **argv)
 	base = base ? base + 1 : argv[0];
 	if (strncmp(base, "fuzz_", 5) == 0)
 		base += 5;
-	snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%.*s", top ? top : ".",
-	         (int)strcspn(base, "_"), base);
+	len = strlen(base);
+	if (len > 7 && strcmp(base + len - 7, "_replay") == 0)
+		len -= 7;
+	snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%.*s", top ? top : ".", (int)len, base);
 	if ((d = opendir(dir)) == NULL) {
 		fprintf(stderr, "replay: cannot open the corpus %s\n", dir);
 		return 1;
