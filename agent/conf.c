@@ -65,7 +65,7 @@ static const struct conf_key conf_table[] = {
      FIELD(tls_key_file), NULL},
     {"ldap.tls.verify", CONF_BOOL, "true", 0, 1, "refuse a server certificate that does not verify",
      FIELD(tls_verify), NULL},
-    {"journal.file", CONF_STRING, LOCALSTATEDIR "/lib/dirmail/journal.ldif", 0, 0,
+    {"journal.file", CONF_STRING, CONF_DEFAULT_STATE_DIR "/" CONF_JOURNAL_NAME, 0, 0,
      "write-ahead LDIF journal of every change", FIELD(journal_file), NULL},
     {"journal.max_size", CONF_INT, "64", 1, 65536, "MB the journal may reach before it is rotated",
      FIELD(journal_max_size), NULL},
@@ -78,7 +78,7 @@ static const struct conf_key conf_table[] = {
     {"sync.backoff_max", CONF_INT, "60", 1, 3600,
      "longest wait in seconds between reconnection attempts during an outage", FIELD(backoff_max),
      NULL},
-    {"state_dir", CONF_STRING, LOCALSTATEDIR "/lib/dirmail", 0, 0,
+    {"state_dir", CONF_STRING, CONF_DEFAULT_STATE_DIR, 0, 0,
      "directory for sync cookies, the lease, metrics and the last pass's count", FIELD(state_dir),
      NULL},
     {"log.facility", CONF_STRING, "daemon", 0, 0, "syslog facility when not in the foreground",
@@ -196,13 +196,29 @@ static const char *type_name(enum conf_type t)
 	return "a value";
 }
 
+/* Returns "DIR/journal.ldif" (malloc'd), NULL when out of memory. */
+static char *journal_in(const char *dir)
+{
+	struct buf b = BUF_INIT;
+	size_t len = strlen(dir);
+
+	if (buf_printf(&b, "%s%s" CONF_JOURNAL_NAME, dir,
+	               len > 0 && dir[len - 1] == '/' ? "" : "/") < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
 /* Validates and stores a string; "" unsets. On a bad value returns -1
- * with the reason in why and leaves c as it was. */
+ * with the reason in why and leaves c as it was. A journal.file not given
+ * moves with state_dir, so that the journal stays in the state directory
+ * (the one place a sandboxed daemon may write) wherever that is. */
 static int store_string(struct conf *c, const struct conf_key *k, const char *value,
                         struct buf *why)
 {
 	char **field = str_field(c, k);
-	char *copy = NULL;
+	char *copy = NULL, *journal = NULL;
 
 	if (*value == '\0' && *k->def != '\0') {
 		(void)!buf_puts(why, "must not be empty");
@@ -217,6 +233,18 @@ static int store_string(struct conf *c, const struct conf_key *k, const char *va
 			return -1;
 		}
 	}
+	if (k->offset == offsetof(struct conf, state_dir) && !c->journal_set && copy != NULL) {
+		journal = journal_in(copy);
+		if (journal == NULL) {
+			free(copy);
+			(void)!buf_puts(why, "out of memory");
+			return -1;
+		}
+		free(c->journal_file);
+		c->journal_file = journal;
+	}
+	if (k->offset == offsetof(struct conf, journal_file))
+		c->journal_set = 1;
 	free(*field);
 	*field = copy;
 	return 0;
@@ -374,6 +402,7 @@ int conf_init(struct conf *c)
 	for (i = 0; i < NELEM(conf_table); i++)
 		if (set_text(c, &conf_table[i], conf_table[i].def, &why) < 0)
 			goto done;
+	c->journal_set = 0;
 	rc = 0;
 done:
 	if (rc < 0)

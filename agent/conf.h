@@ -11,6 +11,10 @@
 
 /* Where the daemon looks when no -c is given; a missing file there is fine. */
 #define CONF_DEFAULT_PATH SYSCONFDIR "/dirmail/dirmail.conf"
+/* The default state directory (the unit's StateDirectory= when built with
+ * --localstatedir=/var) and the journal's name in it. */
+#define CONF_DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/dirmail"
+#define CONF_JOURNAL_NAME "journal.ldif"
 
 struct conf {
 	/* ldap { } */
@@ -34,7 +38,7 @@ struct conf {
 	char *tls_key_file;  /* ldap.tls.key_file */
 	int tls_verify;      /* bool, default true: refuse untrusted certificates */
 	/* journal { } */
-	char *journal_file;   /* write-ahead LDIF change journal */
+	char *journal_file;   /* write-ahead LDIF change journal; until set, in state_dir */
 	int journal_max_size; /* MB before rotation */
 	/* safety { } */
 	int min_seen_percent; /* of the recipients the last full pass read */
@@ -42,9 +46,11 @@ struct conf {
 	int full_interval; /* seconds between the daemon's full passes */
 	int backoff_max;   /* seconds, the longest wait between reconnections */
 	/* top level */
-	char *state_dir;    /* sync cookies, lease, metrics */
+	char *state_dir;    /* sync cookies, lease, metrics, the journal by default */
 	char *log_facility; /* syslog facility name when not in the foreground */
 	int log_verbose;    /* 0 = info, 1 = debug, 2 = debug and more detail */
+	int journal_set;    /* journal.file was given (file or flag): it stays put
+	                     * when state_dir moves; conf_init clears it */
 };
 
 enum conf_type { CONF_STRING, CONF_INT, CONF_BOOL };
@@ -75,7 +81,8 @@ int conf_load(struct conf *c, const char *path, struct buf *errs) DM_WUR;
 /* Sets one key from text (used for command-line overrides; booleans take
  * true/false, yes/no, on/off, 1/0; "" unsets a string); on an unknown key
  * or a bad value returns -1 with one line ("path: message", or "unknown
- * key 'path'") in errs, c then unchanged. */
+ * key 'path'") in errs, c then unchanged. Setting state_dir (here or in
+ * conf_load) moves journal.file with it until journal.file is set itself. */
 int conf_set(struct conf *c, const char *path, const char *value, struct buf *errs) DM_WUR;
 /* Checks what only the settings as a whole can tell (ldap.base given, a
  * password file for a bind DN, ...); call it once the file and the

@@ -1,13 +1,16 @@
 /* log.c - the one logging module.
  * Formats a line once, masks control characters so directory data can
- * never forge log lines, and writes it to stderr or syslog. */
+ * never forge log lines, and writes it to stderr, journald's stream or syslog. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
@@ -16,11 +19,37 @@ static const char *log_ident = "dirmail";
 static int log_foreground = 1;
 static int log_level_min = LOG_LVL_INFO;
 static int log_verbose;
+static int log_journal; /* stderr is journald's stream: "<N>" level prefixes */
+
+/* Whether stderr is the stream systemd connected to journald: JOURNAL_STREAM
+ * ("DEV:INODE") names it, and is inherited by children whose stderr may be
+ * something else, hence the comparison. */
+static int stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char *end;
+
+	if (env == NULL || *env < '0' || *env > '9')
+		return 0;
+	errno = 0;
+	dev = strtoull(env, &end, 10);
+	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
+		return 0;
+	ino = strtoull(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return 0;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void log_init(const char *ident, int foreground, int facility, int verbosity)
 {
 	log_ident = ident ? ident : "dirmail";
 	log_foreground = foreground;
+	log_journal = foreground && stderr_is_journal();
 	log_verbose = verbosity;
 	log_level_min = verbosity > 0 ? LOG_LVL_DEBUG : LOG_LVL_INFO;
 	if (!foreground)
@@ -65,7 +94,12 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		return;
 	}
 	log_mask(buf_str(&b), masked, b.len + 1);
-	if (log_foreground) {
+	if (log_journal) {
+		/* journald takes the level from "<N>" and already records the
+		 * program's name and PID. */
+		fprintf(stderr, "<%d>%s%s\n", prio[level], tag[level], masked);
+		fflush(stderr);
+	} else if (log_foreground) {
 		fprintf(stderr, "%s: %s%s\n", log_ident, tag[level], masked);
 		fflush(stderr);
 	} else {

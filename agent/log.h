@@ -1,6 +1,6 @@
 /* log.h - the one logging module.
  * info / warning / error / fatal have distinct meanings (Postfix style);
- * stderr in the foreground, syslog when running as a daemon. */
+ * stderr in the foreground (journald's stream under systemd), else syslog. */
 #ifndef DIRMAIL_LOG_H
 #define DIRMAIL_LOG_H
 
@@ -15,7 +15,9 @@ enum log_level {
 };
 
 /* Sets the program name, destination (stderr when foreground, else syslog
- * with the given facility, e.g. LOG_DAEMON) and verbosity (0 = info). */
+ * with the given facility, e.g. LOG_DAEMON) and verbosity (0 = info). When
+ * JOURNAL_STREAM names stderr (systemd connected it to journald), lines go
+ * out as "<N>text" with N the syslog priority, without the program name. */
 void log_init(const char *ident, int foreground, int facility, int verbosity);
 /* Returns the verbosity given to log_init. */
 int log_verbosity(void);

@@ -578,6 +578,77 @@ static void test_set_overrides_file(void **state)
 	free(path);
 }
 
+/* journal.file, until given, is journal.ldif in state_dir wherever the
+ * state directory moves (the file, --state-dir, the systemd unit); once
+ * given, in the file or with --journal, it stays where it was put. */
+static void test_journal_follows_state_dir(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *file;       /* config text, NULL = no file */
+		const char *sets[2][2]; /* conf_set calls after the file, up to NULL */
+		const char *want;       /* journal_file */
+	} cases[] = {
+	    {"defaults", NULL, {{NULL, NULL}}, CONF_DEFAULT_STATE_DIR "/journal.ldif"},
+	    {"--state-dir", NULL, {{"state_dir", "/srv/x"}, {NULL, NULL}}, "/srv/x/journal.ldif"},
+	    {"--state-dir with a slash",
+	     NULL,
+	     {{"state_dir", "/srv/x/"}, {NULL, NULL}},
+	     "/srv/x/journal.ldif"},
+	    {"--journal then --state-dir",
+	     NULL,
+	     {{"journal.file", "/j.ldif"}, {"state_dir", "/srv/x"}},
+	     "/j.ldif"},
+	    {"--state-dir then --journal",
+	     NULL,
+	     {{"state_dir", "/srv/x"}, {"journal.file", "/j.ldif"}},
+	     "/j.ldif"},
+	    {"state_dir in the file",
+	     "state_dir = \"/srv/f\";\n",
+	     {{NULL, NULL}},
+	     "/srv/f/journal.ldif"},
+	    {"state_dir in the file, then --state-dir",
+	     "state_dir = \"/srv/f\";\n",
+	     {{"state_dir", "/srv/x"}, {NULL, NULL}},
+	     "/srv/x/journal.ldif"},
+	    {"journal.file in the file, then --state-dir",
+	     "journal: {\n\tfile = \"/var/log/j.ldif\";\n};\n",
+	     {{"state_dir", "/srv/x"}, {NULL, NULL}},
+	     "/var/log/j.ldif"},
+	    {"state_dir after journal.file in the file",
+	     "journal: {\n\tfile = \"/var/log/j.ldif\";\n};\nstate_dir = \"/srv/f\";\n",
+	     {{NULL, NULL}},
+	     "/var/log/j.ldif"},
+	    {"a bad state_dir moves nothing",
+	     NULL,
+	     {{"state_dir", ""}, {NULL, NULL}},
+	     CONF_DEFAULT_STATE_DIR "/journal.ldif"},
+	};
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < NELEM(cases); i++) {
+		struct buf errs = BUF_INIT;
+		struct conf c;
+		char *path = NULL;
+
+		assert_int_equal(conf_init(&c), 0);
+		if (cases[i].file != NULL) {
+			path = write_temp(cases[i].file);
+			if (conf_load(&c, path, &errs) < 0)
+				fail_msg("%s: %s", cases[i].name, buf_str(&errs));
+		}
+		for (j = 0; j < NELEM(cases[i].sets) && cases[i].sets[j][0] != NULL; j++)
+			(void)!conf_set(&c, cases[i].sets[j][0], cases[i].sets[j][1], &errs);
+		expect_str(cases[i].name, c.journal_file, cases[i].want);
+		conf_free(&c);
+		buf_free(&errs);
+		if (path != NULL)
+			unlink(path);
+		free(path);
+	}
+}
+
 /* ---- settings as a whole ------------------------------------------------- */
 
 static const struct {
@@ -866,6 +937,7 @@ int main(void)
 	    cmocka_unit_test(test_include),
 	    cmocka_unit_test(test_set),
 	    cmocka_unit_test(test_set_overrides_file),
+	    cmocka_unit_test(test_journal_follows_state_dir),
 	    cmocka_unit_test(test_check),
 	    cmocka_unit_test(test_facility),
 	    cmocka_unit_test(test_sample_loads),
