@@ -289,6 +289,31 @@ static void free_list(struct strlist *l)
 	l->n = 0;
 }
 
+const char *const *account_attrs(void)
+{
+	static const char *const attrs[] = {"objectClass",
+	                                    "dirmailState",
+	                                    "dirmailPrimaryDomain",
+	                                    "dirmailDomain",
+	                                    "dirmailPrimaryTemplate",
+	                                    "dirmailSecondaryTemplate",
+	                                    "dirmailLicences",
+	                                    "dirmailStorageTotal",
+	                                    "dirmailDefaultQuota",
+	                                    "dirmailQuotaWarnPercent",
+	                                    "dirmailMaxMessagesPerHour",
+	                                    "dirmailMaxRecipients",
+	                                    "dirmailCatchAll",
+	                                    "dirmailAddressList",
+	                                    "dirmailExchangeDatabase",
+	                                    "dirmailPopImapHost",
+	                                    "dirmailDeleteThreshold",
+	                                    "dirmailContactBase",
+	                                    NULL};
+
+	return attrs;
+}
+
 void account_free(struct account *a)
 {
 	if (a == NULL)

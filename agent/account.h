@@ -45,6 +45,9 @@ int account_check_template(const char *tmpl, struct buf *why) DM_WUR;
 /* Checks a DNS domain name (letters, digits, '-', dot-separated labels of
  * at most 63 bytes, at most 253 in all); 0 or -1 with the reason in why. */
 int account_check_domain(const char *domain, struct buf *why) DM_WUR;
+/* The attributes account_parse reads, with objectClass and dirmailState,
+ * NULL-terminated; static storage. */
+const char *const *account_attrs(void);
 /* Frees what account_parse allocated; accepts NULL. */
 void account_free(struct account *a);
 

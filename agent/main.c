@@ -25,6 +25,7 @@
 #include "policy.h"
 #include "reconcile.h"
 #include "secret.h"
+#include "sync.h"
 
 /* Long options without a short form. */
 enum {
@@ -60,6 +61,7 @@ struct cli {
 	const char *tls_cert;
 	const char *tls_key;
 	int verbose;
+	int foreground;       /* run -f */
 	int dry_run;          /* reconcile --dry-run */
 	int force;            /* reconcile --force */
 	const char *dn;       /* reconcile / plan --dn */
@@ -85,11 +87,13 @@ static int cmd_plan(const struct cli *cli, struct conf *c);
 static int cmd_export(const struct cli *cli, struct conf *c);
 static int cmd_journal(const struct cli *cli, struct conf *c);
 static int cmd_explain(const struct cli *cli, struct conf *c);
+static int cmd_run(const struct cli *cli, struct conf *c);
 
 static const struct command commands[] = {
     {"check-config", "validate the config and the account entry, print a summary",
      cmd_check_config},
     {"reconcile", "one full pass, then exit ([--dry-run] [--dn DN] [--force])", cmd_reconcile},
+    {"run", "the daemon: a full pass, then every change as it happens ([-f])", cmd_run},
     {"plan", "print the changes a pass would make as LDIF, write nothing ([--dn DN] [--set ...])",
      cmd_plan},
     {"explain", "DN|LOGIN: every derived value of one object, with the rule and inputs behind it",
@@ -227,7 +231,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	int ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":H:D:y:Y:U:X:R:Zb:c:o:vhVw:", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, ":H:D:y:Y:U:X:R:Zb:c:o:fvhVw:", longopts, NULL)) !=
 	       -1) {
 		switch (ch) {
 		case 'H':
@@ -264,6 +268,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			break;
 		case 'v':
 			cli->verbose++;
+			break;
+		case 'f':
+			cli->foreground = 1;
 			break;
 		case 'o':
 			cli->output = optarg;
@@ -336,10 +343,11 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	return 0;
 }
 
-/* Loads the config file (when any) and lays the command-line flags over it. */
-static int load_conf(const struct cli *cli, struct conf *c)
+/* Loads the config file (when any) and lays the command-line flags over
+ * it; each problem goes to errs as a line ("file:line: reason", or the
+ * flag's). EX_OK, EX_CONFIG (the file) or EX_USAGE (a flag). */
+static int load_conf_errs(const struct cli *cli, struct conf *c, struct buf *errs)
 {
-	struct buf errs = BUF_INIT;
 	struct stat st;
 	const char *path = cli->config;
 	int rc = EX_OK;
@@ -370,65 +378,84 @@ static int load_conf(const struct cli *cli, struct conf *c)
 	/* Without -c the default file is optional: flags alone may suffice. */
 	if (path == NULL && stat(CONF_DEFAULT_PATH, &st) == 0)
 		path = CONF_DEFAULT_PATH;
-	if (path != NULL && conf_load(c, path, &errs) < 0) {
-		fputs(buf_str(&errs), stderr);
-		if (errs.len && errs.s[errs.len - 1] != '\n')
-			fputc('\n', stderr);
-		rc = EX_CONFIG;
-		goto done;
-	}
+	if (path != NULL && conf_load(c, path, errs) < 0)
+		return EX_CONFIG;
 	for (i = 0; i < sizeof(over) / sizeof(over[0]); i++) {
 		if (over[i].val == NULL)
 			continue;
-		if (conf_set(c, over[i].key, over[i].val, &errs) < 0) {
-			log_error("%s", buf_str(&errs));
+		if (conf_set(c, over[i].key, over[i].val, errs) < 0) {
 			rc = EX_USAGE;
-			goto done;
+			break;
 		}
 	}
 	/* Each -v raises log.verbose, up to its maximum of 2. */
 	if (cli->verbose > c->log_verbose)
 		c->log_verbose = cli->verbose > 2 ? 2 : cli->verbose;
-done:
+	return rc;
+}
+
+/* load_conf_errs, its problems printed: the file's as they are, a flag's
+ * logged. */
+static int load_conf(const struct cli *cli, struct conf *c)
+{
+	struct buf errs = BUF_INIT;
+	int rc = load_conf_errs(cli, c, &errs);
+
+	if (rc == EX_USAGE) {
+		log_error("%s", buf_str(&errs));
+	} else if (rc != EX_OK) {
+		fputs(buf_str(&errs), stderr);
+		if (errs.len && errs.s[errs.len - 1] != '\n')
+			fputc('\n', stderr);
+	}
 	buf_free(&errs);
 	return rc;
 }
 
-/* Checks the settings as a whole; logs each problem, EX_OK or EX_CONFIG. */
+/* Checks the settings as a whole: EX_OK, or EX_CONFIG with one line per
+ * problem in errs. */
+static int check_conf_errs(const struct conf *c, struct buf *errs)
+{
+	int rc = EX_OK;
+
+	if (conf_check(c, errs) < 0)
+		rc = EX_CONFIG;
+	if (c->base != NULL && *c->base != '\0' && !ldapc_dn_valid(c->base)) {
+		if (errs->len && errs->s[errs->len - 1] != '\n' && buf_puts(errs, "\n") < 0)
+			log_fatal(EX_OSERR, "out of memory");
+		if (buf_printf(errs, "ldap.base (-b) \"%s\": not a DN\n", c->base) < 0)
+			log_fatal(EX_OSERR, "out of memory");
+		rc = EX_CONFIG;
+	}
+	return rc;
+}
+
+/* check_conf_errs, each problem logged. */
 static int check_conf(const struct conf *c)
 {
 	struct buf errs = BUF_INIT;
-	int rc = EX_OK;
+	int rc = check_conf_errs(c, &errs);
 
-	if (conf_check(c, &errs) < 0) {
+	if (rc != EX_OK)
 		log_error_lines(buf_str(&errs));
-		rc = EX_CONFIG;
-	}
-	if (c->base != NULL && *c->base != '\0' && !ldapc_dn_valid(c->base)) {
-		log_error("ldap.base (-b) \"%s\": not a DN", c->base);
-		rc = EX_CONFIG;
-	}
 	buf_free(&errs);
 	return rc;
 }
 
-/* Connects and binds as configured; maps failures to sysexits codes. */
-static int connect_ldap(const struct conf *c, struct ldapc **out)
+/* Connects and binds as configured: EX_OK, or EX_UNAVAILABLE (the
+ * directory did not answer) or EX_CONFIG with the reason in err. */
+static int open_ldap(const struct conf *c, struct ldapc **out, struct buf *err)
 {
 	struct ldapc_opts o;
-	struct buf err = BUF_INIT;
 	char *password = NULL;
 	enum ldapc_rc lrc;
 	int rc = EX_OK;
 
 	*out = NULL;
 	if (c->password_file != NULL) {
-		password = secret_read_file(c->password_file, &err);
-		if (password == NULL) {
-			log_error("%s", buf_str(&err));
-			rc = EX_CONFIG;
-			goto done;
-		}
+		password = secret_read_file(c->password_file, err);
+		if (password == NULL)
+			return EX_CONFIG;
 	}
 	memset(&o, 0, sizeof(o));
 	o.uris = c->uri;
@@ -447,13 +474,21 @@ static int connect_ldap(const struct conf *c, struct ldapc **out)
 	o.timeout = c->timeout;
 	o.op_timeout = c->op_timeout;
 	o.dn_attrs = policy_dn_attrs();
-	lrc = ldapc_open(&o, out, &err);
-	if (lrc != LDAPC_OK) {
-		log_error("%s", buf_str(&err));
+	lrc = ldapc_open(&o, out, err);
+	if (lrc != LDAPC_OK)
 		rc = lrc == LDAPC_RETRY ? EX_UNAVAILABLE : EX_CONFIG;
-	}
-done:
 	secret_free(password);
+	return rc;
+}
+
+/* open_ldap, its failure logged. */
+static int connect_ldap(const struct conf *c, struct ldapc **out)
+{
+	struct buf err = BUF_INIT;
+	int rc = open_ldap(c, out, &err);
+
+	if (rc != EX_OK)
+		log_error("%s", buf_str(&err));
 	buf_free(&err);
 	return rc;
 }
@@ -551,6 +586,8 @@ static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int d
 		bad = "-o";
 	else if (cli->since)
 		bad = "--since";
+	else if (cli->foreground && strcmp(cli->command, "run") != 0)
+		bad = "-f";
 	else if (cli->nsets > 0 && strcmp(cli->command, "plan") != 0)
 		bad = "--set";
 	if (bad != NULL) {
@@ -641,6 +678,45 @@ done:
 	ldapc_close(l);
 	buf_free(&out);
 	return rc;
+}
+
+/* The daemon's view of the command line: a reload reads the same file
+ * with the same flags over it. */
+static int host_load(struct conf *c, struct buf *errs, const void *arg)
+{
+	int rc = load_conf_errs(arg, c, errs);
+
+	return rc != EX_OK ? rc : check_conf_errs(c, errs);
+}
+
+static int host_connect(const struct conf *c, struct ldapc **out, struct buf *err, const void *arg)
+{
+	(void)arg;
+	return open_ldap(c, out, err);
+}
+
+static int cmd_run(const struct cli *cli, struct conf *c)
+{
+	struct sync_host h;
+	int rc;
+
+	if (check_opts(cli, 0, 0, 0) < 0)
+		return EX_USAGE;
+	rc = check_conf(c);
+	if (rc != EX_OK)
+		return rc;
+	if (c->base == NULL || *c->base == '\0') {
+		log_error("ldap.base (-b) is not set: the daemon follows one tenant's base");
+		return EX_CONFIG;
+	}
+	memset(&h, 0, sizeof(h));
+	h.load = host_load;
+	h.connect = host_connect;
+	h.arg = cli;
+	h.source = &sync_source_rfc4533;
+	h.recipient_class = "dirmailRecipient";
+	h.contact_classes = contact_classes;
+	return sync_run(&h, c, cli->foreground);
 }
 
 static int cmd_reconcile(const struct cli *cli, struct conf *c)

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,37 @@ static const char *const *rcpt_attrs(void)
 
 #define RECIPIENT_FILTER                                                                           \
 	"(|(objectClass=dirmailUser)(objectClass=dirmailList)(proxyAddresses=*)(mail=*))"
+
+const char *reconcile_sync_filter(void)
+{
+	return "(|(objectClass=dirmailAccount)(objectClass=dirmailUser)(objectClass=dirmailList)"
+	       "(proxyAddresses=*)(mail=*))";
+}
+
+const char *const *reconcile_sync_attrs(void)
+{
+	static const char *all[160];
+	const char *const *r = rcpt_attrs(), *const *a = account_attrs();
+	size_t i, k, n = 0;
+
+	if (all[0] != NULL)
+		return all;
+	for (i = 0; r[i] && n + 1 < sizeof(all) / sizeof(all[0]); i++)
+		all[n++] = r[i];
+	for (i = 0; a[i] && n + 1 < sizeof(all) / sizeof(all[0]); i++) {
+		for (k = 0; k < n && strcasecmp(all[k], a[i]) != 0; k++)
+			;
+		if (k == n)
+			all[n++] = a[i];
+	}
+	all[n] = NULL;
+	return all;
+}
+
+int reconcile_is_account(const struct entry *e)
+{
+	return entry_has_nocase(e, "objectClass", "dirmailAccount", 14);
+}
 
 /* Attempts per object when its assertion keeps failing. */
 #define ASSERT_TRIES 3
@@ -541,6 +573,9 @@ struct pass {
 	/* held past the delete threshold (rec_opts.hold): write the account's
 	 * state only */
 	int acct_only;
+	/* Reading from rec_opts.source: objects read again from the directory
+	 * after a stale write, sorted by DN; they replace the cache's. */
+	struct entry_list fresh;
 };
 
 /* What a pass that stops now leaves behind, for its last log line. */
@@ -753,6 +788,8 @@ static int settle(struct pass *p)
 /* load's answer when the directory moved under the read: read again. */
 #define LOAD_MOVED (-1)
 
+static const struct entry *fresh_of(const struct pass *p, const char *dn);
+
 /* Reads the objects settle decided otherwise for than policy_take's build
  * assumed, which the store did not keep; LOAD_MOVED when one is no longer
  * the version the pass read (or is gone). */
@@ -770,8 +807,11 @@ static int fill_gaps(struct pass *p)
 			continue;
 		buf_reset(&err);
 		if (p->o->source != NULL) {
-			/* the cache holds it as the pass took it */
-			e = cache_nth(p->o->source, i);
+			/* the cache holds it as the pass took it, unless it
+			 * was read again after a stale write */
+			const struct entry *f = fresh_of(p, cache_dn(p->o->source, i));
+
+			e = f ? entry_dup(f) : cache_nth(p->o->source, i);
 			if (e == NULL) {
 				rc = EX_OSERR;
 				break;
@@ -823,19 +863,77 @@ static void unload(struct pass *p)
 
 /* The read from the daemon's cache: every object it holds, in its order,
  * so object i of the pass is entry i of the cache. */
+static int by_dn(const void *a, const void *b)
+{
+	return strcasecmp((*(struct entry *const *)a)->dn, (*(struct entry *const *)b)->dn);
+}
+
+/* The object read again after a stale write with DN dn, or NULL. */
+static const struct entry *fresh_of(const struct pass *p, const char *dn)
+{
+	struct entry key, *kp = &key, *const * hit;
+
+	if (p->fresh.n == 0)
+		return NULL;
+	key.dn = dm_unconst(dn);
+	hit = bsearch(&kp, p->fresh.v, p->fresh.n, sizeof(*p->fresh.v), by_dn);
+	return hit ? *hit : NULL;
+}
+
 static int take_cached(struct pass *p)
 {
 	size_t k, n = cache_count(p->o->source);
 
 	for (k = 0; k < n; k++) {
-		struct entry *e = cache_nth(p->o->source, k);
-		int r = e ? take(e, p) : -1;
+		const struct entry *f = fresh_of(p, cache_dn(p->o->source, k));
+		struct entry *e = f ? NULL : cache_nth(p->o->source, k);
+		int r = f || e ? take(f ? f : e, p) : -1;
 
 		entry_free(e);
 		if (r < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* Reading from the cache, the objects of stale writes are read again from
+ * the directory, which the cache may not have caught up with: the cache
+ * will, through the change source, and the next pass takes it from there.
+ * 0, or -1 (logged) when a read failed for another reason than the object
+ * being gone. */
+static int refresh_stale(struct pass *p, const struct dnlist *dns)
+{
+	struct buf err = BUF_INIT;
+	size_t k;
+	int rc = 0;
+
+	for (k = 0; k < dns->n && rc == 0; k++) {
+		struct entry *e = NULL;
+		enum ldapc_rc lrc;
+		size_t i;
+
+		buf_reset(&err);
+		lrc = ldapc_read(p->l, dns->v[k], rcpt_attrs(), &e, &err);
+		if (lrc == LDAPC_SKIP)
+			continue; /* gone or moved: the source says so */
+		if (lrc != LDAPC_OK) {
+			log_error("%s: reading again: %s", dns->v[k], buf_str(&err));
+			rc = -1;
+			break;
+		}
+		for (i = 0; i < p->fresh.n && strcasecmp(p->fresh.v[i]->dn, e->dn) != 0; i++)
+			;
+		if (i < p->fresh.n) {
+			entry_free(p->fresh.v[i]);
+			p->fresh.v[i] = e;
+		} else if (entry_list_push(&p->fresh, e) < 0) {
+			rc = -1; /* e is freed */
+		}
+	}
+	if (p->fresh.n > 1)
+		qsort(p->fresh.v, p->fresh.n, sizeof(*p->fresh.v), by_dn);
+	buf_free(&err);
+	return rc;
 }
 
 /* One read of every recipient, the lists' filters (from the read-ahead pf
@@ -993,6 +1091,7 @@ enum stop {
 	STOP_JOURNAL, /* the journal cannot be written: EX_IOERR */
 	STOP_MEMORY,  /* EX_OSERR */
 	STOP_FATAL,   /* the server refuses dirmail's writes as configured: EX_CONFIG */
+	STOP_SIGNAL,  /* asked to stop (rec_opts.interrupt): EX_TEMPFAIL */
 };
 
 /* A write whose assertion failed: its object is read again, and the
@@ -1028,6 +1127,8 @@ static int exit_for_stop(enum stop s)
 		return EX_OSERR;
 	case STOP_FATAL:
 		return EX_CONFIG;
+	case STOP_SIGNAL:
+		return EX_TEMPFAIL;
 	}
 	return EX_SOFTWARE;
 }
@@ -1302,10 +1403,12 @@ static int dns_of(const struct pass *p, const size_t *v, size_t n, struct dnlist
 static void free_pass(struct pass *p)
 {
 	unload(p);
+	entry_list_free(&p->fresh);
 	free(p->only);
 	free(p->login_user);
 	free(p->login_addr);
-	journal_close(p->j);
+	if (p->o == NULL || p->o->keep_journal == NULL)
+		journal_close(p->j);
 	policy_result_clear(&p->res);
 	buf_free(&p->res.acct_state);
 }
@@ -1353,8 +1456,16 @@ static int seen_save(const struct rec_opts *o, const char *acct_dn, size_t seen)
 	struct buf err = BUF_INIT;
 	int rc = EX_OK;
 
+	long kept = -1;
+
 	if (o->state_dir == NULL)
 		return EX_OK;
+	/* The daemon's passes mostly see the same count: no write then. */
+	if (state_seen_load(o->state_dir, acct_dn, &kept, &err) == 1 && kept == (long)seen) {
+		buf_free(&err);
+		return EX_OK;
+	}
+	buf_reset(&err);
 	if (state_seen_save(o->state_dir, acct_dn, (long)seen, &err) < 0) {
 		log_error(
 		    "%s: the number of recipients read cannot be kept, so the next pass cannot "
@@ -1604,6 +1715,11 @@ skip:
  * to), when given, is taken over and freed once the sink is done with it. */
 static void writer_put(struct writer *w, const struct change *c, struct built *b)
 {
+	const volatile sig_atomic_t *stop = w->p->o->interrupt;
+
+	/* Asked to stop: what is in flight is finished, nothing more sent. */
+	if (w->sink == SINK_WRITE && stop != NULL && *stop)
+		pipe_stop(&w->pp, STOP_SIGNAL, "asked to stop: no further write is sent");
 	if (!writer_stopped(w)) {
 		buf_reset(&w->text);
 		if (format_change(c, &w->text) < 0) {
@@ -1771,6 +1887,10 @@ static int retry_stale(struct writer *w)
 			goto next;
 		}
 		pp->nstale = pp->nrefused = 0;
+		if (p->o->source != NULL && refresh_stale(p, &sdn) < 0) {
+			pipe_stop(pp, STOP_LINK, NULL);
+			goto next;
+		}
 		rc = load_settled(p, NULL, &err);
 		if (rc != EX_OK)
 			goto next;
@@ -2002,14 +2122,18 @@ static int stage_count(struct pass *p, unsigned char *nbs, const struct entry *a
 	if (entry_add(*acct_want, "dirmailState", p->res.acct_state.s, p->res.acct_state.len) < 0 ||
 	    diff_entry(acct_e, *acct_want, state_attr, acct_diff) < 0)
 		return EX_OSERR;
-	if (p->res.acct_state_kind != POL_OK)
+	/* The daemon says it when it changes, not on every pass. */
+	if (p->res.acct_state_kind != POL_OK && (o->source == NULL || acct_diff->nb > 0))
 		log_warn("%s: %s", acct_e->dn, buf_str(&p->res.acct_state));
 	if ((long)st->deletions > acct->delete_threshold && !o->force) {
 		log_error(
 		    "this pass would delete %zu mailboxes, addresses, list members or contacts, "
-		    "more than the account's dirmailDeleteThreshold of %ld; nothing was written "
-		    "(check the intent and the bind's rights, or run with --force)",
-		    st->deletions, acct->delete_threshold);
+		    "more than the account's dirmailDeleteThreshold of %ld; %s",
+		    st->deletions, acct->delete_threshold,
+		    o->hold ? "it is held: only the account entry's dirmailState is written "
+		              "(check the intent and the bind's rights, or raise the threshold)"
+		            : "nothing was written (check the intent and the bind's rights, or "
+		              "run with --force)");
 		*over = 1;
 		st->held = 1;
 		if (o->hold && hold_state(p, acct_e, acct_diff, *acct_want, st) < 0)
@@ -2065,10 +2189,14 @@ static int stage_write(struct pass *p, enum sink sink, const unsigned char *nbs,
 			*complete = 1;
 			goto done;
 		}
-		if (journal_open(o->journal, o->journal_max_mb, &p->j, &err) < 0) {
+		if (o->keep_journal != NULL && *o->keep_journal != NULL) {
+			p->j = *o->keep_journal; /* the daemon's, open since an earlier pass */
+		} else if (journal_open(o->journal, o->journal_max_mb, &p->j, &err) < 0) {
 			log_error("journal: %s; nothing was written", buf_str(&err));
 			rc = EX_CANTCREAT;
 			goto done;
+		} else if (o->keep_journal != NULL) {
+			*o->keep_journal = p->j;
 		}
 		journal_defer(p->j, 1);
 	}

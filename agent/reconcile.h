@@ -4,12 +4,14 @@
 #ifndef DIRMAIL_RECONCILE_H
 #define DIRMAIL_RECONCILE_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "account.h"
 #include "attrs.h"
 #include "cache.h"
 #include "entry.h"
+#include "journal.h"
 #include "ldapc.h"
 
 /* One what-if value (plan --set): the pass is computed as if attr of the
@@ -47,6 +49,15 @@ struct rec_opts {
 	/* Past the delete threshold, write the account entry's dirmailState
 	 * ("error: held: ...") instead of nothing (the daemon). */
 	int hold;
+	/* Set (by a signal handler) when the writer must stop: the writes in
+	 * flight are answered, the ones journaled and not sent are marked
+	 * unsent, and the pass returns EX_TEMPFAIL. NULL: never. */
+	const volatile sig_atomic_t *interrupt;
+	/* Non-NULL: the journal stays open between passes (the daemon): a
+	 * pass uses *keep_journal, or opens the journal into it; the caller
+	 * closes it (journal_close), and after a pass that returned EX_IOERR
+	 * or EX_CANTCREAT closes it and sets it to NULL. */
+	struct journal **keep_journal;
 };
 
 struct rec_stats {
@@ -60,6 +71,15 @@ struct rec_stats {
 	size_t deletions; /* mailboxes, addresses, list members and contacts removed */
 	int held;         /* 1: past the delete threshold, the pass wrote no change */
 };
+
+/* What the daemon follows under the base: every recipient and the
+ * account entry. The filter (static storage) and the attributes (the
+ * recipients' and the account's, with entryUUID and the version the
+ * assertions guard, NULL-terminated, static storage). */
+const char *reconcile_sync_filter(void);
+const char *const *reconcile_sync_attrs(void);
+/* 1 when e is an account entry (objectClass dirmailAccount), else 0. */
+int reconcile_is_account(const struct entry *e);
 
 /* Finds the one dirmailAccount entry under base into *out (caller frees);
  * returns a sysexits code, having logged why when it is not EX_OK. */

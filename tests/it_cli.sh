@@ -47,8 +47,17 @@ assert_eq "$OUT" "dirmail: error: reconcile takes no arguments" "reconcile opera
 pass "options of one command are refused by the others"
 
 # Commands of later releases must not pretend to work.
-for c in run passwd; do
-	assert_exit 64 dirmail "$c"
-	assert_contains "$OUT" "unknown command '$c'" "$c"
-done
+assert_exit 64 dirmail passwd
+assert_contains "$OUT" "unknown command 'passwd'" "passwd"
 pass "unimplemented commands are refused, not faked"
+
+# -f belongs to run; run wants a base and takes no operand.
+assert_exit 64 dirmail reconcile -f
+assert_eq "$OUT" "dirmail: error: -f does not apply to reconcile" "reconcile -f"
+assert_exit 64 dirmail run -f extra
+assert_eq "$OUT" "dirmail: error: run takes no arguments" "run operand"
+assert_exit 64 dirmail run --dry-run
+assert_eq "$OUT" "dirmail: error: --dry-run does not apply to run" "run --dry-run"
+assert_exit 78 dirmail run -f -H ldapi:///nowhere
+assert_contains "$OUT" "ldap.base is not set" "run without a base"
+pass "run's options are checked before it starts"

@@ -31,7 +31,7 @@
 # writes reach the peer once the peer's consumer reconnects (retry every
 # 1 s). Equal contextCSN sets mean both saw the same changes; to prove the
 # data equal, diff <(slapd_on A slapd_dump) <(slapd_on B slapd_dump).
-# Timings, the exact configuration and the pitfalls: NOTES-mirror.md.
+# Timings, the exact configuration and the pitfalls: tests/mirror-notes.md.
 
 : "${top_srcdir:?source lib.sh first}"
 SLAPD_SUFFIX=${SLAPD_SUFFIX:-dc=example,dc=test}

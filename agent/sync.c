@@ -1,0 +1,946 @@
+/* sync.c - dirmail run: the daemon loop; it orchestrates, nothing more.
+ * The change source fills the cache (every recipient by entryUUID) and the
+ * account entry; whenever something changed, one pass runs over the cache
+ * (dependents follow: the policy sees everyone) and the cookie of what it
+ * applied is kept. Outages, reloads and stops are handled between passes. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "cache.h"
+#include "journal.h"
+#include "log.h"
+#include "notify.h"
+#include "reconcile.h"
+#include "state.h"
+#include "sync.h"
+
+/* The file in the state directory that holds the daemon's pid, locked
+ * while it runs: one daemon per state directory. */
+#define PID_FILE "dirmail.pid"
+/* How long the next pass waits for the echoes of the last one's writes
+ * once the source is silent. */
+#define ECHO_WAIT_MS 200
+/* The cookie is written at most this often (and at the stop). */
+#define COOKIE_EVERY_MS 1000
+
+const struct sync_source sync_source_rfc4533 = {
+    "RFC 4533 content synchronisation",
+    ldapc_sync_start,
+    ldapc_sync_fd,
+    ldapc_sync_poll,
+    ldapc_sync_end,
+};
+
+static volatile sig_atomic_t got_term, got_hup;
+static int wake_fd = -1; /* the self-pipe's write end */
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+	if (wake_fd >= 0)
+		(void)!write(wake_fd, "", 1);
+	errno = saved;
+}
+
+struct daemon {
+	const struct sync_host *h;
+	struct conf *c;
+	int foreground;
+	struct ldapc *rw;        /* passes: reads, filters, writes */
+	struct ldapc *sl;        /* the change source's own */
+	struct ldapc_sync *sync; /* NULL: not following changes */
+	struct cache *cache;     /* every recipient, by entryUUID */
+	struct entry *acct_e;    /* the account entry as last delivered */
+	unsigned char acct_uuid[CACHE_UUID_LEN];
+	int acct_marked;         /* reported during this refresh */
+	struct account acct;     /* acct_e parsed and checked */
+	int acct_ok, acct_stale; /* acct matches acct_e and is usable / must be checked */
+	struct buf cookie;       /* the last the source gave */
+	struct buf done;         /* the last whose changes are applied */
+	struct buf applied;      /* the last kept in the state directory */
+	int have_cookie, have_done, have_applied;
+	uint64_t cookie_saved_ms;
+	int refreshing; /* until the refresh is done, no pass */
+	int whole;      /* this refresh started without a cookie: sweep at its end */
+	int full_due;   /* the next start reads everything again */
+	int dirty;      /* changes not yet applied */
+	int interrupted_pass;
+	uint64_t next_full_ms;
+	uint64_t retry_pass_ms; /* a pass that could not write waits until then */
+	/* outages */
+	int down;
+	uint64_t down_since_ms, retry_ms;
+	unsigned attempt;
+	int wake_rd;
+	int lock_fd;
+	char *pid_path;
+	struct journal *j; /* open from the first write to the stop */
+	size_t changes, passes;
+	/* The changes the last pass's own writes cause come back through the
+	 * source: the next pass waits for them (or for ECHO_WAIT_MS of
+	 * silence), so that it does not compute from what they replaced. */
+	size_t echoes;
+	uint64_t echo_ms;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- what the change source reports ------------------------------------ */
+
+static int is_acct(const struct daemon *d, const unsigned char uuid[CACHE_UUID_LEN])
+{
+	return d->acct_e != NULL && memcmp(d->acct_uuid, uuid, CACHE_UUID_LEN) == 0;
+}
+
+static void forget(struct daemon *d, const unsigned char uuid[CACHE_UUID_LEN])
+{
+	if (is_acct(d, uuid)) {
+		log_error("%s: the account entry was deleted or left the base; nothing is written "
+		          "until it is back",
+		          d->acct_e->dn);
+		entry_free(d->acct_e);
+		d->acct_e = NULL;
+		d->acct_stale = 1;
+		d->dirty = 1;
+	} else if (cache_del(d->cache, uuid)) {
+		d->dirty = 1;
+	}
+}
+
+/* Takes a new or changed entry: the account entry, or a recipient. */
+static int take_entry(struct daemon *d, const unsigned char uuid[CACHE_UUID_LEN],
+                      const struct entry *e)
+{
+	if (reconcile_is_account(e)) {
+		struct entry *copy;
+
+		if (d->acct_e != NULL && !is_acct(d, uuid)) {
+			log_error(
+			    "%s: a second account entry under \"%s\"; it is ignored (the base must "
+			    "hold one tenant)",
+			    e->dn, d->c->base);
+			return 0;
+		}
+		copy = entry_dup(e);
+		if (copy == NULL)
+			return -1;
+		entry_free(d->acct_e);
+		d->acct_e = copy;
+		memcpy(d->acct_uuid, uuid, CACHE_UUID_LEN);
+		d->acct_marked = 1;
+		d->acct_stale = 1;
+		d->dirty = 1;
+		/* Once an account entry, it is not a recipient as well. */
+		(void)cache_del(d->cache, uuid);
+		return 0;
+	}
+	if (cache_put(d->cache, uuid, e) < 0)
+		return -1;
+	d->dirty = 1;
+	return 0;
+}
+
+static void mark(struct daemon *d, const unsigned char uuid[CACHE_UUID_LEN])
+{
+	if (is_acct(d, uuid))
+		d->acct_marked = 1;
+	else
+		(void)cache_mark(d->cache, uuid);
+}
+
+static int on_entry(enum ldapc_sync_state st, const unsigned char uuid[16], const struct entry *e,
+                    void *arg)
+{
+	struct daemon *d = arg;
+
+	d->changes++;
+	if (st != LDAPC_SYNC_PRESENT) {
+		if (d->echoes > 0)
+			d->echoes--;
+		d->echo_ms = now_ms();
+	}
+	switch (st) {
+	case LDAPC_SYNC_PRESENT:
+		mark(d, uuid);
+		return 0;
+	case LDAPC_SYNC_DELETE:
+		forget(d, uuid);
+		return 0;
+	case LDAPC_SYNC_ADD:
+	case LDAPC_SYNC_MODIFY:
+		break;
+	}
+	log_debug("%s: %s", e->dn, st == LDAPC_SYNC_ADD ? "added" : "changed");
+	return take_entry(d, uuid, e);
+}
+
+static int on_idset(const unsigned char (*uuids)[16], size_t n, int deletes, void *arg)
+{
+	struct daemon *d = arg;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (deletes)
+			forget(d, uuids[k]);
+		else
+			mark(d, uuids[k]);
+	}
+	return 0;
+}
+
+static int on_refresh_end(int present, int done, void *arg)
+{
+	struct daemon *d = arg;
+	size_t gone;
+
+	if (present || d->whole) {
+		/* What the refresh did not report is gone. */
+		gone = cache_sweep(d->cache);
+		if (gone > 0) {
+			log_info("%zu recipients are gone since the last cookie", gone);
+			d->dirty = 1;
+		}
+		if (d->acct_e != NULL && !d->acct_marked) {
+			unsigned char u[CACHE_UUID_LEN];
+
+			memcpy(u, d->acct_uuid, sizeof(u));
+			forget(d, u);
+		}
+	}
+	if (done && d->refreshing) {
+		d->refreshing = 0;
+		log_debug("refresh done: %zu recipients", cache_count(d->cache));
+	}
+	return 0;
+}
+
+static int on_cookie(const void *cookie, size_t len, void *arg)
+{
+	struct daemon *d = arg;
+
+	/* slapd ends a load from a cookie it could not read with an empty
+	 * one: nothing to resume from. */
+	if (len == 0)
+		return 0;
+	buf_reset(&d->cookie);
+	if (buf_add(&d->cookie, cookie, len) < 0)
+		return -1;
+	d->have_cookie = 1;
+	return 0;
+}
+
+static const struct ldapc_sync_cb callbacks = {on_entry, on_idset, on_refresh_end, on_cookie};
+
+/* ---- connections and outages --------------------------------------------- */
+
+static void disconnect(struct daemon *d)
+{
+	if (d->sync != NULL)
+		d->h->source->end(d->sync);
+	d->sync = NULL;
+	ldapc_close(d->sl);
+	ldapc_close(d->rw);
+	d->sl = d->rw = NULL;
+}
+
+/* The directory is out of reach: logged once when it starts; the next
+ * attempt waits 1, 2, 4 ... up to sync.backoff_max seconds, half of it
+ * random so that many agents do not come back at once. */
+static void outage(struct daemon *d, const char *why)
+{
+	uint64_t cap = (uint64_t)d->c->backoff_max * 1000, wait = 1000, r = 0;
+	unsigned k;
+
+	disconnect(d);
+	if (!d->down) {
+		d->down = 1;
+		d->down_since_ms = now_ms();
+		d->attempt = 0;
+		log_error("directory unavailable: %s; trying again until it answers", why);
+		(void)notify_status("directory unavailable: %s", why);
+	}
+	for (k = 0; k < d->attempt && wait < cap; k++)
+		wait *= 2;
+	if (wait > cap)
+		wait = cap;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) < 0)
+		r = now_ms();
+	d->retry_ms = now_ms() + wait / 2 + r % (wait / 2 + 1);
+	d->attempt++;
+}
+
+/* Both connections; EX_OK, EX_UNAVAILABLE (an outage, scheduled again) or
+ * the code of a configuration that cannot work. */
+static int connect_all(struct daemon *d)
+{
+	struct buf err = BUF_INIT;
+	int rc;
+
+	rc = d->h->connect(d->c, &d->rw, &err, d->h->arg);
+	if (rc == EX_OK) {
+		buf_reset(&err);
+		rc = d->h->connect(d->c, &d->sl, &err, d->h->arg);
+	}
+	if (rc == EX_UNAVAILABLE || (rc != EX_OK && d->passes > 0)) {
+		/* Once running, credentials refused are an outage too: they may
+		 * be restored on the server. */
+		outage(d, buf_str(&err));
+		rc = EX_UNAVAILABLE;
+	} else if (rc != EX_OK) {
+		log_error("%s", buf_str(&err));
+		disconnect(d);
+	} else if (d->down) {
+		log_info("directory available again at %s after %llu s", ldapc_uri(d->rw),
+		         (unsigned long long)((now_ms() - d->down_since_ms) / 1000));
+		d->down = 0;
+	}
+	buf_free(&err);
+	return rc;
+}
+
+/* Reads every recipient and the account entry into the cache with a
+ * paged search: a restart with a cookie has the changes since it from the
+ * source, and everything else from here. */
+struct load {
+	struct daemon *d;
+	int oom;
+};
+
+static int load_one(const struct entry *e, void *arg)
+{
+	struct load *ld = arg;
+	unsigned char uuid[CACHE_UUID_LEN];
+	const char *u = entry_first(e, "entryUUID");
+
+	if (u == NULL || cache_uuid_parse(u, uuid) < 0) {
+		log_error("%s: no entryUUID this bind can read; the object is left out", e->dn);
+		return 0;
+	}
+	if (take_entry(ld->d, uuid, e) < 0) {
+		ld->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int load_all(struct daemon *d)
+{
+	struct buf err = BUF_INIT;
+	struct load ld = {d, 0};
+	enum ldapc_rc lrc;
+	int rc = EX_OK;
+
+	lrc = ldapc_search(d->rw, d->c->base, LDAPC_SUB, reconcile_sync_filter(),
+	                   reconcile_sync_attrs(), d->c->page_size, load_one, &ld, &err);
+	if (ld.oom) {
+		rc = EX_OSERR;
+	} else if (lrc == LDAPC_RETRY) {
+		outage(d, buf_str(&err));
+		rc = EX_UNAVAILABLE;
+	} else if (lrc != LDAPC_OK) {
+		log_error("reading the recipients under \"%s\": %s", d->c->base, buf_str(&err));
+		rc = lrc == LDAPC_FATAL ? EX_CONFIG : EX_DATAERR;
+	}
+	buf_free(&err);
+	return rc;
+}
+
+/* Starts following changes: from the cookie when there is one (after
+ * reading everything when the cache is empty), else from nothing. */
+static int start_sync(struct daemon *d)
+{
+	struct buf err = BUF_INIT;
+	int from_cookie = d->have_cookie && !d->full_due;
+	enum ldapc_rc lrc;
+	int rc = EX_OK;
+
+	if (from_cookie && d->acct_e == NULL && cache_count(d->cache) == 0) {
+		rc = load_all(d);
+		if (rc != EX_OK)
+			goto done;
+	}
+	cache_unmark(d->cache);
+	d->acct_marked = 0;
+	d->whole = !from_cookie;
+	if (d->whole)
+		d->acct_stale = 1; /* a full pass checks the account's names too */
+	lrc = d->h->source->start(d->sl, d->c->base, reconcile_sync_filter(),
+	                          reconcile_sync_attrs(), from_cookie ? d->cookie.s : NULL,
+	                          from_cookie ? d->cookie.len : 0, 1, &d->sync, &err);
+	if (lrc == LDAPC_RETRY) {
+		outage(d, buf_str(&err));
+		rc = EX_UNAVAILABLE;
+	} else if (lrc != LDAPC_OK) {
+		log_error("following changes under \"%s\" (%s): %s", d->c->base, d->h->source->name,
+		          buf_str(&err));
+		rc = EX_UNAVAILABLE;
+	} else {
+		d->refreshing = 1;
+		d->full_due = 0;
+		log_debug("following changes under \"%s\" %s", d->c->base,
+		          from_cookie ? "from the cookie" : "from the whole content");
+	}
+done:
+	buf_free(&err);
+	return rc;
+}
+
+/* The server refused the cookie: everything is read again. */
+static void refresh_required(struct daemon *d)
+{
+	struct buf err = BUF_INIT;
+
+	log_warn("the directory no longer knows the cookie; reading everything again");
+	if (state_cookie_forget(d->c->state_dir, &err) < 0)
+		log_error("%s", buf_str(&err));
+	buf_reset(&d->cookie);
+	d->have_cookie = 0;
+	d->have_done = d->have_applied = 0;
+	d->full_due = 1;
+	buf_free(&err);
+}
+
+/* ---- passes --------------------------------------------------------------- */
+
+/* Writes the cookie of the last pass that applied everything before it
+ * (d->done) to the state directory, when it is not there yet. */
+static int cookie_pending(const struct daemon *d)
+{
+	return d->have_done && !(d->have_applied && d->applied.len == d->done.len &&
+	                         memcmp(d->applied.s, d->done.s, d->done.len) == 0);
+}
+
+static void save_cookie(struct daemon *d)
+{
+	struct buf err = BUF_INIT;
+
+	if (!cookie_pending(d))
+		return;
+	if (state_cookie_save(d->c->state_dir, d->c->base, d->done.s, d->done.len, &err) < 0) {
+		log_error("keeping the sync cookie: %s", buf_str(&err));
+	} else {
+		buf_reset(&d->applied);
+		d->have_applied = buf_add(&d->applied, d->done.s, d->done.len) == 0;
+		d->cookie_saved_ms = now_ms();
+	}
+	buf_free(&err);
+}
+
+/* Notes cookie as applied; it reaches the disk at most once a second (a
+ * restart from an older one only sees changes again that it applies with
+ * no write), and at the stop. */
+static void keep_cookie(struct daemon *d, const struct buf *cookie)
+{
+	buf_reset(&d->done);
+	d->have_done = buf_add(&d->done, cookie->s, cookie->len) == 0;
+	if (now_ms() >= d->cookie_saved_ms + COOKIE_EVERY_MS)
+		save_cookie(d);
+}
+
+/* Checks the account entry again when it changed (or a full pass asks):
+ * EX_OK with d->acct_ok saying whether passes can run. */
+static int check_account(struct daemon *d)
+{
+	int rc;
+
+	if (!d->acct_stale)
+		return EX_OK;
+	account_free(&d->acct);
+	memset(&d->acct, 0, sizeof(d->acct));
+	d->acct_ok = 0;
+	if (d->acct_e == NULL) {
+		log_error("no account entry (objectClass dirmailAccount) under \"%s\"; nothing is "
+		          "written until there is one",
+		          d->c->base);
+		d->acct_stale = 0;
+		return EX_OK;
+	}
+	rc = reconcile_check_account(d->rw, d->acct_e, &d->acct);
+	if (rc == EX_UNAVAILABLE)
+		return rc;
+	d->acct_stale = 0;
+	d->acct_ok = rc == EX_OK;
+	if (!d->acct_ok)
+		log_error(
+		    "%s: the account entry or an entry it names is wrong or cannot be read by "
+		    "this bind; nothing is written until it changes",
+		    d->acct_e->dn);
+	return EX_OK;
+}
+
+/* One pass over the cache; EX_OK (whatever it found to say about objects),
+ * EX_UNAVAILABLE, EX_TEMPFAIL (asked to stop) or EX_OSERR. */
+static int pass(struct daemon *d)
+{
+	struct buf cookie = BUF_INIT;
+	struct rec_opts o;
+	struct rec_stats st;
+	int have = d->have_cookie, rc;
+	uint64_t t0;
+
+	rc = check_account(d);
+	if (rc != EX_OK)
+		return rc;
+	/* The cookie of what this pass sees: kept once it is applied. */
+	if (buf_add(&cookie, d->cookie.s, d->cookie.len) < 0)
+		return EX_OSERR;
+	d->dirty = 0;
+	if (!d->acct_ok)
+		goto done;
+	memset(&o, 0, sizeof(o));
+	o.base = d->c->base;
+	o.page_size = d->c->page_size;
+	o.window = d->c->window;
+	o.connections = 1;
+	o.journal = d->c->journal_file;
+	o.journal_max_mb = d->c->journal_max_size;
+	o.state_dir = d->c->state_dir;
+	o.min_seen_percent = d->c->min_seen_percent;
+	o.recipient_class = d->h->recipient_class;
+	o.contact_classes = d->h->contact_classes;
+	o.source = d->cache;
+	o.hold = 1;
+	o.interrupt = &got_term;
+	o.keep_journal = &d->j;
+	t0 = now_ms();
+	rc = reconcile_run(d->rw, &d->acct, d->acct_e, &o, &st);
+	d->passes++;
+	log_msg(st.writes > 0 || rc != EX_OK ? LOG_LVL_INFO : LOG_LVL_DEBUG,
+	        "pass over %zu objects in %llu ms: %zu to change, %zu writes, %zu refused, %zu "
+	        "stale, %zu without reply, %zu deletions%s",
+	        st.objects, (unsigned long long)(now_ms() - t0), st.changed, st.writes, st.refused,
+	        st.stale, st.unknown, st.deletions,
+	        st.held ? "; held past the delete threshold" : "");
+	(void)notify_status("%zu recipients; %zu passes; last: %zu writes%s", st.objects, d->passes,
+	                    st.writes, st.held ? ", held past the delete threshold" : "");
+	/* A pass over everyone allocates and frees much: give it back, so the
+	 * daemon's size follows the cache, not the largest pass so far. */
+	(void)malloc_trim(0);
+	d->echoes = st.writes - st.refused - st.stale - st.unknown;
+	d->echo_ms = now_ms();
+	switch (rc) {
+	case EX_OK:
+	case EX_DATAERR: /* held, refused or left: said, and for the next change */
+	case EX_CONFIG:
+		rc = EX_OK;
+		break;
+	case EX_UNAVAILABLE:
+		d->dirty = 1;
+		outage(d, "the connection was lost during a pass");
+		goto out;
+	case EX_TEMPFAIL:
+		d->dirty = 1;
+		goto out;
+	case EX_OSERR:
+		goto out;
+	default:
+		/* the journal or the state directory: tried again later, the
+		 * journal opened again */
+		journal_close(d->j);
+		d->j = NULL;
+		d->dirty = 1;
+		d->retry_pass_ms = now_ms() + (uint64_t)d->c->backoff_max * 1000;
+		rc = EX_OK;
+		goto out;
+	}
+done:
+	if (have)
+		keep_cookie(d, &cookie);
+out:
+	buf_free(&cookie);
+	return rc;
+}
+
+/* ---- the process ----------------------------------------------------------- */
+
+/* Takes the state directory for this process: EX_OK, or EX_TEMPFAIL when
+ * another daemon holds it, EX_CANTCREAT when it cannot be made. */
+static int lock_state(struct daemon *d)
+{
+	struct buf path = BUF_INIT;
+	char held[32] = "";
+	ssize_t n;
+	int rc = EX_OK;
+
+	if (mkdir(d->c->state_dir, 0700) < 0 && errno != EEXIST) {
+		log_error("state_dir \"%s\": %s", d->c->state_dir, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if (buf_printf(&path, "%s/%s", d->c->state_dir, PID_FILE) < 0)
+		return EX_OSERR;
+	d->lock_fd = open(buf_str(&path), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (d->lock_fd < 0) {
+		log_error("%s: %s", buf_str(&path), strerror(errno));
+		rc = EX_CANTCREAT;
+	} else if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		n = read(d->lock_fd, held, sizeof(held) - 1);
+		held[n > 0 ? n : 0] = '\0';
+		held[strcspn(held, "\n")] = '\0';
+		log_error("another dirmail run (pid %s) uses the state directory \"%s\"",
+		          *held ? held : "unknown", d->c->state_dir);
+		close(d->lock_fd);
+		d->lock_fd = -1;
+		rc = EX_TEMPFAIL;
+	} else {
+		d->pid_path = buf_steal(&path);
+	}
+	buf_free(&path);
+	return rc;
+}
+
+/* Writes this process's pid into the locked file. */
+static int write_pid(struct daemon *d)
+{
+	char line[32];
+	int len = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+
+	if (ftruncate(d->lock_fd, 0) < 0 || pwrite(d->lock_fd, line, (size_t)len, 0) != len) {
+		log_error("%s: %s", d->pid_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void unlock_state(struct daemon *d)
+{
+	if (d->lock_fd < 0)
+		return;
+	if (d->pid_path != NULL)
+		(void)unlink(d->pid_path);
+	close(d->lock_fd);
+	d->lock_fd = -1;
+	free(d->pid_path);
+	d->pid_path = NULL;
+}
+
+/* Detaches from the terminal: the parent exits at once, the grandchild
+ * goes on in its own session with its standard streams on /dev/null. */
+static int detach(void)
+{
+	pid_t pid;
+	int fd;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(EX_OK);
+	if (setsid() < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(EX_OK);
+	if (chdir("/") < 0)
+		return -1;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	(void)dup2(fd, STDIN_FILENO);
+	(void)dup2(fd, STDOUT_FILENO);
+	(void)dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+	return 0;
+}
+
+static int signals_init(struct daemon *d)
+{
+	struct sigaction sa;
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	d->wake_rd = p[0];
+	wake_fd = p[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a signal ends the wait in poll(2). */
+	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+static void signals_end(struct daemon *d)
+{
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	if (wake_fd >= 0)
+		close(wake_fd);
+	if (d->wake_rd >= 0)
+		close(d->wake_rd);
+	wake_fd = d->wake_rd = -1;
+}
+
+/* SIGHUP: a configuration with errors is refused, each error logged, and
+ * the one in use kept; a good one replaces it and the daemon connects
+ * again and runs a pass under it. */
+static void reload(struct daemon *d)
+{
+	struct buf errs = BUF_INIT;
+	struct conf nc;
+	int rc;
+
+	(void)notify_reloading();
+	memset(&nc, 0, sizeof(nc));
+	rc = d->h->load(&nc, &errs, d->h->arg);
+	if (rc != EX_OK) {
+		log_error_lines(buf_str(&errs));
+		log_error(
+		    "the configuration was not reloaded: it has errors; the one in use is kept");
+		conf_free(&nc);
+		goto done;
+	}
+	if (strcmp(nc.state_dir, d->c->state_dir) != 0) {
+		log_warn(
+		    "state_dir cannot change while dirmail runs; \"%s\" is kept until a restart",
+		    d->c->state_dir);
+		free(nc.state_dir);
+		nc.state_dir = strdup(d->c->state_dir);
+		if (nc.state_dir == NULL)
+			log_fatal(EX_OSERR, "out of memory");
+	}
+	if (strcasecmp(nc.base, d->c->base) != 0) {
+		/* Another tenant: nothing of the old one's state applies. */
+		cache_free(d->cache);
+		d->cache = cache_new();
+		if (d->cache == NULL)
+			log_fatal(EX_OSERR, "out of memory");
+		entry_free(d->acct_e);
+		d->acct_e = NULL;
+		buf_reset(&d->cookie);
+		d->have_cookie = d->have_done = d->have_applied = 0;
+	}
+	disconnect(d);
+	conf_free(d->c);
+	*d->c = nc;
+	log_init("dirmail", d->foreground, conf_syslog_facility(d->c->log_facility),
+	         d->c->log_verbose);
+	d->acct_stale = 1;
+	d->dirty = 1;
+	d->next_full_ms = now_ms() + (uint64_t)d->c->full_interval * 1000;
+	log_info("configuration reloaded");
+done:
+	(void)notify_ready();
+	buf_free(&errs);
+}
+
+/* 1 when the last pass's writes have come back through the source, or
+ * it has been silent long enough not to wait for them any more. */
+static int echoes_in(const struct daemon *d)
+{
+	return d->echoes == 0 || now_ms() >= d->echo_ms + ECHO_WAIT_MS;
+}
+
+/* How long poll(2) may wait: until the next retry, full pass, watchdog,
+ * or the end of the wait for echoes. */
+static int wait_ms(const struct daemon *d)
+{
+	uint64_t now = now_ms(), until = d->next_full_ms;
+	unsigned long wd = notify_watchdog_interval_ms();
+
+	if (d->down && d->retry_ms < until)
+		until = d->retry_ms;
+	if (d->dirty && d->retry_pass_ms > now && d->retry_pass_ms < until)
+		until = d->retry_pass_ms;
+	if (wd > 0 && now + (uint64_t)wd < until)
+		until = now + (uint64_t)wd;
+	if (d->dirty && !echoes_in(d) && d->echo_ms + ECHO_WAIT_MS < until)
+		until = d->echo_ms + ECHO_WAIT_MS;
+	if (cookie_pending(d) && d->cookie_saved_ms + COOKIE_EVERY_MS < until)
+		until = d->cookie_saved_ms + COOKIE_EVERY_MS;
+	return until <= now ? 0 : until - now > 3600000 ? 3600000 : (int)(until - now);
+}
+
+/* Waits for a signal or for the change source, and takes what came. */
+static int wait_and_take(struct daemon *d)
+{
+	struct pollfd pfd[2];
+	struct buf err = BUF_INIT;
+	int n = 1, need_full = 0, rc = EX_OK;
+	char drain[64];
+
+	pfd[0].fd = d->wake_rd;
+	pfd[0].events = POLLIN;
+	if (d->sync != NULL) {
+		pfd[1].fd = d->h->source->fd(d->sync);
+		pfd[1].events = POLLIN;
+		n = pfd[1].fd >= 0 ? 2 : 1;
+	}
+	if (poll(pfd, (nfds_t)n, wait_ms(d)) < 0 && errno != EINTR) {
+		log_error("poll: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	while (read(d->wake_rd, drain, sizeof(drain)) > 0)
+		;
+	if (d->sync == NULL || (n == 2 && pfd[1].revents == 0) || got_term || got_hup)
+		return EX_OK;
+	switch (d->h->source->poll(d->sync, 0, &callbacks, d, &need_full, &err)) {
+	case LDAPC_OK:
+		break;
+	case LDAPC_RETRY:
+		if (need_full) {
+			d->h->source->end(d->sync);
+			d->sync = NULL;
+			refresh_required(d);
+		} else {
+			outage(d, buf_str(&err));
+		}
+		break;
+	default:
+		if (strstr(buf_str(&err), "stopped by caller") != NULL) {
+			rc = EX_OSERR;
+			break;
+		}
+		log_error("following changes under \"%s\": %s; starting again", d->c->base,
+		          buf_str(&err));
+		outage(d, buf_str(&err));
+		break;
+	}
+	buf_free(&err);
+	return rc;
+}
+
+static int loop(struct daemon *d)
+{
+	int rc = EX_OK;
+
+	while (!got_term) {
+		if (got_hup) {
+			got_hup = 0;
+			reload(d);
+		}
+		(void)notify_watchdog();
+		if (now_ms() >= d->cookie_saved_ms + COOKIE_EVERY_MS)
+			save_cookie(d);
+		if (now_ms() >= d->next_full_ms && d->sync != NULL && !d->refreshing) {
+			/* The periodic full pass: everything is read again. */
+			log_info("full pass: reading every recipient again");
+			d->h->source->end(d->sync);
+			d->sync = NULL;
+			d->full_due = 1;
+			d->next_full_ms = now_ms() + (uint64_t)d->c->full_interval * 1000;
+		}
+		if (d->rw == NULL && (!d->down || now_ms() >= d->retry_ms)) {
+			rc = connect_all(d);
+			if (rc != EX_OK && rc != EX_UNAVAILABLE)
+				return rc;
+		}
+		if (d->rw != NULL && d->sync == NULL) {
+			rc = start_sync(d);
+			if (rc == EX_OSERR)
+				return rc;
+		}
+		if (d->rw != NULL && d->sync != NULL && !d->refreshing && d->dirty &&
+		    now_ms() >= d->retry_pass_ms && echoes_in(d)) {
+			rc = pass(d);
+			if (rc == EX_OSERR)
+				return rc;
+			if (d->passes == 1 && rc == EX_OK) {
+				(void)notify_ready();
+				log_info("following changes under \"%s\"", d->c->base);
+			}
+			continue; /* see what came meanwhile before waiting */
+		}
+		rc = wait_and_take(d);
+		if (rc != EX_OK)
+			return rc;
+	}
+	return EX_OK;
+}
+
+int sync_run(const struct sync_host *h, struct conf *c, int foreground)
+{
+	struct daemon d;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	d.h = h;
+	d.c = c;
+	d.foreground = foreground;
+	d.lock_fd = d.wake_rd = -1;
+	d.cache = cache_new();
+	if (d.cache == NULL)
+		return EX_OSERR;
+	rc = lock_state(&d);
+	if (rc != EX_OK)
+		goto done;
+	if (!foreground) {
+		if (detach() < 0) {
+			log_error("detaching: %s", strerror(errno));
+			rc = EX_OSERR;
+			goto done;
+		}
+		log_init("dirmail", 0, conf_syslog_facility(c->log_facility), c->log_verbose);
+	}
+	if (write_pid(&d) < 0 || signals_init(&d) < 0) {
+		rc = EX_OSERR;
+		goto done;
+	}
+	{
+		struct buf err = BUF_INIT;
+		int r = state_cookie_load(c->state_dir, c->base, &d.cookie, &err);
+
+		if (r < 0)
+			log_warn("%s; starting from the whole content", buf_str(&err));
+		d.have_cookie = d.have_applied = r == 1;
+		if (r == 1 && buf_add(&d.applied, d.cookie.s, d.cookie.len) < 0)
+			rc = EX_OSERR;
+		buf_free(&err);
+	}
+	d.next_full_ms = now_ms() + (uint64_t)c->full_interval * 1000;
+	log_info("dirmail %s starting under \"%s\"%s", PACKAGE_VERSION, c->base,
+	         d.have_cookie ? ", resuming from the cookie" : "");
+	if (rc == EX_OK)
+		rc = loop(&d);
+	save_cookie(&d);
+	if (rc == EX_OK) {
+		(void)notify_stopping();
+		log_info("stopped: %zu changes seen, %zu passes", d.changes, d.passes);
+	}
+done:
+	disconnect(&d);
+	journal_close(d.j);
+	signals_end(&d);
+	unlock_state(&d);
+	cache_free(d.cache);
+	entry_free(d.acct_e);
+	account_free(&d.acct);
+	buf_free(&d.cookie);
+	buf_free(&d.applied);
+	buf_free(&d.done);
+	return rc;
+}

@@ -1,0 +1,247 @@
+#!/bin/bash
+# dirmail run against a private slapd: the first pass converges, an intent
+# change is applied within a second, dependents follow (a freed address, a
+# freed licence, a member filter, an account change re-evaluating everyone,
+# a rename), the threshold holds, SIGHUP reloads or keeps the old config,
+# SIGTERM stops with exit 0 and the cookie kept, a restart resumes from it
+# writing nothing, a change made while stopped is applied, one instance
+# per state directory, and a killed slapd loses nothing.
+set -eu
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/slapd.sh"
+mktmp
+slapd_start
+
+BASE=dc=example,dc=test
+PEOPLE=ou=people,$BASE
+ACCT=cn=account,$BASE
+LOG=$T/run.log
+printf 'sync: { full_interval = 3600; backoff_max = 1; };\n' >"$T/run.conf"
+chmod 600 "$T/run.conf"
+args=(-c "$T/run.conf" -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/state" --journal "$T/journal.ldif")
+DPID=
+
+# get DN ATTR: the values of ATTR on DN, one per line, sorted.
+get() { slapd_search -b "$1" -s base '(objectClass=*)' "$2" | sed -n "s/^$2: //p" | sort; }
+# wait_for SECONDS DESCRIPTION CMD...: polls CMD every 20 ms until it succeeds.
+wait_for() {
+	local limit=$1 what=$2 i=0
+	shift 2
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -le $((limit * 50)) ] || fail "$what: not within $limit s (log: $(tail -n 5 "$LOG"))"
+		sleep 0.02
+	done
+}
+has() { get "$1" "$2" | grep -qxF -- "$3"; }
+hasnt() { ! get "$1" "$2" | grep -qxF -- "$3"; }
+logged() { grep -qF -- "$1" "$LOG"; }
+count_logged() { grep -cF -- "$1" "$LOG" || :; }
+start() {
+	: >"$LOG"
+	# not through the dirmail function: $! must be the daemon itself
+	# shellcheck disable=SC2086  # DIRMAIL_WRAP is a command line
+	${DIRMAIL_WRAP:-} "$DIRMAIL" run -f "${args[@]}" >>"$LOG" 2>&1 &
+	DPID=$!
+	wait_for 20 "the daemon's first pass" logged 'following changes under'
+}
+stop() {
+	local rc=0
+	kill -TERM "$DPID"
+	wait "$DPID" || rc=$?
+	DPID=
+	assert_eq "$rc" 0 "exit status after SIGTERM"
+}
+on_exit '[ -z "$DPID" ] || kill -9 "$DPID" 2>/dev/null'
+modify() { slapd_modify >/dev/null || fail "ldapmodify failed"; }
+# A change applied within a second: ldapmodify, then poll.
+applied_within() {
+	local t0 t1
+	t0=$(date +%s%N)
+	wait_for 1 "$1" "${@:2}"
+	t1=$(date +%s%N)
+	echo "# $1: $(((t1 - t0) / 1000000)) ms"
+}
+
+# ---- one instance per state directory, the first pass --------------------
+start
+assert_eq "$(cat "$T/state/dirmail.pid")" "$DPID" "pidfile holds the daemon's pid"
+assert_exit 75 dirmail run -f "${args[@]}"
+assert_contains "$OUT" "another dirmail run (pid $DPID) uses the state directory" "second instance refused"
+assert_exit 0 dirmail plan "${args[@]}"
+assert_not_contains "$OUT" "changetype" "the daemon's first pass converged the tenant"
+pass "first pass converges; a second instance on the state directory exits 75"
+
+# ---- an intent change within a second ------------------------------------
+modify <<LDIF
+dn: uid=zoe,$PEOPLE
+changetype: modify
+replace: dirmailQuota
+dirmailQuota: 77
+LDIF
+applied_within "quota change" has "uid=zoe,$PEOPLE" mDBOverHardQuotaLimit 78848
+pass "an intent change is applied within a second"
+
+# ---- a deleted user's address goes to the user waiting for it -----------
+has "uid=ppan,$PEOPLE" dirmailState "address-taken: anna@example.test belongs to uid=aberg,$PEOPLE" ||
+	fail "uid=ppan should wait for anna@example.test"
+modify <<LDIF
+dn: uid=aberg,$PEOPLE
+changetype: delete
+LDIF
+applied_within "address handed over" has "uid=ppan,$PEOPLE" proxyAddresses "SMTP:anna@example.test"
+assert_eq "$(get "uid=ppan,$PEOPLE" dirmailState)" "ok" "uid=ppan's state"
+pass "a deleted user's address is handed to the user waiting for it"
+
+# ---- a freed licence goes to the next user over licence ------------------
+# uid=aberg held a POP/IMAP licence: uid=oover, first in line, has it now.
+wait_for 1 "uid=aberg's licence" has "uid=oover,$PEOPLE" dirmailState ok
+has "uid=oflow,$PEOPLE" dirmailState "over-licence: all 10 POP/IMAP licences are in use; the mailbox is created when one is free" ||
+	fail "uid=oflow should be over licence: $(get "uid=oflow,$PEOPLE" dirmailState)"
+modify <<LDIF
+dn: uid=nstill,$PEOPLE
+changetype: modify
+replace: dirmailService
+dirmailService: none
+LDIF
+applied_within "licence handed over" has "uid=oflow,$PEOPLE" dirmailState ok
+has "uid=oflow,$PEOPLE" mDBOverHardQuotaLimit 10240 || fail "uid=oflow got no mailbox quota"
+hasnt "uid=nstill,$PEOPLE" mDBOverHardQuotaLimit 10240 || fail "uid=nstill kept its mailbox"
+pass "a freed licence enables the next user over licence"
+
+# ---- list membership by filter follows the users --------------------------
+hasnt "cn=sales,ou=lists,$BASE" member "uid=tbig,$PEOPLE" || fail "uid=tbig already in sales"
+modify <<LDIF
+dn: uid=tbig,$PEOPLE
+changetype: modify
+replace: departmentNumber
+departmentNumber: sales
+LDIF
+applied_within "member filter" has "cn=sales,ou=lists,$BASE" member "uid=tbig,$PEOPLE"
+pass "a list's member filter follows the users it matches"
+
+# ---- an account change re-evaluates everyone -----------------------------
+modify <<LDIF
+dn: $ACCT
+changetype: modify
+replace: dirmailDefaultQuota
+dirmailDefaultQuota: 20
+LDIF
+applied_within "default quota" has "uid=smithj,$PEOPLE" mDBOverHardQuotaLimit 20480
+for u in jgross jsmith main; do
+	has "uid=$u,$PEOPLE" mDBOverHardQuotaLimit 20480 || fail "uid=$u kept its old default quota"
+done
+pass "an account change re-evaluates everyone"
+
+# ---- a rename is the same object ------------------------------------------
+before=$(get "uid=hurlaub,$PEOPLE" proxyAddresses)
+modify <<LDIF
+dn: uid=hurlaub,$PEOPLE
+changetype: modrdn
+newrdn: uid=hurlaub2
+deleteoldrdn: 1
+LDIF
+modify <<LDIF
+dn: uid=hurlaub2,$PEOPLE
+changetype: modify
+replace: dirmailQuota
+dirmailQuota: 33
+LDIF
+applied_within "renamed object" has "uid=hurlaub2,$PEOPLE" mDBOverHardQuotaLimit 33792
+assert_eq "$(get "uid=hurlaub2,$PEOPLE" proxyAddresses)" "$before" "addresses after the rename"
+pass "a renamed object is followed by its entryUUID and keeps its addresses"
+
+# ---- the threshold holds in daemon mode ----------------------------------
+modify <<LDIF
+dn: $ACCT
+changetype: modify
+replace: dirmailDeleteThreshold
+dirmailDeleteThreshold: 0
+LDIF
+wait_for 2 "the account change" logged "pass over"
+modify <<LDIF
+dn: uid=kweber,$PEOPLE
+changetype: modify
+delete: dirmailAlias
+LDIF
+held() { get "$ACCT" dirmailState | grep -q '^error: held: a pass would delete [0-9]* mailboxes, addresses, list members or contacts, more than dirmailDeleteThreshold (0); nothing else is written'; }
+wait_for 2 "the held pass" held
+logged "it is held: only the account entry's dirmailState is written" || fail "the held pass was not logged"
+has "uid=kweber,$PEOPLE" proxyAddresses "smtp:office@example.test" || fail "a held pass removed an alias"
+kill -0 "$DPID" || fail "the daemon stopped after a held pass"
+modify <<LDIF
+dn: $ACCT
+changetype: modify
+replace: dirmailDeleteThreshold
+dirmailDeleteThreshold: 500
+LDIF
+applied_within "released" hasnt "uid=kweber,$PEOPLE" proxyAddresses "smtp:office@example.test"
+wait_for 2 "the account's state" eval '! held' 
+pass "a pass past the threshold is held, says so on the account entry, and goes on when raised"
+
+# ---- SIGHUP: a bad config is refused, a good one taken -------------------
+cp "$T/run.conf" "$T/good.conf"
+printf 'sync: { full_interval = 3600; backoff_max = 1; };\nldap: { window = 0; };\n' >"$T/run.conf"
+kill -HUP "$DPID"
+wait_for 2 "the refused reload" logged "the configuration was not reloaded"
+assert_contains "$(cat "$LOG")" "$T/run.conf:2: " "the error names file:line"
+modify <<LDIF
+dn: uid=zoe,$PEOPLE
+changetype: modify
+replace: dirmailQuota
+dirmailQuota: 78
+LDIF
+applied_within "change after a refused reload" has "uid=zoe,$PEOPLE" mDBOverHardQuotaLimit 79872
+cp "$T/good.conf" "$T/run.conf"
+kill -HUP "$DPID"
+wait_for 2 "the reload" logged "configuration reloaded"
+pass "SIGHUP keeps the old configuration when the new one has errors, takes a good one"
+
+# ---- SIGTERM, restart from the cookie ------------------------------------
+wait_for 2 "a quiet directory" logged "following changes"
+sleep 0.3
+stop
+[ -s "$T/state/cookie" ] || fail "no cookie kept"
+[ ! -e "$T/state/dirmail.pid" ] || fail "the pidfile was left behind"
+logged "stopped:" || fail "no stop line in the log"
+csn0=$(slapd_csn)
+j0=$(wc -l <"$T/journal.ldif")
+start
+logged "resuming from the cookie" || fail "the restart did not resume from the cookie"
+sleep 0.5
+assert_eq "$(slapd_csn)" "$csn0" "contextCSN after a restart with nothing changed"
+assert_eq "$(wc -l <"$T/journal.ldif")" "$j0" "journal lines after a restart with nothing changed"
+pass "SIGTERM exits 0 keeping the cookie; a restart resumes from it and writes nothing"
+
+stop
+modify <<LDIF
+dn: uid=zoe,$PEOPLE
+changetype: modify
+replace: dirmailQuota
+dirmailQuota: 79
+LDIF
+start
+wait_for 2 "change made while stopped" has "uid=zoe,$PEOPLE" mDBOverHardQuotaLimit 80896
+pass "a change made while the daemon was stopped is applied after the restart"
+
+# ---- slapd killed and restarted: nothing lost ----------------------------
+kill -9 "$(cat "$SLAPD_DIR/slapd.pid")"
+wait_for 5 "the outage noticed" logged "directory unavailable"
+sleep 1.5
+slapd_restart
+modify <<LDIF
+dn: uid=zoe,$PEOPLE
+changetype: modify
+replace: dirmailQuota
+dirmailQuota: 80
+LDIF
+wait_for 10 "change after the outage" has "uid=zoe,$PEOPLE" mDBOverHardQuotaLimit 81920
+assert_eq "$(count_logged "directory unavailable")" 1 "outage lines"
+assert_eq "$(count_logged "directory available again")" 1 "recovery lines"
+pass "a killed slapd is logged once, reconnected with backoff, and nothing is lost"
+
+stop
+assert_exit 0 dirmail plan "${args[@]}"
+assert_not_contains "$OUT" "changetype" "converged after all of it"
+assert_exit 0 dirmail journal verify --journal "$T/journal.ldif"
+pass "the journal verifies and the tenant is converged at the end"
