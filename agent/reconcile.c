@@ -1190,6 +1190,8 @@ static void settle_write(struct pass *p, struct pipe *pp, const struct inflight 
 	    pp->stop != STOP_JOURNAL)
 		journal_failed(pp, &jerr);
 	buf_free(&jerr);
+	if (lrc == LDAPC_OK && p->o->written != NULL)
+		p->o->written(f->dn, p->o->written_arg);
 	if (lrc == LDAPC_OK || code == JOURNAL_UNSENT)
 		return; /* done, or never sent: nothing happened */
 	pp->failed = f->obj;

@@ -58,6 +58,10 @@ struct rec_opts {
 	 * closes it (journal_close), and after a pass that returned EX_IOERR
 	 * or EX_CANTCREAT closes it and sets it to NULL. */
 	struct journal **keep_journal;
+	/* Called with the DN of every write the server accepted (the daemon
+	 * knows its own changes when they come back through the sync). */
+	void (*written)(const char *dn, void *arg);
+	void *written_arg;
 };
 
 struct rec_stats {

@@ -99,12 +99,120 @@ struct daemon {
 	char *pid_path;
 	struct journal *j; /* open from the first write to the stop */
 	size_t changes, passes;
-	/* The changes the last pass's own writes cause come back through the
-	 * source: the next pass waits for them (or for ECHO_WAIT_MS of
-	 * silence), so that it does not compute from what they replaced. */
-	size_t echoes;
+	/* The changes the passes' own writes cause come back through the
+	 * source, one per write: the DNs written and not seen back yet, each
+	 * as often as written. Such an echo updates the cache and needs no
+	 * pass (the pass that wrote it computed that state); a pass waits for
+	 * the echoes (or for ECHO_WAIT_MS of silence) so that it does not
+	 * compute from what they replaced. */
+	struct echo *echo;
+	size_t echo_cap, echo_used; /* slots, slots holding a DN */
+	size_t echoes;              /* slots whose count is not 0 */
 	uint64_t echo_ms;
 };
+
+struct echo {
+	char *dn; /* lowercase; NULL: empty slot */
+	size_t count;
+};
+
+static size_t echo_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* The slot of the lowercase dn, or the empty one where it would go; the
+ * table is never full (echo_add grows it first). */
+static struct echo *echo_slot(const struct daemon *d, const char *dn)
+{
+	size_t m = d->echo_cap - 1, i = echo_hash(dn) & m;
+
+	while (d->echo[i].dn != NULL && strcmp(d->echo[i].dn, dn) != 0)
+		i = (i + 1) & m;
+	return &d->echo[i];
+}
+
+static char *lower(const char *s)
+{
+	char *t = strdup(s), *q;
+
+	for (q = t; q && *q; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char)(*q - 'A' + 'a');
+	return t;
+}
+
+static void echo_clear(struct daemon *d)
+{
+	size_t k;
+
+	for (k = 0; k < d->echo_cap; k++)
+		free(d->echo[k].dn);
+	free(d->echo);
+	d->echo = NULL;
+	d->echo_cap = d->echo_used = d->echoes = 0;
+}
+
+/* rec_opts.written: one more echo to expect for dn. Out of memory, the
+ * echo is simply not recognised: it costs a pass, nothing else. */
+static void echo_add(const char *dn, void *arg)
+{
+	struct daemon *d = arg;
+	char *key = lower(dn);
+	struct echo *e;
+
+	if (key == NULL)
+		return;
+	if ((d->echo_used + 1) * 2 > d->echo_cap) {
+		struct echo *old = d->echo;
+		size_t oldcap = d->echo_cap, k, cap = oldcap ? 2 * oldcap : 256;
+
+		d->echo = calloc(cap, sizeof(*d->echo));
+		if (d->echo == NULL) {
+			d->echo = old;
+			free(key);
+			return;
+		}
+		d->echo_cap = cap;
+		for (k = 0; k < oldcap; k++)
+			if (old[k].dn != NULL)
+				*echo_slot(d, old[k].dn) = old[k];
+		free(old);
+	}
+	e = echo_slot(d, key);
+	if (e->dn == NULL) {
+		e->dn = key;
+		d->echo_used++;
+	} else {
+		free(key);
+	}
+	if (e->count++ == 0)
+		d->echoes++;
+}
+
+/* 1 when a change of dn is the echo of a write of dirmail's (consumed),
+ * else 0. Slots are only emptied by echo_clear, once none is expected. */
+static int echo_take(struct daemon *d, const char *dn)
+{
+	struct echo *e;
+	char *key;
+	int hit = 0;
+
+	if (d->echo_cap == 0 || (key = lower(dn)) == NULL)
+		return 0;
+	e = echo_slot(d, key);
+	if (e->dn != NULL && e->count > 0) {
+		hit = 1;
+		if (--e->count == 0 && --d->echoes == 0)
+			echo_clear(d);
+	}
+	free(key);
+	return hit;
+}
 
 static uint64_t now_ms(void)
 {
@@ -182,10 +290,11 @@ static int on_entry(enum ldapc_sync_state st, const unsigned char uuid[16], cons
 {
 	struct daemon *d = arg;
 
+	int echo = 0, dirty = d->dirty, rc = 0;
+
 	d->changes++;
-	if (st != LDAPC_SYNC_PRESENT) {
-		if (d->echoes > 0)
-			d->echoes--;
+	if (st != LDAPC_SYNC_PRESENT && !d->refreshing) {
+		echo = echo_take(d, e->dn);
 		d->echo_ms = now_ms();
 	}
 	switch (st) {
@@ -194,13 +303,18 @@ static int on_entry(enum ldapc_sync_state st, const unsigned char uuid[16], cons
 		return 0;
 	case LDAPC_SYNC_DELETE:
 		forget(d, uuid);
-		return 0;
+		break;
 	case LDAPC_SYNC_ADD:
 	case LDAPC_SYNC_MODIFY:
+		log_debug("%s: %s%s", e->dn, st == LDAPC_SYNC_ADD ? "added" : "changed",
+		          echo ? " (dirmail's own write)" : "");
+		rc = take_entry(d, uuid, e);
 		break;
 	}
-	log_debug("%s: %s", e->dn, st == LDAPC_SYNC_ADD ? "added" : "changed");
-	return take_entry(d, uuid, e);
+	/* dirmail's own write: the pass that made it computed this state. */
+	if (echo)
+		d->dirty = dirty;
+	return rc;
 }
 
 static int on_idset(const unsigned char (*uuids)[16], size_t n, int deletes, void *arg)
@@ -281,6 +395,8 @@ static void outage(struct daemon *d, const char *why)
 	unsigned k;
 
 	disconnect(d);
+	/* What comes after a reconnection is no echo to wait for. */
+	echo_clear(d);
 	if (!d->down) {
 		d->down = 1;
 		d->down_since_ms = now_ms();
@@ -531,6 +647,8 @@ static int pass(struct daemon *d)
 	o.hold = 1;
 	o.interrupt = &got_term;
 	o.keep_journal = &d->j;
+	o.written = echo_add;
+	o.written_arg = d;
 	t0 = now_ms();
 	rc = reconcile_run(d->rw, &d->acct, d->acct_e, &o, &st);
 	d->passes++;
@@ -545,7 +663,6 @@ static int pass(struct daemon *d)
 	/* A pass over everyone allocates and frees much: give it back, so the
 	 * daemon's size follows the cache, not the largest pass so far. */
 	(void)malloc_trim(0);
-	d->echoes = st.writes - st.refused - st.stale - st.unknown;
 	d->echo_ms = now_ms();
 	switch (rc) {
 	case EX_OK:
@@ -934,6 +1051,7 @@ int sync_run(const struct sync_host *h, struct conf *c, int foreground)
 done:
 	disconnect(&d);
 	journal_close(d.j);
+	echo_clear(&d);
 	signals_end(&d);
 	unlock_state(&d);
 	cache_free(d.cache);
