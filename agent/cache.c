@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "hash.h"
 #include "ldifw.h"
 
 struct slot {
@@ -32,12 +33,7 @@ struct cache {
 
 static size_t hash(const unsigned char *u)
 {
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < CACHE_UUID_LEN; i++)
-		h = (h ^ u[i]) * 1099511628211ULL;
-	return (size_t)(h ^ (h >> 29));
+	return hash_slot(hash_bytes(u, CACHE_UUID_LEN));
 }
 
 /* The index position holding uuid, or the empty one where it would go. */

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "hash.h"
 #include "policy.h"
 #include "pool.h"
 
@@ -373,7 +374,7 @@ static void strv_free(struct strv *s)
 struct slot {
 	char *key; /* NULL = empty */
 	uint32_t owner;
-	uint32_t h; /* hash(key), its low half */
+	uint32_t h; /* hash_nocase(key), its low half */
 };
 
 struct idx {
@@ -381,17 +382,6 @@ struct idx {
 	size_t cap, n;
 	struct pool *pool; /* holds copies of the keys; NULL: keys are borrowed */
 };
-
-static uint64_t hash(const char *k)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *k; k++) {
-		h ^= (unsigned char)tolower((unsigned char)*k);
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 static struct slot *idx_slot(const struct idx *x, const char *key, uint32_t h)
 {
@@ -407,7 +397,7 @@ static struct slot *idx_slot(const struct idx *x, const char *key, uint32_t h)
 /* The owner of key, or -1. */
 static long idx_get(const struct idx *x, const char *key)
 {
-	struct slot *s = idx_slot(x, key, (uint32_t)hash(key));
+	struct slot *s = idx_slot(x, key, (uint32_t)hash_nocase(key));
 
 	return s && s->key ? (long)s->owner : -1;
 }
@@ -437,7 +427,7 @@ static int idx_grow(struct idx *x)
 /* Records key for owner unless someone holds it already: owners keep. */
 static int idx_put(struct idx *x, const char *key, size_t owner)
 {
-	uint32_t h = (uint32_t)hash(key);
+	uint32_t h = (uint32_t)hash_nocase(key);
 	struct slot *s;
 
 	if (owner > UINT32_MAX || ((x->n + 1) * 4 > x->cap * 3 && idx_grow(x) < 0))

@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "diff.h"
 #include "explain.h"
+#include "hash.h"
 #include "journal.h"
 #include "ldifw.h"
 #include "log.h"
@@ -260,13 +261,10 @@ struct store {
 static uint64_t version_of(const struct entry *e)
 {
 	const char *v = entry_first(e, "entryCSN");
-	uint64_t h = 1469598103934665603ULL;
 
 	if (v == NULL)
 		v = entry_first(e, "uSNChanged");
-	for (; v && *v; v++)
-		h = (h ^ (unsigned char)*v) * 1099511628211ULL;
-	return h;
+	return hash_bytes(v, v ? strlen(v) : 0);
 }
 
 /* A slot for object i (i <= s->n); NULL when out of memory. */
