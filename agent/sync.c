@@ -25,6 +25,7 @@
 
 #include "account.h"
 #include "cache.h"
+#include "hash.h"
 #include "journal.h"
 #include "log.h"
 #include "notify.h"
@@ -112,38 +113,19 @@ struct daemon {
 };
 
 struct echo {
-	char *dn; /* lowercase; NULL: empty slot */
+	char *dn; /* as written; NULL: empty slot */
 	size_t count;
 };
 
-static size_t echo_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)(h ^ (h >> 29));
-}
-
-/* The slot of the lowercase dn, or the empty one where it would go; the
- * table is never full (echo_add grows it first). */
+/* The slot of dn (compared without case), or the empty one where it
+ * would go; the table is never full (echo_add grows it first). */
 static struct echo *echo_slot(const struct daemon *d, const char *dn)
 {
-	size_t m = d->echo_cap - 1, i = echo_hash(dn) & m;
+	size_t m = d->echo_cap - 1, i = hash_slot(hash_nocase(dn)) & m;
 
-	while (d->echo[i].dn != NULL && strcmp(d->echo[i].dn, dn) != 0)
+	while (d->echo[i].dn != NULL && strcasecmp(d->echo[i].dn, dn) != 0)
 		i = (i + 1) & m;
 	return &d->echo[i];
-}
-
-static char *lower(const char *s)
-{
-	char *t = strdup(s), *q;
-
-	for (q = t; q && *q; q++)
-		if (*q >= 'A' && *q <= 'Z')
-			*q = (char)(*q - 'A' + 'a');
-	return t;
 }
 
 static void echo_clear(struct daemon *d)
@@ -162,11 +144,8 @@ static void echo_clear(struct daemon *d)
 static void echo_add(const char *dn, void *arg)
 {
 	struct daemon *d = arg;
-	char *key = lower(dn);
 	struct echo *e;
 
-	if (key == NULL)
-		return;
 	if ((d->echo_used + 1) * 2 > d->echo_cap) {
 		struct echo *old = d->echo;
 		size_t oldcap = d->echo_cap, k, cap = oldcap ? 2 * oldcap : 256;
@@ -174,7 +153,6 @@ static void echo_add(const char *dn, void *arg)
 		d->echo = calloc(cap, sizeof(*d->echo));
 		if (d->echo == NULL) {
 			d->echo = old;
-			free(key);
 			return;
 		}
 		d->echo_cap = cap;
@@ -183,12 +161,12 @@ static void echo_add(const char *dn, void *arg)
 				*echo_slot(d, old[k].dn) = old[k];
 		free(old);
 	}
-	e = echo_slot(d, key);
+	e = echo_slot(d, dn);
 	if (e->dn == NULL) {
-		e->dn = key;
+		e->dn = strdup(dn);
+		if (e->dn == NULL)
+			return;
 		d->echo_used++;
-	} else {
-		free(key);
 	}
 	if (e->count++ == 0)
 		d->echoes++;
@@ -199,19 +177,15 @@ static void echo_add(const char *dn, void *arg)
 static int echo_take(struct daemon *d, const char *dn)
 {
 	struct echo *e;
-	char *key;
-	int hit = 0;
 
-	if (d->echo_cap == 0 || (key = lower(dn)) == NULL)
+	if (d->echo_cap == 0)
 		return 0;
-	e = echo_slot(d, key);
-	if (e->dn != NULL && e->count > 0) {
-		hit = 1;
-		if (--e->count == 0 && --d->echoes == 0)
-			echo_clear(d);
-	}
-	free(key);
-	return hit;
+	e = echo_slot(d, dn);
+	if (e->dn == NULL || e->count == 0)
+		return 0;
+	if (--e->count == 0 && --d->echoes == 0)
+		echo_clear(d);
+	return 1;
 }
 
 static uint64_t now_ms(void)
