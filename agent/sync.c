@@ -100,6 +100,7 @@ struct daemon {
 	char *pid_path;
 	struct journal *j; /* open from the first write to the stop */
 	size_t changes, passes;
+	int oom; /* a callback of the source ran out of memory */
 	/* The changes the passes' own writes cause come back through the
 	 * source, one per write: the DNs written and not seen back yet, each
 	 * as often as written. Such an echo updates the cache and needs no
@@ -288,6 +289,8 @@ static int on_entry(enum ldapc_sync_state st, const unsigned char uuid[16], cons
 	/* dirmail's own write: the pass that made it computed this state. */
 	if (echo)
 		d->dirty = dirty;
+	if (rc < 0)
+		d->oom = 1;
 	return rc;
 }
 
@@ -340,8 +343,10 @@ static int on_cookie(const void *cookie, size_t len, void *arg)
 	if (len == 0)
 		return 0;
 	buf_reset(&d->cookie);
-	if (buf_add(&d->cookie, cookie, len) < 0)
+	if (buf_add(&d->cookie, cookie, len) < 0) {
+		d->oom = 1;
 		return -1;
+	}
 	d->have_cookie = 1;
 	return 0;
 }
@@ -358,6 +363,8 @@ static void disconnect(struct daemon *d)
 	ldapc_close(d->sl);
 	ldapc_close(d->rw);
 	d->sl = d->rw = NULL;
+	/* What comes after a reconnection is no echo to wait for. */
+	echo_clear(d);
 }
 
 /* The directory is out of reach: logged once when it starts; the next
@@ -369,8 +376,6 @@ static void outage(struct daemon *d, const char *why)
 	unsigned k;
 
 	disconnect(d);
-	/* What comes after a reconnection is no echo to wait for. */
-	echo_clear(d);
 	if (!d->down) {
 		d->down = 1;
 		d->down_since_ms = now_ms();
@@ -591,18 +596,16 @@ static int check_account(struct daemon *d)
  * EX_UNAVAILABLE, EX_TEMPFAIL (asked to stop) or EX_OSERR. */
 static int pass(struct daemon *d)
 {
-	struct buf cookie = BUF_INIT;
 	struct rec_opts o;
 	struct rec_stats st;
-	int have = d->have_cookie, rc;
 	uint64_t t0;
+	int rc;
 
 	rc = check_account(d);
 	if (rc != EX_OK)
 		return rc;
-	/* The cookie of what this pass sees: kept once it is applied. */
-	if (buf_add(&cookie, d->cookie.s, d->cookie.len) < 0)
-		return EX_OSERR;
+	/* Nothing reads the source during a pass: d->cookie is the cookie of
+	 * what the pass sees, kept below once it is applied. */
 	d->dirty = 0;
 	if (!d->acct_ok)
 		goto done;
@@ -647,12 +650,12 @@ static int pass(struct daemon *d)
 	case EX_UNAVAILABLE:
 		d->dirty = 1;
 		outage(d, "the connection was lost during a pass");
-		goto out;
+		return rc;
 	case EX_TEMPFAIL:
 		d->dirty = 1;
-		goto out;
+		return rc;
 	case EX_OSERR:
-		goto out;
+		return rc;
 	default:
 		/* the journal or the state directory: tried again later, the
 		 * journal opened again */
@@ -660,14 +663,11 @@ static int pass(struct daemon *d)
 		d->j = NULL;
 		d->dirty = 1;
 		d->retry_pass_ms = now_ms() + (uint64_t)d->c->backoff_max * 1000;
-		rc = EX_OK;
-		goto out;
+		return EX_OK;
 	}
 done:
-	if (have)
-		keep_cookie(d, &cookie);
-out:
-	buf_free(&cookie);
+	if (d->have_cookie)
+		keep_cookie(d, &d->cookie);
 	return rc;
 }
 
@@ -912,8 +912,8 @@ static int wait_and_take(struct daemon *d)
 		}
 		break;
 	default:
-		if (strstr(buf_str(&err), "stopped by caller") != NULL) {
-			rc = EX_OSERR;
+		if (d->oom) {
+			rc = EX_OSERR; /* a callback ran out of memory */
 			break;
 		}
 		log_error("following changes under \"%s\": %s; starting again", d->c->base,
@@ -1025,7 +1025,6 @@ int sync_run(const struct sync_host *h, struct conf *c, int foreground)
 done:
 	disconnect(&d);
 	journal_close(d.j);
-	echo_clear(&d);
 	signals_end(&d);
 	unlock_state(&d);
 	cache_free(d.cache);
