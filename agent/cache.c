@@ -117,20 +117,13 @@ void cache_free(struct cache *c)
 
 int cache_put(struct cache *c, const unsigned char uuid[CACHE_UUID_LEN], const struct entry *e)
 {
-	size_t len = entry_pack(e, ldifw_is_secret, c->scratch, c->scratch_cap), pos;
+	size_t len, pos;
 	unsigned char *p;
 	char *dn;
 	struct slot *s;
 
-	if (len > c->scratch_cap) {
-		unsigned char *b = realloc(c->scratch, len);
-
-		if (b == NULL)
-			return -1;
-		c->scratch = b;
-		c->scratch_cap = len;
-		(void)entry_pack(e, ldifw_is_secret, c->scratch, c->scratch_cap);
-	}
+	if (entry_pack_buf(e, ldifw_is_secret, &c->scratch, &c->scratch_cap, &len) < 0)
+		return -1;
 	if ((c->n + 1) * 2 > c->ixcap && ix_grow(c) < 0)
 		return -1;
 	if (c->n == c->cap) {

@@ -697,6 +697,24 @@ size_t entry_pack(const struct entry *e, int (*drop)(const char *name), unsigned
 	return k.n;
 }
 
+int entry_pack_buf(const struct entry *e, int (*drop)(const char *name), unsigned char **buf,
+                   size_t *cap, size_t *len)
+{
+	size_t n = entry_pack(e, drop, *buf, *cap);
+
+	if (n > *cap) {
+		unsigned char *b = realloc(*buf, n);
+
+		if (b == NULL)
+			return -1;
+		*buf = b;
+		*cap = n;
+		(void)entry_pack(e, drop, *buf, *cap);
+	}
+	*len = n;
+	return 0;
+}
+
 /* One attribute of a packed entry: its name (known or inline) and where
  * its values start; -1 when the bytes are not a packed attribute. */
 static int unpack_name(const unsigned char **p, const unsigned char *end, const char **known,

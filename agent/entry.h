@@ -94,6 +94,11 @@ int entry_has_nocase(const struct entry *e, const char *name, const char *val, s
  * written: call again with room for it. entry_unpack reads it back. */
 size_t entry_pack(const struct entry *e, int (*drop)(const char *name), unsigned char *out,
                   size_t cap);
+/* entry_pack into the growable *buf of *cap bytes (NULL and 0 at first;
+ * the caller frees *buf), made larger when e needs it: 0 with the length
+ * written in *len, or -1 when out of memory (*buf and *cap unchanged). */
+int entry_pack_buf(const struct entry *e, int (*drop)(const char *name), unsigned char **buf,
+                   size_t *cap, size_t *len) DM_WUR;
 /* Returns a new entry from len bytes entry_pack wrote, NULL when out of
  * memory or when the bytes are not such a form. */
 struct entry *entry_unpack(const unsigned char *p, size_t len) DM_WUR;

@@ -298,19 +298,12 @@ static int store_skip(struct store *s, size_t i, const struct entry *e)
 
 static int store_put(struct store *s, size_t i, const struct entry *e)
 {
-	size_t len = entry_pack(e, ldifw_is_secret, s->scratch, s->scratch_cap);
 	struct packed *k;
 	unsigned char *p;
+	size_t len;
 
-	if (len > s->scratch_cap) {
-		unsigned char *b = realloc(s->scratch, len);
-
-		if (b == NULL)
-			return -1;
-		s->scratch = b;
-		s->scratch_cap = len;
-		(void)entry_pack(e, ldifw_is_secret, s->scratch, s->scratch_cap);
-	}
+	if (entry_pack_buf(e, ldifw_is_secret, &s->scratch, &s->scratch_cap, &len) < 0)
+		return -1;
 	p = pool_alloc(&s->pool, len ? len : 1, 1);
 	k = p ? store_slot(s, i) : NULL;
 	if (k == NULL)

@@ -490,6 +490,48 @@ static void test_pack(void **state)
 	}
 }
 
+/* entry_pack_buf grows its buffer from nothing, reuses it when it is
+ * large enough, and writes what entry_pack writes. */
+static void test_pack_buf(void **state)
+{
+	struct entry *small = entry_new("cn=s"), *big = entry_new("cn=big"), *u;
+	unsigned char *buf = NULL, *kept;
+	size_t cap = 0, len = 0, cap_big, k;
+	char name[32];
+
+	(void)state;
+	assert_non_null(small);
+	assert_non_null(big);
+	assert_int_equal(entry_add(small, "cn", "s", 1), 0);
+	for (k = 0; k < 200; k++) {
+		snprintf(name, sizeof(name), "attr%zu", k);
+		assert_int_equal(entry_add(big, name, "value", 5), 0);
+	}
+	assert_int_equal(entry_pack_buf(big, NULL, &buf, &cap, &len), 0);
+	assert_non_null(buf);
+	assert_int_equal(len, entry_pack(big, NULL, NULL, 0));
+	assert_true(cap >= len);
+	u = entry_unpack(buf, len);
+	assert_non_null(u);
+	assert_string_equal(entry_first(u, "attr199"), "value");
+	entry_free(u);
+	/* room enough: the same buffer, the smaller entry */
+	kept = buf;
+	cap_big = cap;
+	assert_int_equal(entry_pack_buf(small, NULL, &buf, &cap, &len), 0);
+	assert_ptr_equal(buf, kept);
+	assert_int_equal(cap, cap_big);
+	assert_int_equal(len, entry_pack(small, NULL, NULL, 0));
+	u = entry_unpack(buf, len);
+	assert_non_null(u);
+	assert_string_equal(u->dn, "cn=s");
+	assert_string_equal(entry_first(u, "cn"), "s");
+	entry_free(u);
+	free(buf);
+	entry_free(small);
+	entry_free(big);
+}
+
 static int drop_x(const char *name)
 {
 	return strncmp(name, "x-attr-", 7) == 0;
@@ -712,6 +754,7 @@ int main(void)
 	    cmocka_unit_test(test_dup_without),
 	    cmocka_unit_test(test_pack),
 	    cmocka_unit_test(test_pack_many),
+	    cmocka_unit_test(test_pack_buf),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_impossible_sizes),
 	};
