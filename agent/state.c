@@ -17,9 +17,19 @@
 
 #define HEADER "# dirmail: recipients read by the last complete pass, per account entry\n"
 
-static int path_of(struct buf *b, const char *dir)
+/* Appends DIR/name to b; -1 when out of memory. */
+static int path_in(struct buf *b, const char *dir, const char *name)
 {
-	return buf_printf(b, "%s/%s", dir, STATE_SEEN_FILE);
+	return buf_printf(b, "%s/%s", dir, name);
+}
+
+int state_dir_make(const char *dir, struct buf *err)
+{
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		(void)!buf_printf(err, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* Reads the file at path into *text (NULL when it does not exist); 0, or
@@ -137,7 +147,7 @@ int state_seen_load(const char *dir, const char *acct_dn, long *count, struct bu
 	char *text = NULL;
 	int rc = -1;
 
-	if (path_of(&path, dir) < 0) {
+	if (path_in(&path, dir, STATE_SEEN_FILE) < 0) {
 		(void)!buf_puts(err, "out of memory");
 		goto done;
 	}
@@ -182,11 +192,9 @@ int state_seen_save(const char *dir, const char *acct_dn, long count, struct buf
 		(void)!buf_printf(err, "%s: the account DN holds a line break", dir);
 		goto done;
 	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		(void)!buf_printf(err, "%s: %s", dir, strerror(errno));
+	if (state_dir_make(dir, err) < 0)
 		goto done;
-	}
-	if (path_of(&path, dir) < 0 || buf_puts(&out, HEADER) < 0) {
+	if (path_in(&path, dir, STATE_SEEN_FILE) < 0 || buf_puts(&out, HEADER) < 0) {
 		(void)!buf_puts(err, "out of memory");
 		goto done;
 	}
@@ -209,11 +217,6 @@ done:
 /* ---- the sync cookie ------------------------------------------------------ */
 
 #define COOKIE_HEADER "# dirmail: the sync cookie of the last changes applied and journaled\n"
-
-static int cookie_path(struct buf *b, const char *dir)
-{
-	return buf_printf(b, "%s/%s", dir, STATE_COOKIE_FILE);
-}
 
 static int unhex(int ch)
 {
@@ -254,7 +257,7 @@ int state_cookie_load(const char *dir, const char *base, struct buf *cookie, str
 	int rc = -1;
 
 	buf_reset(cookie);
-	if (cookie_path(&path, dir) < 0) {
+	if (path_in(&path, dir, STATE_COOKIE_FILE) < 0) {
 		(void)!buf_puts(err, "out of memory");
 		goto done;
 	}
@@ -312,11 +315,9 @@ int state_cookie_save(const char *dir, const char *base, const void *cookie, siz
 		(void)!buf_printf(err, "%s: the base holds a line break", dir);
 		goto done;
 	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		(void)!buf_printf(err, "%s: %s", dir, strerror(errno));
+	if (state_dir_make(dir, err) < 0)
 		goto done;
-	}
-	if (cookie_path(&path, dir) < 0 ||
+	if (path_in(&path, dir, STATE_COOKIE_FILE) < 0 ||
 	    buf_printf(&out, "%sbase %s\ncookie ", COOKIE_HEADER, base) < 0)
 		goto oom;
 	for (i = 0; i < len; i++)
@@ -339,7 +340,7 @@ int state_cookie_forget(const char *dir, struct buf *err)
 	struct buf path = BUF_INIT;
 	int rc = 0;
 
-	if (cookie_path(&path, dir) < 0) {
+	if (path_in(&path, dir, STATE_COOKIE_FILE) < 0) {
 		(void)!buf_puts(err, "out of memory");
 		return -1;
 	}

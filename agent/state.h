@@ -11,6 +11,9 @@
 /* The file under the state directory that holds the counts. */
 #define STATE_SEEN_FILE "recipients"
 
+/* Creates the state directory DIR (mode 0700) when it is missing: 0, or
+ * -1 with "DIR: reason" in err. */
+int state_dir_make(const char *dir, struct buf *err) DM_WUR;
 /* Reads into *count the number of recipients the last complete pass for
  * the account entry acct_dn (compared without case) read, from
  * DIR/recipients: 1 when found, 0 when there is none (no file, or no line

@@ -17,7 +17,6 @@
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <sysexits.h>
 #include <syslog.h>
 #include <time.h>
@@ -682,8 +681,9 @@ static int lock_state(struct daemon *d)
 	ssize_t n;
 	int rc = EX_OK;
 
-	if (mkdir(d->c->state_dir, 0700) < 0 && errno != EEXIST) {
-		log_error("state_dir \"%s\": %s", d->c->state_dir, strerror(errno));
+	if (state_dir_make(d->c->state_dir, &path) < 0) {
+		log_error("state_dir %s", buf_str(&path));
+		buf_free(&path);
 		return EX_CANTCREAT;
 	}
 	if (buf_printf(&path, "%s/%s", d->c->state_dir, PID_FILE) < 0)

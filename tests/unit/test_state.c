@@ -183,6 +183,13 @@ static void test_cookie(void **state)
 	assert_int_equal(state_cookie_forget(sub, &err), 0);
 	assert_int_equal(state_cookie_load(sub, "dc=example,dc=test", &c, &err), 0);
 	assert_int_equal(state_cookie_save(sub, "dc=a\ndc=b", raw, 1, &err), -1);
+	/* the directory: made once, there after; not under a file */
+	buf_reset(&err);
+	assert_int_equal(state_dir_make(sub, &err), 0);
+	snprintf(sub, sizeof(sub), "%s/cookies/%s/x", dir, STATE_COOKIE_FILE);
+	write_file(dir, "cookies/" STATE_COOKIE_FILE, "base dc=x\ncookie 00\n");
+	assert_int_equal(state_dir_make(sub, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "/x: "));
 	buf_free(&err);
 	buf_free(&c);
 }
