@@ -779,7 +779,32 @@ static int settle(struct pass *p)
 /* load's answer when the directory moved under the read: read again. */
 #define LOAD_MOVED (-1)
 
-static const struct entry *fresh_of(const struct pass *p, const char *dn);
+static int by_dn(const void *a, const void *b)
+{
+	return strcasecmp((*(struct entry *const *)a)->dn, (*(struct entry *const *)b)->dn);
+}
+
+/* The object read again after a stale write with DN dn, or NULL. */
+static const struct entry *fresh_of(const struct pass *p, const char *dn)
+{
+	struct entry key, *kp = &key, *const * hit;
+
+	if (p->fresh.n == 0)
+		return NULL;
+	key.dn = dm_unconst(dn);
+	hit = bsearch(&kp, p->fresh.v, p->fresh.n, sizeof(*p->fresh.v), by_dn);
+	return hit ? *hit : NULL;
+}
+
+/* Object k of rec_opts.source as this pass takes it, in a new entry the
+ * caller frees: read again after a stale write, or as the cache holds
+ * it; NULL when out of memory. */
+static struct entry *source_nth(const struct pass *p, size_t k)
+{
+	const struct entry *f = fresh_of(p, cache_dn(p->o->source, k));
+
+	return f ? entry_dup(f) : cache_nth(p->o->source, k);
+}
 
 /* Reads the objects settle decided otherwise for than policy_take's build
  * assumed, which the store did not keep; LOAD_MOVED when one is no longer
@@ -798,11 +823,7 @@ static int fill_gaps(struct pass *p)
 			continue;
 		buf_reset(&err);
 		if (p->o->source != NULL) {
-			/* the cache holds it as the pass took it, unless it
-			 * was read again after a stale write */
-			const struct entry *f = fresh_of(p, cache_dn(p->o->source, i));
-
-			e = f ? entry_dup(f) : cache_nth(p->o->source, i);
+			e = source_nth(p, i);
 			if (e == NULL) {
 				rc = EX_OSERR;
 				break;
@@ -854,31 +875,13 @@ static void unload(struct pass *p)
 
 /* The read from the daemon's cache: every object it holds, in its order,
  * so object i of the pass is entry i of the cache. */
-static int by_dn(const void *a, const void *b)
-{
-	return strcasecmp((*(struct entry *const *)a)->dn, (*(struct entry *const *)b)->dn);
-}
-
-/* The object read again after a stale write with DN dn, or NULL. */
-static const struct entry *fresh_of(const struct pass *p, const char *dn)
-{
-	struct entry key, *kp = &key, *const * hit;
-
-	if (p->fresh.n == 0)
-		return NULL;
-	key.dn = dm_unconst(dn);
-	hit = bsearch(&kp, p->fresh.v, p->fresh.n, sizeof(*p->fresh.v), by_dn);
-	return hit ? *hit : NULL;
-}
-
 static int take_cached(struct pass *p)
 {
 	size_t k, n = cache_count(p->o->source);
 
 	for (k = 0; k < n; k++) {
-		const struct entry *f = fresh_of(p, cache_dn(p->o->source, k));
-		struct entry *e = f ? NULL : cache_nth(p->o->source, k);
-		int r = f || e ? take(f ? f : e, p) : -1;
+		struct entry *e = source_nth(p, k);
+		int r = e ? take(e, p) : -1;
 
 		entry_free(e);
 		if (r < 0)
