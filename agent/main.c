@@ -705,10 +705,6 @@ static int cmd_run(const struct cli *cli, struct conf *c)
 	rc = check_conf(c);
 	if (rc != EX_OK)
 		return rc;
-	if (c->base == NULL || *c->base == '\0') {
-		log_error("ldap.base (-b) is not set: the daemon follows one tenant's base");
-		return EX_CONFIG;
-	}
 	memset(&h, 0, sizeof(h));
 	h.load = host_load;
 	h.connect = host_connect;
