@@ -20,16 +20,6 @@ args=(-c "$T/run.conf" -H "$A_LDAPI $B_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir
 DPID=
 on_exit '[ -z "$DPID" ] || kill -9 "$DPID" 2>/dev/null'
 
-wait_for() {
-	local limit=$1 what=$2 i=0
-	shift 2
-	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ "$i" -le $((limit * 50)) ] || fail "$what: not within $limit s (log: $(tail -n 5 "$LOG"))"
-		sleep 0.02
-	done
-}
-logged() { grep -qF -- "$1" "$LOG"; }
 # quota_on N USER: USER's mDBOverHardQuotaLimit on instance N.
 quota_on() {
 	slapd_on "$1" slapd_search -b "uid=$2,$PEOPLE" -s base '(objectClass=*)' mDBOverHardQuotaLimit |

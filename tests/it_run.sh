@@ -23,19 +23,8 @@ DPID=
 
 # get DN ATTR: the values of ATTR on DN, one per line, sorted.
 get() { slapd_search -b "$1" -s base '(objectClass=*)' "$2" | sed -n "s/^$2: //p" | sort; }
-# wait_for SECONDS DESCRIPTION CMD...: polls CMD every 20 ms until it succeeds.
-wait_for() {
-	local limit=$1 what=$2 i=0
-	shift 2
-	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ "$i" -le $((limit * 50)) ] || fail "$what: not within $limit s (log: $(tail -n 5 "$LOG"))"
-		sleep 0.02
-	done
-}
 has() { get "$1" "$2" | grep -qxF -- "$3"; }
 hasnt() { ! get "$1" "$2" | grep -qxF -- "$3"; }
-logged() { grep -qF -- "$1" "$LOG"; }
 count_logged() { grep -cF -- "$1" "$LOG" || :; }
 start() {
 	: >"$LOG"

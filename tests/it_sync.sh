@@ -35,8 +35,8 @@ uuid_of() {
 check_state() {
 	assert_eq "$(cat "$STATE")" "$(truth)" "$1: consumer state vs directory"
 }
-# wait_for FILE PATTERN SECONDS: until a line of FILE matches (grep -E).
-wait_for() {
+# wait_line FILE PATTERN SECONDS: until a line of FILE matches (grep -E).
+wait_line() {
 	local i
 	for ((i = 0; i < $3 * 20; i++)); do
 		grep -qE "$2" "$1" 2>/dev/null && return 0
@@ -55,7 +55,7 @@ now_ms() {
 # retry (exit 3) less than MAX_MS after T0; ELAPSED gets the time taken.
 expect_retry() {
 	local rc=0
-	wait_for "$1" '^end ' 10
+	wait_line "$1" '^end ' 10
 	ELAPSED=$(($(now_ms) - $2))
 	wait "$BG" || rc=$?
 	assert_eq "$rc" "3" "$4: sync-dump exit status"
@@ -116,7 +116,7 @@ pass "a refresh without a cookie delivers every entry as add, then refresh end (
 # new DN with the same uuid. The operation timeout (2 s) bounds the refresh
 # only: the idle persist stage outlives it.
 bg_sync "$T/persist.out" -p -t 2 -C "$COOKIE" -s "$COOKIE" -S "$STATE" "${ATTRS[@]}"
-wait_for "$T/persist.out" '^refresh-end .* done=1$' 10
+wait_line "$T/persist.out" '^refresh-end .* done=1$' 10
 assert_eq "$(grep -c '^\(add\|modify\|present\|delete\|idset\) ' "$T/persist.out")" "0" \
 	"entries sent for an up-to-date cookie"
 sleep 3
@@ -143,8 +143,8 @@ dn: uid=nnix,$PEOPLE
 changetype: delete
 EOF
 zed=$(uuid_of "uid=zed,$PEOPLE")
-wait_for "$T/persist.out" "^delete $nnix " 10
-wait_for "$T/persist.out" '^cookie .*' 1
+wait_line "$T/persist.out" "^delete $nnix " 10
+wait_line "$T/persist.out" '^cookie .*' 1
 sleep 0.2
 kill -TERM "$BG"
 wait "$BG" || fail "sync-dump -p exited $? on SIGTERM"
@@ -270,7 +270,7 @@ pass "a missing base, a bad filter and a callback's -1 end the search with skip"
 # ---- 6. a server silent in the refresh -------------------------------------
 bg_sync "$T/silent.out" -D 2 -t 2 uid
 on_exit "kill -CONT $SLAPD_PID 2>/dev/null"
-wait_for "$T/silent.out" '^connected$' 10
+wait_line "$T/silent.out" '^connected$' 10
 kill -STOP "$SLAPD_PID"
 # sleep 2 s, then 2 s of operation timeout
 expect_retry "$T/silent.out" "$(now_ms)" 8000 "silent server"
@@ -281,7 +281,7 @@ pass "a server silent during the refresh: retry after the operation timeout ($EL
 # ---- 7. the server goes away in the persist stage ---------------------------
 # Killed: waiting in ldapc_sync_poll(-1) (-B) returns at once.
 bg_sync "$T/kill.out" -p -B -t 2 uid
-wait_for "$T/kill.out" '^refresh-end .* done=1$' 10
+wait_line "$T/kill.out" '^refresh-end .* done=1$' 10
 sleep 3
 assert_eq "$(count "$T/kill.out" '^end ')" "0" "end lines after 3 s idle, blocked"
 t0=$(now_ms)
@@ -301,7 +301,7 @@ pass "after slapd was killed, its own last cookie comes back as refresh required
 
 # Stopped cleanly, while sync-dump waits on the descriptor with poll(2).
 bg_sync "$T/stop.out" -p -S "$STATE" uid
-wait_for "$T/stop.out" '^refresh-end .* done=1$' 10
+wait_line "$T/stop.out" '^refresh-end .* done=1$' 10
 t0=$(now_ms)
 slapd_stop
 expect_retry "$T/stop.out" "$t0" 8000 "stopped server"

@@ -83,6 +83,25 @@ assert_exit() {
 
 # ---- the program under test -----------------------------------------------
 
+# wait_for SECONDS WHAT CMD...: runs CMD (its output discarded) every 20 ms
+# until it succeeds; fails the test naming WHAT, with the last lines of
+# $LOG when the test has set LOG, if it has not within SECONDS.
+wait_for() {
+	local limit=$1 what=$2 i=0
+	shift 2
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -le $((limit * 50)) ] ||
+			fail "$what: not within $limit s${LOG:+ (log: $(tail -n 5 "$LOG"))}"
+		sleep 0.02
+	done
+}
+
+# logged TEXT: true when the file $LOG holds TEXT.
+logged() {
+	grep -qF -- "$1" "$LOG"
+}
+
 # dirmail ARGS...: run the agent, through $DIRMAIL_WRAP when set
 # (e.g. DIRMAIL_WRAP="valgrind --error-exitcode=99 --leak-check=full -q").
 dirmail() {
