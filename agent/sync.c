@@ -263,7 +263,6 @@ static int on_entry(enum ldapc_sync_state st, const unsigned char uuid[16], cons
                     void *arg)
 {
 	struct daemon *d = arg;
-
 	int echo = 0, dirty = d->dirty, rc = 0;
 
 	d->changes++;
@@ -307,6 +306,19 @@ static int on_idset(const unsigned char (*uuids)[16], size_t n, int deletes, voi
 	return 0;
 }
 
+/* The outage is over once the source has delivered a whole refresh
+ * again, not when a connection merely opens: a server that accepts
+ * connections and refuses the sync is still an outage, retried with the
+ * growing wait. */
+static void outage_over(struct daemon *d)
+{
+	if (!d->down)
+		return;
+	log_info("directory available again at %s after %llu s", ldapc_uri(d->sl),
+	         (unsigned long long)((now_ms() - d->down_since_ms) / 1000));
+	d->down = 0;
+}
+
 static int on_refresh_end(int present, int done, void *arg)
 {
 	struct daemon *d = arg;
@@ -319,15 +331,12 @@ static int on_refresh_end(int present, int done, void *arg)
 			log_info("%zu recipients are gone since the last cookie", gone);
 			d->dirty = 1;
 		}
-		if (d->acct_e != NULL && !d->acct_marked) {
-			unsigned char u[CACHE_UUID_LEN];
-
-			memcpy(u, d->acct_uuid, sizeof(u));
-			forget(d, u);
-		}
+		if (d->acct_e != NULL && !d->acct_marked)
+			forget(d, d->acct_uuid); /* an array of d's own: it outlives the entry */
 	}
 	if (done && d->refreshing) {
 		d->refreshing = 0;
+		outage_over(d);
 		log_debug("refresh done: %zu recipients", cache_count(d->cache));
 	}
 	return 0;
@@ -412,10 +421,6 @@ static int connect_all(struct daemon *d)
 	} else if (rc != EX_OK) {
 		log_error("%s", buf_str(&err));
 		disconnect(d);
-	} else if (d->down) {
-		log_info("directory available again at %s after %llu s", ldapc_uri(d->rw),
-		         (unsigned long long)((now_ms() - d->down_since_ms) / 1000));
-		d->down = 0;
 	}
 	buf_free(&err);
 	return rc;
@@ -494,9 +499,17 @@ static int start_sync(struct daemon *d)
 		outage(d, buf_str(&err));
 		rc = EX_UNAVAILABLE;
 	} else if (lrc != LDAPC_OK) {
-		log_error("following changes under \"%s\" (%s): %s", d->c->base, d->h->source->name,
-		          buf_str(&err));
+		/* Refused (no sync provider, access): tried again like an
+		 * outage, so that it is logged once and not retried at once. */
+		struct buf why = BUF_INIT;
+
 		rc = EX_UNAVAILABLE;
+		if (buf_printf(&why, "following changes under \"%s\" (%s): %s", d->c->base,
+		               d->h->source->name, buf_str(&err)) < 0)
+			rc = EX_OSERR;
+		else
+			outage(d, buf_str(&why));
+		buf_free(&why);
 	} else {
 		d->refreshing = 1;
 		d->full_due = 0;
@@ -549,15 +562,13 @@ static void save_cookie(struct daemon *d)
 	buf_free(&err);
 }
 
-/* Notes cookie as applied; it reaches the disk at most once a second (a
+/* Notes cookie as applied; the loop writes it at most once a second (a
  * restart from an older one only sees changes again that it applies with
  * no write), and at the stop. */
 static void keep_cookie(struct daemon *d, const struct buf *cookie)
 {
 	buf_reset(&d->done);
 	d->have_done = buf_add(&d->done, cookie->s, cookie->len) == 0;
-	if (now_ms() >= d->cookie_saved_ms + COOKIE_EVERY_MS)
-		save_cookie(d);
 }
 
 /* Checks the account entry again when it changed (or a full pass asks):
@@ -916,8 +927,6 @@ static int wait_and_take(struct daemon *d)
 			rc = EX_OSERR; /* a callback ran out of memory */
 			break;
 		}
-		log_error("following changes under \"%s\": %s; starting again", d->c->base,
-		          buf_str(&err));
 		outage(d, buf_str(&err));
 		break;
 	}

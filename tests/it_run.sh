@@ -234,3 +234,19 @@ assert_exit 0 dirmail plan "${args[@]}"
 assert_not_contains "$OUT" "changetype" "converged after all of it"
 assert_exit 0 dirmail journal verify --journal "$T/journal.ldif"
 pass "the journal verifies and the tenant is converged at the end"
+
+# ---- a server that refuses the sync: one outage, retried quietly ---------
+overlay=$(slapd_search -b cn=config '(objectClass=olcSyncProvConfig)' dn | sed -n 's/^dn: //p')
+[ -n "$overlay" ] || fail "no syncprov overlay in cn=config"
+ldapdelete -Y EXTERNAL -H "$SLAPD_LDAPI" -Q "$overlay" || fail "removing syncprov failed"
+: >"$LOG"
+# shellcheck disable=SC2086  # DIRMAIL_WRAP is a command line
+${DIRMAIL_WRAP:-} "$DIRMAIL" run -f "${args[@]}" >>"$LOG" 2>&1 &
+DPID=$!
+wait_for 10 "the refusal" logged "Critical extension is unavailable"
+# backoff_max is 1 s: several attempts in these 3 s, one line for all
+sleep 3
+stop
+assert_eq "$(count_logged "directory unavailable")" 1 "outage lines while the sync is refused"
+assert_eq "$(count_logged "directory available again")" 0 "recovery lines while the sync is refused"
+pass "a server that refuses the sync is one outage, logged once, not per attempt"
