@@ -18,6 +18,7 @@ struct slot {
 	unsigned char *p; /* entry_pack form */
 	size_t len;
 	char *dn;
+	uint64_t stamp; /* cache_stamp */
 	int mark;
 };
 
@@ -27,6 +28,7 @@ struct cache {
 	uint32_t *ix; /* slot + 1, 0 when empty */
 	size_t ixcap; /* a power of two, at least twice n */
 	size_t bytes;
+	uint64_t stamps; /* the last stamp given */
 	unsigned char *scratch;
 	size_t scratch_cap;
 };
@@ -124,6 +126,16 @@ int cache_put(struct cache *c, const unsigned char uuid[CACHE_UUID_LEN], const s
 
 	if (entry_pack_buf(e, ldifw_is_secret, &c->scratch, &c->scratch_cap, &len) < 0)
 		return -1;
+	/* The same entry again (a refresh without a cookie sends them all):
+	 * nothing changes, not even its stamp. */
+	if (c->n > 0 && c->ix[pos = ix_pos(c, uuid)] != 0) {
+		s = &c->v[c->ix[pos] - 1];
+		if (s->len == len && memcmp(s->p, c->scratch, len) == 0 &&
+		    strcmp(s->dn, e->dn) == 0) {
+			s->mark = 1;
+			return 0;
+		}
+	}
 	if ((c->n + 1) * 2 > c->ixcap && ix_grow(c) < 0)
 		return -1;
 	if (c->n == c->cap) {
@@ -156,6 +168,7 @@ int cache_put(struct cache *c, const unsigned char uuid[CACHE_UUID_LEN], const s
 	s->p = p;
 	s->len = len;
 	s->dn = dn;
+	s->stamp = ++c->stamps;
 	s->mark = 1;
 	c->bytes += len + strlen(dn) + 1;
 	return 0;
@@ -237,6 +250,11 @@ size_t cache_count(const struct cache *c)
 struct entry *cache_nth(const struct cache *c, size_t k)
 {
 	return k < c->n ? entry_unpack(c->v[k].p, c->v[k].len) : NULL;
+}
+
+uint64_t cache_stamp(const struct cache *c, size_t k)
+{
+	return k < c->n ? c->v[k].stamp : 0;
 }
 
 const char *cache_dn(const struct cache *c, size_t k)

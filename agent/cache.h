@@ -6,6 +6,7 @@
 #define DIRMAIL_CACHE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "attrs.h"
 #include "entry.h"
@@ -41,6 +42,11 @@ size_t cache_count(const struct cache *c);
  * frees; NULL when out of memory or k is out of range. The order is stable
  * until the next cache_put of a new uuid or cache_del. */
 struct entry *cache_nth(const struct cache *c, size_t k) DM_WUR;
+/* A number that changes whenever entry k changes: a new one with each
+ * cache_put that changed what is kept (never 0), and entry k is another
+ * one after a cache_del moved the last entry there. 0 when k is out of
+ * range. */
+uint64_t cache_stamp(const struct cache *c, size_t k);
 /* The DN entry k was kept with (borrowed until it is replaced or
  * forgotten), or NULL when k is out of range. */
 const char *cache_dn(const struct cache *c, size_t k);

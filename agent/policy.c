@@ -444,6 +444,80 @@ static int idx_put(struct idx *x, const char *key, size_t owner)
 	return 0;
 }
 
+/* Records key for owner: 1 when it is new (*stored gets the index's copy),
+ * 0 when owner holds it already, 2 when another does (it keeps it), -1
+ * out of memory. */
+static int idx_put_new(struct idx *x, const char *key, size_t owner, const char **stored)
+{
+	uint32_t h = (uint32_t)hash_nocase(key);
+	struct slot *s;
+
+	if (owner > UINT32_MAX || ((x->n + 1) * 4 > x->cap * 3 && idx_grow(x) < 0))
+		return -1;
+	s = idx_slot(x, key, h);
+	if (s->key != NULL)
+		return s->owner == owner ? 0 : 2;
+	s->h = h;
+	s->key = x->pool ? pool_strdup(x->pool, key) : dm_unconst(key);
+	if (s->key == NULL)
+		return -1;
+	s->owner = (uint32_t)owner;
+	x->n++;
+	*stored = s->key;
+	return 1;
+}
+
+/* Forgets key if owner holds it; linear probing, so the entries after it
+ * move back into the gap rather than leaving a mark. */
+static void idx_del(struct idx *x, const char *key, size_t owner)
+{
+	struct slot *s = idx_slot(x, key, (uint32_t)hash_nocase(key));
+	size_t i, j, k, mask = x->cap - 1;
+
+	if (s == NULL || s->key == NULL || s->owner != owner)
+		return;
+	i = (size_t)(s - x->s);
+	x->s[i].key = NULL;
+	x->n--;
+	for (j = (i + 1) & mask; x->s[j].key != NULL; j = (j + 1) & mask) {
+		k = x->s[j].h & mask;
+		/* Stays when its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		x->s[i] = x->s[j];
+		x->s[j].key = NULL;
+		i = j;
+	}
+}
+
+/* Makes dst a copy of src (the keys shared); dst keeps its own pool for
+ * what is put in it after. */
+static int idx_copy(struct idx *dst, const struct idx *src)
+{
+	if (dst->cap != src->cap) {
+		struct slot *s = malloc((src->cap ? src->cap : 1) * sizeof(*s));
+
+		if (s == NULL)
+			return -1;
+		free(dst->s);
+		dst->s = s;
+		dst->cap = src->cap;
+	}
+	if (src->cap > 0)
+		memcpy(dst->s, src->s, src->cap * sizeof(*dst->s));
+	dst->n = src->n;
+	return 0;
+}
+
+/* Room for n keys without growing. */
+static int idx_reserve(struct idx *x, size_t n)
+{
+	while (n * 4 > x->cap * 3)
+		if (idx_grow(x) < 0)
+			return -1;
+	return 0;
+}
+
 static void idx_free(struct idx *x)
 {
 	free(x->s);
@@ -523,6 +597,15 @@ struct work {
 	uint64_t held;              /* bit i < 32: cands[i], bit 32 + j: aliases[j] is this
 	                             * object's already (it holds it): claim needs no look-up */
 	struct olds *old;           /* within take and build only: the pass's */
+	/* What take decided, which policy_reopen puts back after a settle:
+	 * the state (its text pooled, NULL when ok) and the two flags. */
+	const char *t_state;
+	enum pol_state t_state_kind;
+	unsigned t_active : 1, t_blocked : 1;
+	/* Kept passes only: the keys of the address index this object put
+	 * there, so that taking it again can take them out. */
+	const char **hkeys;
+	size_t nhkeys;
 };
 
 struct pol_pass {
@@ -532,11 +615,26 @@ struct pol_pass {
 	struct pool pool;
 	struct work *w;
 	size_t n, cap;
-	struct idx ix, dns;    /* every address in use; every DN */
-	const char **contacts; /* the DNs of the mail contacts settle creates, pooled */
+	struct idx held;       /* every address in use as read, whoever holds it */
+	struct idx ix;         /* settle's: held, then what the claims take */
+	struct idx dns;        /* every DN */
+	struct idx dups;       /* kept passes: addresses two objects hold as read */
+	struct pool spool;     /* what settle makes; policy_reopen frees it */
+	const char **contacts; /* the DNs of the mail contacts settle creates, in spool */
 	size_t ncontacts;
+	size_t pool_base;  /* kept passes: the pool's size after the first settle */
+	size_t *ord, nord; /* kept passes: the objects in order_cmp's order */
 	int settled;
+	int settled_once; /* kept passes: reopened since, objects taken again */
+	int keep;         /* policy_keep: settle leaves what a new settle needs */
 };
+
+/* The address index as it stands: as read until settle, then with the
+ * claims. */
+static const struct idx *addr_index(const struct pol_pass *pp)
+{
+	return pp->settled ? &pp->ix : &pp->held;
+}
 
 const char *policy_state_name(enum pol_state k)
 {
@@ -810,9 +908,8 @@ static void read_intent(const struct pol_ctx *ctx, struct work *w)
 
 /* Creation order, then the smaller DN: who wins a race for an address or a
  * licence. Objects without a creation time come last. */
-static int order_cmp(const void *pa, const void *pb)
+static int work_cmp(const struct work *a, const struct work *b)
 {
-	const struct work *a = *(struct work *const *)pa, *b = *(struct work *const *)pb;
 	int c;
 
 	if (*a->created == '\0' || *b->created == '\0')
@@ -820,6 +917,11 @@ static int order_cmp(const void *pa, const void *pb)
 	else
 		c = strcmp(a->created, b->created);
 	return c ? c : strcasecmp(a->dn, b->dn);
+}
+
+static int order_cmp(const void *pa, const void *pb)
+{
+	return work_cmp(*(struct work *const *)pa, *(struct work *const *)pb);
 }
 
 /* The address candidates of w, in order: primary first; explicit ones are
@@ -1079,8 +1181,6 @@ static int claim(const struct pol_ctx *ctx, struct work *w, struct work *all, st
 	}
 	rc = 0;
 done:
-	strv_free(&w->cands);
-	strv_free(&w->aliases);
 	buf_free(&got);
 	return rc;
 }
@@ -1253,7 +1353,7 @@ static int own_addresses(const struct pol_pass *pp, const struct work *w, struct
 			return -1;
 	for (i = 0; i < w->old->plain.n; i++) {
 		const char *v = w->old->plain.v[i];
-		long owner = idx_get(&pp->ix, v);
+		long owner = idx_get(addr_index(pp), v);
 
 		if (strv_find(mine, v) < 0 && domain_accepted(pp->ctx->acct, domain_of(v)) &&
 		    (owner < 0 || (size_t)owner == w->self) && strv_add(mine, v) < 0)
@@ -1740,7 +1840,9 @@ struct pol_pass *policy_pass_new(const struct pol_ctx *ctx)
 		return NULL;
 	pp->ctx = ctx;
 	pp->old.plain.pool = pp->old.alias.pool = &pp->scratch;
-	pp->ix.pool = &pp->pool;
+	pp->held.pool = &pp->pool;
+	pp->ix.pool = &pp->spool;
+	pp->dups.pool = &pp->pool;
 	pp->dns.pool = NULL; /* the DNs are the pass's copies */
 	return pp;
 }
@@ -1809,36 +1911,48 @@ done:
 static int speculate(struct pol_pass *pp, struct work *w);
 static int spec_agrees(const struct spec *s, const struct work *w);
 
-int policy_take(struct pol_pass *pp, const struct entry *e)
+/* Puts an address object w holds as read into the index: owners keep
+ * what they have. A kept pass notes what w owns, and the addresses two
+ * objects hold: taking one of those again could hand it to the other,
+ * which only a new pass decides as a first one would (1). */
+static int hold(struct pol_pass *pp, struct work *w, const char *addr, const char **keys)
+{
+	const char *stored = NULL;
+	int r = idx_put_new(&pp->held, addr, w->self, &stored);
+
+	if (r < 0)
+		return -1;
+	if (r == 1 && pp->keep)
+		keys[w->nhkeys++] = stored;
+	if (r == 2 && pp->keep) {
+		if (pp->settled_once)
+			return 1;
+		if (idx_put(&pp->dups, addr, w->self) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Takes e as object i (pp->n, or one policy_forget left empty): 0, 1
+ * when a kept pass must be made anew (hold), -1 out of memory. */
+static int take_at(struct pol_pass *pp, size_t i, const struct entry *e)
 {
 	const struct entry_attr *pa = entry_get(e, "proxyAddresses");
-	const char *m = entry_first(e, "mail"), *created;
-	struct work *w;
-	size_t i;
-	int oom = 0, leaving;
+	const char *m = entry_first(e, "mail"), *created, *dn, **keys = NULL;
+	struct work *w = &pp->w[i];
+	size_t k;
+	int oom = 0, leaving, r = 0;
 
-	if (pp->settled)
-		return -1;
 	pool_reset(&pp->scratch);
-	if (pp->n == pp->cap) {
-		size_t cap = pp->cap ? pp->cap + pp->cap / 2 : 256;
-		struct work *nw = realloc(pp->w, cap * sizeof(*nw));
-
-		if (nw == NULL)
-			return -1;
-		pp->w = nw;
-		pp->cap = cap;
-	}
-	w = &pp->w[pp->n];
 	memset(w, 0, sizeof(*w));
-	w->self = pp->n;
+	w->self = i;
 	w->e = e;
 	w->old = &pp->old;
 	w->kind = policy_kind(e);
-	w->addrs.pool = w->alias_addrs.pool = &pp->pool;
+	w->addrs.pool = w->alias_addrs.pool = &pp->spool;
 	read_intent(pp->ctx, w);
-	for (i = 0; !w->blocked && pa && i < pa->nvals; i++)
-		if (pa->vals[i].len > ADDR_ATTR_MAX)
+	for (k = 0; !w->blocked && pa && k < pa->nvals; k++)
+		if (pa->vals[k].len > ADDR_ATTR_MAX)
 			(void)!set_state(w, POL_INVALID,
 			                 "a proxyAddresses value would exceed %d characters",
 			                 ADDR_ATTR_MAX);
@@ -1850,32 +1964,197 @@ int policy_take(struct pol_pass *pp, const struct entry *e)
 	w->cur_alt = pooled(pp, entry_first(e, "altRecipient"), &oom);
 	w->has_addr = m != NULL || pa != NULL;
 	w->contact = own_contact(pp->ctx->acct, w->kind, e);
-	if (oom || idx_put(&pp->dns, w->dn, w->self) < 0)
+	if (oom)
 		goto fail;
+	r = idx_put_new(&pp->dns, w->dn, w->self, &dn);
+	if (r < 0)
+		goto fail;
+	if (r == 2 && pp->settled_once)
+		goto again; /* two objects with one DN: only a new pass knows */
+	r = 0;
 	if (w->kind != POL_OTHER && !w->blocked && w->active && prepare_claim(pp, w) < 0)
 		goto fail;
 
 	/* Every address in use, whoever holds it: owners keep what they have.
 	 * What a user leaving the service loses is free from this pass on. */
-	leaving = w->kind == POL_USER && !w->blocked && w->svc == SVC_NONE;
-	for (i = 0; pa && i < pa->nvals; i++)
-		if (is_smtp(pa->vals[i].val) && !(leaving && dirmails(w, pa->vals[i].val + 5)) &&
-		    idx_put(&pp->ix, pa->vals[i].val + 5, w->self) < 0)
+	if (pp->keep) {
+		keys = pool_alloc(&pp->pool, ((pa ? pa->nvals : 0) + 1) * sizeof(*keys),
+		                  _Alignof(const char *));
+		if (keys == NULL)
 			goto fail;
-	if (m && !(leaving && dirmails(w, m)) && idx_put(&pp->ix, m, w->self) < 0)
+		w->hkeys = keys;
+	}
+	leaving = w->kind == POL_USER && !w->blocked && w->svc == SVC_NONE;
+	for (k = 0; r == 0 && pa && k < pa->nvals; k++)
+		if (is_smtp(pa->vals[k].val) && !(leaving && dirmails(w, pa->vals[k].val + 5)))
+			r = hold(pp, w, pa->vals[k].val + 5, keys);
+	if (r == 0 && m && !(leaving && dirmails(w, m)))
+		r = hold(pp, w, m, keys);
+	if (r < 0)
 		goto fail;
+	if (r > 0)
+		goto again;
 	if (speculate(pp, w) < 0)
+		goto fail;
+	w->t_state_kind = w->state_kind;
+	w->t_active = w->active;
+	w->t_blocked = w->blocked;
+	if (w->state.len && (w->t_state = pool_strdup(&pp->pool, buf_str(&w->state))) == NULL)
 		goto fail;
 	strv_free(&w->old->plain);
 	strv_free(&w->old->alias);
 	w->e = NULL;
-	pp->n++;
 	return 0;
+again:
+	r = 1;
+	goto out;
 fail:
+	r = -1;
+out:
 	strv_free(&w->old->plain);
 	strv_free(&w->old->alias);
+	w->e = NULL;
+	return r;
+}
+
+static int grow_to(struct pol_pass *pp, size_t n)
+{
+	struct work *nw;
+
+	if (n <= pp->cap)
+		return 0;
+	nw = realloc(pp->w, n * sizeof(*nw));
+	if (nw == NULL)
+		return -1;
+	pp->w = nw;
+	pp->cap = n;
+	return 0;
+}
+
+int policy_reserve(struct pol_pass *pp, size_t n)
+{
+	if (grow_to(pp, n) < 0 || idx_reserve(&pp->held, 2 * n) < 0 || idx_reserve(&pp->dns, n) < 0)
+		return -1;
+	return 0;
+}
+
+int policy_take(struct pol_pass *pp, const struct entry *e)
+{
+	int r;
+
+	if (pp->settled || pp->settled_once)
+		return -1;
+	if (pp->n == pp->cap && grow_to(pp, pp->cap ? pp->cap + pp->cap / 2 : 256) < 0)
+		return -1;
+	r = take_at(pp, pp->n, e);
+	if (r != 0) {
+		/* A first pass has no second owner to fear: r is -1. */
+		work_free(&pp->w[pp->n]);
+		return -1;
+	}
+	pp->n++;
+	return 0;
+}
+
+void policy_keep(struct pol_pass *pp)
+{
+	pp->keep = 1;
+}
+
+/* Takes object i out of the indexes: 1 when an address it holds is held
+ * by another too (a new pass must decide who keeps it). */
+static int forget(struct pol_pass *pp, size_t i)
+{
+	struct work *w = &pp->w[i];
+	size_t k;
+
+	for (k = 0; k < w->nhkeys; k++)
+		if (idx_get(&pp->dups, w->hkeys[k]) >= 0)
+			return 1;
+	for (k = 0; k < w->nhkeys; k++)
+		idx_del(&pp->held, w->hkeys[k], i);
+	idx_del(&pp->dns, w->dn, i);
 	work_free(w);
-	return -1;
+	return 0;
+}
+
+int policy_reopen(struct pol_pass *pp)
+{
+	size_t i;
+
+	if (!pp->keep || !pp->settled)
+		return -1;
+	for (i = 0; i < pp->n; i++) {
+		struct work *w = &pp->w[i];
+
+		/* The strings were settle's; the arrays serve the next one. */
+		w->addrs.n = w->alias_addrs.n = 0;
+		buf_reset(&w->state);
+		if (w->t_state != NULL && buf_puts(&w->state, w->t_state) < 0)
+			return -1;
+		w->state_kind = w->t_state_kind;
+		w->active = w->t_active;
+		w->blocked = w->t_blocked;
+		w->lic_rank = 0;
+		w->alt = NULL;
+		w->spec_ok = w->spec_miss = w->remove = 0;
+		w->filter_members = NULL;
+		w->nfilter_members = 0;
+	}
+	free(pp->contacts);
+	pp->contacts = NULL;
+	pp->ncontacts = 0;
+	pool_reset(&pp->spool);
+	if (pp->pool_base == 0)
+		pp->pool_base = pool_bytes(&pp->pool);
+	pp->settled = 0;
+	pp->settled_once = 1;
+	return 0;
+}
+
+int policy_retake(struct pol_pass *pp, size_t i, const struct entry *e)
+{
+	int r;
+
+	if (!pp->keep || pp->settled || !pp->settled_once || i > pp->n)
+		return -1;
+	/* What the objects taken again leave in the pool is freed only with
+	 * the pass: past a quarter more than its first size (and a
+	 * megabyte), a new pass keeps the daemon's size flat. */
+	if (pool_bytes(&pp->pool) > pp->pool_base + pp->pool_base / 4 + (1u << 20))
+		return 1;
+	if (i == pp->n) {
+		if (pp->n == pp->cap && grow_to(pp, pp->cap ? pp->cap + pp->cap / 2 : 256) < 0)
+			return -1;
+	} else if (forget(pp, i) != 0) {
+		pp->keep = pp->settled_once = 0;
+		return 1;
+	}
+	r = take_at(pp, i, e);
+	if (r == 0) {
+		if (i == pp->n)
+			pp->n++;
+		return 0;
+	}
+	/* Half taken: the pass is good for policy_pass_free alone. */
+	if (i == pp->n)
+		work_free(&pp->w[i]);
+	pp->keep = pp->settled_once = 0;
+	return r;
+}
+
+int policy_truncate(struct pol_pass *pp, size_t n)
+{
+	if (!pp->keep || pp->settled || !pp->settled_once || n > pp->n)
+		return -1;
+	while (pp->n > n) {
+		if (forget(pp, pp->n - 1) != 0) {
+			pp->keep = pp->settled_once = 0;
+			return 1;
+		}
+		pp->n--;
+	}
+	return 0;
 }
 
 int policy_filter(struct pol_pass *pp, size_t i, const char *const *members, size_t n,
@@ -1891,9 +2170,7 @@ int policy_filter(struct pol_pass *pp, size_t i, const char *const *members, siz
 		/* The filter's reason is the one shown. */
 		buf_reset(&w->state);
 		w->state_kind = POL_OK;
-		strv_free(&w->cands);
-		strv_free(&w->aliases);
-		w->blocked = 0;
+		w->blocked = 0; /* set again: claim leaves the list alone */
 		return set_state(w, POL_INVALID, "dirmailMemberFilter: %s", error);
 	}
 	return 0;
@@ -1920,6 +2197,53 @@ static int keeps_licence(const struct work *w)
  * DN): existing POP/IMAP mailboxes keep their licences while they exist
  * and rank first (*reserved gets how many they are), then every object
  * claims. */
+/* A kept pass's order again, from the last one: the objects gone left
+ * out, new ones added, then an insertion sort, which costs little when
+ * few moved. */
+static int order_again(struct pol_pass *pp, struct work **ord)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < pp->nord; i++)
+		if (pp->ord[i] < pp->n)
+			pp->ord[n++] = pp->ord[i];
+	if (pp->n > pp->nord) {
+		size_t *v = realloc(pp->ord, pp->n * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		pp->ord = v;
+		for (i = pp->nord; i < pp->n; i++)
+			pp->ord[n++] = i;
+	}
+	pp->nord = n;
+	for (i = 0; i < n; i++) {
+		size_t xi = pp->ord[i];
+
+		for (k = i; k > 0 && work_cmp(&pp->w[pp->ord[k - 1]], &pp->w[xi]) > 0; k--)
+			pp->ord[k] = pp->ord[k - 1];
+		pp->ord[k] = xi;
+	}
+	for (i = 0; i < n; i++)
+		ord[i] = &pp->w[pp->ord[i]];
+	return 0;
+}
+
+/* The first order of a kept pass, for order_again. */
+static int order_keep(struct pol_pass *pp, struct work *const *ord)
+{
+	size_t i;
+
+	free(pp->ord);
+	pp->ord = malloc((pp->n ? pp->n : 1) * sizeof(*pp->ord));
+	if (pp->ord == NULL)
+		return -1;
+	for (i = 0; i < pp->n; i++)
+		pp->ord[i] = (size_t)(ord[i] - pp->w);
+	pp->nord = pp->n;
+	return 0;
+}
+
 static int settle_claims(struct pol_pass *pp, long *reserved)
 {
 	struct work **ord = calloc(pp->n ? pp->n : 1, sizeof(*ord));
@@ -1929,18 +2253,31 @@ static int settle_claims(struct pol_pass *pp, long *reserved)
 
 	if (ord == NULL)
 		return -1;
-	for (i = 0; i < pp->n; i++)
-		ord[i] = &pp->w[i];
-	qsort(ord, pp->n, sizeof(*ord), order_cmp);
+	if (pp->keep && pp->ord != NULL) {
+		if (order_again(pp, ord) < 0)
+			goto done;
+	} else {
+		for (i = 0; i < pp->n; i++)
+			ord[i] = &pp->w[i];
+		qsort(ord, pp->n, sizeof(*ord), order_cmp);
+		if (pp->keep && order_keep(pp, ord) < 0)
+			goto done;
+	}
 	for (i = 0; i < pp->n; i++)
 		if (keeps_licence(ord[i]))
 			ord[i]->lic_rank = ++lic.rank;
 	*reserved = (long)lic.rank;
 	lic.free = pp->ctx->acct->licences - *reserved;
-	for (i = 0; i < pp->n; i++)
+	for (i = 0; i < pp->n; i++) {
 		if (ord[i]->kind != POL_OTHER && !ord[i]->blocked && ord[i]->active &&
 		    claim(pp->ctx, ord[i], pp->w, &pp->ix, &lic) < 0)
 			goto done;
+		/* What claim tries is needed again only by a new settle. */
+		if (!pp->keep) {
+			strv_free(&ord[i]->cands);
+			strv_free(&ord[i]->aliases);
+		}
+	}
 	rc = 0;
 done:
 	free(ord);
@@ -1969,7 +2306,7 @@ static int add_contact(struct pol_pass *pp, const char *addr, struct pol_result 
 	pp->contacts = v;
 	if (new_contact(pp->ctx, addr, pp->n, &pp->ix, res, &dn) < 0)
 		goto done;
-	v[pp->ncontacts] = pool_strdup(&pp->pool, res->adds[res->nadds - 1]->dn);
+	v[pp->ncontacts] = pool_strdup(&pp->spool, res->adds[res->nadds - 1]->dn);
 	if (v[pp->ncontacts] == NULL)
 		goto done;
 	pp->ncontacts++;
@@ -2064,6 +2401,16 @@ int policy_settle(struct pol_pass *pp, struct pol_result *res)
 	if (pp->settled)
 		return -1;
 	policy_result_clear(res);
+	if (pp->keep) {
+		pp->ix.pool = &pp->spool;
+		if (idx_copy(&pp->ix, &pp->held) < 0)
+			return -1;
+	} else {
+		/* Nothing takes again: the index as read becomes settle's. */
+		idx_free(&pp->ix);
+		pp->ix = pp->held;
+		memset(&pp->held, 0, sizeof(pp->held));
+	}
 	pp->settled = 1;
 	if (settle_claims(pp, &reserved) < 0 || settle_forwards(pp, res) < 0 ||
 	    settle_contacts(pp) < 0 || settle_account(pp, reserved, res) < 0)
@@ -2206,7 +2553,7 @@ static int dry_claim(struct pol_pass *pp, struct work *w, unsigned char *picks,
 	for (i = 0; i < w->nexp + w->aliases.n; i++) {
 		size_t bit = i < w->nexp ? i : 32 + (i - w->nexp);
 
-		owner = idx_get(&pp->ix, i < w->nexp ? w->cands.v[i] : w->aliases.v[i - w->nexp]);
+		owner = idx_get(&pp->held, i < w->nexp ? w->cands.v[i] : w->aliases.v[i - w->nexp]);
 		if (owner >= 0 && (size_t)owner != w->self)
 			goto done;
 		/* Held addresses never change hands: a fact claim can use. */
@@ -2220,7 +2567,7 @@ static int dry_claim(struct pol_pass *pp, struct work *w, unsigned char *picks,
 
 		buf_reset(&got);
 		if (i < w->nexp ? buf_puts(&got, c) < 0
-		                : resolve(&pp->ix, w->self, c, &got, &held, &suffix) != 0)
+		                : resolve(&pp->held, w->self, c, &got, &held, &suffix) != 0)
 			goto done;
 		/* The candidate itself held: claim takes it without a look-up. */
 		if (held && suffix == 1 && i < 32)
@@ -2291,7 +2638,7 @@ static int speculate(struct pol_pass *pp, struct work *w)
 		for (i = 0; i < w->old->plain.n; i++)
 			if (strv_find(&w->addrs, w->old->plain.v[i]) < 0 &&
 			    domain_accepted(pp->ctx->acct, domain_of(w->old->plain.v[i])) &&
-			    idx_get(&pp->ix, w->old->plain.v[i]) < 0)
+			    idx_get(&pp->held, w->old->plain.v[i]) < 0)
 				goto done;
 		w->alt = w->fwd ? w->cur_alt : NULL;
 	}
@@ -2308,7 +2655,7 @@ static int speculate(struct pol_pass *pp, struct work *w)
 done:
 	strv_free(&w->addrs);
 	strv_free(&w->alias_addrs);
-	w->addrs.pool = w->alias_addrs.pool = &pp->pool;
+	w->addrs.pool = w->alias_addrs.pool = &pp->spool;
 	w->alt = NULL;
 	return rc;
 }
@@ -2472,12 +2819,16 @@ void policy_pass_free(struct pol_pass *pp)
 	for (i = 0; i < pp->n; i++)
 		work_free(&pp->w[i]);
 	free(pp->w);
+	idx_free(&pp->held);
 	idx_free(&pp->ix);
 	idx_free(&pp->dns);
+	idx_free(&pp->dups);
 	free(pp->contacts);
+	free(pp->ord);
 	strv_free(&pp->old.plain);
 	strv_free(&pp->old.alias);
 	pool_free(&pp->scratch);
+	pool_free(&pp->spool);
 	pool_free(&pp->pool);
 	free(pp);
 }

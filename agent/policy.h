@@ -136,6 +136,25 @@ int policy_filter(struct pol_pass *pp, size_t i, const char *const *members, siz
 int policy_settle(struct pol_pass *pp, struct pol_result *res) DM_WUR;
 int policy_build(struct pol_pass *pp, size_t i, const struct entry *e, struct pol_obj *o) DM_WUR;
 void policy_pass_free(struct pol_pass *pp);
+/*
+ * A kept pass lives on after settle, for a daemon that sees a few objects
+ * change at a time: policy_reopen undoes what settle decided, each
+ * changed object is taken again in its place (policy_retake; i == count
+ * appends one, policy_truncate drops the last ones), the lists get their
+ * filters, and policy_settle decides anew, exactly as a new pass over the
+ * same objects in the same order would. Only what changed is read again;
+ * settle still runs over every object, from what take left. Call
+ * policy_keep before the first take.
+ *   policy_retake and policy_truncate return 1 when only a new pass can
+ *   tell (an address or DN two objects hold as read changes hands, or the
+ *   pool has grown by a quarter): the pass is then good for
+ *   policy_pass_free alone. policy_reserve makes room for n objects.
+ */
+void policy_keep(struct pol_pass *pp);
+int policy_reserve(struct pol_pass *pp, size_t n) DM_WUR;
+int policy_reopen(struct pol_pass *pp) DM_WUR;
+int policy_retake(struct pol_pass *pp, size_t i, const struct entry *e) DM_WUR;
+int policy_truncate(struct pol_pass *pp, size_t n) DM_WUR;
 /* What the pass keeps of object i: its DN, kind, and (after settle) the
  * DN its forward wants as altRecipient, or NULL. */
 size_t policy_count(const struct pol_pass *pp);

@@ -37,6 +37,7 @@ void *pool_alloc(struct pool *p, size_t size, size_t align)
 			return NULL;
 		b->size = bs;
 		b->used = 0;
+		p->bytes += bs;
 		at = 0;
 		if (bs != POOL_BLOCK && p->head != NULL) {
 			b->next = p->head->next;
@@ -78,6 +79,12 @@ void pool_reset(struct pool *p)
 	}
 	keep->next = NULL;
 	keep->used = 0;
+	p->bytes = keep->size;
+}
+
+size_t pool_bytes(const struct pool *p)
+{
+	return p->bytes;
 }
 
 void pool_free(struct pool *p)
@@ -89,4 +96,5 @@ void pool_free(struct pool *p)
 		free(b);
 	}
 	p->head = NULL;
+	p->bytes = 0;
 }

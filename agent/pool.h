@@ -14,6 +14,7 @@ struct pool_block;
 /* All zero is an empty pool. */
 struct pool {
 	struct pool_block *head; /* the block being filled; older ones follow */
+	size_t bytes;            /* what the blocks take, for pool_bytes */
 };
 
 /* Returns size bytes aligned to align (a power of two, at most that of
@@ -28,5 +29,7 @@ void pool_free(struct pool *p);
 /* Forgets everything allocated but keeps one block for what comes next:
  * scratch space reused object after object. */
 void pool_reset(struct pool *p);
+/* The bytes the pool's blocks take. */
+size_t pool_bytes(const struct pool *p);
 
 #endif

@@ -285,6 +285,21 @@ static struct packed *store_slot(struct store *s, size_t i)
 	return &s->v[i];
 }
 
+/* Room for n objects. */
+static int store_reserve(struct store *s, size_t n)
+{
+	struct packed *v;
+
+	if (n <= s->cap)
+		return 0;
+	v = realloc(s->v, n * sizeof(*v));
+	if (v == NULL)
+		return -1;
+	s->v = v;
+	s->cap = n;
+	return 0;
+}
+
 /* Notes object i without keeping its entry. */
 static int store_skip(struct store *s, size_t i, const struct entry *e)
 {
@@ -567,7 +582,57 @@ struct pass {
 	/* Reading from rec_opts.source: objects read again from the directory
 	 * after a stale write, sorted by DN; they replace the cache's. */
 	struct entry_list fresh;
+	uint64_t acct_key; /* the account entry's fingerprint, for rec_memo */
 };
+
+/*
+ * The daemon's kept pass. Object k of the pass is entry k of the cache;
+ * stamps[k] is the cache_stamp it was taken at (0: taken from a re-read,
+ * to be taken from the cache again), lists[k] says it is a list with a
+ * dirmailMemberFilter. Anything that could make the kept pass differ from
+ * a new one (another account entry or options, a failed pass, an address
+ * two objects hold) makes the next pass a new one.
+ */
+struct rec_memo {
+	struct pol_ctx ctx; /* the kept pass points at it */
+	struct pol_pass *pp;
+	uint64_t *stamps;
+	unsigned char *lists;
+	size_t n, cap;
+	uint64_t acct_key;
+	size_t full, partial;
+	size_t taken; /* by the last read: every object, or what changed */
+};
+
+struct rec_memo *rec_memo_new(void)
+{
+	return calloc(1, sizeof(struct rec_memo));
+}
+
+void rec_memo_forget(struct rec_memo *m)
+{
+	if (m == NULL)
+		return;
+	policy_pass_free(m->pp);
+	m->pp = NULL;
+	m->n = 0;
+}
+
+void rec_memo_free(struct rec_memo *m)
+{
+	if (m == NULL)
+		return;
+	rec_memo_forget(m);
+	free(m->stamps);
+	free(m->lists);
+	free(m);
+}
+
+void rec_memo_counts(const struct rec_memo *m, size_t *full, size_t *partial)
+{
+	*full = m ? m->full : 0;
+	*partial = m ? m->partial : 0;
+}
 
 /* What a pass that stops now leaves behind, for its last log line. */
 static const char *stop_note(const struct pass *p)
@@ -710,12 +775,20 @@ done:
 	return rc;
 }
 
+/* Notes object i in the store, keeping its entry when the policy may
+ * build it; the daemon's cache keeps every entry already. */
+static int store_note(struct pass *p, size_t i, const struct entry *e)
+{
+	if (p->o->source != NULL)
+		return store_slot(&p->set, i) != NULL ? 0 : -1;
+	return policy_unchanged_as_read(p->pp, i) ? store_skip(&p->set, i, e)
+	                                          : store_put(&p->set, i, e);
+}
+
 /* Takes object i, e, into the policy and the store. */
 static int take_one(struct pass *p, size_t i, const struct entry *e)
 {
-	if (policy_take(p->pp, e) < 0 ||
-	    (policy_unchanged_as_read(p->pp, i) ? store_skip(&p->set, i, e)
-	                                        : store_put(&p->set, i, e)) < 0)
+	if (policy_take(p->pp, e) < 0 || store_note(p, i, e) < 0)
 		return -1;
 	if (p->login_user && policy_obj_kind(p->pp, i) != POL_OTHER &&
 	    answers_to(e, p->login_user, p->login_addr)) {
@@ -731,6 +804,30 @@ static int take_one(struct pass *p, size_t i, const struct entry *e)
 	return 0;
 }
 
+static struct entry *source_nth(const struct pass *p, size_t k);
+
+/* Object i as the pass took it, in a new entry the caller frees: from the
+ * daemon's cache (or its re-read), else as the store kept it; NULL when
+ * out of memory or not kept. */
+static struct entry *obj_entry(const struct pass *p, size_t i)
+{
+	return p->o->source != NULL ? source_nth(p, i) : store_get(&p->set, i);
+}
+
+/* The version of object i the pass decided on (version_of). */
+static uint64_t obj_version(const struct pass *p, size_t i)
+{
+	struct entry *e;
+	uint64_t v;
+
+	if (p->o->source == NULL)
+		return p->set.v[i].ver;
+	e = source_nth(p, i);
+	v = e ? version_of(e) : 0;
+	entry_free(e);
+	return v;
+}
+
 /* Runs every list's dirmailMemberFilter against the directory, unless
  * the read-ahead pf has already. */
 static int run_filters(struct pass *p, struct prefetch *pf, struct buf *err)
@@ -738,7 +835,7 @@ static int run_filters(struct pass *p, struct prefetch *pf, struct buf *err)
 	size_t k;
 
 	for (k = 0; k < p->set.nlists; k++) {
-		struct entry *e = store_get(&p->set, p->set.lists[k]);
+		struct entry *e = obj_entry(p, p->set.lists[k]);
 		const char *flt = e ? entry_first(e, "dirmailMemberFilter") : NULL;
 		enum ldapc_rc lrc = LDAPC_OK;
 		int r;
@@ -815,6 +912,9 @@ static int fill_gaps(struct pass *p)
 	size_t i;
 	int rc = EX_OK;
 
+	/* The cache holds every object as the pass took it. */
+	if (p->o->source != NULL)
+		return EX_OK;
 	for (i = 0; i < p->set.n && rc == EX_OK; i++) {
 		struct entry *e = NULL;
 		enum ldapc_rc lrc;
@@ -866,7 +966,8 @@ static void unload(struct pass *p)
 	p->members = NULL;
 	p->filter_err = NULL;
 	store_free(&p->set);
-	policy_pass_free(p->pp);
+	if (p->o == NULL || p->o->memo == NULL || p->pp != p->o->memo->pp)
+		policy_pass_free(p->pp);
 	p->pp = NULL;
 	free(p->login_dn);
 	p->login_dn = NULL;
@@ -879,6 +980,8 @@ static int take_cached(struct pass *p)
 {
 	size_t k, n = cache_count(p->o->source);
 
+	if (policy_reserve(p->pp, n) < 0)
+		return -1;
 	for (k = 0; k < n; k++) {
 		struct entry *e = source_nth(p, k);
 		int r = e ? take(e, p) : -1;
@@ -887,6 +990,123 @@ static int take_cached(struct pass *p)
 		if (r < 0)
 			return -1;
 	}
+	return 0;
+}
+
+/* Notes object k of the kept pass, taken from e: its stamp (0 when e is a
+ * re-read, which the cache has yet to catch up with) and whether it is a
+ * list with a member filter. */
+static void memo_note(struct pass *p, size_t k, const struct entry *e)
+{
+	struct rec_memo *m = p->o->memo;
+
+	m->stamps[k] = fresh_of(p, e->dn) ? 0 : cache_stamp(p->o->source, k);
+	m->lists[k] =
+	    policy_obj_kind(m->pp, k) == POL_LIST && entry_get(e, "dirmailMemberFilter") != NULL;
+}
+
+static int memo_grow(struct rec_memo *m, size_t n)
+{
+	uint64_t *st;
+	unsigned char *li;
+
+	if (n <= m->cap)
+		return 0;
+	n += n / 4 + 64;
+	st = realloc(m->stamps, n * sizeof(*st));
+	if (st == NULL)
+		return -1;
+	m->stamps = st;
+	li = realloc(m->lists, n);
+	if (li == NULL)
+		return -1;
+	m->lists = li;
+	m->cap = n;
+	return 0;
+}
+
+/* Takes again into the kept pass the objects of the cache that changed
+ * since it was settled: 0, 1 when only a new pass can tell, -1 out of
+ * memory. */
+static int retake_changed(struct pass *p, size_t n)
+{
+	struct rec_memo *m = p->o->memo;
+	size_t k;
+	int r;
+
+	if (m->acct_key != p->acct_key || m->ctx.acct != p->ctx.acct ||
+	    m->ctx.recipient_class != p->ctx.recipient_class ||
+	    m->ctx.contact_classes != p->ctx.contact_classes || policy_reopen(m->pp) < 0)
+		return 1;
+	if (m->n > n && (r = policy_truncate(m->pp, n)) != 0)
+		return r;
+	for (k = 0; k < n; k++) {
+		struct entry *e;
+
+		if (k < m->n && m->stamps[k] != 0 && m->stamps[k] == cache_stamp(p->o->source, k) &&
+		    (p->fresh.n == 0 || fresh_of(p, cache_dn(p->o->source, k)) == NULL))
+			continue;
+		e = source_nth(p, k);
+		if (e == NULL)
+			return -1;
+		r = policy_retake(m->pp, k, e);
+		if (r == 0)
+			memo_note(p, k, e);
+		m->taken++;
+		entry_free(e);
+		if (r != 0)
+			return r;
+	}
+	m->partial++;
+	return 0;
+}
+
+/* The read from the daemon's cache into its kept pass: only what changed
+ * since the last pass when that can be, else everything. */
+static int take_kept(struct pass *p)
+{
+	struct rec_memo *m = p->o->memo;
+	size_t k, n = cache_count(p->o->source);
+	int r = 1;
+
+	if (memo_grow(m, n) < 0)
+		return -1;
+	m->taken = 0;
+	if (m->pp != NULL)
+		r = retake_changed(p, n);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		rec_memo_forget(m);
+		m->ctx = p->ctx;
+		m->acct_key = p->acct_key;
+		m->pp = policy_pass_new(&m->ctx);
+		if (m->pp == NULL)
+			return -1;
+		policy_keep(m->pp);
+		if (policy_reserve(m->pp, n) < 0)
+			return -1;
+		for (k = 0; k < n; k++) {
+			struct entry *e = source_nth(p, k);
+
+			r = e ? policy_take(m->pp, e) : -1;
+			if (r == 0)
+				memo_note(p, k, e);
+			entry_free(e);
+			if (r < 0)
+				return -1;
+		}
+		m->full++;
+		m->taken = n;
+	}
+	m->n = n;
+	p->pp = m->pp;
+	if (store_reserve(&p->set, n) < 0)
+		return -1;
+	for (k = 0; k < n; k++)
+		if (store_slot(&p->set, k) == NULL ||
+		    (m->lists[k] && push_idx(&p->set.lists, &p->set.nlists, k) < 0))
+			return -1;
 	return 0;
 }
 
@@ -939,10 +1159,15 @@ static int load(struct pass *p, struct prefetch *pf, struct buf *err)
 	int rc;
 
 	unload(p);
-	p->pp = policy_pass_new(&p->ctx);
-	if (p->pp == NULL)
+	if (p->o->source != NULL && p->o->memo != NULL && p->o->nsets == 0 &&
+	    p->login_user == NULL) {
+		if (take_kept(p) < 0) {
+			rec_memo_forget(p->o->memo);
+			return EX_OSERR;
+		}
+	} else if ((p->pp = policy_pass_new(&p->ctx)) == NULL) {
 		return EX_OSERR;
-	if (p->o->source != NULL) {
+	} else if (p->o->source != NULL) {
 		if (take_cached(p) < 0)
 			return EX_OSERR;
 	} else {
@@ -1011,9 +1236,9 @@ static int selected(const struct rec_opts *o, const char *dn)
 static int build_one(struct pass *p, size_t i, struct built *b)
 {
 	built_free(b);
-	if (!store_has(&p->set, i))
+	if (p->o->source == NULL && !store_has(&p->set, i))
 		log_panic("%s: to be built, but its entry was not kept", policy_dn(p->pp, i));
-	b->cur = store_get(&p->set, i);
+	b->cur = obj_entry(p, i);
 	if (b->cur == NULL || policy_build(p->pp, i, b->cur, &b->o) < 0)
 		return -1;
 	if (!b->o.managed || b->o.want == NULL || !selected(p->o, b->cur->dn))
@@ -1531,7 +1756,7 @@ static int contact_before(struct pass *p, size_t i, struct entry **out)
 
 	*out = NULL;
 	lrc = ldapc_read(p->l, policy_dn(p->pp, i), attrs, &e, &err);
-	if (lrc == LDAPC_SKIP || (lrc == LDAPC_OK && version_of(e) != p->set.v[i].ver)) {
+	if (lrc == LDAPC_SKIP || (lrc == LDAPC_OK && version_of(e) != obj_version(p, i))) {
 		log_warn(
 		    "%s: changed since dirmail read it; the unused contact is left for the next "
 		    "pass",
@@ -1974,7 +2199,7 @@ static int emit_all(struct writer *w, const unsigned char *nbs, const struct ent
 
 		if (!policy_unused_contact(p->pp, i) || !selected(p->o, policy_dn(p->pp, i)))
 			continue;
-		cur = store_get(&p->set, i);
+		cur = obj_entry(p, i);
 		if (cur == NULL || assertion(cur, &as) < 0) {
 			w->oom = 1;
 		} else {
@@ -2053,6 +2278,29 @@ static int pass_init(struct pass *p, struct ldapc *l, const struct account *acct
 /* Stage 1: reads everything, the member filters alongside, settles, and
  * checks what the read can tell: every --set DN is there, the share of
  * recipients seen, who a --dn login names. */
+/* A fingerprint of the account entry's intent (its state and version
+ * left out): a kept pass was decided against the same one only if this
+ * is the same. */
+static uint64_t acct_key(const struct entry *e)
+{
+	const char *const *a = account_attrs();
+	uint64_t h = 0;
+	size_t i, k;
+
+	for (; *a != NULL; a++) {
+		const struct entry_attr *at =
+		    strcasecmp(*a, "dirmailState") ? entry_get(e, *a) : NULL;
+
+		for (k = 0; at && k < at->nvals; k++)
+			for (i = 0; i < 2; i++) {
+				const char *v = i ? at->vals[k].val : *a;
+
+				h = h * 1000003u ^ hash_bytes(v, i ? at->vals[k].len : strlen(v));
+			}
+	}
+	return h ^ hash_bytes(e->dn, strlen(e->dn));
+}
+
 static int stage_read(struct pass *p, struct prefetch *pf, const struct entry *acct_e,
                       struct rec_stats *st)
 {
@@ -2061,12 +2309,16 @@ static int stage_read(struct pass *p, struct prefetch *pf, const struct entry *a
 	size_t i;
 	int rc;
 
+	p->acct_key = acct_key(acct_e);
+
 	prefetch_start(pf, p->l, o);
 	rc = load_settled(p, pf, &err);
 	buf_free(&err);
 	if (rc != EX_OK)
 		return rc;
 	st->objects = p->set.n;
+	st->taken = o->memo != NULL && o->source != NULL && p->pp == o->memo->pp ? o->memo->taken
+	                                                                         : p->set.n;
 	for (i = 0; i < o->nsets; i++)
 		if (o->sets[i].dn != NULL && policy_find(p->pp, o->sets[i].dn) < 0) {
 			log_error("--set %s:%s: no user, list or contact there under \"%s\"",

@@ -62,10 +62,26 @@ struct rec_opts {
 	 * knows its own changes when they come back through the sync). */
 	void (*written)(const char *dn, void *arg);
 	void *written_arg;
+	/* With source: what the policy made of the objects, kept from one
+	 * pass to the next (the daemon's), so that a pass takes again only
+	 * the objects the cache changed since and settles everything from
+	 * there. NULL: every pass takes every object. */
+	struct rec_memo *memo;
 };
+
+/* What a daemon keeps between passes over its cache (rec_opts.memo). */
+struct rec_memo;
+struct rec_memo *rec_memo_new(void) DM_WUR;
+void rec_memo_free(struct rec_memo *m);
+/* The next pass takes every object again (a reload, a scheduled full
+ * pass); a change of the account entry does that by itself. */
+void rec_memo_forget(struct rec_memo *m);
+/* How many passes took every object, and how many only what changed. */
+void rec_memo_counts(const struct rec_memo *m, size_t *full, size_t *partial);
 
 struct rec_stats {
 	size_t objects;   /* read */
+	size_t taken;     /* of them, taken into the policy anew (rec_opts.memo) */
 	size_t changed;   /* objects with changes */
 	size_t writes;    /* writes sent (or planned) */
 	size_t refused;   /* writes the server refused */

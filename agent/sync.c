@@ -73,6 +73,8 @@ struct daemon {
 	struct ldapc *sl;        /* the change source's own */
 	struct ldapc_sync *sync; /* NULL: not following changes */
 	struct cache *cache;     /* every recipient, by entryUUID */
+	struct rec_memo *memo;   /* what the last pass made of the cache */
+	uint64_t trim_ms;        /* when memory was last given back */
 	struct entry *acct_e;    /* the account entry as last delivered */
 	unsigned char acct_uuid[CACHE_UUID_LEN];
 	int acct_marked;         /* reported during this refresh */
@@ -490,8 +492,10 @@ static int start_sync(struct daemon *d)
 	cache_unmark(d->cache);
 	d->acct_marked = 0;
 	d->whole = !from_cookie;
-	if (d->whole)
-		d->acct_stale = 1; /* a full pass checks the account's names too */
+	if (d->whole) {
+		d->acct_stale = 1;        /* a full pass checks the account's names too */
+		rec_memo_forget(d->memo); /* and decides everything from scratch */
+	}
 	lrc = d->h->source->start(d->sl, d->c->base, reconcile_sync_filter(),
 	                          reconcile_sync_attrs(), from_cookie ? d->cookie.s : NULL,
 	                          from_cookie ? d->cookie.len : 0, 1, &d->sync, &err);
@@ -636,20 +640,25 @@ static int pass(struct daemon *d)
 	o.keep_journal = &d->j;
 	o.written = echo_add;
 	o.written_arg = d;
+	o.memo = d->memo;
 	t0 = now_ms();
 	rc = reconcile_run(d->rw, &d->acct, d->acct_e, &o, &st);
 	d->passes++;
 	log_msg(st.writes > 0 || rc != EX_OK ? LOG_LVL_INFO : LOG_LVL_DEBUG,
-	        "pass over %zu objects in %llu ms: %zu to change, %zu writes, %zu refused, %zu "
-	        "stale, %zu without reply, %zu deletions%s",
-	        st.objects, (unsigned long long)(now_ms() - t0), st.changed, st.writes, st.refused,
-	        st.stale, st.unknown, st.deletions,
+	        "pass over %zu objects (%zu taken anew) in %llu ms: %zu to change, %zu writes, %zu "
+	        "refused, %zu stale, %zu without reply, %zu deletions%s",
+	        st.objects, st.taken, (unsigned long long)(now_ms() - t0), st.changed, st.writes,
+	        st.refused, st.stale, st.unknown, st.deletions,
 	        st.held ? "; held past the delete threshold" : "");
 	(void)notify_status("%zu recipients; %zu passes; last: %zu writes%s", st.objects, d->passes,
 	                    st.writes, st.held ? ", held past the delete threshold" : "");
-	/* A pass over everyone allocates and frees much: give it back, so the
-	 * daemon's size follows the cache, not the largest pass so far. */
-	(void)malloc_trim(0);
+	/* A pass that took everyone allocates and frees much: give it back,
+	 * so the daemon's size follows the cache, not the largest pass so
+	 * far. One that took a few changes frees little: a trim a minute. */
+	if (st.taken == st.objects || now_ms() - d->trim_ms > 60000) {
+		(void)malloc_trim(0);
+		d->trim_ms = now_ms();
+	}
 	d->echo_ms = now_ms();
 	switch (rc) {
 	case EX_OK:
@@ -847,6 +856,7 @@ static void reload(struct daemon *d)
 		d->have_cookie = d->have_done = d->have_applied = 0;
 	}
 	disconnect(d);
+	rec_memo_forget(d->memo);
 	conf_free(d->c);
 	*d->c = nc;
 	log_init("dirmail", d->foreground, conf_syslog_facility(d->c->log_facility),
@@ -993,8 +1003,12 @@ int sync_run(const struct sync_host *h, struct conf *c, int foreground)
 	d.foreground = foreground;
 	d.lock_fd = d.wake_rd = -1;
 	d.cache = cache_new();
-	if (d.cache == NULL)
+	d.memo = rec_memo_new();
+	if (d.cache == NULL || d.memo == NULL) {
+		cache_free(d.cache);
+		rec_memo_free(d.memo);
 		return EX_OSERR;
+	}
 	rc = lock_state(&d);
 	if (rc != EX_OK)
 		goto done;
@@ -1036,6 +1050,7 @@ done:
 	journal_close(d.j);
 	signals_end(&d);
 	unlock_state(&d);
+	rec_memo_free(d.memo);
 	cache_free(d.cache);
 	entry_free(d.acct_e);
 	account_free(&d.acct);

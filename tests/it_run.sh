@@ -108,6 +108,14 @@ departmentNumber: sales
 LDIF
 applied_within "member filter" has "cn=sales,ou=lists,$BASE" member "uid=tbig,$PEOPLE"
 pass "a list's member filter follows the users it matches"
+# That pass took into the policy only what changed since the one before:
+# uid=tbig and the echoes of that pass's writes, not every object.
+taken_line=$(grep 'pass over' "$LOG" | tail -n 1)
+[[ "$taken_line" =~ pass\ over\ ([0-9]+)\ objects\ \(([0-9]+)\ taken\ anew\) ]] ||
+	fail "no pass line: $taken_line"
+[ "${BASH_REMATCH[2]}" -ge 1 ] && [ "${BASH_REMATCH[2]}" -le 5 ] ||
+	fail "the pass took ${BASH_REMATCH[2]} of ${BASH_REMATCH[1]} objects anew: $taken_line"
+pass "a pass after a change takes only what changed into the policy"
 
 # ---- an account change re-evaluates everyone -----------------------------
 modify <<LDIF
@@ -120,6 +128,11 @@ applied_within "default quota" has "uid=smithj,$PEOPLE" mDBOverHardQuotaLimit 20
 for u in jgross jsmith main; do
 	has "uid=$u,$PEOPLE" mDBOverHardQuotaLimit 20480 || fail "uid=$u kept its old default quota"
 done
+# Another account entry: every object taken anew.
+taken_line=$(grep 'pass over' "$LOG" | tail -n 1)
+[[ "$taken_line" =~ pass\ over\ ([0-9]+)\ objects\ \(([0-9]+)\ taken\ anew\) ]] &&
+	[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] ||
+	fail "the account change did not take every object anew: $taken_line"
 pass "an account change re-evaluates everyone"
 
 # ---- a rename is the same object ------------------------------------------

@@ -189,6 +189,59 @@ static void test_uuid_text(void **state)
 	assert_int_equal(cache_uuid_parse("", u), -1);
 }
 
+/* A stamp changes exactly when what entry k holds does: the same entry
+ * put again keeps it (a refresh resends everything), a change, a rename
+ * or another entry moved into the slot by a delete gives a new one. */
+static void test_stamps(void **state)
+{
+	struct cache *c = cache_new();
+	unsigned char a[CACHE_UUID_LEN], b[CACHE_UUID_LEN];
+	struct entry *e;
+	uint64_t sa, sb;
+
+	(void)state;
+	assert_non_null(c);
+	uuid_of(1, a);
+	uuid_of(2, b);
+	e = person("uid=a,dc=t", "A");
+	assert_int_equal(cache_put(c, a, e), 0);
+	entry_free(e);
+	e = person("uid=b,dc=t", "B");
+	assert_int_equal(cache_put(c, b, e), 0);
+	entry_free(e);
+	sa = cache_stamp(c, 0);
+	sb = cache_stamp(c, 1);
+	assert_true(sa != 0 && sb != 0 && sa != sb);
+	assert_int_equal(cache_stamp(c, 2), 0);
+	/* The same again, marked for the sweep and nothing else. */
+	cache_unmark(c);
+	e = person("uid=a,dc=t", "A");
+	assert_int_equal(cache_put(c, a, e), 0);
+	entry_free(e);
+	assert_true(cache_stamp(c, 0) == sa);
+	assert_int_equal(cache_sweep(c), 1); /* b was not sent again */
+	assert_int_equal(cache_count(c), 1);
+	e = person("uid=b,dc=t", "B");
+	assert_int_equal(cache_put(c, b, e), 0);
+	entry_free(e);
+	sb = cache_stamp(c, 1);
+	/* A value changes; then a rename with the same values. */
+	e = person("uid=a,dc=t", "A2");
+	assert_int_equal(cache_put(c, a, e), 0);
+	entry_free(e);
+	assert_true(cache_stamp(c, 0) != sa && cache_stamp(c, 0) != sb);
+	sa = cache_stamp(c, 0);
+	e = person("uid=a2,dc=t", "A2");
+	assert_int_equal(cache_put(c, a, e), 0);
+	entry_free(e);
+	assert_true(cache_stamp(c, 0) != sa);
+	/* Deleting a moves b into slot 0, with b's stamp. */
+	assert_int_equal(cache_del(c, a), 1);
+	assert_true(cache_stamp(c, 0) == sb);
+	assert_string_equal(cache_dn(c, 0), "uid=b,dc=t");
+	cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +249,7 @@ int main(void)
 	    cmocka_unit_test(test_delete_and_sweep),
 	    cmocka_unit_test(test_random_against_model),
 	    cmocka_unit_test(test_uuid_text),
+	    cmocka_unit_test(test_stamps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

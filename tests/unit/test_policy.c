@@ -1220,6 +1220,350 @@ static void test_lists(void **state)
 	world_free(&w);
 }
 
+/* ---- a kept pass decides as a new one --------------------------------------- */
+
+#define KMAX 48
+
+struct kept_world {
+	struct world w; /* its ctx and account; objects in e below */
+	struct entry *e[KMAX];
+	size_t n;
+	unsigned char changed[KMAX];     /* to take again into the kept pass */
+	const char *members[KMAX][KMAX]; /* a list's filter matches (DNs of e) */
+	size_t nmembers[KMAX];
+	unsigned seed, made;
+	int paste; /* kmutate may give an object another's address */
+};
+
+static unsigned rnd(struct kept_world *k, unsigned n)
+{
+	k->seed = k->seed * 1103515245u + 12345u;
+	return (k->seed >> 16) % n;
+}
+
+/* Sets attr of object i to v (NULL: removes it). */
+static void kset(struct kept_world *k, size_t i, const char *attr, const char *v)
+{
+	entry_del(k->e[i], attr);
+	if (v != NULL)
+		assert_int_equal(entry_add(k->e[i], attr, v, strlen(v)), 0);
+	k->changed[i] = 1;
+}
+
+static int is_list(const struct entry *e)
+{
+	return policy_kind(e) == POL_LIST;
+}
+
+/* A new user, created after everyone. */
+static void kadd_user(struct kept_world *k)
+{
+	static const char *const given[] = {"John", "Jon", "Ann", "Anna"};
+	static const char *const sn[] = {"Smith", "Smyth", "Lee"};
+	static const char *const svc[] = {"pop-imap", "exchange", "none", "imap"};
+	char text[1024];
+
+	assert_true(k->n < KMAX);
+	snprintf(text, sizeof(text),
+	         USER("u%u", "%s", "%s", "2024%02u01100000Z", "dirmailService: %s\n"), k->made,
+	         k->made, given[rnd(k, 4)], sn[rnd(k, 3)], 1 + k->made % 12, svc[rnd(k, 4)]);
+	k->made++;
+	k->e[k->n] = parse(text);
+	k->changed[k->n++] = 1;
+}
+
+/* Forgets object i the way the daemon's cache does: the last one moves
+ * into its place. Filters drop it. */
+static void kdel(struct kept_world *k, size_t i)
+{
+	size_t l, m, last = k->n - 1;
+
+	for (l = 0; l < k->n; l++)
+		for (m = 0; m < k->nmembers[l]; m++)
+			if (k->members[l][m] == k->e[i]->dn) {
+				k->members[l][m] = k->members[l][--k->nmembers[l]];
+				m--;
+			}
+	entry_free(k->e[i]);
+	k->e[i] = k->e[last];
+	memcpy(k->members[i], k->members[last], sizeof(k->members[i]));
+	k->nmembers[i] = k->nmembers[last];
+	k->nmembers[last] = 0;
+	k->changed[i] = 1;
+	k->n--;
+}
+
+/* One admin's change, picked at random. */
+static void kmutate(struct kept_world *k)
+{
+	static const char *const svc[] = {"pop-imap", "exchange", "none", "imap"};
+	size_t i = rnd(k, (unsigned)k->n), j;
+	char v[256];
+
+	switch (rnd(k, 10)) {
+	case 0:
+		if (!is_list(k->e[i]))
+			kset(k, i, "dirmailService", svc[rnd(k, 4)]);
+		break;
+	case 1:
+		snprintf(v, sizeof(v), "alias%u", rnd(k, 3));
+		kset(k, i, "dirmailAlias", rnd(k, 2) ? v : NULL);
+		break;
+	case 2:
+		snprintf(v, sizeof(v), "p%u@example.test", rnd(k, 3));
+		kset(k, i, "dirmailPrimaryAddress", rnd(k, 2) ? v : NULL);
+		break;
+	case 3:
+		if (is_list(k->e[i]))
+			break;
+		j = rnd(k, (unsigned)k->n);
+		snprintf(v, sizeof(v), "%s",
+		         rnd(k, 3) == 0                         ? "x@partner.example.net"
+		         : entry_first(k->e[j], "mail") != NULL ? entry_first(k->e[j], "mail")
+		                                                : "nobody@example.test");
+		kset(k, i, "dirmailForwardTo", rnd(k, 3) ? v : NULL);
+		break;
+	case 4:
+		kset(k, i, rnd(k, 2) ? "dirmailHidden" : "dirmailDisabled",
+		     rnd(k, 2) ? "TRUE" : NULL);
+		break;
+	case 5:
+		if (k->n < KMAX - 4)
+			kadd_user(k);
+		break;
+	case 6:
+		if (k->n > 6)
+			kdel(k, i);
+		break;
+	case 7:
+		/* Another's address as read, as an admin might paste it, or
+		 * every address cleared. */
+		j = rnd(k, (unsigned)k->n);
+		if (rnd(k, 2) == 0) {
+			kset(k, i, "proxyAddresses", NULL);
+		} else if (k->paste && entry_first(k->e[j], "mail") != NULL && i != j) {
+			snprintf(v, sizeof(v), "smtp:%s", entry_first(k->e[j], "mail"));
+			assert_int_equal(entry_add(k->e[i], "proxyAddresses", v, strlen(v)), 0);
+			k->changed[i] = 1;
+		}
+		break;
+	case 8:
+		for (j = 0; j < k->n; j++)
+			if (is_list(k->e[j]) && entry_get(k->e[j], "dirmailMemberFilter")) {
+				size_t m = rnd(k, (unsigned)k->n);
+
+				k->nmembers[j] = 0;
+				for (; m < k->n; m += 1 + rnd(k, 3))
+					k->members[j][k->nmembers[j]++] = k->e[m]->dn;
+			}
+		break;
+	default:
+		kset(k, i, "givenName", rnd(k, 2) ? "John" : "Ann");
+	}
+}
+
+static void kctx(struct kept_world *k)
+{
+	static const char *const contact[] = {"inetOrgPerson", "dirmailRecipient", NULL};
+
+	memset(&k->w.ctx, 0, sizeof(k->w.ctx));
+	k->w.ctx.acct = &k->w.acct;
+	k->w.ctx.recipient_class = "dirmailRecipient";
+	k->w.ctx.new_guid = fake_guid;
+	k->w.ctx.guid_arg = &k->w;
+	k->w.ctx.dn_child = ldapc_dn_child;
+	k->w.ctx.contact_classes = contact;
+	k->w.ctx.drop_unchanged = 1;
+}
+
+static void kfilters(struct kept_world *k, struct pol_pass *pp)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		if (is_list(k->e[i]) && entry_get(k->e[i], "dirmailMemberFilter"))
+			assert_int_equal(policy_filter(pp, i, k->members[i], k->nmembers[i], NULL),
+			                 0);
+}
+
+/* A new pass over k, settled; kept: policy_keep first. */
+static struct pol_pass *knew(struct kept_world *k, int kept, struct pol_result *res)
+{
+	struct pol_pass *pp = policy_pass_new(&k->w.ctx);
+	size_t i;
+
+	assert_non_null(pp);
+	if (kept)
+		policy_keep(pp);
+	for (i = 0; i < k->n; i++)
+		assert_int_equal(policy_take(pp, k->e[i]), 0);
+	kfilters(k, pp);
+	assert_int_equal(policy_settle(pp, res), 0);
+	memset(k->changed, 0, sizeof(k->changed));
+	return pp;
+}
+
+/* The kept pass after k's changes: what changed taken again, or a new
+ * one when it says only that can tell (*anew counts those). */
+static struct pol_pass *kagain(struct kept_world *k, struct pol_pass *pp, struct pol_result *res,
+                               size_t *anew)
+{
+	size_t i;
+	int r = policy_reopen(pp);
+
+	assert_int_equal(r, 0);
+	if (policy_count(pp) > k->n)
+		r = policy_truncate(pp, k->n);
+	for (i = 0; r == 0 && i < k->n; i++)
+		if (i >= policy_count(pp) || k->changed[i])
+			r = policy_retake(pp, i, k->e[i]);
+	assert_true(r == 0 || r == 1);
+	if (r == 1) {
+		policy_pass_free(pp);
+		(*anew)++;
+		return knew(k, 1, res);
+	}
+	assert_int_equal(policy_count(pp), k->n);
+	kfilters(k, pp);
+	assert_int_equal(policy_settle(pp, res), 0);
+	memset(k->changed, 0, sizeof(k->changed));
+	return pp;
+}
+
+/* Every decision of a and b is the same, object by object; b's wanted
+ * entries are written when apply is set (the directory moves on). */
+static void ksame(struct kept_world *k, struct pol_pass *a, const struct pol_result *ra,
+                  struct pol_pass *b, const struct pol_result *rb, int apply)
+{
+	const char *const *attrs = policy_diff_attrs();
+	size_t i, j, n = k->n;
+
+	assert_string_equal(buf_str(&ra->acct_state), buf_str(&rb->acct_state));
+	assert_int_equal(ra->nadds, rb->nadds);
+	for (i = 0; i < ra->nadds; i++)
+		assert_string_equal(ra->adds[i]->dn, rb->adds[i]->dn);
+	for (i = 0; i < n; i++) {
+		struct pol_obj oa, ob;
+		struct pol_decision da, db;
+		struct diff d;
+		const char *fa = policy_forward_dn(a, i), *fb = policy_forward_dn(b, i);
+
+		memset(&oa, 0, sizeof(oa));
+		memset(&ob, 0, sizeof(ob));
+		k->w.guids = 0;
+		assert_int_equal(policy_build(a, i, k->e[i], &oa), 0);
+		k->w.guids = 0;
+		assert_int_equal(policy_build(b, i, k->e[i], &ob), 0);
+		if ((oa.state == NULL) != (ob.state == NULL) ||
+		    (oa.state && strcmp(oa.state, ob.state) != 0))
+			fail_msg("%s: kept pass says \"%s\", a new one \"%s\"", k->e[i]->dn,
+			         oa.state ? oa.state : "-", ob.state ? ob.state : "-");
+		assert_int_equal(oa.deletions, ob.deletions);
+		assert_int_equal(oa.remove, ob.remove);
+		assert_int_equal(oa.managed, ob.managed);
+		assert_int_equal(diff_entry(wanted(&oa), wanted(&ob), attrs, &d), 0);
+		if (d.nb != 0)
+			fail_msg("%s: kept pass wants another %s", k->e[i]->dn,
+			         d.b[0].mods[0].attr);
+		diff_free(&d);
+		if ((fa == NULL) != (fb == NULL) || (fa && strcmp(fa, fb) != 0))
+			fail_msg("%s: forwards differ", k->e[i]->dn);
+		assert_int_equal(policy_decision(a, i, &da), 0);
+		assert_int_equal(policy_decision(b, i, &db), 0);
+		assert_int_equal(da.naddrs, db.naddrs);
+		for (j = 0; j < da.naddrs; j++) {
+			assert_string_equal(da.addrs[j].addr, db.addrs[j].addr);
+			assert_int_equal(da.addrs[j].how, db.addrs[j].how);
+			assert_int_equal(da.addrs[j].suffix, db.addrs[j].suffix);
+		}
+		assert_int_equal(da.licence, db.licence);
+		assert_int_equal(da.licence_rank, db.licence_rank);
+		policy_decision_clear(&da);
+		policy_decision_clear(&db);
+		if (apply && ob.want != NULL) {
+			struct entry *next = applied(k->e[i], ob.want, attrs);
+
+			/* The filters keep pointing at the DN, which stays. */
+			for (j = 0; j < k->n; j++) {
+				size_t m;
+
+				for (m = 0; m < k->nmembers[j]; m++)
+					if (k->members[j][m] == k->e[i]->dn)
+						k->members[j][m] = next->dn;
+			}
+			entry_free(k->e[i]);
+			k->e[i] = next;
+			k->changed[i] = 1;
+		}
+		policy_obj_clear(&oa);
+		policy_obj_clear(&ob);
+	}
+}
+
+/* Rounds of random changes: the kept pass, taking again only what
+ * changed, decides exactly what a new pass over the same objects does.
+ * The first 400 rounds give nobody another's address, and most of them
+ * take only what changed; the next 400 paste addresses around, and every
+ * change to an object holding one makes the kept pass a new one. */
+static void test_kept_pass(void **state)
+{
+	struct kept_world k;
+	struct pol_result rk = {BUF_INIT, NULL, 0, POL_OK}, rn = {BUF_INIT, NULL, 0, POL_OK};
+	struct pol_pass *kept, *fresh;
+	size_t round, i, anew = 0;
+
+	(void)state;
+	memset(&k, 0, sizeof(k));
+	k.seed = 7;
+	world_init(&k.w, NULL);
+	kctx(&k);
+	for (i = 0; i < 14; i++)
+		kadd_user(&k);
+	k.e[k.n++] = parse("dn: cn=sales,ou=lists," BASE "\nobjectClass: groupOfNames\n"
+	                   "objectClass: dirmailList\ncn: sales\n"
+	                   "dirmailMemberFilter: (departmentNumber=sales)\nmember:\n"
+	                   "createTimestamp: 20240102000000Z\n");
+	k.e[k.n++] = parse("dn: cn=team,ou=lists," BASE "\nobjectClass: groupOfNames\n"
+	                   "objectClass: dirmailList\ncn: team\n"
+	                   "member: uid=u1,ou=people," BASE "\nmember: uid=u2,ou=people," BASE
+	                   "\ncreateTimestamp: 20240102000100Z\n");
+	kept = knew(&k, 1, &rk);
+	for (round = 0; round < 800; round++) {
+		size_t changes = 1 + rnd(&k, 3);
+		int apply = rnd(&k, 4) != 0;
+
+		if (round == 400) {
+			/* Most rounds took only what changed. */
+			print_message("kept pass: %zu of 400 rounds needed a new one\n", anew);
+			if (anew > 20)
+				fail_msg("%zu of 400 rounds needed a new pass", anew);
+			k.paste = 1;
+		}
+		for (i = 0; i < changes; i++)
+			kmutate(&k);
+		kept = kagain(&k, kept, &rk, &anew);
+		{
+			unsigned char ch[KMAX];
+
+			memcpy(ch, k.changed, sizeof(ch));
+			fresh = knew(&k, 0, &rn);
+			memcpy(k.changed, ch, sizeof(ch));
+		}
+		ksame(&k, kept, &rk, fresh, &rn, apply);
+		policy_pass_free(fresh);
+	}
+	print_message("kept pass: %zu of 800 rounds needed a new one\n", anew);
+	policy_pass_free(kept);
+	for (i = 0; i < k.n; i++)
+		entry_free(k.e[i]);
+	policy_result_clear(&rk);
+	policy_result_clear(&rn);
+	buf_free(&rk.acct_state);
+	buf_free(&rn.acct_state);
+	k.w.n = 0;
+	world_free(&k.w);
+}
+
 /* ---- decisions as data ------------------------------------------------------ */
 
 /* The decision for the object whose DN starts with dn_prefix. */
@@ -1516,6 +1860,7 @@ int main(void)
 	    cmocka_unit_test(test_service_none_keeps_foreign),
 	    cmocka_unit_test(test_service_none_first_sight),
 	    cmocka_unit_test(test_lists),
+	    cmocka_unit_test(test_kept_pass),
 	    cmocka_unit_test(test_decision),
 	    cmocka_unit_test(test_state_names),
 	    cmocka_unit_test(test_attribute_lists),
