@@ -598,6 +598,11 @@ struct rec_memo {
 	struct pol_pass *pp;
 	uint64_t *stamps;
 	unsigned char *lists;
+	/* Per object: for a list with a member filter, the objects the filter
+	 * matched (bit k: object k), fbytes bytes; NULL: search it whole. */
+	unsigned char **fbits;
+	size_t fbytes;
+	size_t *retaken, nretaken; /* what the last read took again */
 	size_t n, cap;
 	uint64_t acct_key;
 	size_t full, partial;
@@ -609,12 +614,22 @@ struct rec_memo *rec_memo_new(void)
 	return calloc(1, sizeof(struct rec_memo));
 }
 
+/* Forgets the filter matches of the lists from object k on. */
+static void memo_unmatch(struct rec_memo *m, size_t k)
+{
+	for (; k < m->n; k++) {
+		free(m->fbits[k]);
+		m->fbits[k] = NULL;
+	}
+}
+
 void rec_memo_forget(struct rec_memo *m)
 {
 	if (m == NULL)
 		return;
 	policy_pass_free(m->pp);
 	m->pp = NULL;
+	memo_unmatch(m, 0);
 	m->n = 0;
 }
 
@@ -625,6 +640,8 @@ void rec_memo_free(struct rec_memo *m)
 	rec_memo_forget(m);
 	free(m->stamps);
 	free(m->lists);
+	free(m->fbits);
+	free(m->retaken);
 	free(m);
 }
 
@@ -828,6 +845,90 @@ static uint64_t obj_version(const struct pass *p, size_t i)
 	return v;
 }
 
+static int collect_one(const struct entry *e, void *arg)
+{
+	(void)e;
+	*(int *)arg = 1;
+	return 0;
+}
+
+/* The kept pass's list l (a dirmailMemberFilter flt) matched these objects
+ * last time; of the objects taken again since, each is asked alone
+ * whether it matches now (the others are as they were, so their answer
+ * is too). 0 with out filled, 1 when the filter is to be searched whole
+ * (no earlier answer, many objects changed, any read failed), -1 out of
+ * memory. */
+static int kept_members(struct pass *p, size_t l, const char *flt, struct dnlist *out)
+{
+	struct rec_memo *m = p->o->memo;
+	static const char *const dn_only[] = {"1.1", NULL};
+	struct buf f = BUF_INIT, err = BUF_INIT;
+	unsigned char *bits;
+	size_t k;
+	int rc = 1;
+
+	if (m == NULL || p->pp != m->pp || (bits = m->fbits[l]) == NULL || m->nretaken > 64)
+		return 1;
+	if (buf_printf(&f, "(&%s%s)", RECIPIENT_FILTER, flt) < 0)
+		goto oom;
+	for (k = 0; k < m->nretaken; k++) {
+		size_t i = m->retaken[k];
+		int found = 0;
+
+		buf_reset(&err);
+		if (ldapc_search(p->l, policy_dn(p->pp, i), LDAPC_BASE, buf_str(&f), dn_only, 0,
+		                 collect_one, &found, &err) != LDAPC_OK)
+			goto done; /* gone, refused: the whole search says what is */
+		if (found)
+			bits[i / 8] |= (unsigned char)(1u << (i % 8));
+		else
+			bits[i / 8] &= (unsigned char)~(1u << (i % 8));
+	}
+	for (k = 0; k < m->n; k++)
+		if ((bits[k / 8] >> (k % 8)) & 1 && dnlist_add(out, policy_dn(p->pp, k)) < 0)
+			goto oom;
+	rc = 0;
+	goto done;
+oom:
+	rc = -1;
+done:
+	if (rc != 0) {
+		dnlist_free(out);
+		memset(out, 0, sizeof(*out));
+	}
+	buf_free(&f);
+	buf_free(&err);
+	return rc;
+}
+
+/* Keeps which objects the kept pass's list l matched, for kept_members;
+ * a refused filter keeps nothing (it is searched whole again). */
+static int kept_match(struct pass *p, size_t l, const struct dnlist *members, const char *error)
+{
+	struct rec_memo *m = p->o->memo;
+	unsigned char *bits;
+	size_t k;
+	long i;
+
+	if (m == NULL || p->pp != m->pp)
+		return 0;
+	if (error != NULL) {
+		free(m->fbits[l]);
+		m->fbits[l] = NULL;
+		return 0;
+	}
+	if (m->fbits[l] != NULL)
+		return 0; /* kept_members answered from it */
+	bits = calloc(m->fbytes ? m->fbytes : 1, 1);
+	if (bits == NULL)
+		return -1;
+	for (k = 0; k < members->n; k++)
+		if ((i = policy_find(p->pp, members->v[k])) >= 0)
+			bits[i / 8] |= (unsigned char)(1u << (i % 8));
+	m->fbits[l] = bits;
+	return 0;
+}
+
 /* Runs every list's dirmailMemberFilter against the directory, unless
  * the read-ahead pf has already. */
 static int run_filters(struct pass *p, struct prefetch *pf, struct buf *err)
@@ -844,9 +945,11 @@ static int run_filters(struct pass *p, struct prefetch *pf, struct buf *err)
 			r = -1;
 		else if (prefetch_take(pf, e->dn, flt, &p->members[k], &p->filter_err[k]))
 			r = 0;
-		else
+		else if ((r = kept_members(p, p->set.lists[k], flt, &p->members[k])) == 1)
 			r = read_members(p->l, p->o->base, p->o->page_size, flt, &p->members[k],
 			                 &p->filter_err[k], &lrc, err);
+		if (r == 0 && kept_match(p, p->set.lists[k], &p->members[k], p->filter_err[k]) < 0)
+			r = -1;
 		if (r > 0)
 			log_error("%s: dirmailMemberFilter: %s", e->dn, buf_str(err));
 		entry_free(e);
@@ -1008,11 +1111,13 @@ static void memo_note(struct pass *p, size_t k, const struct entry *e)
 static int memo_grow(struct rec_memo *m, size_t n)
 {
 	uint64_t *st;
-	unsigned char *li;
+	unsigned char *li, **fb;
+	size_t *rt, k, bytes;
 
 	if (n <= m->cap)
 		return 0;
 	n += n / 4 + 64;
+	bytes = (n + 7) / 8;
 	st = realloc(m->stamps, n * sizeof(*st));
 	if (st == NULL)
 		return -1;
@@ -1021,6 +1126,28 @@ static int memo_grow(struct rec_memo *m, size_t n)
 	if (li == NULL)
 		return -1;
 	m->lists = li;
+	rt = realloc(m->retaken, n * sizeof(*rt));
+	if (rt == NULL)
+		return -1;
+	m->retaken = rt;
+	fb = realloc(m->fbits, n * sizeof(*fb));
+	if (fb == NULL)
+		return -1;
+	m->fbits = fb;
+	for (k = m->cap; k < n; k++)
+		fb[k] = NULL;
+	for (k = 0; k < m->n; k++) {
+		unsigned char *b = fb[k] ? realloc(fb[k], bytes) : NULL;
+
+		if (fb[k] != NULL && b == NULL) {
+			memo_unmatch(m, 0); /* searched whole next time */
+			break;
+		}
+		if (b != NULL)
+			memset(b + m->fbytes, 0, bytes - m->fbytes);
+		fb[k] = b;
+	}
+	m->fbytes = bytes;
 	m->cap = n;
 	return 0;
 }
@@ -1040,6 +1167,8 @@ static int retake_changed(struct pass *p, size_t n)
 		return 1;
 	if (m->n > n && (r = policy_truncate(m->pp, n)) != 0)
 		return r;
+	memo_unmatch(m, n);
+	m->nretaken = 0;
 	for (k = 0; k < n; k++) {
 		struct entry *e;
 
@@ -1053,6 +1182,10 @@ static int retake_changed(struct pass *p, size_t n)
 		if (r == 0)
 			memo_note(p, k, e);
 		m->taken++;
+		/* Its filter may be another: searched whole. */
+		free(m->fbits[k]);
+		m->fbits[k] = NULL;
+		m->retaken[m->nretaken++] = k;
 		entry_free(e);
 		if (r != 0)
 			return r;

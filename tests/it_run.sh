@@ -99,6 +99,16 @@ hasnt "uid=nstill,$PEOPLE" mDBOverHardQuotaLimit 10240 || fail "uid=nstill kept 
 pass "a freed licence enables the next user over licence"
 
 # ---- list membership by filter follows the users --------------------------
+# A change elsewhere first, so that the list is not written (and taken
+# anew) just before: the daemon then asks the directory about the changed
+# user alone, and knows the others' answers from before.
+modify <<LDIF
+dn: uid=zoe,$PEOPLE
+changetype: modify
+replace: dirmailQuota
+dirmailQuota: 78
+LDIF
+applied_within "quota change" has "uid=zoe,$PEOPLE" mDBOverHardQuotaLimit 79872
 hasnt "cn=sales,ou=lists,$BASE" member "uid=tbig,$PEOPLE" || fail "uid=tbig already in sales"
 modify <<LDIF
 dn: uid=tbig,$PEOPLE
