@@ -802,9 +802,19 @@ static int store_note(struct pass *p, size_t i, const struct entry *e)
 	                                          : store_put(&p->set, i, e);
 }
 
+/* rec_opts.tick, once every 16 calls (an object read, a change sent). */
+static void tick(const struct rec_opts *o)
+{
+	static unsigned n;
+
+	if (o->tick != NULL && (++n & 15) == 0)
+		o->tick(o->tick_arg);
+}
+
 /* Takes object i, e, into the policy and the store. */
 static int take_one(struct pass *p, size_t i, const struct entry *e)
 {
+	tick(p->o);
 	if (policy_take(p->pp, e) < 0 || store_note(p, i, e) < 0)
 		return -1;
 	if (p->login_user && policy_obj_kind(p->pp, i) != POL_OTHER &&
@@ -1222,6 +1232,7 @@ static int take_kept(struct pass *p)
 		for (k = 0; k < n; k++) {
 			struct entry *e = source_nth(p, k);
 
+			tick(p->o);
 			r = e ? policy_take(m->pp, e) : -1;
 			if (r == 0)
 				memo_note(p, k, e);
@@ -1368,6 +1379,7 @@ static int selected(const struct rec_opts *o, const char *dn)
  * diff borrows from b's entries, so all three live and go together. */
 static int build_one(struct pass *p, size_t i, struct built *b)
 {
+	tick(p->o);
 	built_free(b);
 	if (p->o->source == NULL && !store_has(&p->set, i))
 		log_panic("%s: to be built, but its entry was not kept", policy_dn(p->pp, i));
@@ -2071,6 +2083,7 @@ static void writer_put(struct writer *w, const struct change *c, struct built *b
 {
 	const volatile sig_atomic_t *stop = w->p->o->interrupt;
 
+	tick(w->p->o);
 	/* Asked to stop: what is in flight is finished, nothing more sent. */
 	if (w->sink == SINK_WRITE && stop != NULL && *stop)
 		pipe_stop(&w->pp, STOP_SIGNAL, "asked to stop: no further write is sent");

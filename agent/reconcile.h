@@ -67,6 +67,11 @@ struct rec_opts {
 	 * the objects the cache changed since and settles everything from
 	 * there. NULL: every pass takes every object. */
 	struct rec_memo *memo;
+	/* Called now and then while a pass runs (every few objects read or
+	 * changes sent): a long first pass still feeds systemd's watchdog.
+	 * NULL: nothing. */
+	void (*tick)(void *arg);
+	void *tick_arg;
 };
 
 /* What a daemon keeps between passes over its cache (rec_opts.memo). */

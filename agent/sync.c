@@ -75,6 +75,7 @@ struct daemon {
 	struct cache *cache;     /* every recipient, by entryUUID */
 	struct rec_memo *memo;   /* what the last pass made of the cache */
 	uint64_t trim_ms;        /* when memory was last given back */
+	uint64_t tick_ms;        /* when a pass last fed the watchdog */
 	struct entry *acct_e;    /* the account entry as last delivered */
 	unsigned char acct_uuid[CACHE_UUID_LEN];
 	int acct_marked;         /* reported during this refresh */
@@ -606,6 +607,21 @@ static int check_account(struct daemon *d)
 	return EX_OK;
 }
 
+/* Feeds systemd's watchdog as often as it asks (half its interval), from
+ * the loop and, through rec_opts.tick, from within a long pass (a first
+ * one over a large tenant writing to a durable server takes minutes). */
+static void pass_tick(void *arg)
+{
+	struct daemon *d = arg;
+	unsigned long every = notify_watchdog_interval_ms();
+	uint64_t now = now_ms();
+
+	if (every > 0 && now - d->tick_ms >= every) {
+		(void)notify_watchdog();
+		d->tick_ms = now;
+	}
+}
+
 /* One pass over the cache; EX_OK (whatever it found to say about objects),
  * EX_UNAVAILABLE, EX_TEMPFAIL (asked to stop) or EX_OSERR. */
 static int pass(struct daemon *d)
@@ -641,6 +657,8 @@ static int pass(struct daemon *d)
 	o.written = echo_add;
 	o.written_arg = d;
 	o.memo = d->memo;
+	o.tick = pass_tick;
+	o.tick_arg = d;
 	t0 = now_ms();
 	rc = reconcile_run(d->rw, &d->acct, d->acct_e, &o, &st);
 	d->passes++;
@@ -888,8 +906,8 @@ static int wait_ms(const struct daemon *d)
 		until = d->retry_ms;
 	if (d->dirty && d->retry_pass_ms > now && d->retry_pass_ms < until)
 		until = d->retry_pass_ms;
-	if (wd > 0 && now + (uint64_t)wd < until)
-		until = now + (uint64_t)wd;
+	if (wd > 0 && d->tick_ms + (uint64_t)wd < until)
+		until = d->tick_ms + (uint64_t)wd;
 	if (d->dirty && !echoes_in(d) && d->echo_ms + ECHO_WAIT_MS < until)
 		until = d->echo_ms + ECHO_WAIT_MS;
 	if (cookie_pending(d) && d->cookie_saved_ms + COOKIE_EVERY_MS < until)
@@ -953,7 +971,7 @@ static int loop(struct daemon *d)
 			got_hup = 0;
 			reload(d);
 		}
-		(void)notify_watchdog();
+		pass_tick(d);
 		if (now_ms() >= d->cookie_saved_ms + COOKIE_EVERY_MS)
 			save_cookie(d);
 		if (now_ms() >= d->next_full_ms && d->sync != NULL && !d->refreshing) {
