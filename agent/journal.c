@@ -418,10 +418,11 @@ static int lock_fd(int fd, const char *path, struct buf *err)
 {
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 		return 0;
-	if (errno == EWOULDBLOCK)
+	if (errno == EWOULDBLOCK) {
 		(void)!buf_printf(err, "%s: another dirmail is writing this journal", path);
-	else
-		(void)!buf_printf(err, "%s: lock: %s", path, strerror(errno));
+		return JOURNAL_BUSY;
+	}
+	(void)!buf_printf(err, "%s: lock: %s", path, strerror(errno));
 	return -1;
 }
 
@@ -561,8 +562,12 @@ int journal_open_bytes(const char *path, long long max_bytes, struct journal **o
 	}
 	j->max_bytes = max_bytes > 0 ? max_bytes : 0;
 	j->fd = open_fd(path, 0, err);
-	if (j->fd < 0 || lock_fd(j->fd, path, err) < 0 || over_size(j, &over, err) < 0 ||
-	    (over && rotate(j, err) < 0))
+	if (j->fd < 0)
+		goto done;
+	if ((rc = lock_fd(j->fd, path, err)) < 0)
+		goto done;
+	rc = -1;
+	if (over_size(j, &over, err) < 0 || (over && rotate(j, err) < 0))
 		goto done;
 	if (scan_file(path, &max_id, &tail, err) < 0)
 		goto done;

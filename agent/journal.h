@@ -27,7 +27,9 @@ struct journal; /* opaque; one thread at a time */
  * a record while no request awaits its result or its reread note, a file
  * grown past that size: path.8 becomes path.9 (the oldest dropped) ...
  * path becomes path.1, and a new path is started; 0 or less never rotates.
- * -1 with "path: reason" in err. */
+ * -1 with "path: reason" in err; JOURNAL_BUSY when another process holds
+ * the lock (a daemon writing it: try again later). */
+#define JOURNAL_BUSY (-3)
 int journal_open(const char *path, long max_size_mb, struct journal **out, struct buf *err) DM_WUR;
 /* Like journal_open with the rotation size in bytes, so tests can rotate
  * small files; 0 or less never rotates. */

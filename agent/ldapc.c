@@ -1639,3 +1639,34 @@ const char *ldapc_rc_name(enum ldapc_rc rc)
 	}
 	return "unknown";
 }
+
+int ldapc_versions(struct buf *out)
+{
+	LDAPAPIInfo info;
+	const char *impl = NULL, *ver = NULL;
+	char *tls = NULL;
+	int r, v;
+
+	memset(&info, 0, sizeof(info));
+	info.ldapai_info_version = LDAP_API_INFO_VERSION;
+	if (ldap_get_option(NULL, LDAP_OPT_API_INFO, &info) == LDAP_OPT_SUCCESS) {
+		v = info.ldapai_vendor_version;
+		r = buf_printf(out, "libldap: %s %d.%d.%d\n",
+		               info.ldapai_vendor_name ? info.ldapai_vendor_name : "?", v / 10000,
+		               v / 100 % 100, v % 100);
+		ldap_memfree(info.ldapai_vendor_name);
+		ber_memvfree((void **)info.ldapai_extensions);
+	} else {
+		r = buf_printf(out, "libldap: %s %d (as built)\n", LDAP_VENDOR_NAME,
+		               LDAP_VENDOR_VERSION);
+	}
+	if (r == 0) {
+		(void)ldap_get_option(NULL, LDAP_OPT_X_TLS_PACKAGE, &tls);
+		r = buf_printf(out, "TLS: %s (through libldap)\n", tls ? tls : "none");
+		ldap_memfree(tls);
+	}
+	sasl_version_info(&impl, &ver, NULL, NULL, NULL, NULL);
+	if (r == 0)
+		r = buf_printf(out, "SASL: %s %s\n", impl ? impl : "?", ver ? ver : "?");
+	return r;
+}

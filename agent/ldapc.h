@@ -49,6 +49,11 @@ struct ldapc_opts {
 
 enum ldapc_scope { LDAPC_BASE, LDAPC_ONE, LDAPC_SUB };
 
+/* The libraries the connections run on, one "name: version" line each:
+ * libldap (vendor and version), the TLS package libldap was built with,
+ * cyrus-sasl. 0, or -1 when out of memory. */
+int ldapc_versions(struct buf *out) DM_WUR;
+
 /* Called once per entry of a search; e is freed after the call returns.
  * Return 0 to go on, -1 to stop the search (ldapc_search then returns
  * LDAPC_SKIP with "stopped by caller"). */

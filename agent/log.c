@@ -77,8 +77,9 @@ void log_mask(const char *s, char *out, unsigned long outlen)
 
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	static const char *const tag[] = {"debug: ", "", "warning: ", "error: ", "fatal: "};
-	static const int prio[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR, LOG_CRIT};
+	static const char *const tag[] = {
+	    "debug: ", "", "notice: ", "warning: ", "error: ", "fatal: "};
+	static const int prio[] = {LOG_DEBUG, LOG_INFO, LOG_NOTICE, LOG_WARNING, LOG_ERR, LOG_CRIT};
 	struct buf b = BUF_INIT;
 	char *masked;
 
@@ -128,6 +129,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	}
 LOG_FN(log_debug, LOG_LVL_DEBUG)
 LOG_FN(log_info, LOG_LVL_INFO)
+LOG_FN(log_notice, LOG_LVL_NOTICE)
 LOG_FN(log_warn, LOG_LVL_WARN)
 LOG_FN(log_error, LOG_LVL_ERROR)
 

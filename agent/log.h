@@ -1,5 +1,6 @@
 /* log.h - the one logging module.
- * info / warning / error / fatal have distinct meanings (Postfix style);
+ * info / notice / warning / error / fatal have distinct meanings (Postfix
+ * style), and every level but info says its name before the text;
  * stderr in the foreground (journald's stream under systemd), else syslog. */
 #ifndef DIRMAIL_LOG_H
 #define DIRMAIL_LOG_H
@@ -7,11 +8,12 @@
 #include "attrs.h"
 
 enum log_level {
-	LOG_LVL_DEBUG, /* shown with -v */
-	LOG_LVL_INFO,  /* normal progress */
-	LOG_LVL_WARN,  /* something odd; work goes on unchanged */
-	LOG_LVL_ERROR, /* one object or operation failed; the run goes on */
-	LOG_LVL_FATAL  /* the run cannot go on */
+	LOG_LVL_DEBUG,  /* shown with -v */
+	LOG_LVL_INFO,   /* normal progress */
+	LOG_LVL_NOTICE, /* the outcome of a pass or a command: "notice: " */
+	LOG_LVL_WARN,   /* something odd; work goes on unchanged */
+	LOG_LVL_ERROR,  /* one object or operation failed; the run goes on */
+	LOG_LVL_FATAL   /* the run cannot go on */
 };
 
 /* Sets the program name, destination (stderr when foreground, else syslog
@@ -25,6 +27,7 @@ int log_verbosity(void);
 void log_msg(enum log_level level, const char *fmt, ...) DM_PRINTF(2, 3);
 void log_debug(const char *fmt, ...) DM_PRINTF(1, 2);
 void log_info(const char *fmt, ...) DM_PRINTF(1, 2);
+void log_notice(const char *fmt, ...) DM_PRINTF(1, 2);
 void log_warn(const char *fmt, ...) DM_PRINTF(1, 2);
 void log_error(const char *fmt, ...) DM_PRINTF(1, 2);
 /* Logs each line of text (lines end in newlines; the last one need not)

@@ -312,9 +312,15 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		case 'h':
 			usage(stdout);
 			exit(EX_OK);
-		case 'V':
-			printf("dirmail %s\n", PACKAGE_VERSION);
-			exit(EX_OK);
+		case 'V': {
+			struct buf v = BUF_INIT;
+
+			if (ldapc_versions(&v) < 0)
+				log_fatal(EX_OSERR, "out of memory");
+			printf("dirmail %s\n%s", PACKAGE_VERSION, buf_str(&v));
+			buf_free(&v);
+			exit(fflush(stdout) == 0 ? EX_OK : EX_IOERR);
+		}
 		case 'w':
 			/* Refused on purpose: a password in argv is visible to every
 			 * local user through ps(1). The value is not echoed. */
@@ -663,15 +669,21 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const cha
 		goto done;
 	}
 	rc = reconcile_run(l, &a, e, &o, &st);
-	if (plan == NULL && cli->dry_run)
-		log_info(
-		    "dry run over %zu objects: %zu to change, %zu writes planned, %zu deletions",
-		    st.objects, st.changed, st.writes, st.deletions);
-	else if (plan == NULL)
-		log_info("%s %zu objects: %zu to change, %zu writes, %zu refused, %zu stale (read "
-		         "again), %zu without reply, %zu deletions",
-		         rc == EX_OK ? "reconciled" : "pass over", st.objects, st.changed,
-		         st.writes, st.refused, st.stale, st.unknown, st.deletions);
+	if (reconcile_summary(&st, 0, &out) < 0)
+		log_fatal(EX_OSERR, "out of memory");
+	/* A plan ends with its summary, as a comment ldapmodify skips; the
+	 * log line, the one a script reads, says how long it took too. */
+	if (plan != NULL &&
+	    (fprintf(plan, "# summary: %s\n", buf_str(&out)) < 0 || fflush(plan) != 0)) {
+		log_error("plan: writing to standard output failed");
+		rc = EX_IOERR;
+	}
+	if (buf_printf(&out, " ms=%lu", st.ms) < 0)
+		log_fatal(EX_OSERR, "out of memory");
+	log_notice("%s: %s", plan ? "plan" : cli->dry_run ? "dry run" : "pass", buf_str(&out));
+	/* Converged, and yet some users or lists are not served as asked. */
+	if (rc == EX_OK && plan == NULL && reconcile_blocked(&st) > 0)
+		rc = REC_EX_BLOCKED;
 done:
 	account_free(&a);
 	entry_free(e);

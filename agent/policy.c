@@ -1857,6 +1857,11 @@ const char *policy_dn(const struct pol_pass *pp, size_t i)
 	return pp->w[i].dn;
 }
 
+enum pol_state policy_state_kind(const struct pol_pass *pp, size_t i)
+{
+	return pp->w[i].state_kind;
+}
+
 enum pol_kind policy_obj_kind(const struct pol_pass *pp, size_t i)
 {
 	return pp->w[i].kind;

@@ -158,6 +158,8 @@ int policy_truncate(struct pol_pass *pp, size_t n) DM_WUR;
 /* What the pass keeps of object i: its DN, kind, and (after settle) the
  * DN its forward wants as altRecipient, or NULL. */
 size_t policy_count(const struct pol_pass *pp);
+/* After settle: the kind of object i's dirmailState. */
+enum pol_state policy_state_kind(const struct pol_pass *pp, size_t i);
 const char *policy_dn(const struct pol_pass *pp, size_t i);
 enum pol_kind policy_obj_kind(const struct pol_pass *pp, size_t i);
 const char *policy_forward_dn(const struct pol_pass *pp, size_t i);

@@ -583,7 +583,28 @@ struct pass {
 	 * after a stale write, sorted by DN; they replace the cache's. */
 	struct entry_list fresh;
 	uint64_t acct_key; /* the account entry's fingerprint, for rec_memo */
+	/* The objects that delete the most, most first (count_changes), to
+	 * name when the pass is over the threshold. */
+	struct {
+		size_t obj;
+		int n;
+	} top[5];
+	size_t ntop;
 };
+
+/* Notes object i's deletions among the pass's largest. */
+static void note_deletions(struct pass *p, size_t i, int n)
+{
+	size_t k, max = sizeof(p->top) / sizeof(p->top[0]);
+
+	if (n <= 0 || (p->ntop == max && p->top[max - 1].n >= n))
+		return;
+	k = p->ntop < max ? p->ntop++ : max - 1;
+	for (; k > 0 && p->top[k - 1].n < n; k--)
+		p->top[k] = p->top[k - 1];
+	p->top[k].obj = i;
+	p->top[k].n = n;
+}
 
 /*
  * The daemon's kept pass. Object k of the pass is entry k of the cache;
@@ -1858,6 +1879,8 @@ static int count_changes(struct pass *p, unsigned char *nbs, size_t *found_dn, s
 
 		if (!selected(p->o, dn))
 			continue;
+		if (policy_obj_kind(p->pp, i) != POL_OTHER)
+			st->states[policy_state_kind(p->pp, i)]++;
 		if (policy_unchanged(p->pp, i)) {
 			(*found_dn)++; /* converged, known since it was read */
 			continue;
@@ -1870,6 +1893,7 @@ static int count_changes(struct pass *p, unsigned char *nbs, size_t *found_dn, s
 			(*found_dn)++;
 			st->changed++;
 			st->deletions += (size_t)b.o.deletions;
+			note_deletions(p, i, b.o.deletions);
 		}
 		if (!b.o.managed)
 			continue;
@@ -1879,6 +1903,7 @@ static int count_changes(struct pass *p, unsigned char *nbs, size_t *found_dn, s
 			continue;
 		st->changed++;
 		st->deletions += (size_t)b.o.deletions;
+		note_deletions(p, i, b.o.deletions);
 		if (b.o.state_kind != POL_OK)
 			log_info("%s: %s", dn, b.o.state);
 	}
@@ -2492,6 +2517,21 @@ static int hold_state(struct pass *p, const struct entry *acct_e, struct diff *a
  * marks the objects with changes, acct_diff the account entry's state,
  * borrowing from *acct_want, which the caller frees after it), then holds
  * the delete threshold: *over set (and logged) past it. */
+/* Names the objects that delete the most, for a pass over the threshold. */
+static void log_top(const struct pass *p)
+{
+	struct buf b = BUF_INIT;
+	size_t k;
+
+	for (k = 0; k < p->ntop; k++)
+		if (buf_printf(&b, "%s%s (%d)", k ? ", " : "", policy_dn(p->pp, p->top[k].obj),
+		               p->top[k].n) < 0)
+			break;
+	if (p->ntop > 0)
+		log_error("the most deletions: %s", buf_str(&b));
+	buf_free(&b);
+}
+
 static int stage_count(struct pass *p, unsigned char *nbs, const struct entry *acct_e,
                        struct diff *acct_diff, struct entry **acct_want, struct rec_stats *st,
                        int *over)
@@ -2526,8 +2566,11 @@ static int stage_count(struct pass *p, unsigned char *nbs, const struct entry *a
 		    st->deletions, acct->delete_threshold,
 		    o->hold ? "it is held: only the account entry's dirmailState is written "
 		              "(check the intent and the bind's rights, or raise the threshold)"
-		            : "nothing was written (check the intent and the bind's rights, or "
-		              "run with --force)");
+		    : o->plan != NULL
+		        ? "the plan shows them all"
+		        : "nothing was written (check the intent and the bind's rights, or "
+		          "run with --force)");
+		log_top(p);
 		*over = 1;
 		st->held = 1;
 		if (o->hold && hold_state(p, acct_e, acct_diff, *acct_want, st) < 0)
@@ -2585,9 +2628,10 @@ static int stage_write(struct pass *p, enum sink sink, const unsigned char *nbs,
 		}
 		if (o->keep_journal != NULL && *o->keep_journal != NULL) {
 			p->j = *o->keep_journal; /* the daemon's, open since an earlier pass */
-		} else if (journal_open(o->journal, o->journal_max_mb, &p->j, &err) < 0) {
+		} else if ((rc = journal_open(o->journal, o->journal_max_mb, &p->j, &err)) < 0) {
 			log_error("journal: %s; nothing was written", buf_str(&err));
-			rc = EX_CANTCREAT;
+			/* A daemon at work: another time, not another setting. */
+			rc = rc == JOURNAL_BUSY ? EX_TEMPFAIL : EX_CANTCREAT;
 			goto done;
 		} else if (o->keep_journal != NULL) {
 			*o->keep_journal = p->j;
@@ -2616,8 +2660,59 @@ done:
 	return rc;
 }
 
+static int reconcile_pass(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
+                          const struct rec_opts *o, struct rec_stats *st);
+
+size_t reconcile_blocked(const struct rec_stats *st)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < sizeof(st->states) / sizeof(st->states[0]); k++)
+		if (k != POL_OK)
+			n += st->states[k];
+	return n;
+}
+
+int reconcile_summary(const struct rec_stats *st, int flags, struct buf *out)
+{
+	size_t k;
+	int r = buf_printf(out, "objects=%zu", st->objects);
+
+	for (k = 0; r == 0 && k < sizeof(st->states) / sizeof(st->states[0]); k++)
+		r = buf_printf(out, " %s=%zu", policy_state_name((enum pol_state)k), st->states[k]);
+	if (r == 0 && (flags & REC_SUM_TAKEN))
+		r = buf_printf(out, " taken=%zu", st->taken);
+	if (r == 0)
+		r = buf_printf(out,
+		               " changed=%zu writes=%zu refused=%zu stale=%zu unanswered=%zu "
+		               "deletions=%zu",
+		               st->changed, st->writes, st->refused, st->stale, st->unknown,
+		               st->deletions);
+	if (r == 0 && (flags & REC_SUM_MS))
+		r = buf_printf(out, " ms=%lu", st->ms);
+	return r;
+}
+
+static unsigned long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long)ts.tv_sec * 1000ul + (unsigned long)ts.tv_nsec / 1000000ul;
+}
+
 int reconcile_run(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
                   const struct rec_opts *o, struct rec_stats *st)
+{
+	unsigned long t0 = mono_ms();
+	int rc = reconcile_pass(l, acct, acct_e, o, st);
+
+	st->ms = mono_ms() - t0;
+	return rc;
+}
+
+static int reconcile_pass(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
+                          const struct rec_opts *o, struct rec_stats *st)
 {
 	enum sink sink = o->plan ? SINK_PLAN : o->dry_run ? SINK_COUNT : SINK_WRITE;
 	unsigned char *nbs = NULL; /* per object: 1 when it has changes */
@@ -2639,7 +2734,9 @@ int reconcile_run(struct ldapc *l, const struct account *acct, const struct entr
 		rc = stage_count(&p, nbs, acct_e, &acct_diff, &acct_want, st, &over);
 	/* A dry run past the threshold still counts what the pass would write;
 	 * a held one writes the account's state. */
-	if (rc == EX_OK && (!over || sink == SINK_COUNT || p.acct_only))
+	/* A plan or dry run past the threshold still shows what the pass
+	 * would write; a held one writes the account's state. */
+	if (rc == EX_OK && (!over || sink != SINK_WRITE || p.acct_only))
 		rc = stage_write(&p, sink, nbs, acct_e, &acct_diff, st, &complete);
 	if (rc == EX_OK && over)
 		rc = EX_DATAERR;

@@ -13,6 +13,7 @@
 #include "entry.h"
 #include "journal.h"
 #include "ldapc.h"
+#include "policy.h"
 
 /* One what-if value (plan --set): the pass is computed as if attr of the
  * object dn (NULL: the account entry) held value; the first set of an
@@ -95,7 +96,27 @@ struct rec_stats {
 	size_t left;      /* objects changed by others on every try: for the next pass */
 	size_t deletions; /* mailboxes, addresses, list members and contacts removed */
 	int held;         /* 1: past the delete threshold, the pass wrote no change */
+	/* Users and lists (of --dn's selection) by the kind of their
+	 * dirmailState after the pass, changed or not. */
+	size_t states[POL_ERROR + 1];
+	unsigned long ms; /* how long the pass took */
 };
+
+/* The exit status of reconcile (and --dry-run) when the pass converged
+ * but some users or lists are blocked (a state other than ok): cron and
+ * scripts tell it from a clean pass (0) and from a failed one (64..78). */
+#define REC_EX_BLOCKED 1
+
+/* The users and lists st counts in a state other than ok. */
+size_t reconcile_blocked(const struct rec_stats *st);
+/* What reconcile_summary adds to the fields every summary has. */
+#define REC_SUM_TAKEN 1 /* taken=: the daemon's */
+#define REC_SUM_MS 2    /* ms=: not in a plan, which is the same every time */
+/* The pass's summary as one line of "name=value" fields, in a fixed
+ * order (dirmail(8), OUTCOMES): objects, each state, taken, changed,
+ * writes, refused, stale, unanswered, deletions, ms; taken and ms as
+ * flags (REC_SUM_*) ask. 0, or -1 when out of memory. */
+int reconcile_summary(const struct rec_stats *st, int flags, struct buf *out) DM_WUR;
 
 /* What the daemon follows under the base: every recipient and the
  * account entry. The filter (static storage) and the attributes (the

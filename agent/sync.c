@@ -628,7 +628,7 @@ static int pass(struct daemon *d)
 {
 	struct rec_opts o;
 	struct rec_stats st;
-	uint64_t t0;
+	struct buf sum = BUF_INIT;
 	int rc;
 
 	rc = check_account(d);
@@ -659,15 +659,15 @@ static int pass(struct daemon *d)
 	o.memo = d->memo;
 	o.tick = pass_tick;
 	o.tick_arg = d;
-	t0 = now_ms();
 	rc = reconcile_run(d->rw, &d->acct, d->acct_e, &o, &st);
 	d->passes++;
-	log_msg(st.writes > 0 || rc != EX_OK ? LOG_LVL_INFO : LOG_LVL_DEBUG,
-	        "pass over %zu objects (%zu taken anew) in %llu ms: %zu to change, %zu writes, %zu "
-	        "refused, %zu stale, %zu without reply, %zu deletions%s",
-	        st.objects, st.taken, (unsigned long long)(now_ms() - t0), st.changed, st.writes,
-	        st.refused, st.stale, st.unknown, st.deletions,
-	        st.held ? "; held past the delete threshold" : "");
+	if (reconcile_summary(&st, REC_SUM_TAKEN | REC_SUM_MS, &sum) < 0) {
+		rc = EX_OSERR;
+	} else {
+		log_msg(st.writes > 0 || rc != EX_OK ? LOG_LVL_NOTICE : LOG_LVL_DEBUG, "pass: %s%s",
+		        buf_str(&sum), st.held ? "; held past the delete threshold" : "");
+	}
+	buf_free(&sum);
 	(void)notify_status("%zu recipients; %zu passes; last: %zu writes%s", st.objects, d->passes,
 	                    st.writes, st.held ? ", held past the delete threshold" : "");
 	/* A pass that took everyone allocates and frees much: give it back,

@@ -12,10 +12,18 @@ assert_contains "$OUT" "plan" "--help lists plan"
 pass "--help"
 
 assert_exit 0 dirmail -V
-assert_eq "$OUT" "dirmail 0.1.0" "-V"
+assert_eq "$(sed -n 1p <<<"$OUT")" "dirmail 0.1.0" "-V"
 assert_exit 0 dirmail --version
-assert_eq "$OUT" "dirmail 0.1.0" "--version"
-pass "--version"
+assert_eq "$(sed -n 1p <<<"$OUT")" "dirmail 0.1.0" "--version"
+# The libraries, as they run (not as built): the Debian package's.
+sasl=$(dpkg-query -W -f '${Version}' libsasl2-2 2>/dev/null | sed 's/[+-].*//')
+ldap=$(dpkg-query -W -f '${Version}' libldap-2.5-0 2>/dev/null | sed 's/[+-].*//')
+[[ "$(sed -n 2p <<<"$OUT")" =~ ^libldap:\ OpenLDAP\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version: libldap line: $OUT"
+[ -z "$ldap" ] || assert_contains "$OUT" "libldap: OpenLDAP $ldap" "--version: libldap's own version"
+[[ "$(sed -n 3p <<<"$OUT")" =~ ^TLS:\ (GnuTLS|OpenSSL|MozNSS)\ \(through\ libldap\)$ ]] || fail "--version: TLS line: $OUT"
+[[ "$(sed -n 4p <<<"$OUT")" =~ ^SASL:\ Cyrus\ SASL\ [0-9.]+$ ]] || fail "--version: SASL line: $OUT"
+[ -z "$sasl" ] || assert_contains "$OUT" "SASL: Cyrus SASL $sasl" "--version: SASL's own version"
+pass "--version names dirmail's and its libraries' versions"
 
 assert_exit 64 dirmail
 assert_eq "$OUT" "dirmail: error: no command given; see dirmail --help" "no command"

@@ -39,7 +39,7 @@ assert_eq "$(csn)" "$before" "contextCSN after explain"
 pass "explain before the first pass: suffix and its owner, licence rank, quota source, service none"
 
 # After it: internal and external forwards, a rule-based list.
-assert_exit 0 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
+assert_exit 1 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
 golden fvogel "uid=fvogel,$PEOPLE"
 golden efern "uid=efern,$PEOPLE"
 golden sales "cn=sales,ou=lists,$BASE"

@@ -10,7 +10,7 @@ slapd_start
 
 BASE=dc=example,dc=test
 conn=(-H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/state")
-assert_exit 0 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
+assert_exit 1 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
 
 dirmail export "${conn[@]}" >"$T/a.ldif" 2>"$T/a.err" || fail "export failed: $(cat "$T/a.err")"
 assert_eq "$(cat "$T/a.err")" "" "export says nothing on stderr"

@@ -32,7 +32,7 @@ assert_eq "$(csn)" "$before" "contextCSN after the what-if plans"
 pass "plan --set dirmailLicences shows who would wait; nothing is written"
 
 # A template change on a converged tenant: new primaries, the old ones kept.
-assert_exit 0 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
+assert_exit 1 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
 before=$(csn)
 dirmail plan "${conn[@]}" --set 'dirmailPrimaryTemplate=%1g%s' >"$T/tmpl.plan" 2>/dev/null ||
 	fail "plan --set dirmailPrimaryTemplate failed"

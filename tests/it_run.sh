@@ -120,8 +120,8 @@ applied_within "member filter" has "cn=sales,ou=lists,$BASE" member "uid=tbig,$P
 pass "a list's member filter follows the users it matches"
 # That pass took into the policy only what changed since the one before:
 # uid=tbig and the echoes of that pass's writes, not every object.
-taken_line=$(grep 'pass over' "$LOG" | tail -n 1)
-[[ "$taken_line" =~ pass\ over\ ([0-9]+)\ objects\ \(([0-9]+)\ taken\ anew\) ]] ||
+taken_line=$(grep 'notice: pass: ' "$LOG" | tail -n 1)
+[[ "$taken_line" =~ pass:\ objects=([0-9]+)\ .*\ taken=([0-9]+)\  ]] ||
 	fail "no pass line: $taken_line"
 [ "${BASH_REMATCH[2]}" -ge 1 ] && [ "${BASH_REMATCH[2]}" -le 5 ] ||
 	fail "the pass took ${BASH_REMATCH[2]} of ${BASH_REMATCH[1]} objects anew: $taken_line"
@@ -139,8 +139,8 @@ for u in jgross jsmith main; do
 	has "uid=$u,$PEOPLE" mDBOverHardQuotaLimit 20480 || fail "uid=$u kept its old default quota"
 done
 # Another account entry: every object taken anew.
-taken_line=$(grep 'pass over' "$LOG" | tail -n 1)
-[[ "$taken_line" =~ pass\ over\ ([0-9]+)\ objects\ \(([0-9]+)\ taken\ anew\) ]] &&
+taken_line=$(grep 'notice: pass: ' "$LOG" | tail -n 1)
+[[ "$taken_line" =~ pass:\ objects=([0-9]+)\ .*\ taken=([0-9]+)\  ]] &&
 	[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] ||
 	fail "the account change did not take every object anew: $taken_line"
 pass "an account change re-evaluates everyone"
@@ -170,7 +170,7 @@ changetype: modify
 replace: dirmailDeleteThreshold
 dirmailDeleteThreshold: 0
 LDIF
-wait_for 2 "the account change" logged "pass over"
+wait_for 2 "the account change" logged "notice: pass: "
 modify <<LDIF
 dn: uid=kweber,$PEOPLE
 changetype: modify

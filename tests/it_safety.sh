@@ -34,11 +34,11 @@ done
 pass "a base that is no DN or does not exist exits 78 (EX_CONFIG)"
 
 # ---- converge the tenant as the managing identity ------------------------
-assert_exit 0 dirmail reconcile "${root[@]}" --journal "$T/first.journal"
-assert_contains "$OUT" "reconciled 28 objects" "first pass"
+assert_exit 1 dirmail reconcile "${root[@]}" --journal "$T/first.journal"
+assert_contains "$OUT" "notice: pass: objects=28 " "first pass"
 assert_eq "$(sed -n 's/^\([0-9]*\) cn=account,dc=example,dc=test$/\1/p' "$T/state/recipients")" "28" "count kept in the state directory"
 assert_eq "$(stat -c %a "$T/state")" "700" "state directory mode"
-assert_exit 0 dirmail reconcile "${root[@]}" --journal "$T/first.journal"
+assert_exit 1 dirmail reconcile "${root[@]}" --journal "$T/first.journal"
 assert_contains "$OUT" "0 writes" "second pass"
 pass "a complete pass keeps its recipient count in --state-dir"
 
@@ -116,12 +116,20 @@ LDIF
 before=$(csn)
 assert_exit 0 dirmail reconcile --dry-run --force "${svc[@]}" --journal "$T/svc.journal"
 assert_contains "$OUT" "going on (--force)" "--force noted"
-assert_contains "$OUT" "dry run over 5 objects: 4 to change, 5 writes planned, 7 deletions" "--dry-run counts the member deletions"
+assert_contains "$OUT" "dry run: objects=5 " "--dry-run summary"
+assert_contains "$OUT" " changed=4 writes=5 refused=0 stale=0 unanswered=0 deletions=7 " "--dry-run counts the member deletions"
 printf 'safety: { min_seen_percent = 0; };\n' >"$T/noshare.conf"
-for cmd in plan reconcile; do
-	assert_exit 65 dirmail -c "$T/noshare.conf" "$cmd" "${svc[@]}" --journal "$T/svc.journal"
-	assert_contains "$OUT" "this pass would delete 7 mailboxes, addresses, list members or contacts, more than the account's dirmailDeleteThreshold of 2; nothing was written" "$cmd: threshold counts members"
-done
+assert_exit 65 dirmail -c "$T/noshare.conf" reconcile "${svc[@]}" --journal "$T/svc.journal"
+assert_contains "$OUT" "this pass would delete 7 mailboxes, addresses, list members or contacts, more than the account's dirmailDeleteThreshold of 2; nothing was written" "reconcile: threshold counts members"
+assert_contains "$OUT" "error: the most deletions: cn=team,ou=lists,$BASE (" "reconcile names what deletes the most"
+# A plan past the threshold still shows every change (it writes nothing).
+RC=0
+dirmail -c "$T/noshare.conf" plan "${svc[@]}" >"$T/over.plan" 2>"$T/over.err" || RC=$?
+assert_eq "$RC" 65 "plan past the threshold"
+assert_contains "$(cat "$T/over.err")" "more than the account's dirmailDeleteThreshold of 2; the plan shows them all" "plan: threshold said"
+assert_contains "$(cat "$T/over.err")" "the most deletions: cn=team,ou=lists,$BASE (" "plan names what deletes the most"
+assert_eq "$(grep -c '^changetype: modify' "$T/over.plan")" 4 "the plan's records past the threshold (4 objects to change)"
+assert_contains "$(tail -n 1 "$T/over.plan")" "# summary: objects=5 " "the plan ends with its summary"
 assert_eq "$(csn)" "$before" "contextCSN after the threshold stop"
 assert_eq "$(members "cn=team,ou=lists,$BASE")" "4" "team keeps its members"
 assert_eq "$(slapd_dump)" "$(printf '%s\n' "$dump_before" | sed "s/^dirmailDeleteThreshold: 500$/dirmailDeleteThreshold: 2/")" "the directory is untouched"
@@ -140,11 +148,11 @@ LDIF
 before=$(csn)
 assert_exit 65 dirmail reconcile --dry-run "${root[@]}" --journal "$T/m.journal"
 assert_contains "$OUT" "would delete 3 mailboxes, addresses, list members or contacts" "dry run: threshold"
-assert_contains "$OUT" "1 to change, 1 writes planned, 3 deletions" "dry run counts removed members"
+assert_contains "$OUT" " changed=1 writes=1 refused=0 stale=0 unanswered=0 deletions=3 " "dry run counts removed members"
 assert_exit 65 dirmail reconcile "${root[@]}" --journal "$T/m.journal"
 assert_contains "$OUT" "would delete 3 mailboxes, addresses, list members or contacts" "member threshold"
 assert_eq "$(csn)" "$before" "nothing written"
-assert_exit 0 dirmail reconcile --force "${root[@]}" --journal "$T/m.journal"
+assert_exit 1 dirmail reconcile --force "${root[@]}" --journal "$T/m.journal"
 assert_eq "$(members "cn=team,ou=lists,$BASE")" "4" "dangling members removed with --force"
 pass "removed members are deletions in the threshold, the dry run and the summary"
 slapd_modify <<LDIF >/dev/null
@@ -163,7 +171,7 @@ dn: uid=efern,$PEOPLE
 changetype: modify
 delete: dirmailForwardTo
 LDIF
-assert_exit 0 dirmail reconcile "${root[@]}" --journal "$T/c.journal"
+assert_exit 1 dirmail reconcile "${root[@]}" --journal "$T/c.journal"
 slapd_search -b "$CONTACT" -s base '(objectClass=*)' 1.1 >/dev/null 2>&1 && fail "the unused contact is still there"
 assert_contains "$(cat "$T/c.journal")" "# entry: dn: $CONTACT" "the deleted entry is journaled"
 assert_exit 0 dirmail journal verify --journal "$T/c.journal"
@@ -198,7 +206,7 @@ kill_slapd_mid_pass() {
 out=$(kill_slapd_mid_pass "$T/k.journal")
 assert_contains "$out" "its outcome is unknown (see the journal)" "in-flight writes reported"
 assert_contains "$out" "exited with code 0105" "exit 69 (EX_UNAVAILABLE)"
-assert_contains "$out" "28 without reply" "summary counts writes without reply"
+assert_contains "$out" " unanswered=28 " "summary counts writes without reply"
 assert_not_contains "$out" "reconciled" "no success summary"
 assert_eq "$(grep -c 'result=unknown' "$T/k.journal")" "28" "unknown results journaled"
 assert_eq "$(grep -c 'result=0 success' "$T/k.journal")" "1" "the contact, answered before"
@@ -237,12 +245,12 @@ pass "dirmail killed after its writes were applied: undo reverts the changes wit
 out=$(kill_slapd_mid_pass "$T/k2.journal")
 assert_contains "$out" "exited with code 0105" "second kill"
 slapd_restart kill
-assert_exit 0 dirmail reconcile "${kconn[@]}" --journal "$T/k2.journal"
+assert_exit 1 dirmail reconcile "${kconn[@]}" --journal "$T/k2.journal"
 slapd_dump | unguid >"$T/k-after.ldif"
 diff -u "$top_srcdir/tests/expected/reconcile.ldif" "$T/k-after.ldif" >&2 ||
 	fail "the pass after the kill did not converge to tests/expected/reconcile.ldif"
 before=$(csn)
-assert_exit 0 dirmail reconcile "${kconn[@]}" --journal "$T/k2.journal"
+assert_exit 1 dirmail reconcile "${kconn[@]}" --journal "$T/k2.journal"
 assert_eq "$(csn)" "$before" "the pass after converging writes nothing"
 pass "after the kill the next pass converges; the one after writes nothing"
 
@@ -256,7 +264,7 @@ assert_eq "$(printf '%s\n' "$OUT" | grep -c 'journal: ')" "1" "one message for t
 assert_contains "$OUT" "File too large; nothing more is written" "the reason"
 assert_not_contains "$OUT" "reconciled" "no success summary"
 [ ! -e "$T/fstate/recipients" ] || fail "a pass that stopped kept its count"
-assert_exit 0 dirmail reconcile "${fconn[@]}" --journal "$T/f2.journal"
+assert_exit 1 dirmail reconcile "${fconn[@]}" --journal "$T/f2.journal"
 slapd_dump | unguid >"$T/f-after.ldif"
 diff -u "$top_srcdir/tests/expected/reconcile.ldif" "$T/f-after.ldif" >&2 ||
 	fail "the pass after the full journal did not converge"
@@ -274,7 +282,7 @@ nogdbleak gdb -q -batch -ex 'break journal_open' -ex run \
 	-ex "shell ldapmodify -Y EXTERNAL -H '$SLAPD_LDAPI' -Q -f '$T/race.ldif'" -ex continue \
 	--args "$DIRMAIL" reconcile -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/rstate" \
 	--journal "$T/race.journal" >"$T/race.out" 2>&1 || { cat "$T/race.out" >&2; fail "gdb run failed"; }
-assert_contains "$(cat "$T/race.out")" "0 refused, 1 stale (read again), 0 without reply" "summary"
+assert_contains "$(cat "$T/race.out")" " refused=0 stale=1 unanswered=0 " "summary"
 assert_contains "$(cat "$T/race.journal")" "result=122 assertionFailed" "the stale write is journaled with its code"
 assert_contains "$(cat "$T/race.journal")" " reread" "and its re-read"
 assert_exit 0 dirmail journal verify --journal "$T/race.journal"
@@ -295,7 +303,7 @@ rconn=(-H "$SLAPD_URI" -D "$SVC" -y "$T/svc.pw" -b "$BASE" --state-dir "$T/rfsta
 assert_exit 65 dirmail reconcile "${rconn[@]}" --journal "$T/rf.journal"
 assert_contains "$OUT" "uid=tbig,$PEOPLE: " "the refusal names the object"
 assert_contains "$OUT" "Insufficient access" "with the server's reason"
-assert_contains "$OUT" "1 refused, 0 stale (read again), 0 without reply" "summary counts the refusal"
+assert_contains "$OUT" " refused=1 stale=0 unanswered=0 " "summary counts the refusal"
 assert_eq "$(slapd_search -b "uid=tbig,$PEOPLE" -s base '(objectClass=*)' dirmailState | sed -n 's/^dirmailState: //p')" \
 	"error: the directory refused dirmail's change; see the log" "the refusal is on the object"
 assert_contains "$(cat "$T/rf.journal")" "result=50 insufficientAccessRights" "journaled with its code"
@@ -330,13 +338,13 @@ nogdbleak gdb -q -batch -x "$T/busy.gdb" \
 	--journal "$T/busy.journal" >"$T/busy.out" 2>&1 || :
 assert_contains "$(cat "$T/busy.out")" "uid=smithj,$PEOPLE: changed by someone else 3 times while dirmail wrote it; left for the next pass" "given up after three tries"
 assert_contains "$(cat "$T/busy.out")" "exited with code 0101" "exit 65 (EX_DATAERR)"
-assert_contains "$(cat "$T/busy.out")" "4 stale (read again)" "every try counted"
+assert_contains "$(cat "$T/busy.out")" " stale=4 " "every try counted"
 assert_eq "$(grep -c "^dn: uid=smithj,$PEOPLE" "$T/busy.journal")" "4" "smithj tried four times"
 assert_eq "$(grep -c ' reread$' "$T/busy.journal")" "3" "three re-reads noted"
 assert_exit 65 dirmail journal verify --journal "$T/busy.journal"
 assert_contains "$OUT" "assertionFailed" "the last try is listed"
 assert_contains "$OUT" "(never re-read)" "as never re-read"
 assert_contains "$OUT" "1 requests failed" "only the last try"
-assert_exit 0 dirmail reconcile -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/bstate" --journal "$T/busy2.journal"
+assert_exit 1 dirmail reconcile -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/bstate" --journal "$T/busy2.journal"
 assert_contains "$(slapd_search -b "uid=smithj,$PEOPLE" -s base '(objectClass=*)' dirmailState)" "dirmailState: ok" "the next pass writes it"
 pass "an object changed on every try is left for the next pass after three (65); verify names the last try"

@@ -46,8 +46,8 @@ wait "$DPID" || fail "the daemon's exit status after SIGTERM: $?"
 
 # The first pass: how long it took, and the longest silence of the
 # watchdog from the first message to READY=1.
-line=$(grep -m1 'pass over' "$LOG") || fail "no pass line: $(tail -n 5 "$LOG")"
-[[ "$line" =~ pass\ over\ ([0-9]+)\ objects.*\ in\ ([0-9]+)\ ms ]] || fail "pass line: $line"
+line=$(grep -m1 'notice: pass: ' "$LOG") || fail "no pass line: $(tail -n 5 "$LOG")"
+[[ "$line" =~ pass:\ objects=([0-9]+)\ .*\ ms=([0-9]+) ]] || fail "pass line: $line"
 objects=${BASH_REMATCH[1]} pass_ms=${BASH_REMATCH[2]}
 [ "$objects" -ge 3000 ] || fail "the first pass saw $objects objects"
 gap=$(awk '/WATCHDOG=1|READY=1/ { if (last != "" && $1 - last > max) max = $1 - last; last = $1 }

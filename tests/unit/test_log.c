@@ -66,6 +66,7 @@ static const char *capture(const char *journal, int verbosity)
 	log_init("dirmail", 1, LOG_DAEMON, verbosity);
 	log_debug("reading %s", "ou=people");
 	log_info("pass over %d objects", 28);
+	log_notice("pass: objects=%d", 28);
 	log_warn("odd");
 	log_error("uid=x: refused");
 	log_msg(LOG_LVL_FATAL, "cannot go on");
@@ -89,6 +90,7 @@ static void expect_text(const char *what, const char *got, const char *want)
 }
 
 static const char plain[] = "dirmail: pass over 28 objects\n"
+                            "dirmail: notice: pass: objects=28\n"
                             "dirmail: warning: odd\n"
                             "dirmail: error: uid=x: refused\n"
                             "dirmail: fatal: cannot go on\n"
@@ -103,6 +105,7 @@ static void test_journal(void **state)
 {
 	expect_text("stderr is the journal", capture("SELF", 0),
 	            "<6>pass over 28 objects\n"
+	            "<5>notice: pass: objects=28\n"
 	            "<4>warning: odd\n"
 	            "<3>error: uid=x: refused\n"
 	            "<2>fatal: cannot go on\n"
@@ -110,6 +113,7 @@ static void test_journal(void **state)
 	expect_text("stderr is the journal, -v", capture("SELF", 1),
 	            "<7>debug: reading ou=people\n"
 	            "<6>pass over 28 objects\n"
+	            "<5>notice: pass: objects=28\n"
 	            "<4>warning: odd\n"
 	            "<3>error: uid=x: refused\n"
 	            "<2>fatal: cannot go on\n"
