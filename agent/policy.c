@@ -861,7 +861,7 @@ static int candidates(const struct pol_ctx *ctx, struct work *w, struct strv *ca
 			tmpl = "%m";
 		buf_reset(&lp);
 		buf_reset(&why);
-		if (addr_expand(&lp, tmpl, &nm, &why) < 0) {
+		if (addr_expand(&lp, tmpl, &nm, &why) != 0) {
 			if (why.len == 0)
 				goto done;
 			(void)!set_state(w, POL_INVALID, "%s %s: %s",
