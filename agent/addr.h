@@ -1,6 +1,6 @@
 /* addr.h - mail addresses: generation, validation and comparison keys.
- * Pure string work (no I/O, no globals): Exchange-style transliteration,
- * local-part templates, address checks and the login forms of SPEC §2. */
+ * String work without I/O: transliteration to ASCII (ICU's transforms,
+ * memoised), local-part templates, address checks and SPEC §2's logins. */
 #ifndef DIRMAIL_ADDR_H
 #define DIRMAIL_ADDR_H
 
@@ -17,25 +17,30 @@ struct addr_names {
 	const char *nick;     /* mailNickname / sAMAccountName / uid / a list's cn */
 };
 
-/* Appends s (UTF-8, len bytes) transliterated the Exchange way: ä→ae ö→oe
- * ü→ue (and Ä Ö Ü → ae oe ue, also when written with a combining
- * diaeresis), ß→ss, other Latin accented letters lose the accent (é→e,
- * ñ→n, ç→c, ø→o, å→a, æ→ae, œ→oe, ł→l, þ→th, ĳ→ij: all of Latin-1
- * Supplement and Latin Extended-A, plus ș ț ẞ), lowercased; anything left
- * that is not a letter, digit, '.', '-', '_' is dropped (spaces,
- * apostrophes, other scripts, invalid UTF-8 bytes); returns -1 only when
- * out of memory, leaving out as it was. */
+/* Appends s (UTF-8, len bytes) transliterated to ASCII from any script:
+ * ä ö ü → ae oe ue (also written with a combining diaeresis), ß → ss,
+ * other accents dropped (é → e, ñ → n, ø → o, æ → ae, ł → l, þ → th),
+ * Cyrillic by BGN/PCGN (Иван Петров → ivanpetrov, Хрущёв → khrushchev),
+ * Greek, Han (as pinyin), Arabic and the rest by ICU's Any-Latin; then
+ * lowercased, and anything left that is not a letter, digit, '.', '-', '_'
+ * is dropped (spaces, apostrophes, symbols, invalid UTF-8 bytes). Results
+ * are cached for the life of the process (thread-safe; the cache and ICU
+ * are freed at exit). Returns -1, leaving out as it was, only when out of
+ * memory or ICU cannot open its transform. */
 int addr_translit(struct buf *out, const char *s, size_t len) DM_WUR;
 /* Expands a local-part template (%g given name, %s surname, %i initials,
  * %m nick, %Ng / %Ns the first N (1..9) characters of the transliterated
  * given name / surname, %% a literal '%', which no local part allows;
  * other literal text is transliterated, as is every substituted name) and
- * appends the local part to out, returning 0; returns -1 with out
- * untouched and a short reason appended to why (no newline, no period)
- * when the template uses a name the object lacks or one with nothing
- * usable left after transliteration ("no givenName for %g", "givenName
- * has no usable characters for %g"), is malformed ("bad template: ..."),
- * or gives an invalid local part (the reason from addr_check_local). */
+ * appends the local part to out, returning 0. Otherwise out is untouched
+ * and a short reason is appended to why (no newline, no period): 1 when
+ * the template is sound but this object's names give no local part (a
+ * name it lacks or one with nothing usable left after transliteration:
+ * "no givenName for %g", "givenName has no usable characters for %g"; or a
+ * result with a name in it that is no valid local part, the reason from
+ * addr_check_local), for the caller to fall back on; -1 when the template
+ * is malformed ("bad template: ..."), gives an invalid local part without
+ * any name in it or with a %%, or memory runs out ("out of memory"). */
 int addr_expand(struct buf *out, const char *tmpl, const struct addr_names *n,
                 struct buf *why) DM_WUR;
 /* Checks a local part of len bytes (1..64 of [A-Za-z0-9._-], not starting

@@ -78,7 +78,10 @@ static int put_addr_why(struct buf *out, const struct pol_addr_decision *x)
 		rc = buf_puts(out, "dirmailPrimaryAddress");
 		break;
 	case POL_FROM_TEMPLATE:
-		rc = buf_printf(out, "template %s", x->tmpl ? x->tmpl : "?");
+		rc = x->fallback
+		         ? buf_printf(out, "template %s gave nothing usable (%s): %%m instead",
+		                      x->tmpl ? x->tmpl : "?", x->fallback)
+		         : buf_printf(out, "template %s", x->tmpl ? x->tmpl : "?");
 		break;
 	default:
 		rc = buf_puts(out, "dirmailAlias");

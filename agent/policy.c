@@ -594,6 +594,8 @@ struct work {
 	struct strv alias_addrs;    /* claimed from dirmailAlias */
 	struct strv cands, aliases; /* what claim tries, until it has */
 	size_t nexp;                /* explicit ones at the head of cands */
+	const char **fallback;      /* NULL, or for each template (0 the primary) why
+	                             * it gave this object nothing and %m stood in */
 	uint64_t held;              /* bit i < 32: cands[i], bit 32 + j: aliases[j] is this
 	                             * object's already (it holds it): claim needs no look-up */
 	struct olds *old;           /* within take and build only: the pass's */
@@ -675,6 +677,22 @@ static int set_state(struct work *w, enum pol_state kind, const char *fmt, ...)
 static const char *first(const struct work *w, const char *attr)
 {
 	return entry_first(w->e, attr);
+}
+
+/* Keeps why template t gave w no local part, in pool; -1 on out of memory. */
+static int note_fallback(const struct account *a, struct work *w, struct pool *pool, size_t t,
+                         const char *why)
+{
+	size_t n = 1 + a->secondary_templates.n;
+
+	if (w->fallback == NULL) {
+		w->fallback = pool_alloc(pool, n * sizeof(*w->fallback), sizeof(*w->fallback));
+		if (w->fallback == NULL)
+			return -1;
+		memset(w->fallback, 0, n * sizeof(*w->fallback));
+	}
+	w->fallback[t] = pool_strdup(pool, why);
+	return w->fallback[t] ? 0 : -1;
 }
 
 /* Reads a TRUE/FALSE attribute: 0/1, dflt when absent, -1 when invalid. */
@@ -935,7 +953,7 @@ static int candidates(const struct pol_ctx *ctx, struct work *w, struct strv *ca
 	struct buf lp = BUF_INIT, full = BUF_INIT, why = BUF_INIT;
 	const char *explicit = entry_first(e, "dirmailPrimaryAddress");
 	size_t d, t, ndom = 1 + a->domains.n;
-	int rc = -1;
+	int rc = -1, got;
 
 	memset(&nm, 0, sizeof(nm));
 	nm.given = entry_first(e, "givenName");
@@ -963,7 +981,17 @@ static int candidates(const struct pol_ctx *ctx, struct work *w, struct strv *ca
 			tmpl = "%m";
 		buf_reset(&lp);
 		buf_reset(&why);
-		if (addr_expand(&lp, tmpl, &nm, &why) < 0) {
+		got = addr_expand(&lp, tmpl, &nm, &why);
+		if (got > 0 && strcmp(tmpl, "%m") != 0) {
+			/* The template is sound, this object's names give it
+			 * nothing: %m stands in (SPEC §2), the reason kept. */
+			if (note_fallback(ctx->acct, w, cands->pool, t, buf_str(&why)) < 0)
+				goto done;
+			if (buf_puts(&why, "; fallback %m: ") < 0)
+				goto done;
+			got = addr_expand(&lp, "%m", &nm, &why);
+		}
+		if (got != 0) {
 			if (why.len == 0)
 				goto done;
 			(void)!set_state(w, POL_INVALID, "%s %s: %s",
@@ -2725,8 +2753,12 @@ static void decide_addr(const struct pol_pass *pp, const struct work *w, const c
 	            : origin == ORIGIN_ALIAS  ? POL_FROM_ALIAS
 	                                      : POL_FROM_TEMPLATE;
 	d->primary = first && origin != ORIGIN_ALIAS;
-	if (d->origin == POL_FROM_TEMPLATE && origin < ORIGIN_MAX) /* else past what a tag holds */
+	/* Past what a tag holds, the template goes unnamed. */
+	if (d->origin == POL_FROM_TEMPLATE && origin < ORIGIN_MAX) {
 		d->tmpl = template_text(pp->ctx->acct, w->kind, origin - ORIGIN_TEMPLATE);
+		if (d->tmpl != NULL && w->fallback != NULL)
+			d->fallback = w->fallback[origin - ORIGIN_TEMPLATE];
+	}
 	if (how >> 4)
 		d->by = unsuffixed_owner(pp, a, how >> 4, &d->suffix);
 	switch (how & HOW_MASK) {

@@ -201,10 +201,12 @@ struct pol_addr_decision {
 	enum pol_addr_origin origin;
 	const char *tmpl; /* POL_FROM_TEMPLATE: the template's text, else NULL */
 	enum pol_addr_how how;
-	unsigned suffix; /* the number added to the candidate (2, 3, ...): SUFFIXED,
-	                  * or HELD when what the object holds has one; else 0 */
-	const char *by;  /* with a suffix: the DN holding the form without it;
-	                  * REFUSED: the DN holding addr; else NULL */
+	unsigned suffix;      /* the number added to the candidate (2, 3, ...): SUFFIXED,
+	                       * or HELD when what the object holds has one; else 0 */
+	const char *by;       /* with a suffix: the DN holding the form without it;
+	                       * REFUSED: the DN holding addr; else NULL */
+	const char *fallback; /* when the template gave this object nothing usable and %m
+	                       * stood in: why ("no givenName for %g"), else NULL */
 };
 
 /* A user's mailbox service, as dirmailService asks for it. */

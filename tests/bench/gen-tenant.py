@@ -1,12 +1,17 @@
 #!/usr/bin/python3
-# gen-tenant.py USERS SAMPLE OUT ENV - a deterministic benchmark tenant.
+# gen-tenant.py USERS SAMPLE OUT ENV [NAMES] - a deterministic benchmark tenant.
 # A deterministic tenant: the sample's base entries and account entry (its
 # licences and storage raised to fit), users with varied and colliding names,
 # a few non-ASCII, a service mix, aliases, hidden, explicit and taken
 # addresses, forwards, leftovers of an earlier service, and four lists.
+# NAMES "latin" (the default) gives the names above; "world" gives two in
+# three users a name in another script (Cyrillic, Greek, Han, Vietnamese,
+# Arabic, katakana), which dirmail transliterates through ICU.
 import base64, datetime, random, sys, unicodedata
 
 n, sample, out, envf = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+names_mode = sys.argv[5] if len(sys.argv) > 5 else "latin"
+assert names_mode in ("latin", "world"), "NAMES is latin or world"
 rnd = random.Random(20240101)
 SUF = "dc=example,dc=test"
 PEOPLE = "ou=people," + SUF
@@ -60,8 +65,47 @@ surnames_x = [p + s for p in pre_x for s in post + post_x] + \
     [p + q.lower() + s for p in pre[:-2] for q in pre_x for s in post]
 taken_names = set()
 
+# Names in other scripts, for NAMES "world": (given names, surnames) each.
+world = [
+    ("Иван Сергей Алексей Дмитрий Михаил Андрей Юрий Николай Евгений Владимир Ольга "
+     "Наталья Елена Мария Анна Татьяна Ирина Светлана Ксения Юлия Олександр Ірина "
+     "Богдан Оксана Їжак Љиљана Ђорђе".split(),
+     "Петров Иванов Смирнов Кузнецов Попов Соколов Лебедев Козлов Новиков Морозов "
+     "Волков Соловьёв Васильев Зайцев Павлов Семёнов Голубев Виноградов Богданов "
+     "Воробьёв Фёдоров Михайлов Беляев Тарасов Белов Комаров Орлов Киселёв Макаров "
+     "Андреев Хрущёв Щукин Чайковский Жуков Цветков Шевченко Коваленко Бондаренко "
+     "Ткаченко Кравченко Зінченко Јовановић Петровић Ћирић".split()),
+    ("Γιώργος Δημήτρης Κωνσταντίνος Γιάννης Νίκος Χρήστος Παναγιώτης Ευάγγελος Μαρία "
+     "Ελένη Αικατερίνη Βασιλική Σοφία Αγγελική Δέσποινα".split(),
+     "Παπαδόπουλος Παπαδάκης Βασιλείου Γεωργίου Νικολάου Οικονόμου Θεοδωρίδης "
+     "Χατζηδάκης Καραγιάννης Αντωνίου Μακρής Δημητρίου Ιωάννου Αλεξίου Κωνσταντίνου "
+     "Παππάς Λαμπράκης Σταματόπουλος".split()),
+    ("伟 芳 娜 秀英 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀兰 霞 小龙 建华 志强 "
+     "婷婷 晓明 文 斌 宇".split(),
+     "王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许 韩 "
+     "冯 邓 曹 欧阳 司马".split()),
+    ("An Bình Cường Dũng Hải Hùng Hương Lan Linh Minh Phương Quang Thảo Trang Tuấn "
+     "Việt Thị Minh Văn Đức Ngọc Ánh Hồng Nhung".split(),
+     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý".split()),
+    ("محمد أحمد علي عمر فاطمة عائشة مريم يوسف حسن خالد ليلى سارة".split(),
+     "العلي الأحمد الحسن الخطيب المصري الشامي حداد نصار سليمان عيسى".split()),
+    ("タロウ ハナコ ケンジ ユキ ヒロシ アキラ サクラ ユウコ".split(),
+     "ヤマダ タナカ スズキ サトウ ワタナベ イトウ ナカムラ コバヤシ".split()),
+]
+
 def fresh_name():
-    """A name no earlier user has; one in ten is non-ASCII."""
+    """A name no earlier user has; one in ten is non-ASCII (latin), or two
+    in three come from another script (world)."""
+    if names_mode == "world" and rnd.random() < 2 / 3:
+        gs, ss = world[rnd.randrange(len(world))]
+        while True:
+            g, s = rnd.choice(gs), rnd.choice(ss)
+            if (g, s) not in taken_names:
+                taken_names.add((g, s))
+                return g, s
+            # Few enough names to run out: a second given name, as
+            # people have.
+            gs = gs + [a + " " + b for a in gs[:4] for b in gs[-4:] if a != b]
     x = rnd.random() < 0.1
     while True:
         if not x:
@@ -75,7 +119,7 @@ def fresh_name():
             return g, s
 
 users, uids, used, explicit = [], set(), [], []
-stats = dict(pop=0, exchange=0, none=0, nonascii=0, samename=0, alias=0, hidden=0,
+stats = dict(pop=0, exchange=0, none=0, nonascii=0, nonlatin=0, samename=0, alias=0, hidden=0,
              explicit=0, taken=0, fwd_int=0, fwd_ext=0, leftover=0, invalid=0, disabled=0,
              quota=0)
 quota_sum = 0
@@ -111,7 +155,11 @@ for i in range(1, n):
     used.append((g, s))
     if not (g + s).isascii():
         stats["nonascii"] += 1
-    stem = (translit(g)[:1] + translit(s))[:12] or "user"
+    if not any("LATIN" in unicodedata.name(c, "") for c in g + s):
+        stats["nonlatin"] += 1
+    stem = (translit(g)[:1] + translit(s))[:12]
+    if len(stem) < 2:
+        stem = "u%05d" % i  # another script: no Latin stem to build on
     uid, k = stem, 1
     while uid in uids:
         k += 1

@@ -111,7 +111,8 @@ static void check_decision(struct pol_pass *pp, size_t i, const struct pol_obj *
 
 		if (a->addr == NULL || (a->primary && k != 0) ||
 		    (a->how == POL_ADDR_SUFFIXED && a->suffix < 2) ||
-		    (a->origin == POL_FROM_ALIAS && a->primary))
+		    (a->origin == POL_FROM_ALIAS && a->primary) ||
+		    (a->fallback != NULL && a->origin != POL_FROM_TEMPLATE))
 			abort();
 	}
 	policy_decision_clear(&d);

@@ -1,6 +1,6 @@
 /* test_explain.c - the explanation of one object, without a server.
- * Exact text for a suffixed and a refused address, a waiting licence, the
- * quota sources, forwards, removed values and binary values. */
+ * Exact text for a suffixed, a refused and a fallen-back address, a waiting
+ * licence, the quota sources, forwards, removed values and binary values. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -57,9 +57,11 @@ static void test_suffixed_and_quota(void **state)
 	                                      NULL};
 	struct pol_addr_decision addrs[] = {
 	    {"john.smith2@example.test", 1, POL_FROM_TEMPLATE, "%g.%s", POL_ADDR_SUFFIXED, 2,
-	     "uid=jsmith,ou=people,dc=example,dc=test"},
+	     "uid=jsmith,ou=people,dc=example,dc=test", NULL},
 	    {"js@example.test", 0, POL_FROM_ALIAS, NULL, POL_ADDR_REFUSED, 0,
-	     "uid=other,ou=people,dc=example,dc=test"},
+	     "uid=other,ou=people,dc=example,dc=test", NULL},
+	    {"js2@example.org", 0, POL_FROM_TEMPLATE, "%i%s", POL_ADDR_CLAIMED, 0, NULL,
+	     "no initials for %i"},
 	};
 	struct entry *cur = mk(cur_kv), *want = mk(want_kv);
 	struct pol_decision d;
@@ -73,7 +75,7 @@ static void test_suffixed_and_quota(void **state)
 	d.service = POL_SERVICE_POP_IMAP;
 	d.state = "ok";
 	d.addrs = addrs;
-	d.naddrs = 2;
+	d.naddrs = 3;
 	d.licence = POL_LICENCE_GRANTED;
 	d.licence_rank = 3;
 	d.licences = 10;
@@ -90,6 +92,9 @@ static void test_suffixed_and_quota(void **state)
 	          "belongs to uid=jsmith,ou=people,dc=example,dc=test\n");
 	want_line(&out, "    js@example.test  dirmailAlias; refused: it belongs to "
 	                "uid=other,ou=people,dc=example,dc=test\n");
+	/* A template that gave the object nothing says why %m stood in. */
+	want_line(&out, "    js2@example.org  template %i%s gave nothing usable (no initials for "
+	                "%i): %m instead; free, claimed\n");
 	want_line(&out, "    mail: john.smith2@example.test\n      <- the primary address\n");
 	want_line(&out,
 	          "    proxyAddresses: X500:/o=Org/cn=js2\n      <- not dirmail's: kept as it "

@@ -546,16 +546,89 @@ static void test_invalid_input(void **state)
 	}
 }
 
-static void test_template_without_names(void **state)
+/* A template that gives an object nothing usable falls back to %m (its
+ * uid here) for that object alone; the decision says which and why. Only
+ * when %m gives nothing either is the object invalid. */
+static void test_template_fallback(void **state)
 {
+	static const struct {
+		const char *user; /* the entry, created in this order */
+		const char *mail; /* "": invalid */
+		const char *why;  /* the primary template's fallback, or the state */
+	} cases[] = {
+	    {"dn: uid=cher,ou=people," BASE "\nobjectClass: dirmailUser\nuid: cher\n"
+	     "sn: Cher\n",
+	     "cher@example.test", "no givenName for %g"},
+	    {"dn: uid=nosn,ou=people," BASE "\nobjectClass: dirmailUser\nuid: nosn\n"
+	     "givenName: Solo\n",
+	     "nosn@example.test", "no sn for %s"},
+	    {"dn: uid=snow,ou=people," BASE "\nobjectClass: dirmailUser\nuid: snow\n"
+	     "givenName: \xe2\x98\x83\nsn: Man\n",
+	     "snow@example.test", "givenName has no usable characters for %g"},
+	    {"dn: uid=long,ou=people," BASE "\nobjectClass: dirmailUser\nuid: long\n"
+	     "givenName: Maximiliansebastianus\n"
+	     "sn: Wolfeschlegelsteinhausenbergerdorffvoralternwaren\n",
+	     "long@example.test", "local part has 71 bytes, more than 64"},
+	    {"dn: cn=\xe2\x80\xa0,ou=people," BASE "\nobjectClass: dirmailUser\n"
+	     "cn: \xe2\x80\xa0\nsn: X\n",
+	     "",
+	     "invalid: dirmailPrimaryTemplate %g.%s: no givenName for %g; fallback %m: "
+	     "mailNickname has no usable characters for %m"},
+	    {"dn: uid=ivan,ou=people," BASE "\nobjectClass: dirmailUser\nuid: ivan\n"
+	     "givenName: \xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd\n"
+	     "sn: \xd0\x9f\xd0\xb5\xd1\x82\xd1\x80\xd0\xbe\xd0\xb2\n",
+	     "ivan.petrov@example.test", NULL},
+	};
+	const struct pol_addr_decision *x;
+	struct pol_decision d;
+	struct pol_pass *pp;
 	struct world w;
+	char t[512];
+	size_t i;
 
 	(void)state;
 	world_init(&w, NULL);
-	add(&w, "dn: uid=nosn,ou=people," BASE "\nobjectClass: dirmailUser\nuid: nosn\n"
-	        "givenName: Solo\ndirmailService: exchange\ncreateTimestamp: 20240101100000Z\n");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(t, sizeof(t),
+		         "%sdirmailService: exchange\ncreateTimestamp: 2024010110%02zu00Z\n",
+		         cases[i].user, i);
+		add(&w, t);
+	}
 	run(&w);
-	want_state(&w.o[0], "invalid: dirmailPrimaryTemplate %g.%s: no sn");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct pol_obj *o = &w.o[i];
+
+		if (*cases[i].mail == '\0') {
+			want_state(o, cases[i].why);
+			assert_int_equal(o->state_kind, POL_INVALID);
+			want_untouched(o);
+			continue;
+		}
+		want_state(o, "ok");
+		want_vals(o, "mail", cases[i].mail);
+	}
+	/* The secondary template %1g%s falls back as well; one address
+	 * per domain, not two. */
+	want_vals(&w.o[0], "proxyAddresses", "SMTP:cher@example.test | smtp:cher@example.org");
+	want_idempotent(&w);
+
+	pp = settled(&w, &w.res);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (*cases[i].mail == '\0')
+			continue;
+		assert_int_equal(policy_decision(pp, i, &d), 0);
+		x = &d.addrs[0];
+		assert_string_equal(x->addr, cases[i].mail);
+		assert_int_equal(x->origin, POL_FROM_TEMPLATE);
+		assert_string_equal(x->tmpl, "%g.%s");
+		if (cases[i].why == NULL)
+			assert_null(x->fallback);
+		else
+			assert_string_equal(x->fallback, cases[i].why);
+		assert_string_equal(d.state, "ok");
+		policy_decision_clear(&d);
+	}
+	policy_pass_free(pp);
 	world_free(&w);
 }
 
@@ -1847,7 +1920,7 @@ int main(void)
 	    cmocka_unit_test(test_overlong_proxy),
 	    cmocka_unit_test(test_streamed_pass),
 	    cmocka_unit_test(test_known_unchanged),
-	    cmocka_unit_test(test_template_without_names),
+	    cmocka_unit_test(test_template_fallback),
 	    cmocka_unit_test(test_exclusivity),
 	    cmocka_unit_test(test_licences),
 	    cmocka_unit_test(test_catch_all),
