@@ -52,7 +52,10 @@ conn=(-H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/state")
 get() { slapd_search -b "$1" -s base '(objectClass=*)' "$2" | sed -n "s/^$2: //p" | sort; }
 DAGGER="cn=\\E2\\80\\A0,$PEOPLE"
 
-assert_exit 0 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
+# Exit 1: converged, with users blocked: the sample's two invalid ones and
+# the one no template can name.
+assert_exit 1 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
+assert_contains "$OUT" " invalid=3 " "the blocked users counted"
 assert_eq "$(get "uid=nminh,$PEOPLE" mail)" "nguyen.thiminh@example.test" "Nguyễn Thị Minh"
 assert_eq "$(get "uid=ipetrov,$PEOPLE" mail)" "ivan.petrov@example.test" "Иван Петров"
 assert_eq "$(get "uid=lxl,$PEOPLE" mail)" "li.xiaolong@example.test" "李 小龙"
@@ -83,7 +86,7 @@ assert_eq "$(get "$DAGGER" mail)" "" "cn=† has no address"
 pass "a template that gives nothing falls back to %m (state ok, explain says why); invalid only when %m fails too"
 
 before=$(slapd_csn)
-assert_exit 0 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
+assert_exit 1 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
 assert_eq "$(slapd_csn)" "$before" "contextCSN after the second pass"
 pass "the second pass writes nothing"
 
@@ -95,7 +98,7 @@ changetype: modify
 add: givenName
 givenName: Cherilyn
 LDIF
-assert_exit 0 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
+assert_exit 1 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
 assert_eq "$(get "uid=cher,$PEOPLE" mail)" "cherilyn.cher@example.test" "cher's new primary"
 assert_eq "$(get "uid=cher,$PEOPLE" proxyAddresses)" "SMTP:cherilyn.cher@example.test
 smtp:ccher@example.org
