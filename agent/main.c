@@ -564,7 +564,7 @@ static int cmd_check_config(const struct cli *cli, struct conf *c)
 	rc = reconcile_find_account(l, c->base, c->page_size, &e);
 	if (rc != EX_OK)
 		goto done;
-	rc = reconcile_check_account(l, e, &a);
+	rc = reconcile_check_account(l, e, &a, NULL);
 	if (rc != EX_OK)
 		goto done;
 	print_account(&a);
@@ -635,12 +635,6 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const cha
 	/* What-if values for the account entry go in before it is checked. */
 	if (reconcile_apply_sets(e, NULL, cli->sets, cli->nsets) < 0)
 		log_fatal(EX_OSERR, "out of memory");
-	rc = reconcile_check_account(l, e, &a);
-	if (rc != EX_OK) {
-		log_error("the account entry or an entry it names is wrong or cannot be read by "
-		          "this bind; nothing was computed or written");
-		goto done;
-	}
 	memset(&o, 0, sizeof(o));
 	o.base = c->base;
 	o.page_size = c->page_size;
@@ -659,6 +653,22 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const cha
 	/* The OpenLDAP profile: the project's AD-compatible schema. */
 	o.recipient_class = "dirmailRecipient";
 	o.contact_classes = contact_classes;
+	rc = reconcile_check_account(l, e, &a, &out);
+	if (rc == EX_CONFIG && out.len > 0 && plan == NULL && !cli->dry_run && explain == NULL &&
+	    cli->nsets == 0) {
+		/* The reasons go on the account entry too, where admins look. */
+		log_error("the account entry or an entry it names is wrong or cannot be read by "
+		          "this bind; nothing was computed, the account's dirmailState says why");
+		if (reconcile_account_invalid(l, e, buf_str(&out), &o, &st) != EX_OK)
+			log_error("%s: its dirmailState could not be written", e->dn);
+		goto done;
+	}
+	if (rc != EX_OK) {
+		log_error("the account entry or an entry it names is wrong or cannot be read by "
+		          "this bind; nothing was computed or written");
+		goto done;
+	}
+	buf_reset(&out);
 	if (explain != NULL) {
 		rc = reconcile_explain(l, &a, e, &o, &out);
 		if (rc == EX_OK &&

@@ -190,7 +190,28 @@ static int failed(int *rc, int r)
 	return r != EX_OK && r != EX_CONFIG;
 }
 
-int reconcile_check_account(struct ldapc *l, const struct entry *e, struct account *a)
+/* Adds the lines of errs to why, "; " between them, each without the
+ * account's DN in front. */
+static void why_add(struct buf *why, const char *dn, const char *errs)
+{
+	size_t dl = strlen(dn);
+
+	while (why != NULL && *errs) {
+		const char *nl = strchr(errs, '\n'), *s = errs;
+		size_t n = nl ? (size_t)(nl - errs) : strlen(errs);
+
+		if (n > dl + 2 && strncasecmp(s, dn, dl) == 0 && s[dl] == ':' && s[dl + 1] == ' ') {
+			s += dl + 2;
+			n -= dl + 2;
+		}
+		if (n > 0)
+			(void)!buf_printf(why, "%s%.*s", why->len ? "; " : "", (int)n, s);
+		errs += nl ? (size_t)(nl - errs) + 1 : strlen(errs);
+	}
+}
+
+int reconcile_check_account(struct ldapc *l, const struct entry *e, struct account *a,
+                            struct buf *why)
 {
 	struct buf errs = BUF_INIT;
 	size_t i;
@@ -199,11 +220,13 @@ int reconcile_check_account(struct ldapc *l, const struct entry *e, struct accou
 	memset(a, 0, sizeof(*a));
 	if (account_parse(e, a, &errs) < 0) {
 		log_error_lines(buf_str(&errs));
+		why_add(why, e->dn, buf_str(&errs));
 		rc = EX_CONFIG;
 	}
 	buf_free(&errs);
 	/* A missing entry is one more problem to report; a transport failure
-	 * ends the checks. */
+	 * ends the checks. Not the entry's fault, maybe: the bind's rights
+	 * may hide it, so it is not said on the entry. */
 	if (a->catch_all && failed(&rc, check_named(l, e->dn, "dirmailCatchAll", a->catch_all)))
 		return rc;
 	for (i = 0; i < a->address_lists.n; i++)
@@ -2662,6 +2685,38 @@ done:
 
 static int reconcile_pass(struct ldapc *l, const struct account *acct, const struct entry *acct_e,
                           const struct rec_opts *o, struct rec_stats *st);
+
+int reconcile_account_invalid(struct ldapc *l, const struct entry *acct_e, const char *why,
+                              const struct rec_opts *o, struct rec_stats *st)
+{
+	static const char *const state_attr[] = {"dirmailState", NULL};
+	struct entry *want = entry_dup(acct_e);
+	struct diff d;
+	struct pass p;
+	int rc = EX_OSERR, complete = 0;
+
+	memset(st, 0, sizeof(*st));
+	memset(&d, 0, sizeof(d));
+	memset(&p, 0, sizeof(p));
+	p.l = l;
+	p.o = o;
+	p.acct_only = 1; /* the account's state, nothing else */
+	p.res.acct_state_kind = POL_INVALID;
+	if (want == NULL || buf_printf(&p.res.acct_state, "invalid: %s", why) < 0)
+		goto done;
+	entry_del(want, "dirmailState");
+	if (entry_add(want, "dirmailState", p.res.acct_state.s, p.res.acct_state.len) < 0 ||
+	    diff_entry(acct_e, want, state_attr, &d) < 0)
+		goto done;
+	rc = EX_OK;
+	if (d.nb > 0 && o->plan == NULL && !o->dry_run)
+		rc = stage_write(&p, SINK_WRITE, NULL, acct_e, &d, st, &complete);
+done:
+	diff_free(&d);
+	entry_free(want);
+	free_pass(&p);
+	return rc;
+}
 
 size_t reconcile_blocked(const struct rec_stats *st)
 {

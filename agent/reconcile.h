@@ -140,8 +140,18 @@ int reconcile_apply_sets(struct entry *e, const char *dn, const struct rec_set *
  * entry it names (catch-all, address lists, Exchange database, contact
  * base), so that a bind which cannot see them stops before anything is
  * computed. Returns EX_OK, EX_CONFIG (each problem logged as "DN:
- * attribute: reason") or the code of a failed read. */
-int reconcile_check_account(struct ldapc *l, const struct entry *e, struct account *a) DM_WUR;
+ * attribute: reason"; those of the entry's own values, not of what the
+ * bind can read, added to why, when not NULL, as "attribute: reason",
+ * "; " between them) or the code of a failed read. */
+int reconcile_check_account(struct ldapc *l, const struct entry *e, struct account *a,
+                            struct buf *why) DM_WUR;
+/* An account entry reconcile_check_account refused gets its reasons in
+ * its own dirmailState ("invalid: WHY"), journaled and guarded like any
+ * write of a pass (o's journal, window, interrupt, keep_journal); nothing
+ * else is written. EX_OK (also when the state says so already), or the
+ * code of what failed. */
+int reconcile_account_invalid(struct ldapc *l, const struct entry *acct_e, const char *why,
+                              const struct rec_opts *o, struct rec_stats *st) DM_WUR;
 /* Runs one pass for the account acct (parsed from the entry acct_e) and
  * fills st; returns a sysexits code: EX_OK, EX_UNAVAILABLE when the
  * directory went away, EX_DATAERR when the delete threshold or the share

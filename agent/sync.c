@@ -578,8 +578,11 @@ static void keep_cookie(struct daemon *d, const struct buf *cookie)
 
 /* Checks the account entry again when it changed (or a full pass asks):
  * EX_OK with d->acct_ok saying whether passes can run. */
+static void pass_opts(struct daemon *d, struct rec_opts *o);
+
 static int check_account(struct daemon *d)
 {
+	struct buf why = BUF_INIT;
 	int rc;
 
 	if (!d->acct_stale)
@@ -594,17 +597,34 @@ static int check_account(struct daemon *d)
 		d->acct_stale = 0;
 		return EX_OK;
 	}
-	rc = reconcile_check_account(d->rw, d->acct_e, &d->acct);
+	rc = reconcile_check_account(d->rw, d->acct_e, &d->acct, &why);
 	if (rc == EX_UNAVAILABLE)
-		return rc;
+		goto done;
 	d->acct_stale = 0;
 	d->acct_ok = rc == EX_OK;
-	if (!d->acct_ok)
-		log_error(
-		    "%s: the account entry or an entry it names is wrong or cannot be read by "
-		    "this bind; nothing is written until it changes",
-		    d->acct_e->dn);
-	return EX_OK;
+	rc = EX_OK;
+	if (!d->acct_ok && why.len == 0) {
+		log_error("%s: the account entry names an entry this bind cannot read; nothing is "
+		          "written until that changes",
+		          d->acct_e->dn);
+	} else if (!d->acct_ok) {
+		struct rec_opts o;
+		struct rec_stats st;
+
+		log_error("%s: the account entry or an entry it names is wrong or cannot be read "
+		          "by this bind; nothing is written until it changes but its "
+		          "dirmailState, which says why",
+		          d->acct_e->dn);
+		pass_opts(d, &o);
+		rc = reconcile_account_invalid(d->rw, d->acct_e, buf_str(&why), &o, &st);
+		if (rc == EX_UNAVAILABLE)
+			d->acct_stale = 1; /* again once the directory is back */
+		else
+			rc = EX_OK; /* said; the next change of the entry tries again */
+	}
+done:
+	buf_free(&why);
+	return rc;
 }
 
 /* Feeds systemd's watchdog as often as it asks (half its interval), from
@@ -620,6 +640,31 @@ static void pass_tick(void *arg)
 		(void)notify_watchdog();
 		d->tick_ms = now;
 	}
+}
+
+/* The options of the daemon's passes. */
+static void pass_opts(struct daemon *d, struct rec_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->base = d->c->base;
+	o->page_size = d->c->page_size;
+	o->window = d->c->window;
+	o->connections = 1;
+	o->journal = d->c->journal_file;
+	o->journal_max_mb = d->c->journal_max_size;
+	o->state_dir = d->c->state_dir;
+	o->min_seen_percent = d->c->min_seen_percent;
+	o->recipient_class = d->h->recipient_class;
+	o->contact_classes = d->h->contact_classes;
+	o->source = d->cache;
+	o->hold = 1;
+	o->interrupt = &got_term;
+	o->keep_journal = &d->j;
+	o->written = echo_add;
+	o->written_arg = d;
+	o->memo = d->memo;
+	o->tick = pass_tick;
+	o->tick_arg = d;
 }
 
 /* One pass over the cache; EX_OK (whatever it found to say about objects),
@@ -639,26 +684,7 @@ static int pass(struct daemon *d)
 	d->dirty = 0;
 	if (!d->acct_ok)
 		goto done;
-	memset(&o, 0, sizeof(o));
-	o.base = d->c->base;
-	o.page_size = d->c->page_size;
-	o.window = d->c->window;
-	o.connections = 1;
-	o.journal = d->c->journal_file;
-	o.journal_max_mb = d->c->journal_max_size;
-	o.state_dir = d->c->state_dir;
-	o.min_seen_percent = d->c->min_seen_percent;
-	o.recipient_class = d->h->recipient_class;
-	o.contact_classes = d->h->contact_classes;
-	o.source = d->cache;
-	o.hold = 1;
-	o.interrupt = &got_term;
-	o.keep_journal = &d->j;
-	o.written = echo_add;
-	o.written_arg = d;
-	o.memo = d->memo;
-	o.tick = pass_tick;
-	o.tick_arg = d;
+	pass_opts(d, &o);
 	rc = reconcile_run(d->rw, &d->acct, d->acct_e, &o, &st);
 	d->passes++;
 	if (reconcile_summary(&st, REC_SUM_TAKEN | REC_SUM_MS, &sum) < 0) {

@@ -110,7 +110,17 @@ assert_contains "$OUT" "$ACCT: dirmailLicences: 15 is not a multiple of ten (lic
 assert_contains "$OUT" "$ACCT: dirmailQuotaWarnPercent: 150 is out of range (1..100)" "warn percent"
 assert_contains "$OUT" "$ACCT: dirmailCatchAll: \"uid=nobody,ou=people,$BASE\" cannot be read" "dangling catch-all"
 assert_not_contains "$OUT" "configuration OK" "no success line"
-pass "broken account entry: every problem reported, exit 78"
+state() { slapd_search -b "$ACCT" -s base '(objectClass=*)' dirmailState | sed -n 's/^dirmailState: //p'; }
+assert_not_contains "$(state)" "invalid" "check-config writes nothing"
+# reconcile says it on the entry too, where the admin looks: the entry's
+# own values, not the catch-all this bind may just not see.
+assert_exit 78 dirmail reconcile -H "$SLAPD_LDAPI" -Y EXTERNAL -b $BASE --state-dir "$T/state" --journal "$T/acct.journal"
+assert_contains "$OUT" "nothing was computed, the account's dirmailState says why" "reconcile on a broken account"
+assert_eq "$(state)" "invalid: dirmailLicences: 15 is not a multiple of ten (licences come in packs of ten); dirmailQuotaWarnPercent: 150 is out of range (1..100)" "the account's dirmailState"
+assert_eq "$(grep -c '^changetype: modify' "$T/acct.journal")" 1 "journaled first"
+assert_exit 78 dirmail reconcile -H "$SLAPD_LDAPI" -Y EXTERNAL -b $BASE --state-dir "$T/state" --journal "$T/acct.journal"
+assert_eq "$(grep -c '^changetype: modify' "$T/acct.journal")" 1 "said once: the second pass writes nothing"
+pass "broken account entry: every problem reported, exit 78, its dirmailState says why"
 
 # Two tenants under one base are ambiguous.
 slapd_modify <<LDIF >/dev/null
