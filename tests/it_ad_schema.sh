@@ -80,6 +80,25 @@ pass "dirmail-ad.ldif and exchange-subset-ad.ldif match dirmail.ldif and ad-comp
 samba_start
 echo "samba: provisioned in $(cat "$SAMBA_TEMPLATE/provision-ms") ms (once), copied and started in $(cat "$SAMBA_DIR/start-ms") ms" >&2
 ADMIN=(-H "$SAMBA_URI" -D "$SAMBA_ADMIN_DN" -y "$SAMBA_ADMIN_PW_FILE" -b "$SAMBA_BASE")
+
+# The DC samba.sh gives: TLS from its own CA, verified, and Kerberos.
+tls() {
+	env -u LDAPNOINIT LDAPCONF=/dev/null LDAPRC=/nonexistent LDAPTLS_CACERT="$1" \
+		LDAPTLS_REQCERT=demand ldapsearch -x -LLL "${@:2}" -D "$SAMBA_ADMIN_DN" \
+		-y "$SAMBA_ADMIN_PW_FILE" -s base -b "" dnsHostName
+}
+assert_exit 0 tls "$SAMBA_CA" -H "$SAMBA_LDAPS"
+assert_exit 0 tls "$SAMBA_CA" -H "$SAMBA_URI" -ZZ
+(cd "$T" && umask 077 && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=other \
+	-keyout other.key -out other.pem >/dev/null 2>&1) || fail "openssl"
+assert_exit 255 tls "$T/other.pem" -H "$SAMBA_LDAPS"
+assert_contains "$OUT" "Can't contact LDAP server" "another CA refused"
+assert_exit 0 samba_kinit
+OUT=$(env -u LDAPNOINIT LDAPCONF=/dev/null LDAPRC=/nonexistent LDAPSASL_NOCANON=on \
+	ldapsearch -LLL -Y GSSAPI -Q -H "$SAMBA_URI" -s base -b "$SAMBA_BASE" dn 2>&1) ||
+	fail "GSSAPI bind: $OUT"
+assert_contains "$OUT" "dn: $SAMBA_BASE" "GSSAPI search"
+pass "the DC: LDAPS and StartTLS verified against its CA, refused with another; GSSAPI with a ticket"
 assert_exit 78 dirmail check-config "${ADMIN[@]}"
 assert_contains "$OUT" "the directory's schema (CN=Aggregate,CN=Schema,CN=Configuration,$SAMBA_BASE) lacks 50 names" "count"
 assert_contains "$OUT" "  dirmail-ad.ldif: attribute types dirmailPrimaryDomain, " "dirmail-ad.ldif"

@@ -169,7 +169,7 @@ _samba_template() {
 _samba_pick_addr() {
 	local try a listen
 	listen=$(ss -Hltun 2>/dev/null | awk '{ print $5 }')
-	for p in 88 389 636 3268 3269 464 53; do
+	for p in 88 389 636 3268 3269; do
 		if printf '%s\n' "$listen" | grep -Eq "^(0\.0\.0\.0|\*|\[::\]):$p\$"; then
 			_samba_fail "something listens on every address at port $p: a Samba DC cannot start here"
 		fi
@@ -275,8 +275,10 @@ samba_start() {
 		esac
 	done
 	mktmp
-	_samba_start_dir "$T/$name"
+	# Registered first: a DC that started and then failed its setup is
+	# stopped too.
 	on_exit "samba_stop $name"
+	_samba_start_dir "$T/$name"
 }
 
 _samba_start_dir() {
@@ -305,7 +307,10 @@ add: servicePrincipalName
 servicePrincipalName: ldap/$addr
 servicePrincipalName: ldap/$addr/$SAMBA_REALM
 EOF
-		_samba_fail "adding the SPN ldap/$addr failed (log: $d/log/spn.log)"
+		{
+			_samba_stop_dir "$d"
+			_samba_fail "adding the SPN ldap/$addr failed (log: $d/log/spn.log)"
+		}
 	echo "$(( ($(date +%s%N) - t0) / 1000000 ))" >"$d/start-ms"
 }
 
