@@ -38,8 +38,9 @@
 # Samba version and version of this file, in $SAMBA_CACHE (default
 # ${TMPDIR:-/tmp}/dirmail-samba-UID), shared by every build directory and
 # test mode, rebuilt when older than a week, created under a lock so tests
-# running in parallel wait for one provisioning. Copying it and starting
-# the copy takes about a second.
+# running in parallel wait for one provisioning; templates of other versions
+# go once unused for a day. Copying it and starting the copy takes about a
+# second.
 
 SAMBA_REALM=EXAMPLE.TEST
 SAMBA_DOMAIN=EXAMPLE
@@ -148,7 +149,11 @@ _samba_template() {
 	mkdir -p "$cache" && chmod 0700 "$cache" || _samba_fail "cannot create $cache"
 	(
 		flock 9 || exit 1
+		# Templates of other versions unused for a day go.
+		find "$cache" -mindepth 1 -maxdepth 1 -type d -mtime +0 ! -path "$tpl" \
+			-exec rm -rf {} + 2>/dev/null || :
 		if [ -f "$tpl/provisioned-at" ] && [ -z "$(find "$tpl/provisioned-at" -mtime +6)" ]; then
+			touch "$tpl"
 			exit 0
 		fi
 		rm -rf "$tpl"
