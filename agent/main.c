@@ -23,7 +23,9 @@
 #include "ldifw.h"
 #include "log.h"
 #include "policy.h"
+#include "profile.h"
 #include "reconcile.h"
+#include "schema.h"
 #include "secret.h"
 #include "sync.h"
 
@@ -499,6 +501,66 @@ static int connect_ldap(const struct conf *c, struct ldapc **out)
 	return rc;
 }
 
+#ifndef SCHEMADIR
+#define SCHEMADIR "/usr/share/dirmail/schema"
+#endif
+
+/* Checks that the directory's schema has every name dirmail needs (what
+ * kind of directory it is decides which): EX_OK, EX_CONFIG with one message
+ * naming what is missing and the schema file that brings it, or
+ * EX_UNAVAILABLE. A schema this bind cannot read is a warning, not an
+ * error: the pass that follows says soon enough what it cannot do. With
+ * say, a line tells what was checked. */
+static int check_schema(struct ldapc *l, int say)
+{
+	struct buf err = BUF_INIT;
+	struct profile p;
+	size_t nneeds = 0;
+	int lrc = LDAPC_OK, rc = EX_OK;
+
+	memset(&p, 0, sizeof(p));
+	if (profile_read(l, &p, &lrc, &err) < 0) {
+		if (lrc == LDAPC_RETRY) {
+			log_error("%s", buf_str(&err));
+			rc = EX_UNAVAILABLE;
+		} else {
+			log_warn("%s: the rootDSE cannot be read, the schema is not checked",
+			         buf_str(&err));
+		}
+		goto done;
+	}
+	switch (schema_check_server(l, &p, SCHEMADIR, &nneeds, &err)) {
+	case SCHEMA_OK:
+		if (say)
+			printf("schema: %s, all %zu names dirmail needs are in %s\n",
+			       profile_name(&p), nneeds, p.subschema);
+		break;
+	case SCHEMA_MISSING: {
+		struct buf msg = BUF_INIT;
+
+		if (buf_printf(&msg, "%s: %s", ldapc_uri(l), buf_str(&err)) < 0)
+			log_fatal(EX_OSERR, "out of memory");
+		log_error_lines(buf_str(&msg));
+		buf_free(&msg);
+		rc = EX_CONFIG;
+		break;
+	}
+	case SCHEMA_UNREADABLE:
+		log_warn("%s", buf_str(&err));
+		break;
+	case SCHEMA_RETRY:
+		log_error("%s", buf_str(&err));
+		rc = EX_UNAVAILABLE;
+		break;
+	case SCHEMA_NOMEM:
+		log_fatal(EX_OSERR, "out of memory");
+	}
+done:
+	profile_free(&p);
+	buf_free(&err);
+	return rc;
+}
+
 static void print_list(const char *label, const struct strlist *l, const char *none)
 {
 	size_t i;
@@ -560,7 +622,15 @@ static int cmd_check_config(const struct cli *cli, struct conf *c)
 	if (rc != EX_OK)
 		goto done;
 	who = ldapc_whoami(l);
-	printf("connected to %s as %s\n", ldapc_uri(l), who && *who ? who : "(anonymous)");
+	/* AD has no WhoAmI (RFC 4532): then the bind DN is what we know. */
+	if (who == NULL && c->bind_dn != NULL && *c->bind_dn != '\0')
+		printf("connected to %s as %s (the server does not say)\n", ldapc_uri(l),
+		       c->bind_dn);
+	else
+		printf("connected to %s as %s\n", ldapc_uri(l), who && *who ? who : "(anonymous)");
+	rc = check_schema(l, 1);
+	if (rc != EX_OK)
+		goto done;
 	rc = reconcile_find_account(l, c->base, c->page_size, &e);
 	if (rc != EX_OK)
 		goto done;
@@ -627,6 +697,9 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const cha
 	if (rc != EX_OK)
 		goto done;
 	rc = connect_ldap(c, &l);
+	if (rc != EX_OK)
+		goto done;
+	rc = check_schema(l, 0);
 	if (rc != EX_OK)
 		goto done;
 	rc = reconcile_find_account(l, c->base, c->page_size, &e);

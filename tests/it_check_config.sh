@@ -133,3 +133,30 @@ LDIF
 assert_exit 78 dirmail check-config -H "$SLAPD_LDAPI" -Y EXTERNAL -b $BASE
 assert_contains "$OUT" "2 account entries under \"$BASE\"" "two accounts"
 pass "two account entries under one base: exit 78"
+
+# The schema check: a slapd without the project's schema is named what it
+# lacks, grouped by the file that brings it, before anything is searched.
+slapd_start --name bare --no-project-schema --no-data
+assert_exit 78 dirmail check-config -H "$SLAPD_LDAPI" -Y EXTERNAL -b $BASE
+assert_contains "$OUT" "the directory's schema (cn=Subschema) lacks 54 names dirmail needs" "count"
+assert_contains "$OUT" "  dirmail.ldif: attribute types dirmailPrimaryDomain, dirmailDomain," "dirmail.ldif"
+assert_contains "$OUT" "; object classes dirmailAccount, dirmailUser, dirmailList" "classes"
+assert_contains "$OUT" "  ad-compat.ldif: attribute types mailNickname, " "ad-compat.ldif"
+assert_contains "$OUT" "userAccountControl; object class dirmailRecipient" "ad-compat class"
+assert_not_contains "$OUT" "standard schema" "core, cosine and inetorgperson are loaded"
+assert_not_contains "$OUT" "no account entry" "stopped before the search"
+# Reconcile and plan stop on it too, before reading anything.
+assert_exit 78 dirmail plan -H "$SLAPD_LDAPI" -Y EXTERNAL -b $BASE
+assert_contains "$OUT" "lacks 54 names dirmail needs" "plan"
+# With dirmail.ldif loaded, only ad-compat.ldif's names are left.
+assert_exit 0 slapd_add -f "$top_srcdir/schema/dirmail.ldif"
+assert_exit 78 dirmail check-config -H "$SLAPD_LDAPI" -Y EXTERNAL -b $BASE
+assert_contains "$OUT" "lacks 19 names dirmail needs" "count after dirmail.ldif"
+assert_not_contains "$OUT" "dirmail.ldif:" "dirmail.ldif no longer named"
+assert_contains "$OUT" "  ad-compat.ldif: " "ad-compat.ldif still named"
+assert_exit 0 slapd_add -f "$top_srcdir/schema/ad-compat.ldif"
+assert_exit 78 dirmail check-config -H "$SLAPD_LDAPI" -Y EXTERNAL -b $BASE
+assert_contains "$OUT" "schema: LDAP, all 62 names dirmail needs are in cn=Subschema" "schema OK"
+assert_contains "$OUT" "search on \"$BASE\": No such object" "on to the account"
+slapd_stop bare
+pass "schema check: every missing name, grouped by the file to load, exit 78"
