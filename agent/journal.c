@@ -158,6 +158,15 @@ static const struct {
  * re-reads the object and notes so. */
 #define RESULT_STALE 122
 
+/* A result that a reread note may follow: a failed assertion, or where
+ * the server has no assertion control a value guard (a value to delete
+ * gone, noSuchAttribute; one to add there already,
+ * attributeOrValueExists). */
+static int stale_result(long code)
+{
+	return code == RESULT_STALE || code == 16 || code == 20;
+}
+
 /* The name written after an LDAP result code. */
 static const char *result_name(long code)
 {
@@ -867,7 +876,7 @@ int journal_end(struct journal *j, long id, time_t now, int code, const char *te
 		(void)!buf_printf(err, "%s: req=%ld: %d is not a result code", j->path, id, code);
 		goto done;
 	}
-	if (code == RESULT_STALE && grow_ids(&j->stale, j->nstale, &j->capstale) < 0) {
+	if (stale_result(code) && grow_ids(&j->stale, j->nstale, &j->capstale) < 0) {
 		(void)!buf_printf(err, "%s: out of memory", j->path);
 		goto done;
 	}
@@ -888,7 +897,7 @@ int journal_end(struct journal *j, long id, time_t now, int code, const char *te
 		goto done;
 	memmove(j->open + i, j->open + i + 1, (j->nopen - i - 1) * sizeof(*j->open));
 	j->nopen--;
-	if (code == RESULT_STALE)
+	if (stale_result(code))
 		j->stale[j->nstale++] = id;
 	rc = 0;
 done:
@@ -910,9 +919,10 @@ int journal_reread(struct journal *j, long id, time_t now, struct buf *err)
 	for (i = 0; i < j->nstale && j->stale[i] != id; i++)
 		;
 	if (i == j->nstale) {
-		(void)!buf_printf(
-		    err, "%s: req=%ld awaits no reread: it did not end with 122 on this handle",
-		    j->path, id);
+		(void)!buf_printf(err,
+		                  "%s: req=%ld awaits no reread: it did not end with 122, 16 or 20 "
+		                  "on this handle",
+		                  j->path, id);
 		goto done;
 	}
 	if (put_time(&text, now) < 0 || buf_printf(&text, " req=%ld reread", id) < 0 ||
@@ -975,6 +985,7 @@ struct req {
 /* A request that ended with 122 and has not been re-read yet. */
 struct stale {
 	long id;
+	long code;          /* its result: 122, or a value guard's 16 or 20 */
 	unsigned long line; /* of its req= comment */
 	char *text;         /* its result's, masked */
 };
@@ -1451,7 +1462,7 @@ static size_t find_stale(const struct scan *v, long id)
 
 /* Keeps the request r, ended with 122 and text, until its reread note;
  * -1 when out of memory. */
-static int add_stale(struct scan *v, const struct req *r, const char *text)
+static int add_stale(struct scan *v, const struct req *r, long code, const char *text)
 {
 	size_t i = find_stale(v, r->id);
 	struct buf t = BUF_INIT;
@@ -1475,6 +1486,7 @@ static int add_stale(struct scan *v, const struct req *r, const char *text)
 		return -1;
 	memmove(v->stale + i + 1, v->stale + i, (v->nstale - i) * sizeof(*v->stale));
 	v->stale[i].id = r->id;
+	v->stale[i].code = code;
 	v->stale[i].line = r->line;
 	v->stale[i].text = text_copy;
 	v->nstale++;
@@ -1489,8 +1501,8 @@ static void report_result(struct scan *v, const struct req *r, const struct note
 
 	if (ni->code == 0)
 		return;
-	if (ni->code == RESULT_STALE) {
-		if (add_stale(v, r, ni->text) < 0)
+	if (stale_result(ni->code)) {
+		if (add_stale(v, r, ni->code, ni->text) < 0)
 			v->oom = 1;
 		return;
 	}
@@ -1540,7 +1552,7 @@ static void reread_note(struct scan *v, const struct note_info *ni)
 		say(v, &v->nproblems, v->note_line, "req=%ld: reread before its result", ni->id);
 	} else {
 		say(v, &v->nproblems, v->note_line,
-		    "req=%ld: reread, but no result=122 assertionFailed awaits one", ni->id);
+		    "req=%ld: reread, but no failed assertion or value guard awaits one", ni->id);
 	}
 }
 
@@ -1676,8 +1688,9 @@ static int scan_run(struct scan *v, struct buf *err)
 		    v->reqs[i].id);
 	for (i = 0; i < v->nstale; i++)
 		say(v, &v->nfailed, v->stale[i].line,
-		    "req=%ld failed: result=122 assertionFailed%s%s (never re-read)",
-		    v->stale[i].id, *v->stale[i].text ? " " : "", v->stale[i].text);
+		    "req=%ld failed: result=%ld %s%s%s (never re-read)", v->stale[i].id,
+		    v->stale[i].code, result_name(v->stale[i].code), *v->stale[i].text ? " " : "",
+		    v->stale[i].text);
 	if (v->oom || flush_problems(v) < 0) {
 		(void)!buf_printf(err, "%s: out of memory\n", v->path);
 		goto done;

@@ -511,7 +511,7 @@ static int connect_ldap(const struct conf *c, struct ldapc **out)
  * EX_UNAVAILABLE. A schema this bind cannot read is a warning, not an
  * error: the pass that follows says soon enough what it cannot do. With
  * say, a line tells what was checked. */
-static int check_schema(struct ldapc *l, int say)
+static int check_schema(struct ldapc *l, int say, struct profile *out)
 {
 	struct buf err = BUF_INIT;
 	struct profile p;
@@ -520,6 +520,8 @@ static int check_schema(struct ldapc *l, int say)
 
 	memset(&p, 0, sizeof(p));
 	if (profile_read(l, &p, &lrc, &err) < 0) {
+		/* Unknown: taken for a plain LDAP server with every control. */
+		p.controls = ~0u;
 		if (lrc == LDAPC_RETRY) {
 			log_error("%s", buf_str(&err));
 			rc = EX_UNAVAILABLE;
@@ -556,7 +558,10 @@ static int check_schema(struct ldapc *l, int say)
 		log_fatal(EX_OSERR, "out of memory");
 	}
 done:
-	profile_free(&p);
+	if (out != NULL)
+		*out = p;
+	else
+		profile_free(&p);
 	buf_free(&err);
 	return rc;
 }
@@ -628,7 +633,7 @@ static int cmd_check_config(const struct cli *cli, struct conf *c)
 		       c->bind_dn);
 	else
 		printf("connected to %s as %s\n", ldapc_uri(l), who && *who ? who : "(anonymous)");
-	rc = check_schema(l, 1);
+	rc = check_schema(l, 1, NULL);
 	if (rc != EX_OK)
 		goto done;
 	rc = reconcile_find_account(l, c->base, c->page_size, &e);
@@ -678,6 +683,21 @@ static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int d
 }
 
 static const char *const contact_classes[] = {"inetOrgPerson", "dirmailRecipient", NULL};
+static const char *const ad_contact_classes[] = {"contact", NULL};
+
+/* What the kind of directory decides for a pass. OpenLDAP: the project's
+ * AD-compatible schema, whose dirmailRecipient class an object gets to
+ * carry the derived attributes, and the assertion control on every write.
+ * Active Directory: the classes are the auxiliaryClass of user, group and
+ * contact already (the schema/ files for AD, as Exchange's are), contacts are
+ * contact objects, and a server without the assertion control (AD, Samba)
+ * gets writes guarded by the values they delete instead. */
+static void profile_opts(const struct profile *p, struct rec_opts *o)
+{
+	o->recipient_class = p->ad ? NULL : "dirmailRecipient";
+	o->contact_classes = p->ad ? ad_contact_classes : contact_classes;
+	o->no_assertion = !(p->controls & PROFILE_C_ASSERT);
+}
 
 /* Shared by reconcile and plan: connect, read the account, run a pass. */
 /* Shared by reconcile, plan and explain (explain: the object to explain,
@@ -690,16 +710,18 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const cha
 	struct account a;
 	struct ldapc *l = NULL;
 	struct entry *e = NULL;
+	struct profile prof;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
+	memset(&prof, 0, sizeof(prof));
 	rc = check_conf(c);
 	if (rc != EX_OK)
 		goto done;
 	rc = connect_ldap(c, &l);
 	if (rc != EX_OK)
 		goto done;
-	rc = check_schema(l, 0);
+	rc = check_schema(l, 0, &prof);
 	if (rc != EX_OK)
 		goto done;
 	rc = reconcile_find_account(l, c->base, c->page_size, &e);
@@ -723,9 +745,7 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const cha
 	o.journal_max_mb = c->journal_max_size;
 	o.state_dir = c->state_dir;
 	o.min_seen_percent = c->min_seen_percent;
-	/* The OpenLDAP profile: the project's AD-compatible schema. */
-	o.recipient_class = "dirmailRecipient";
-	o.contact_classes = contact_classes;
+	profile_opts(&prof, &o);
 	rc = reconcile_check_account(l, e, &a, &out);
 	if (rc == EX_CONFIG && out.len > 0 && plan == NULL && !cli->dry_run && explain == NULL &&
 	    cli->nsets == 0) {
@@ -772,6 +792,7 @@ done:
 	entry_free(e);
 	ldapc_close(l);
 	buf_free(&out);
+	profile_free(&prof);
 	return rc;
 }
 

@@ -1437,12 +1437,12 @@ static int build_one(struct pass *p, size_t i, struct built *b)
 
 /* The assertion filter guarding a write to e, or "" when e carries no
  * version attribute. */
-static int assertion(const struct entry *e, struct buf *out)
+static int assertion(const struct pass *p, const struct entry *e, struct buf *out)
 {
 	const char *attr = entry_first(e, "entryCSN") ? "entryCSN" : "uSNChanged";
 	const char *v = entry_first(e, attr);
 
-	if (v == NULL)
+	if (v == NULL || p->o->no_assertion)
 		return 0;
 	return buf_printf(out, "(%s=", attr) < 0 || ldapc_filter_escape(out, v, strlen(v)) < 0 ||
 	               buf_puts(out, ")") < 0
@@ -1609,6 +1609,10 @@ static void settle_write(struct pass *p, struct pipe *pp, const struct inflight 
 		pipe_stop(pp, STOP_LINK, NULL);
 		return;
 	}
+	/* A value to delete gone, or one to add there already: changed. */
+	if (lrc == LDAPC_SKIP && p->o->no_assertion && f->kind == LDAPC_W_MODIFY &&
+	    (code == 16 || code == 20)) /* noSuchAttribute, attributeOrValueExists */
+		lrc = LDAPC_STALE;
 	if (lrc == LDAPC_STALE) {
 		st->stale++;
 		if (f->guarded && f->obj != NO_OBJ)
@@ -1745,7 +1749,8 @@ static void pipe_send(struct pass *p, struct pipe *pp, enum ldapc_write kind, co
 	}
 	f.msgid = -1;
 	f.obj = obj;
-	f.guarded = guard != NULL;
+	/* Without the assertion control, a modify is guarded by its values. */
+	f.guarded = guard != NULL || (p->o->no_assertion && kind == LDAPC_W_MODIFY);
 	f.dn = dn;
 	f.kind = kind;
 	f.nmods = nmods;
@@ -2172,7 +2177,7 @@ static void emit_modify(struct writer *w, const char *dn, const struct entry *cu
 	struct change c;
 	size_t k;
 
-	if (assertion(cur, &as) < 0) {
+	if (assertion(w->p, cur, &as) < 0) {
 		w->oom = 1;
 		goto done;
 	}
@@ -2394,7 +2399,7 @@ static int emit_all(struct writer *w, const unsigned char *nbs, const struct ent
 		if (!policy_unused_contact(p->pp, i) || !selected(p->o, policy_dn(p->pp, i)))
 			continue;
 		cur = obj_entry(p, i);
-		if (cur == NULL || assertion(cur, &as) < 0) {
+		if (cur == NULL || assertion(p, cur, &as) < 0) {
 			w->oom = 1;
 		} else {
 			c.kind = LDAPC_W_DELETE;

@@ -68,6 +68,13 @@ struct rec_opts {
 	 * the objects the cache changed since and settles everything from
 	 * there. NULL: every pass takes every object. */
 	struct rec_memo *memo;
+	/* The server has no RFC 4528 assertion control (Active Directory,
+	 * Samba): writes carry none, and are guarded by the values they
+	 * delete and add instead (the diff deletes only specific values): a
+	 * value gone (noSuchAttribute) or there already (attributeOrValue-
+	 * Exists) means someone changed the object since it was read, and it
+	 * is read again like a failed assertion. */
+	int no_assertion;
 	/* Called now and then while a pass runs (every few objects read or
 	 * changes sent): a long first pass still feeds systemd's watchdog.
 	 * NULL: nothing. */

@@ -318,36 +318,40 @@ static void test_reread(void **state)
 	assert_string_equal(buf_str(&err), "");
 	/* once only */
 	assert_int_equal(journal_reread(j, 1, T0 + 2, &err), -1);
-	assert_string_equal(buf_str(&err),
-	                    expand(&got,
-	                           "@: req=1 awaits no reread: it did not end with 122 on this "
-	                           "handle",
-	                           p.s));
+	assert_string_equal(
+	    buf_str(&err),
+	    expand(&got,
+	           "@: req=1 awaits no reread: it did not end with 122, 16 or 20 on this "
+	           "handle",
+	           p.s));
 	/* not for a success, an unfinished request or one never begun */
 	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, R, &err), 2);
 	assert_int_equal(journal_end(j, 2, T0 + 1, 0, NULL, &err), 0);
 	buf_reset(&err);
 	assert_int_equal(journal_reread(j, 2, T0 + 2, &err), -1);
-	assert_string_equal(buf_str(&err),
-	                    expand(&got,
-	                           "@: req=2 awaits no reread: it did not end with 122 on this "
-	                           "handle",
-	                           p.s));
+	assert_string_equal(
+	    buf_str(&err),
+	    expand(&got,
+	           "@: req=2 awaits no reread: it did not end with 122, 16 or 20 on this "
+	           "handle",
+	           p.s));
 	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, R, &err), 3);
 	buf_reset(&err);
 	assert_int_equal(journal_reread(j, 3, T0 + 2, &err), -1);
-	assert_string_equal(buf_str(&err),
-	                    expand(&got,
-	                           "@: req=3 awaits no reread: it did not end with 122 on this "
-	                           "handle",
-	                           p.s));
+	assert_string_equal(
+	    buf_str(&err),
+	    expand(&got,
+	           "@: req=3 awaits no reread: it did not end with 122, 16 or 20 on this "
+	           "handle",
+	           p.s));
 	buf_reset(&err);
 	assert_int_equal(journal_reread(j, 99, T0 + 2, &err), -1);
-	assert_string_equal(buf_str(&err),
-	                    expand(&got,
-	                           "@: req=99 awaits no reread: it did not end with 122 on this "
-	                           "handle",
-	                           p.s));
+	assert_string_equal(
+	    buf_str(&err),
+	    expand(&got,
+	           "@: req=99 awaits no reread: it did not end with 122, 16 or 20 on this "
+	           "handle",
+	           p.s));
 	buf_reset(&err);
 	assert_int_equal(journal_end(j, 3, T0 + 1, JOURNAL_UNKNOWN, "lost", &err), 0);
 	/* a stale request of another handle */
@@ -356,11 +360,12 @@ static void test_reread(void **state)
 	journal_close(j);
 	assert_int_equal(journal_open(p.s, 0, &j, &err), 0);
 	assert_int_equal(journal_reread(j, 4, T0 + 2, &err), -1);
-	assert_string_equal(buf_str(&err),
-	                    expand(&got,
-	                           "@: req=4 awaits no reread: it did not end with 122 on this "
-	                           "handle",
-	                           p.s));
+	assert_string_equal(
+	    buf_str(&err),
+	    expand(&got,
+	           "@: req=4 awaits no reread: it did not end with 122, 16 or 20 on this "
+	           "handle",
+	           p.s));
 	journal_close(j);
 	buf_reset(&err);
 	assert_int_equal(journal_reread(NULL, 1, T0, &err), -1);
@@ -857,7 +862,7 @@ static void test_verify(void **state)
 	     0, -1, 2,
 	     "@:3: req=1 has no result (outcome unknown)\n"
 	     "@:11: result for req=9, which awaits none\n"
-	     "@:13: req=3 failed: result=20 attributeOrValueExists dup\n"},
+	     "@:13: req=3 failed: result=20 attributeOrValueExists dup (never re-read)\n"},
 	    {"stale, re-read",
 	     V B(1) R "# 2026-11-22T10:00:01Z req=1 result=122 assertionFailed ldap://h: modify on "
 	              "\"cn=x\": assertion failed (122)\n" RR(1) B(2) R E(2, 0 success),
@@ -872,11 +877,11 @@ static void test_verify(void **state)
 	     "@:3: req=1 failed: result=122 assertionFailed (never re-read)\n"
 	     "@:7: req=1: reread before its result\n"},
 	    {"reread of a success", V B(1) R E(1, 0 success) RR(1), 0, -1, 0,
-	     "@:8: req=1: reread, but no result=122 assertionFailed awaits one\n"},
+	     "@:8: req=1: reread, but no failed assertion or value guard awaits one\n"},
 	    {"reread twice", V B(1) R E(1, 122 assertionFailed) RR(1) RR(1), 0, -1, 0,
-	     "@:9: req=1: reread, but no result=122 assertionFailed awaits one\n"},
+	     "@:9: req=1: reread, but no failed assertion or value guard awaits one\n"},
 	    {"reread of no request", V RR(4), 0, -1, 0,
-	     "@:3: req=4: reread, but no result=122 assertionFailed awaits one\n"},
+	     "@:3: req=4: reread, but no failed assertion or value guard awaits one\n"},
 	    {"entry before the delete", V B(1) PRE_X R E(1, 0 success), 0, 1, 0, ""},
 	    {"entry before the delete, after a blank line", V B(1) "\n" PRE_X R E(1, 0 success), 0,
 	     1, 0, ""},

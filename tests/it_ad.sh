@@ -1,0 +1,147 @@
+#!/bin/bash
+# it_ad.sh - dirmail against a real Samba AD DC: the schema applied as the
+# README says, a tenant of AD users, a distribution group and the account
+# entry, then reconcile: addresses and mail, the Exchange mailbox, the
+# disabled account (userAccountControl), a forward through a new contact
+# object, the list's members; writes guarded by the values they delete
+# (AD has no assertion control); the second pass writes nothing.
+set -eu
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/samba.sh"
+mktmp
+samba_start
+for f in exchange-subset-ad dirmail-ad; do
+	samba_apply_schema "$top_srcdir/schema/$f.ldif" >"$T/$f.out" 2>&1 ||
+		fail "applying $f.ldif: $(tail -n 3 "$T/$f.out")"
+done
+
+TEN="OU=tenant,$SAMBA_BASE"
+PEOPLE="OU=people,$TEN"
+# user ID GIVEN SN UAC EXTRA...: an AD user with dirmail intent.
+user() {
+	local id=$1 given=$2 sn=$3 uac=$4
+	shift 4
+	printf 'dn: CN=%s %s,%s\nobjectClass: user\nobjectClass: dirmailUser\n' "$given" "$sn" "$PEOPLE"
+	printf 'sAMAccountName: %s\ngivenName: %s\nsn: %s\nuserAccountControl: %s\n' "$id" "$given" "$sn" "$uac"
+	printf '%s\n' "$@"
+	echo
+}
+{
+	cat <<EOF
+dn: $TEN
+objectClass: organizationalUnit
+
+dn: $PEOPLE
+objectClass: organizationalUnit
+
+dn: OU=lists,$TEN
+objectClass: organizationalUnit
+
+dn: OU=contacts,$TEN
+objectClass: organizationalUnit
+
+dn: CN=GAL,$TEN
+objectClass: container
+
+dn: CN=DB1,$TEN
+objectClass: container
+
+EOF
+	# 66048: a normal account whose password never expires; 66050: disabled
+	user main Main User 66048 "dirmailService: pop-imap"
+	user jsmith John Smith 66048 "dirmailService: pop-imap"
+	user smithj Johnny Smith 66048 "dirmailService: exchange" "dirmailAlias: jsmith"
+	user dis Dis Abled 66050 "dirmailService: pop-imap"
+	user fw Fo Rward 66048 "dirmailService: pop-imap" "dirmailForwardTo: x@partner.example.net"
+	cat <<EOF
+dn: CN=account,$TEN
+objectClass: dirmailAccount
+dirmailPrimaryDomain: example.test
+dirmailDomain: example.org
+dirmailPrimaryTemplate: %g.%s
+dirmailSecondaryTemplate: %1g%s
+dirmailLicences: 10
+dirmailStorageTotal: 2000
+dirmailDefaultQuota: 10
+dirmailCatchAll: CN=Main User,$PEOPLE
+dirmailAddressList: CN=GAL,$TEN
+dirmailExchangeDatabase: CN=DB1,$TEN
+dirmailPopImapHost: pop.example.test
+dirmailDeleteThreshold: 50
+dirmailContactBase: OU=contacts,$TEN
+
+dn: CN=team,OU=lists,$TEN
+objectClass: group
+objectClass: dirmailList
+groupType: 8
+sAMAccountName: team
+member: CN=John Smith,$PEOPLE
+member: CN=Dis Abled,$PEOPLE
+EOF
+} >"$T/tenant.ldif"
+samba_add -f "$T/tenant.ldif" >"$T/add.out" 2>&1 || fail "adding the tenant: $(tail -n 3 "$T/add.out")"
+
+conn=(-H "$SAMBA_URI" -D "$SAMBA_ADMIN_DN" -y "$SAMBA_ADMIN_PW_FILE" -b "$TEN" --state-dir "$T/state")
+# get DN ATTR: the values of ATTR on DN, one a line, sorted.
+get() { samba_search -b "$1" -s base "$2" | sed -n "s/^$2: //p" | LC_ALL=C sort; }
+
+assert_exit 0 dirmail check-config "${conn[@]}"
+assert_contains "$OUT" "schema: Active Directory" "the profile"
+dirmail plan "${conn[@]}" >"$T/plan.ldif" 2>"$T/plan.err" || fail "plan: $(tail -n 5 "$T/plan.err")"
+assert_exit 1 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
+assert_contains "$OUT" "notice: pass: objects=" "summary"
+assert_contains "$OUT" " refused=0 stale=0 unanswered=0 " "every write accepted"
+assert_not_contains "$(cat "$T/journal.ldif")" "asserted=(" "no assertion control on AD"
+assert_eq "$(get "CN=John Smith,$PEOPLE" mail)" "john.smith@example.test" "jsmith's mail"
+assert_eq "$(get "CN=John Smith,$PEOPLE" proxyAddresses | tr '\n' ' ')" \
+	"SMTP:john.smith@example.test smtp:john.smith@example.org smtp:jsmith@example.org smtp:jsmith@example.test " \
+	"jsmith's addresses"
+assert_eq "$(get "CN=Johnny Smith,$PEOPLE" dirmailState)" \
+	"address-taken: jsmith@example.test belongs to CN=John Smith,$PEOPLE" "smithj's alias is taken"
+assert_eq "$(get "CN=Dis Abled,$PEOPLE" msExchHideFromAddressLists)" "TRUE" "a disabled account leaves the address lists"
+assert_eq "$(get "CN=Main User,$PEOPLE" showInAddressBook)" "CN=GAL,$TEN" "the GAL, a DN that exists"
+contact="cn=x@partner.example.net,OU=contacts,$TEN"
+assert_eq "$(get "$contact" objectClass | tr '\n' ' ')" "contact organizationalPerson person top " "the forward's contact object"
+assert_eq "$(get "$contact" targetAddress)" "SMTP:x@partner.example.net" "its targetAddress"
+assert_eq "$(get "CN=Fo Rward,$PEOPLE" altRecipient)" "CN=x@partner.example.net,OU=contacts,$TEN" "the forward points at it"
+assert_eq "$(get "CN=team,OU=lists,$TEN" member)" "CN=John Smith,$PEOPLE" "the disabled member leaves the list"
+assert_eq "$(get "CN=team,OU=lists,$TEN" mail)" "team@example.test" "the list's address"
+pass "a first pass on Samba AD: addresses, the disabled account, the forward's contact, the list"
+
+# Converged: a plan shows nothing, a second pass writes nothing.
+j0=$(md5sum <"$T/journal.ldif")
+dirmail plan "${conn[@]}" >"$T/plan2.ldif" 2>"$T/plan2.err" || fail "plan: $(tail -n 5 "$T/plan2.err")"
+assert_eq "$(grep -c '^changetype:' "$T/plan2.ldif")" 0 "the second plan's changes"
+assert_exit 1 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
+assert_contains "$OUT" " changed=0 writes=0 " "the second pass"
+assert_eq "$(md5sum <"$T/journal.ldif")" "$j0" "the journal after the second pass"
+pass "the second pass on Samba AD writes nothing"
+
+# An admin adds, between dirmail's read and its write, a value dirmail is
+# about to add: without an assertion control the add itself is the guard
+# (attributeOrValueExists); the object is read again and the rest written.
+command -v gdb >/dev/null || fail "gdb not installed: apt-get install gdb"
+samba_modify >/dev/null <<LDIF || fail "adding the alias"
+dn: CN=John Smith,$PEOPLE
+changetype: modify
+add: dirmailAlias
+dirmailAlias: johnny
+LDIF
+cat >"$T/race.ldif" <<LDIF
+dn: CN=John Smith,$PEOPLE
+changetype: modify
+add: proxyAddresses
+proxyAddresses: smtp:johnny@example.test
+LDIF
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" gdb -q -batch -ex 'break journal_open' -ex run \
+	-ex "shell env LDAPNOINIT=1 ldapmodify -x -H '$SAMBA_URI' -D '$SAMBA_ADMIN_DN' -y '$SAMBA_ADMIN_PW_FILE' -f '$T/race.ldif'" \
+	-ex continue --args "$DIRMAIL" reconcile "${conn[@]}" --journal "$T/race.journal" \
+	>"$T/race.out" 2>&1 || { cat "$T/race.out" >&2; fail "gdb run failed"; }
+assert_contains "$(cat "$T/race.out")" " refused=0 stale=1 unanswered=0 " "one object read again"
+assert_contains "$(cat "$T/race.journal")" "result=20 attributeOrValueExists" "the guard's refusal is journaled"
+assert_eq "$(grep -c "^dn: CN=John Smith,$PEOPLE" "$T/race.journal")" 2 "John Smith written twice"
+assert_eq "$(get "CN=John Smith,$PEOPLE" dirmailManagedAddress | grep -c johnny)" 2 "the rest written after the re-read"
+assert_exit 0 dirmail journal verify --journal "$T/race.journal"
+dirmail plan "${conn[@]}" >"$T/plan3.ldif" 2>/dev/null || fail "plan after the race"
+assert_eq "$(grep -c '^changetype:' "$T/plan3.ldif")" 0 "converged after the re-read"
+pass "on AD a write is guarded by its values: a concurrent change is read again, not overwritten"
