@@ -814,11 +814,38 @@ static int host_connect(const struct conf *c, struct ldapc **out, struct buf *er
 static int cmd_run(const struct cli *cli, struct conf *c)
 {
 	struct sync_host h;
+	struct ldapc *l = NULL;
+	struct buf perr = BUF_INIT;
+	struct profile p;
 	int rc;
 
+	memset(&p, 0, sizeof(p));
 	if (check_opts(cli, 0, 0, 0) < 0)
 		return EX_USAGE;
 	rc = check_conf(c);
+	if (rc != EX_OK)
+		return rc;
+	/* The daemon follows changes with RFC 4533, which Active Directory
+	 * does not speak: said once, at the start, rather than as an outage
+	 * retried for ever. A directory that does not answer yet is the
+	 * daemon's to wait for. */
+	if (open_ldap(c, &l, &perr) == EX_OK) {
+		struct buf err = BUF_INIT;
+		int lrc;
+
+		if (profile_read(l, &p, &lrc, &err) == 0 && p.ad) {
+			log_error(
+			    "%s is Active Directory: dirmail run follows changes with RFC 4533 "
+			    "content synchronisation, which it does not offer; run dirmail "
+			    "reconcile from a timer instead (dirmail(8), ACTIVE DIRECTORY)",
+			    ldapc_uri(l));
+			rc = EX_CONFIG;
+		}
+		profile_free(&p);
+		buf_free(&err);
+		ldapc_close(l);
+	}
+	buf_free(&perr);
 	if (rc != EX_OK)
 		return rc;
 	memset(&h, 0, sizeof(h));

@@ -145,3 +145,10 @@ assert_exit 0 dirmail journal verify --journal "$T/race.journal"
 dirmail plan "${conn[@]}" >"$T/plan3.ldif" 2>/dev/null || fail "plan after the race"
 assert_eq "$(grep -c '^changetype:' "$T/plan3.ldif")" 0 "converged after the re-read"
 pass "on AD a write is guarded by its values: a concurrent change is read again, not overwritten"
+
+# The daemon follows changes with RFC 4533, which AD does not offer: said
+# at the start, exit 78, not an outage retried for ever.
+assert_exit 78 dirmail run -f "${conn[@]}" --journal "$T/run.journal"
+assert_contains "$OUT" "is Active Directory: dirmail run follows changes with RFC 4533" "run on AD"
+[ ! -e "$T/state/dirmail.pid" ] || fail "run on AD left a pidfile"
+pass "dirmail run on AD says what it cannot do and exits 78"
