@@ -64,6 +64,7 @@ struct cli {
 	int foreground;       /* run -f */
 	int dry_run;          /* reconcile --dry-run */
 	int force;            /* reconcile --force */
+	int only_set;         /* config -n */
 	const char *dn;       /* reconcile / plan --dn */
 	const char *output;   /* export -o */
 	const char *since;    /* journal undo --since */
@@ -88,10 +89,12 @@ static int cmd_export(const struct cli *cli, struct conf *c);
 static int cmd_journal(const struct cli *cli, struct conf *c);
 static int cmd_explain(const struct cli *cli, struct conf *c);
 static int cmd_run(const struct cli *cli, struct conf *c);
+static int cmd_config(const struct cli *cli, struct conf *c);
 
 static const struct command commands[] = {
     {"check-config", "validate the config and the account entry, print a summary",
      cmd_check_config},
+    {"config", "print the effective settings and where each comes from ([-n])", cmd_config},
     {"reconcile", "one full pass, then exit ([--dry-run] [--dn DN] [--force])", cmd_reconcile},
     {"run", "the daemon: a full pass, then every change as it happens ([-f])", cmd_run},
     {"plan", "print the changes a pass would make as LDIF, write nothing ([--dn DN] [--set ...])",
@@ -133,6 +136,7 @@ static void usage(FILE *f)
 	        "                  VALUE (repeatable; an empty VALUE removes ATTR)\n"
 	        "  -o FILE         export, journal undo: write to FILE (atomically, mode 0600)\n"
 	        "  --since TIME    journal undo: only changes from TIME on (2026-11-22T10:00:00Z)\n"
+	        "  -n              config: only the settings not at their default\n"
 	        "  -v              more detail (repeatable)\n"
 	        "  -h, --help      this text\n"
 	        "  -V, --version   the version\n"
@@ -231,7 +235,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	int ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":H:D:y:Y:U:X:R:Zb:c:o:fvhVw:", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, ":H:D:y:Y:U:X:R:Zb:c:o:fnvhVw:", longopts, NULL)) !=
 	       -1) {
 		switch (ch) {
 		case 'H':
@@ -271,6 +275,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			break;
 		case 'f':
 			cli->foreground = 1;
+			break;
+		case 'n':
+			cli->only_set = 1;
 			break;
 		case 'o':
 			cli->output = optarg;
@@ -354,23 +361,25 @@ static int load_conf_errs(const struct cli *cli, struct conf *c, struct buf *err
 	const struct {
 		const char *key;
 		const char *val;
+		const char *flag; /* the origin config shows */
 	} over[] = {
-	    {"ldap.uri", cli->uris.len ? buf_str(&cli->uris) : NULL},
-	    {"ldap.bind_dn", cli->bind_dn},
-	    {"ldap.password_file", cli->password_file},
-	    {"ldap.sasl_mech", cli->sasl_mech},
-	    {"ldap.sasl_authcid", cli->sasl_authcid},
-	    {"ldap.sasl_authzid", cli->sasl_authzid},
-	    {"ldap.sasl_realm", cli->sasl_realm},
-	    {"ldap.starttls", cli->starttls ? "true" : NULL},
-	    {"ldap.base", cli->base},
-	    {"ldap.tls.ca_file", cli->tls_ca_file},
-	    {"ldap.tls.ca_dir", cli->tls_ca_dir},
-	    {"ldap.tls.cert_file", cli->tls_cert},
-	    {"ldap.tls.key_file", cli->tls_key},
-	    {"journal.file", cli->journal},
-	    {"state_dir", cli->state_dir},
+	    {"ldap.uri", cli->uris.len ? buf_str(&cli->uris) : NULL, "-H"},
+	    {"ldap.bind_dn", cli->bind_dn, "-D"},
+	    {"ldap.password_file", cli->password_file, "-y"},
+	    {"ldap.sasl_mech", cli->sasl_mech, "-Y"},
+	    {"ldap.sasl_authcid", cli->sasl_authcid, "-U"},
+	    {"ldap.sasl_authzid", cli->sasl_authzid, "-X"},
+	    {"ldap.sasl_realm", cli->sasl_realm, "-R"},
+	    {"ldap.starttls", cli->starttls ? "true" : NULL, "-Z"},
+	    {"ldap.base", cli->base, "-b"},
+	    {"ldap.tls.ca_file", cli->tls_ca_file, "--tls-ca-file"},
+	    {"ldap.tls.ca_dir", cli->tls_ca_dir, "--tls-ca-dir"},
+	    {"ldap.tls.cert_file", cli->tls_cert, "--tls-cert"},
+	    {"ldap.tls.key_file", cli->tls_key, "--tls-key"},
+	    {"journal.file", cli->journal, "--journal"},
+	    {"state_dir", cli->state_dir, "--state-dir"},
 	};
+	char verbose[2] = {0, 0};
 	size_t i;
 
 	if (conf_init(c) < 0)
@@ -383,14 +392,18 @@ static int load_conf_errs(const struct cli *cli, struct conf *c, struct buf *err
 	for (i = 0; i < sizeof(over) / sizeof(over[0]); i++) {
 		if (over[i].val == NULL)
 			continue;
-		if (conf_set(c, over[i].key, over[i].val, errs) < 0) {
+		if (conf_set_from(c, over[i].key, over[i].val, over[i].flag, errs) < 0) {
 			rc = EX_USAGE;
 			break;
 		}
 	}
 	/* Each -v raises log.verbose, up to its maximum of 2. */
-	if (cli->verbose > c->log_verbose)
-		c->log_verbose = cli->verbose > 2 ? 2 : cli->verbose;
+	if (rc == EX_OK && cli->verbose > c->log_verbose) {
+		verbose[0] = (char)('0' + (cli->verbose > 2 ? 2 : cli->verbose));
+		if (conf_set_from(c, "log.verbose", verbose, cli->verbose > 1 ? "-vv" : "-v",
+		                  errs) < 0)
+			rc = EX_USAGE;
+	}
 	return rc;
 }
 
@@ -586,6 +599,8 @@ static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int d
 		bad = "-o";
 	else if (cli->since)
 		bad = "--since";
+	else if (cli->only_set && strcmp(cli->command, "config") != 0)
+		bad = "-n";
 	else if (cli->foreground && strcmp(cli->command, "run") != 0)
 		bad = "-f";
 	else if (cli->nsets > 0 && strcmp(cli->command, "plan") != 0)
@@ -599,6 +614,25 @@ static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int d
 		return -1;
 	}
 	return 0;
+}
+
+/* Prints the effective settings (conf_print): with -n only those given in
+ * the file or by a flag, as postconf -n does. */
+static int cmd_config(const struct cli *cli, struct conf *c)
+{
+	struct buf out = BUF_INIT;
+	int rc = EX_OK;
+
+	if (check_opts(cli, 0, 0, 0) < 0)
+		return EX_USAGE;
+	if (conf_print(c, cli->only_set, &out) < 0)
+		log_fatal(EX_OSERR, "out of memory");
+	if (fwrite(buf_str(&out), 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+		log_error("config: writing to standard output failed");
+		rc = EX_IOERR;
+	}
+	buf_free(&out);
+	return rc;
 }
 
 static const char *const contact_classes[] = {"inetOrgPerson", "dirmailRecipient", NULL};
