@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "export.h"
+#include "isotime.h"
 #include "journal.h"
 #include "ldapc.h"
 #include "ldifw.h"
@@ -40,6 +41,7 @@ enum {
 	OPT_FORCE,
 	OPT_SINCE,
 	OPT_SET,
+	OPT_PASS,
 };
 
 /* Command-line values that override the config file. */
@@ -68,6 +70,7 @@ struct cli {
 	const char *dn;       /* reconcile / plan --dn */
 	const char *output;   /* export -o */
 	const char *since;    /* journal undo --since */
+	const char *pass;     /* journal undo --pass */
 	struct rec_set *sets; /* plan --set, in order */
 	size_t nsets;
 	const char *command;
@@ -102,7 +105,9 @@ static const struct command commands[] = {
     {"explain", "DN|LOGIN: every derived value of one object, with the rule and inputs behind it",
      cmd_explain},
     {"export", "snapshot of every recipient's mail state as LDIF ([-o FILE])", cmd_export},
-    {"journal", "verify | undo [--since TIME] [-o FILE]: check or revert the journal", cmd_journal},
+    {"journal",
+     "verify | undo [--since TIME] [--pass ID] [--dn DN] [-o FILE]: check or revert the journal",
+     cmd_journal},
 };
 
 static void usage(FILE *f)
@@ -129,13 +134,15 @@ static void usage(FILE *f)
 	        "  --tls-ca-file FILE, --tls-ca-dir DIR, --tls-cert FILE, --tls-key FILE\n"
 	        "                  TLS trust anchors and client certificate\n"
 	        "  --dry-run       reconcile: compute and report, write nothing\n"
-	        "  --dn DN         reconcile, plan: only the changes of this object\n"
+	        "  --dn DN         reconcile, plan, journal undo: only the changes of this object\n"
 	        "  --force         reconcile, plan: go past the safety stops (see dirmail(8))\n"
 	        "  --set [DN:]ATTR=VALUE\n"
 	        "                  plan: as if ATTR of DN (default the account entry) were\n"
 	        "                  VALUE (repeatable; an empty VALUE removes ATTR)\n"
 	        "  -o FILE         export, journal undo: write to FILE (atomically, mode 0600)\n"
-	        "  --since TIME    journal undo: only changes from TIME on (2026-11-22T10:00:00Z)\n"
+	        "  --since TIME    journal undo: only changes from TIME on (2026-12-07,\n"
+	        "                  2026-12-07T01:15, 2026-12-07T01:15:00+01:00; no offset: UTC)\n"
+	        "  --pass ID       journal undo: only the changes of that pass\n"
 	        "  -n              config: only the settings not at their default\n"
 	        "  -v              more detail (repeatable)\n"
 	        "  -h, --help      this text\n"
@@ -230,6 +237,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	    {"force", no_argument, NULL, OPT_FORCE},
 	    {"since", required_argument, NULL, OPT_SINCE},
 	    {"set", required_argument, NULL, OPT_SET},
+	    {"pass", required_argument, NULL, OPT_PASS},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -311,6 +319,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			break;
 		case OPT_SINCE:
 			cli->since = optarg;
+			break;
+		case OPT_PASS:
+			cli->pass = optarg;
 			break;
 		case OPT_SET:
 			if (parse_set(cli, optarg) < 0)
@@ -599,6 +610,8 @@ static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int d
 		bad = "-o";
 	else if (cli->since)
 		bad = "--since";
+	else if (cli->pass)
+		bad = "--pass";
 	else if (cli->only_set && strcmp(cli->command, "config") != 0)
 		bad = "-n";
 	else if (cli->foreground && strcmp(cli->command, "run") != 0)
@@ -642,7 +655,7 @@ static const char *const contact_classes[] = {"inetOrgPerson", "dirmailRecipient
  * its explanation printed, nothing written). */
 static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const char *explain)
 {
-	struct buf out = BUF_INIT;
+	struct buf out = BUF_INIT, pass_id = BUF_INIT;
 	struct rec_opts o;
 	struct rec_stats st;
 	struct account a;
@@ -682,6 +695,9 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const cha
 	o.nsets = cli->nsets;
 	o.journal = c->journal_file;
 	o.journal_max_mb = c->journal_max_size;
+	if (journal_pass_id(&pass_id, time(NULL), (long)getpid(), 1) < 0)
+		log_fatal(EX_OSERR, "out of memory");
+	o.pass_id = buf_str(&pass_id);
 	o.state_dir = c->state_dir;
 	o.min_seen_percent = c->min_seen_percent;
 	/* The OpenLDAP profile: the project's AD-compatible schema. */
@@ -697,6 +713,8 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const cha
 		goto done;
 	}
 	rc = reconcile_run(l, &a, e, &o, &st);
+	if (plan == NULL && !cli->dry_run && st.writes > 0)
+		log_info("pass %s: its writes are journaled in %s", o.pass_id, c->journal_file);
 	if (plan == NULL && cli->dry_run)
 		log_info(
 		    "dry run over %zu objects: %zu to change, %zu writes planned, %zu deletions",
@@ -711,6 +729,7 @@ done:
 	entry_free(e);
 	ldapc_close(l);
 	buf_free(&out);
+	buf_free(&pass_id);
 	return rc;
 }
 
@@ -805,8 +824,9 @@ static int cmd_explain(const struct cli *cli, struct conf *c)
 static int cmd_journal(const struct cli *cli, struct conf *c)
 {
 	struct buf out = BUF_INIT, report = BUF_INIT;
+	struct journal_select sel;
 	struct cli rest = *cli;
-	long n, bad = 0;
+	long n, bad = 0, nsel = 0;
 	time_t since = 0;
 	int rc = EX_OK;
 
@@ -817,10 +837,13 @@ static int cmd_journal(const struct cli *cli, struct conf *c)
 	}
 	rest.args++;
 	rest.nargs--;
-	/* -o and --since belong to undo; check_opts sees the words after it. */
+	/* -o, --since, --pass and --dn belong to undo; check_opts sees the
+	 * words after it. */
 	if (strcmp(cli->args[0], "undo") == 0) {
 		rest.output = NULL;
 		rest.since = NULL;
+		rest.pass = NULL;
+		rest.dn = NULL;
 	}
 	if (check_opts(&rest, 0, 0, 0) < 0)
 		return EX_USAGE;
@@ -828,8 +851,16 @@ static int cmd_journal(const struct cli *cli, struct conf *c)
 		log_error("no journal: give --journal FILE or set journal.file");
 		return EX_USAGE;
 	}
-	if (cli->since && journal_parse_time(cli->since, &since) < 0) {
-		log_error("--since \"%s\": want a UTC time like 2026-11-22T10:00:00Z", cli->since);
+	if (cli->since && isotime_parse(cli->since, &since) < 0) {
+		log_error("--since \"%s\": not a time; give one as " ISOTIME_FORMS, cli->since);
+		return EX_USAGE;
+	}
+	if (cli->dn && !ldapc_dn_valid(cli->dn)) {
+		log_error("--dn \"%s\": not a DN", cli->dn);
+		return EX_USAGE;
+	}
+	if (cli->pass && *cli->pass == '\0') {
+		log_error("--pass: give the pass as the journal names it (# pass: ID)");
 		return EX_USAGE;
 	}
 	if (strcmp(cli->args[0], "verify") == 0) {
@@ -845,10 +876,20 @@ static int cmd_journal(const struct cli *cli, struct conf *c)
 		rc = n >= 0 ? EX_OK : access(c->journal_file, R_OK) == 0 ? EX_DATAERR : EX_NOINPUT;
 		goto done;
 	}
-	n = journal_undo(c->journal_file, since, &out, &report, &bad);
+	sel.since = since;
+	sel.pass = cli->pass;
+	sel.dn = cli->dn;
+	n = journal_undo_select(c->journal_file, &sel, &out, &report, &bad, &nsel);
 	log_error_lines(buf_str(&report));
 	if (n < 0) {
 		rc = EX_NOINPUT;
+		goto done;
+	}
+	if (nsel == 0 && cli->pass) {
+		/* a mistyped or rotated pass must not read as "nothing to undo" */
+		log_error("no change of pass %s in %s (rotated journals, %s.1 ..., are not read)",
+		          cli->pass, c->journal_file, c->journal_file);
+		rc = EX_DATAERR;
 		goto done;
 	}
 	rc = emit(cli, "journal undo", &out);

@@ -102,7 +102,8 @@ struct daemon {
 	char *pid_path;
 	struct journal *j; /* open from the first write to the stop */
 	size_t changes, passes;
-	int oom; /* a callback of the source ran out of memory */
+	struct buf pass_id; /* of the pass running, for its journal records */
+	int oom;            /* a callback of the source ran out of memory */
 	/* The changes the passes' own writes cause come back through the
 	 * source, one per write: the DNs written and not seen back yet, each
 	 * as often as written. Such an echo updates the cache and needs no
@@ -646,6 +647,10 @@ static int pass(struct daemon *d)
 	o.connections = 1;
 	o.journal = d->c->journal_file;
 	o.journal_max_mb = d->c->journal_max_size;
+	buf_reset(&d->pass_id);
+	if (journal_pass_id(&d->pass_id, time(NULL), (long)getpid(), d->passes + 1) < 0)
+		return EX_OSERR;
+	o.pass_id = buf_str(&d->pass_id);
 	o.state_dir = d->c->state_dir;
 	o.min_seen_percent = d->c->min_seen_percent;
 	o.recipient_class = d->h->recipient_class;
@@ -1073,6 +1078,7 @@ done:
 	entry_free(d.acct_e);
 	account_free(&d.acct);
 	buf_free(&d.cookie);
+	buf_free(&d.pass_id);
 	buf_free(&d.applied);
 	buf_free(&d.done);
 	return rc;
