@@ -3,8 +3,10 @@
  * validation and the documentation; every error is collected as file:line. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -89,6 +91,11 @@ static const struct conf_key conf_table[] = {
 
 #undef FIELD
 
+_Static_assert(NELEM(conf_table) == CONF_NKEYS, "CONF_NKEYS counts the key table");
+
+/* Names longer than this get no suggestion: no key is nearly as long. */
+#define NEAR_MAX 64
+
 /* The names log.facility accepts; the usual ones for a daemon. */
 static const struct {
 	const char *name;
@@ -143,6 +150,41 @@ static int add_quoted(struct buf *b, const char *s)
 	return rc;
 }
 
+/* Appends s in double quotes, masked like add_quoted. */
+static int add_dquoted(struct buf *b, const char *s)
+{
+	size_t len = strlen(s);
+	char *m;
+	int rc;
+
+	m = malloc(len + 1);
+	if (m == NULL)
+		return -1;
+	log_mask(s, m, len + 1);
+	rc = buf_printf(b, "\"%s\"", m);
+	free(m);
+	return rc;
+}
+
+/* Appends 'unknown setting "path"', and '; did you mean "KEY"?' when a
+ * key (a group, with group set) is near it; -1 when out of memory. */
+static int unknown_setting(struct buf *b, const char *path, int group)
+{
+	struct buf near = BUF_INIT;
+	int rc;
+
+	rc = buf_puts(b, "unknown setting ");
+	if (rc == 0)
+		rc = add_dquoted(b, path);
+	if (rc == 0 && (rc = conf_nearest(path, group, &near)) > 0)
+		rc = buf_puts(b, "; did you mean ") < 0 || add_dquoted(b, buf_str(&near)) < 0 ||
+		             buf_puts(b, "?") < 0
+		         ? -1
+		         : 0;
+	buf_free(&near);
+	return rc < 0 ? -1 : 0;
+}
+
 static int check_facility(const char *value, struct buf *why)
 {
 	if (conf_syslog_facility(value) >= 0)
@@ -181,6 +223,127 @@ static char **str_field(struct conf *c, const struct conf_key *k)
 static int *int_field(struct conf *c, const struct conf_key *k)
 {
 	return (int *)(void *)((char *)c + k->offset);
+}
+
+static char *const *str_cfield(const struct conf *c, const struct conf_key *k)
+{
+	return (char *const *)(const void *)((const char *)c + k->offset);
+}
+
+static const int *int_cfield(const struct conf *c, const struct conf_key *k)
+{
+	return (const int *)(const void *)((const char *)c + k->offset);
+}
+
+/* Records origin (NULL: the default) as where the value of k comes from;
+ * a journal.file that moved with state_dir comes from there as well.
+ * Call it once k's value is stored. -1 when out of memory. */
+static int set_origin(struct conf *c, const struct conf_key *k, const char *origin)
+{
+	struct buf j = BUF_INIT;
+	char *copy = NULL;
+	size_t i = (size_t)(k - conf_table), ji;
+
+	if (origin != NULL && (copy = strdup(origin)) == NULL)
+		return -1;
+	if (k->offset == offsetof(struct conf, state_dir) && !c->journal_set) {
+		if (buf_printf(&j, "with state_dir from %s", origin ? origin : "default") < 0) {
+			free(copy);
+			buf_free(&j);
+			return -1;
+		}
+		ji = (size_t)(find_key("journal.file") - conf_table);
+		free(c->origin[ji]);
+		c->origin[ji] = buf_steal(&j);
+	}
+	free(c->origin[i]);
+	c->origin[i] = copy;
+	return 0;
+}
+
+/* Optimal string alignment distance between a and b (na, nb <= NEAR_MAX),
+ * ASCII case ignored: edits of one character and swaps of two adjacent. */
+static size_t distance(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t rows[3][NEAR_MAX + 1], *pp = rows[0], *p = rows[1], *cur = rows[2], *t, i, j, v;
+	char la[NEAR_MAX], lb[NEAR_MAX];
+
+	for (i = 0; i < na; i++)
+		la[i] = (char)tolower((unsigned char)a[i]);
+	for (j = 0; j < nb; j++)
+		lb[j] = (char)tolower((unsigned char)b[j]);
+	for (j = 0; j <= nb; j++)
+		p[j] = j;
+	for (i = 1; i <= na; i++) {
+		cur[0] = i;
+		for (j = 1; j <= nb; j++) {
+			v = p[j - 1] + (la[i - 1] != lb[j - 1]);
+			if (p[j] + 1 < v)
+				v = p[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && la[i - 1] == lb[j - 2] && la[i - 2] == lb[j - 1] &&
+			    pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			cur[j] = v;
+		}
+		t = pp;
+		pp = p;
+		p = cur;
+		cur = t;
+	}
+	return p[nb];
+}
+
+/* The part of s (n bytes) after its last '.', its length in *len. */
+static const char *last_part(const char *s, size_t n, size_t *len)
+{
+	size_t i = n;
+
+	while (i > 0 && s[i - 1] != '.')
+		i--;
+	*len = n - i;
+	return s + i;
+}
+
+int conf_nearest(const char *name, int group, struct buf *out)
+{
+	size_t n = strlen(name), best = SIZE_MAX, bestlen = 0, limit, i, nl, cl, plen, d, dl;
+	const char *nleaf, *bestp = NULL, *p;
+
+	if (n == 0 || n > NEAR_MAX)
+		return 0;
+	nleaf = last_part(name, n, &nl);
+	/* one edit in three, and two for the shortest names */
+	limit = n / 3 > 2 ? n / 3 : 2;
+	for (i = 0; i < NELEM(conf_table); i++) {
+		p = conf_table[i].path;
+		/* the key itself, or each group it is in ("ldap", "ldap.tls") */
+		for (plen = group ? 0 : strlen(p); plen <= strlen(p); plen++) {
+			const char *cleaf;
+
+			if (group && p[plen] != '.')
+				continue;
+			if (plen > NEAR_MAX)
+				break;
+			d = distance(name, n, p, plen);
+			/* a key in the wrong group is one edit away */
+			cleaf = last_part(p, plen, &cl);
+			dl = distance(nleaf, nl, cleaf, cl) + 1;
+			if (dl < d)
+				d = dl;
+			if (d < best) {
+				best = d;
+				bestp = p;
+				bestlen = plen;
+			}
+			if (!group)
+				break;
+		}
+	}
+	if (bestp == NULL || best > limit)
+		return 0;
+	return buf_add(out, bestp, bestlen) < 0 ? -1 : 1;
 }
 
 static const char *type_name(enum conf_type t)
@@ -347,6 +510,19 @@ static void load_error(struct conf_load *ld, const config_setting_t *s, const ch
 	                  config_setting_source_line(s), text);
 }
 
+/* Records "file:line" of setting s as the origin of k's value. */
+static int note_source(struct conf_load *ld, const struct conf_key *k, const config_setting_t *s)
+{
+	const char *file = config_setting_source_file(s);
+	struct buf at = BUF_INIT;
+	int rc = -1;
+
+	if (buf_printf(&at, "%s:%u", file ? file : ld->path, config_setting_source_line(s)) == 0)
+		rc = set_origin(ld->c, k, buf_str(&at));
+	buf_free(&at);
+	return rc;
+}
+
 /* Reads every setting of group (whose path is prefix, NULL for the root)
  * in file order. */
 static void load_group(struct conf_load *ld, const config_setting_t *group, const char *prefix)
@@ -372,6 +548,8 @@ static void load_group(struct conf_load *ld, const config_setting_t *group, cons
 					load_error(ld, s, "out of memory");
 				else
 					load_error(ld, s, buf_str(&path));
+			} else if (note_source(ld, k, s) < 0) {
+				load_error(ld, s, "out of memory");
 			}
 		} else if (is_group(buf_str(&path))) {
 			if (config_setting_is_group(s))
@@ -381,7 +559,7 @@ static void load_group(struct conf_load *ld, const config_setting_t *group, cons
 			else
 				load_error(ld, s, buf_str(&path));
 		} else {
-			if (buf_printf(&why, "unknown key '%s'", buf_str(&path)) < 0)
+			if (unknown_setting(&why, buf_str(&path), config_setting_is_group(s)) < 0)
 				load_error(ld, s, "out of memory");
 			else
 				load_error(ld, s, buf_str(&why));
@@ -437,21 +615,88 @@ done:
 	return ld.failed ? -1 : 0;
 }
 
-int conf_set(struct conf *c, const char *path, const char *value, struct buf *errs)
+int conf_set_from(struct conf *c, const char *path, const char *value, const char *origin,
+                  struct buf *errs)
 {
 	const struct conf_key *k = find_key(path);
 	struct buf why = BUF_INIT;
 	int rc = 0;
 
 	if (k == NULL) {
-		(void)!buf_printf(errs, "unknown key '%s'\n", path);
+		if (unknown_setting(errs, path, 0) < 0 || buf_puts(errs, "\n") < 0)
+			(void)!buf_puts(errs, "out of memory\n");
 		return -1;
 	}
 	if (set_text(c, k, value, &why) < 0) {
 		(void)!buf_printf(errs, "%s: %s\n", path, buf_str(&why));
 		rc = -1;
+	} else if (set_origin(c, k, origin) < 0) {
+		(void)!buf_printf(errs, "%s: out of memory\n", path);
+		rc = -1;
 	}
 	buf_free(&why);
+	return rc;
+}
+
+int conf_set(struct conf *c, const char *path, const char *value, struct buf *errs)
+{
+	return conf_set_from(c, path, value, "command line", errs);
+}
+
+/* Appends s as a libconfig string: quoted, \\ and \" escaped, control
+ * characters as \xNN. */
+static int put_string(struct buf *out, const char *s)
+{
+	int rc = buf_puts(out, "\"");
+
+	for (; rc == 0 && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			rc = buf_printf(out, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			rc = buf_printf(out, "\\x%02x", ch);
+		else
+			rc = buf_add(out, s, 1);
+	}
+	return rc == 0 ? buf_puts(out, "\"") : -1;
+}
+
+int conf_print(const struct conf *c, int only_set, struct buf *out)
+{
+	const struct conf_key *k;
+	const char *origin;
+	size_t i;
+	char *m;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < NELEM(conf_table); i++) {
+		k = &conf_table[i];
+		if (only_set && c->origin[i] == NULL)
+			continue;
+		rc = buf_printf(out, "%s = ", k->path);
+		if (rc < 0)
+			break;
+		switch (k->type) {
+		case CONF_STRING:
+			rc = put_string(out, *str_cfield(c, k) ? *str_cfield(c, k) : "");
+			break;
+		case CONF_INT:
+			rc = buf_printf(out, "%d", *int_cfield(c, k));
+			break;
+		case CONF_BOOL:
+			rc = buf_puts(out, *int_cfield(c, k) ? "true" : "false");
+			break;
+		}
+		origin = c->origin[i] ? c->origin[i] : "default";
+		m = malloc(strlen(origin) + 1);
+		if (m == NULL)
+			return -1;
+		log_mask(origin, m, strlen(origin) + 1);
+		if (rc == 0)
+			rc = buf_printf(out, "  # %s\n", m);
+		free(m);
+	}
 	return rc;
 }
 
@@ -508,6 +753,8 @@ void conf_free(struct conf *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < NELEM(conf_table); i++) {
+		free(c->origin[i]);
+		c->origin[i] = NULL;
 		if (conf_table[i].type != CONF_STRING)
 			continue;
 		field = str_field(c, &conf_table[i]);

@@ -15,6 +15,8 @@
  * --localstatedir=/var) and the journal's name in it. */
 #define CONF_DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/dirmail"
 #define CONF_JOURNAL_NAME "journal.ldif"
+/* Rows of the key table (conf_keys); conf.c checks the count. */
+#define CONF_NKEYS 27
 
 struct conf {
 	/* ldap { } */
@@ -51,6 +53,10 @@ struct conf {
 	int log_verbose;    /* 0 = info, 1 = debug, 2 = debug and more detail */
 	int journal_set;    /* journal.file was given (file or flag): it stays put
 	                     * when state_dir moves; conf_init clears it */
+	/* Per row of the key table: where the value comes from, "FILE:LINE",
+	 * a flag ("-H"), "with state_dir from ..." for a journal.file that
+	 * moved with state_dir; NULL = the default. Owned, freed by conf_free. */
+	char *origin[CONF_NKEYS];
 };
 
 enum conf_type { CONF_STRING, CONF_INT, CONF_BOOL };
@@ -79,11 +85,30 @@ int conf_init(struct conf *c) DM_WUR;
  * holds what could be read. An unreadable file gives "file: reason". */
 int conf_load(struct conf *c, const char *path, struct buf *errs) DM_WUR;
 /* Sets one key from text (used for command-line overrides; booleans take
- * true/false, yes/no, on/off, 1/0; "" unsets a string); on an unknown key
+ * true/false, yes/no, on/off, 1/0; "" unsets a string) and records origin
+ * (copied; e.g. the flag, "-H") as where it comes from; on an unknown key
  * or a bad value returns -1 with one line ("path: message", or "unknown
- * key 'path'") in errs, c then unchanged. Setting state_dir (here or in
- * conf_load) moves journal.file with it until journal.file is set itself. */
+ * setting \"path\"" with "; did you mean \"KEY\"?" when a key is close)
+ * in errs, c then unchanged. Setting state_dir (here or in conf_load) moves
+ * journal.file with it until journal.file is set itself. */
+int conf_set_from(struct conf *c, const char *path, const char *value, const char *origin,
+                  struct buf *errs) DM_WUR;
+/* conf_set_from with the origin "command line". */
 int conf_set(struct conf *c, const char *path, const char *value, struct buf *errs) DM_WUR;
+/* Appends the settings of c to out, one line each in the order of the key
+ * table: "KEY = VALUE  # ORIGIN", VALUE as libconfig writes it (a string
+ * in double quotes with \\, \" and \xNN escapes, "" when unset; an
+ * integer; true or false), ORIGIN as recorded ("default" when none, other
+ * control characters masked). With only_set, only the keys whose value
+ * does not come from the default. No key holds a secret (passwords live
+ * in ldap.password_file, whose path is shown). 0, or -1 out of memory. */
+int conf_print(const struct conf *c, int only_set, struct buf *out) DM_WUR;
+/* Finds the key of the table nearest to name by edit distance (case
+ * ignored; a key whose last part is near name's last part counts too),
+ * or with group set the nearest group ("ldap.tls"), and appends it to
+ * out: 1, or 0 with out unchanged when none is near enough to be a likely
+ * misspelling, -1 when out of memory. */
+int conf_nearest(const char *name, int group, struct buf *out) DM_WUR;
 /* Checks what only the settings as a whole can tell (ldap.base given, a
  * password file for a bind DN, ...); call it once the file and the
  * command-line overrides are applied. On a problem returns -1 and appends

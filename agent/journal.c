@@ -20,6 +20,7 @@
 #include <ldap.h>
 
 #include "entry.h"
+#include "isotime.h"
 #include "journal.h"
 #include "ldifw.h"
 
@@ -37,22 +38,11 @@ struct journal {
 	size_t nstale, capstale;
 	int deferred; /* journal_defer: appends are synced by journal_sync */
 	int dirty;    /* written since the last sync */
+	char *pass;   /* journal_set_origin: written with each request; NULL none */
+	char *bind;
 };
 
 /* ---- times -------------------------------------------------------------- */
-
-/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d. */
-static long long days_from_civil(long long y, int m, int d)
-{
-	long long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
 
 static int two_digits(const char *p)
 {
@@ -64,8 +54,7 @@ static int two_digits(const char *p)
 static int parse_time(const char *s, size_t n, time_t *t)
 {
 	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int y, mo, d, h, mi, sec, leap;
+	int y, mo, d, h, mi, sec;
 	long long secs;
 	size_t i;
 
@@ -80,11 +69,9 @@ static int parse_time(const char *s, size_t n, time_t *t)
 	h = two_digits(s + 11);
 	mi = two_digits(s + 14);
 	sec = two_digits(s + 17);
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap) ||
-	    h > 23 || mi > 59 || sec > 59)
+	if (y < 1970 || !isotime_valid_date(y, mo, d) || h > 23 || mi > 59 || sec > 59)
 		return -1;
-	secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	secs = isotime_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 	if ((long long)(time_t)secs != secs)
 		return -1;
 	*t = (time_t)secs;
@@ -180,6 +167,10 @@ static const char *result_name(long code)
 
 /* The comment a line of the entry before a delete is noted in. */
 #define PRE_PREFIX "entry: "
+/* The comments after a req= comment naming the pass and the bind identity
+ * that made the request (journal_set_origin). */
+#define PASS_PREFIX "pass: "
+#define BIND_PREFIX "bind: "
 
 enum note { NOTE_OTHER, NOTE_BEGIN, NOTE_END, NOTE_REREAD };
 
@@ -243,6 +234,10 @@ static enum note parse_note(const char *line, struct note_info *ni)
 	long v;
 
 	if (strncmp(line, "# ", 2) != 0 || line[2] == ' ' || line[2] == '\0')
+		return NOTE_OTHER;
+	/* what follows these comes from the directory: never a note */
+	if (strncmp(line + 2, PASS_PREFIX, strlen(PASS_PREFIX)) == 0 ||
+	    strncmp(line + 2, BIND_PREFIX, strlen(BIND_PREFIX)) == 0)
 		return NOTE_OTHER;
 	p = line + 2 + strcspn(line + 2, " ");
 	if (strncmp(p, " req=", 5) != 0)
@@ -794,6 +789,68 @@ done:
 	return rc;
 }
 
+/* Appends the pass and bind comments journal_set_origin asked for. */
+static int put_origin(const struct journal *j, struct buf *out)
+{
+	struct buf line = BUF_INIT;
+	int rc = 0;
+
+	if (j->pass != NULL)
+		rc = buf_printf(&line, PASS_PREFIX "%s", j->pass) < 0 ||
+		             ldifw_comment(out, line.s) < 0
+		         ? -1
+		         : 0;
+	buf_reset(&line);
+	if (rc == 0 && j->bind != NULL)
+		rc = buf_printf(&line, BIND_PREFIX "%s", j->bind) < 0 ||
+		             ldifw_comment(out, line.s) < 0
+		         ? -1
+		         : 0;
+	buf_free(&line);
+	return rc;
+}
+
+/* Sets *field to a copy of value, NULL for NULL or ""; -1 when out of
+ * memory, *field unchanged. */
+static int set_text(char **field, const char *value)
+{
+	char *copy = NULL;
+
+	if (value != NULL && *value != '\0') {
+		if (*field != NULL && strcmp(*field, value) == 0)
+			return 0;
+		copy = strdup(value);
+		if (copy == NULL)
+			return -1;
+	}
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+int journal_set_origin(struct journal *j, const char *pass, const char *bind, struct buf *err)
+{
+	if (j == NULL) {
+		(void)!buf_puts(err, "journal: not open");
+		return -1;
+	}
+	if (set_text(&j->pass, pass) < 0 || set_text(&j->bind, bind) < 0) {
+		(void)!buf_printf(err, "%s: out of memory", j->path);
+		return -1;
+	}
+	return 0;
+}
+
+int journal_pass_id(struct buf *out, time_t start, long pid, unsigned long n)
+{
+	struct tm tm;
+
+	if (gmtime_r(&start, &tm) == NULL)
+		return -1;
+	return buf_printf(out, "%04d%02d%02dT%02d%02d%02dZ-%ld-%lu", tm.tm_year + 1900,
+	                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, pid, n);
+}
+
 long journal_begin(struct journal *j, time_t now, const char *rule, const char *assertion,
                    const struct entry *before, const char *rec, struct buf *err)
 {
@@ -829,6 +886,10 @@ long journal_begin(struct journal *j, time_t now, const char *rule, const char *
 	    buf_printf(&text, " req=%ld rule=%s asserted=%s", j->next_id,
 	               rule && *rule ? rule : "-", assertion && *assertion ? assertion : "-") < 0 ||
 	    ldifw_comment(&out, buf_str(&text)) < 0) {
+		(void)!buf_printf(err, "%s: out of memory", j->path);
+		goto done;
+	}
+	if (put_origin(j, &out) < 0) {
 		(void)!buf_printf(err, "%s: out of memory", j->path);
 		goto done;
 	}
@@ -968,6 +1029,8 @@ void journal_close(struct journal *j)
 		close(j->fd);
 	free(j->open);
 	free(j->stale);
+	free(j->pass);
+	free(j->bind);
 	free(j->path);
 	free(j);
 }
@@ -1035,6 +1098,8 @@ struct scan {
 	struct buf pre;         /* its "# entry: " lines so far, the prefix taken off */
 	unsigned long pre_line; /* the first of them; 0 when none */
 	int pre_nul;            /* one of them held a NUL byte */
+	struct buf pass;        /* its "# pass: " comment, the prefix taken off */
+	int has_pass;           /* it has one */
 	int note_nul;           /* the comment being read held a NUL byte */
 	struct stale *stale;    /* ended with 122, no reread note yet, ascending ids */
 	size_t nstale, capstale;
@@ -1339,6 +1404,8 @@ done:
 	buf_reset(&v->pre);
 	v->pre_line = 0;
 	v->pre_nul = 0;
+	buf_reset(&v->pass);
+	v->has_pass = 0;
 	entry_free(before);
 }
 
@@ -1429,6 +1496,8 @@ static void begin_note(struct scan *v, const struct note_info *ni)
 	buf_reset(&v->pre);
 	v->pre_line = 0;
 	v->pre_nul = 0;
+	buf_reset(&v->pass);
+	v->has_pass = 0;
 	if (ni->id <= v->last_id) {
 		say(v, &v->nproblems, v->note_line, "req=%ld does not follow req=%ld", ni->id,
 		    v->last_id);
@@ -1556,15 +1625,24 @@ static void reread_note(struct scan *v, const struct note_info *ni)
 	}
 }
 
-/* Notes a line of the entry before the delete awaiting its record: one
- * that comes after the req= comment and before the record's first line. */
+/* Notes a line of the entry before the delete awaiting its record, or
+ * the pass it belongs to: one that comes after the req= comment and
+ * before the record's first line. */
 static void note_pre_line(struct scan *v)
 {
 	const char *line = buf_str(&v->note);
-	size_t n = strlen("# " PRE_PREFIX);
+	size_t n = strlen("# " PRE_PREFIX), np = strlen("# " PASS_PREFIX);
 
-	if (strncmp(line, "# " PRE_PREFIX, n) != 0 || v->awaiting.id == 0 ||
-	    (v->block_line != 0 && !v->version_only))
+	if (v->awaiting.id == 0 || (v->block_line != 0 && !v->version_only))
+		return;
+	if (strncmp(line, "# " PASS_PREFIX, np) == 0) {
+		buf_reset(&v->pass);
+		v->has_pass = !v->note_nul;
+		if (buf_puts(&v->pass, line + np) < 0)
+			v->oom = 1;
+		return;
+	}
+	if (strncmp(line, "# " PRE_PREFIX, n) != 0)
 		return;
 	if (v->pre_line == 0)
 		v->pre_line = v->note_line;
@@ -1620,6 +1698,7 @@ static void scan_free(struct scan *v)
 	buf_free(&v->block);
 	buf_free(&v->note);
 	buf_free(&v->pre);
+	buf_free(&v->pass);
 }
 
 /* Reads the journal at v->path to its end, counting (and reporting) its
@@ -1741,6 +1820,7 @@ struct change {
 	int ended;          /* its result was read */
 	long code;
 	enum change_kind kind;
+	char *pass;              /* of its "# pass: " comment; NULL for none */
 	char *dn;                /* NULL for CHANGE_BROKEN */
 	struct entry *entry;     /* CHANGE_ADD: what it created; CHANGE_DELETE: its
 	                          * entry as noted before it, NULL for none */
@@ -1763,7 +1843,8 @@ struct known {
 
 struct undo {
 	const char *path;
-	time_t since;
+	struct journal_select sel;
+	char *sel_key; /* dn_key of sel.dn; NULL for none */
 	struct buf *report;
 	struct known *k;
 	size_t nk, capk;
@@ -1782,6 +1863,7 @@ static void change_clear(struct change *c)
 	}
 	free(c->mods);
 	free(c->dn);
+	free(c->pass);
 	entry_free(c->entry);
 	buf_free(&c->undo);
 }
@@ -1886,6 +1968,8 @@ static void undo_record(struct scan *s, const struct req *r, const LDIFRecord *l
 	c->ended = r->ended;
 	c->code = r->code;
 	c->kind = CHANGE_BROKEN;
+	if (s->has_pass && (c->pass = strdup(buf_str(&s->pass))) == NULL)
+		s->oom = 1;
 	if (lr != NULL && copy_record(c, lr, before) < 0)
 		s->oom = 1;
 }
@@ -2032,8 +2116,8 @@ static int outcome_unknown(const struct change *c)
 	return !c->ended || c->code == JOURNAL_UNKNOWN;
 }
 
-/* Starts c->undo with the comment naming the request it reverts, and the
- * one that says it may never have been applied. */
+/* Starts c->undo with the comment naming the request it reverts (and its
+ * pass, when known), and the one that says it may never have been applied. */
 static int undo_comment(const struct change *c, struct buf *out)
 {
 	struct buf text = BUF_INIT;
@@ -2041,6 +2125,7 @@ static int undo_comment(const struct change *c, struct buf *out)
 
 	if (buf_printf(&text, "undo of req=%ld (", c->id) < 0 ||
 	    (c->time == -1 ? buf_puts(&text, "-") : put_time(&text, c->time)) < 0 ||
+	    (c->pass != NULL && buf_printf(&text, ", pass %s", c->pass) < 0) ||
 	    buf_puts(&text, ")") < 0 || ldifw_comment(out, buf_str(&text)) < 0)
 		goto done;
 	buf_reset(&text);
@@ -2128,17 +2213,52 @@ static int undo_delete(struct undo *u, struct change *c, const struct entry *e)
 	return written(u, c, ldifw_add(&c->undo, e));
 }
 
+/* Whether c is one of the changes u selects by pass and DN (the time is
+ * revert's): 1, 0, -1 when out of memory. */
+static int selected_by(const struct undo *u, const struct change *c)
+{
+	char *key;
+	int same;
+
+	if (u->sel.pass != NULL && (c->pass == NULL || strcmp(c->pass, u->sel.pass) != 0))
+		return 0;
+	if (u->sel_key == NULL)
+		return 1;
+	if (c->dn == NULL)
+		return 0;
+	key = dn_key(c->dn);
+	if (key == NULL)
+		return -1;
+	same = strcasecmp(key, u->sel_key) == 0;
+	free(key);
+	return same;
+}
+
+/* Whether c is one of the changes u selects, the time included: 1, 0, -1
+ * when out of memory. A change whose time cannot be read is not selected
+ * by a time. */
+static int selected(const struct undo *u, const struct change *c)
+{
+	int by = selected_by(u, c);
+
+	if (by <= 0 || u->sel.since == 0)
+		return by;
+	return c->time != -1 && c->time >= u->sel.since;
+}
+
 /* Works out the record that reverts c, a change that succeeded or whose
- * outcome is unknown, into c->undo when it is at or after since (or
+ * outcome is unknown, into c->undo when the selection takes it (or
  * reports why there is none), then carries c into what is known of the
  * entries the file created; 0, or -1 when out of memory. */
 static int revert(struct undo *u, struct change *c)
 {
 	struct known *k;
 	char *key = NULL;
-	int rc = -1, wanted = u->since == 0 || c->time >= u->since;
+	int rc = -1, wanted = selected(u, c);
 
-	if (u->since != 0 && c->time == -1) {
+	if (wanted < 0)
+		return -1;
+	if (u->sel.since != 0 && c->time == -1 && selected_by(u, c) > 0) {
 		if (cannot(u, c, "the time of its req= comment is not readable", NULL) < 0)
 			return -1;
 		wanted = 0;
@@ -2198,21 +2318,35 @@ done:
 long journal_undo(const char *path, time_t since, struct buf *out, struct buf *report,
                   long *nproblems)
 {
+	struct journal_select sel = {since, NULL, NULL};
+
+	return journal_undo_select(path, &sel, out, report, nproblems, NULL);
+}
+
+long journal_undo_select(const char *path, const struct journal_select *sel, struct buf *out,
+                         struct buf *report, long *nproblems, long *nselected)
+{
 	static const struct scan_hooks hooks = {undo_record, undo_result};
 	struct changes cs = {NULL, 0, 0};
 	struct undo u;
 	struct scan v;
 	struct buf res = BUF_INIT;
 	size_t i, report_len = report->len;
-	long n = 0, rc = -1;
+	long n = 0, nsel = 0, rc = -1;
 	int oom = 0;
 
 	if (nproblems != NULL)
 		*nproblems = 0;
+	if (nselected != NULL)
+		*nselected = 0;
 	memset(&u, 0, sizeof(u));
 	u.path = path;
-	u.since = since;
+	u.sel = *sel;
 	u.report = report;
+	if (sel->dn != NULL && (u.sel_key = dn_key(sel->dn)) == NULL) {
+		(void)!buf_printf(report, "%s: out of memory\n", path);
+		return -1;
+	}
 	/* verify's problems are not undo's: they are only counted */
 	scan_init(&v, "dirmail journal undo", path, NULL, &hooks, &cs);
 	if (scan_run(&v, report) < 0)
@@ -2226,7 +2360,11 @@ long journal_undo(const char *path, time_t since, struct buf *out, struct buf *r
 	/* in the order of the file, as the state of a deleted entry builds up */
 	for (i = 0; i < cs.n; i++) {
 		struct change *c = &cs.c[i];
+		int one = selected(&u, c);
 
+		if (one < 0)
+			goto done;
+		nsel += one;
 		if (!outcome_unknown(c) && c->code != 0)
 			continue;
 		if (revert(&u, c) < 0)
@@ -2253,6 +2391,8 @@ long journal_undo(const char *path, time_t since, struct buf *out, struct buf *r
 	oom = 0;
 	if (nproblems != NULL)
 		*nproblems = u.nproblems;
+	if (nselected != NULL)
+		*nselected = nsel;
 	rc = n;
 done:
 	if (oom) {
@@ -2270,6 +2410,7 @@ done:
 		entry_free(u.k[i].e);
 	}
 	free(u.k);
+	free(u.sel_key);
 	scan_free(&v);
 	buf_free(&res);
 	return rc;

@@ -39,7 +39,8 @@ int journal_open_bytes(const char *path, long long max_bytes, struct journal **o
  * asserted=ASSERTION" (TIME is now as RFC 3339 UTC, "-" stands for a NULL
  * or empty rule or assertion, control characters are masked; the assertion
  * is only noted, the record carries no control so the journal replays with
- * ldapmodify -c), then, when before is not NULL, the entry as it stood just
+ * ldapmodify -c), then the "# pass: " and "# bind: " comments of
+ * journal_set_origin, then, when before is not NULL, the entry as it stood just
  * before the delete rec, one comment "# entry: LINE" per physical line
  * (continuation lines included, the blank line left out) of its LDIF
  * content record as ldifw_entry writes it (secrets left out), and then rec,
@@ -55,6 +56,20 @@ int journal_open_bytes(const char *path, long long max_bytes, struct journal **o
  * back to its previous size). */
 long journal_begin(struct journal *j, time_t now, const char *rule, const char *assertion,
                    const struct entry *before, const char *rec, struct buf *err) DM_WUR;
+/* Sets what journal_begin writes after each req= comment from now on: the
+ * comment "# pass: PASS" (the pass that makes the request, as
+ * journal_pass_id gives it) and "# bind: BIND" (the identity the server
+ * knows the connection by, as its Who am I? answers, RFC 4532), each left
+ * out while NULL or empty, control characters masked; ldapmodify ignores
+ * both and journal_verify accepts them. The strings are copied. 0, or -1
+ * with "path: reason" in err. */
+int journal_set_origin(struct journal *j, const char *pass, const char *bind,
+                       struct buf *err) DM_WUR;
+/* Appends to out the identifier of a pass started at start by process pid,
+ * its n-th: "YYYYMMDDTHHMMSSZ-PID-N", the start in UTC (ISO 8601 basic),
+ * unique across restarts and, by n, within a daemon. -1 when start is out
+ * of range or memory runs out. */
+int journal_pass_id(struct buf *out, time_t start, long pid, unsigned long n) DM_WUR;
 /* Writes the result of request id, begun on this handle and not yet ended,
  * as the comment "# TIME req=ID result=CODE NAME TEXT" for an LDAP result
  * code (code >= 0; NAME is its RFC 4511 name such as "success",
@@ -141,9 +156,27 @@ long journal_verify(const char *path, struct buf *report, long *nfailed) DM_WUR;
  * reverted plus inverses included for changes of unknown outcome. */
 long journal_undo(const char *path, time_t since, struct buf *out, struct buf *report,
                   long *nproblems) DM_WUR;
+/* Which changes journal_undo_select reverts: those that meet every
+ * criterion given. */
+struct journal_select {
+	time_t since;     /* req= comment at or after it; 0 = any time */
+	const char *pass; /* "# pass: " comment equal to it; NULL = any, and a
+	                   * record without one is never of a pass */
+	const char *dn;   /* the record's DN names the same entry (however
+	                   * spelt); NULL = any */
+};
+/* journal_undo for the changes sel selects (a record that cannot be
+ * reverted, or whose time cannot be read while since is given, is
+ * reported only when it is selected otherwise); each inverse's comment
+ * names the pass, "# undo of req=ID (TIME, pass PASS)", when the record
+ * has one. *nselected (may be NULL) is set to the number of records
+ * selected, whatever their result, so that a selection matching nothing
+ * can be told from one with nothing left to revert. */
+long journal_undo_select(const char *path, const struct journal_select *sel, struct buf *out,
+                         struct buf *report, long *nproblems, long *nselected) DM_WUR;
 /* Parses an RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SSZ" (as the journal
  * writes it, years 1970 to 9999) into *t; -1 when malformed, *t unchanged.
- * Used by the --since option. */
+ * --since takes more forms (isotime_parse). */
 int journal_parse_time(const char *s, time_t *t) DM_WUR;
 
 #endif

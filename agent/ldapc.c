@@ -834,6 +834,7 @@ void ldapc_close(struct ldapc *c)
 	free(c->tls_ca_dir);
 	free(c->tls_cert_file);
 	free(c->tls_key_file);
+	free(c->identity);
 	free(c);
 }
 
@@ -872,6 +873,36 @@ done:
 		log_debug("%s", buf_str(&err));
 	ber_bvfree(id);
 	buf_free(&err);
+	return s;
+}
+
+const char *ldapc_bind_identity(struct ldapc *c)
+{
+	struct buf err = BUF_INIT;
+	struct berval *id = NULL;
+	char *s;
+	int r;
+
+	if (c->ld == NULL || (c->identity != NULL && c->identity_gen == c->gen))
+		return c->identity != NULL ? c->identity : "unknown";
+	r = ldap_whoami_s(c->ld, &id, NULL, NULL);
+	if (r != LDAP_SUCCESS) {
+		fmt_ld(&err, c, "WhoAmI", NULL, r);
+		log_debug("%s", buf_str(&err));
+		buf_free(&err);
+		if (ldapc_is_transport(r))
+			ldapc_drop(c);
+	}
+	s = r != LDAP_SUCCESS ? strdup("unknown")
+	    : id && id->bv_len && memchr(id->bv_val, '\0', id->bv_len) == NULL
+	        ? strndup(id->bv_val, id->bv_len)
+	        : strdup(id && id->bv_len ? "unknown" : "anonymous");
+	ber_bvfree(id);
+	if (s == NULL)
+		return "unknown";
+	free(c->identity);
+	c->identity = s;
+	c->identity_gen = c->gen;
 	return s;
 }
 

@@ -86,6 +86,14 @@ const char *ldapc_uri(const struct ldapc *c);
  * gives it ("dn:...", "" when anonymous) in a new string the caller frees,
  * or NULL when the server cannot tell. */
 char *ldapc_whoami(struct ldapc *c);
+/* Returns the identity the server knows the current connection by, asked
+ * once per connection with Who am I? (RFC 4532) and kept until the next
+ * connection: the authzId as the server gives it ("dn:...", "u:...";
+ * for SASL EXTERNAL the DN the server mapped the credentials to),
+ * "anonymous" for an anonymous bind, "unknown" when the server cannot
+ * tell. Never reconnects: while disconnected, the last connection's
+ * answer. Borrowed, valid until the next call or ldapc_close. */
+const char *ldapc_bind_identity(struct ldapc *c);
 /* Streams a paged (RFC 2696) search, calling fn per entry; attrs is a
  * NULL-terminated list (NULL = all user attributes), filter NULL means
  * "(objectClass=*)", page_size <= 0 asks for no paging. Only one page is held

@@ -41,6 +41,10 @@ struct ldapc {
 	/* Counts the connections made: an operation left outstanding on one
 	 * (a sync search) knows when ld is no longer the handle it ran on. */
 	unsigned long gen;
+	/* ldapc_bind_identity: the Who am I? answer on connection number
+	 * identity_gen (0: none asked yet). */
+	char *identity;
+	unsigned long identity_gen;
 };
 
 /* Returns the classification of the LDAP result code rc (table in ldapc.c). */

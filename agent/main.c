@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "export.h"
+#include "isotime.h"
 #include "journal.h"
 #include "ldapc.h"
 #include "ldifw.h"
@@ -42,6 +43,7 @@ enum {
 	OPT_FORCE,
 	OPT_SINCE,
 	OPT_SET,
+	OPT_PASS,
 };
 
 /* Command-line values that override the config file. */
@@ -66,9 +68,11 @@ struct cli {
 	int foreground;       /* run -f */
 	int dry_run;          /* reconcile --dry-run */
 	int force;            /* reconcile --force */
+	int only_set;         /* config -n */
 	const char *dn;       /* reconcile / plan --dn */
 	const char *output;   /* export -o */
 	const char *since;    /* journal undo --since */
+	const char *pass;     /* journal undo --pass */
 	struct rec_set *sets; /* plan --set, in order */
 	size_t nsets;
 	const char *command;
@@ -90,10 +94,12 @@ static int cmd_export(const struct cli *cli, struct conf *c);
 static int cmd_journal(const struct cli *cli, struct conf *c);
 static int cmd_explain(const struct cli *cli, struct conf *c);
 static int cmd_run(const struct cli *cli, struct conf *c);
+static int cmd_config(const struct cli *cli, struct conf *c);
 
 static const struct command commands[] = {
     {"check-config", "validate the config and the account entry, print a summary",
      cmd_check_config},
+    {"config", "print the effective settings and where each comes from ([-n])", cmd_config},
     {"reconcile", "one full pass, then exit ([--dry-run] [--dn DN] [--force])", cmd_reconcile},
     {"run", "the daemon: a full pass, then every change as it happens ([-f])", cmd_run},
     {"plan", "print the changes a pass would make as LDIF, write nothing ([--dn DN] [--set ...])",
@@ -101,7 +107,9 @@ static const struct command commands[] = {
     {"explain", "DN|LOGIN: every derived value of one object, with the rule and inputs behind it",
      cmd_explain},
     {"export", "snapshot of every recipient's mail state as LDIF ([-o FILE])", cmd_export},
-    {"journal", "verify | undo [--since TIME] [-o FILE]: check or revert the journal", cmd_journal},
+    {"journal",
+     "verify | undo [--since TIME] [--pass ID] [--dn DN] [-o FILE]: check or revert the journal",
+     cmd_journal},
 };
 
 static void usage(FILE *f)
@@ -128,13 +136,16 @@ static void usage(FILE *f)
 	        "  --tls-ca-file FILE, --tls-ca-dir DIR, --tls-cert FILE, --tls-key FILE\n"
 	        "                  TLS trust anchors and client certificate\n"
 	        "  --dry-run       reconcile: compute and report, write nothing\n"
-	        "  --dn DN         reconcile, plan: only the changes of this object\n"
+	        "  --dn DN         reconcile, plan, journal undo: only the changes of this object\n"
 	        "  --force         reconcile, plan: go past the safety stops (see dirmail(8))\n"
 	        "  --set [DN:]ATTR=VALUE\n"
 	        "                  plan: as if ATTR of DN (default the account entry) were\n"
 	        "                  VALUE (repeatable; an empty VALUE removes ATTR)\n"
 	        "  -o FILE         export, journal undo: write to FILE (atomically, mode 0600)\n"
-	        "  --since TIME    journal undo: only changes from TIME on (2026-11-22T10:00:00Z)\n"
+	        "  --since TIME    journal undo: only changes from TIME on (2026-12-07,\n"
+	        "                  2026-12-07T01:15, 2026-12-07T01:15:00+01:00; no offset: UTC)\n"
+	        "  --pass ID       journal undo: only the changes of that pass\n"
+	        "  -n              config: only the settings not at their default\n"
 	        "  -v              more detail (repeatable)\n"
 	        "  -h, --help      this text\n"
 	        "  -V, --version   the version\n"
@@ -228,12 +239,13 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	    {"force", no_argument, NULL, OPT_FORCE},
 	    {"since", required_argument, NULL, OPT_SINCE},
 	    {"set", required_argument, NULL, OPT_SET},
+	    {"pass", required_argument, NULL, OPT_PASS},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":H:D:y:Y:U:X:R:Zb:c:o:fvhVw:", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, ":H:D:y:Y:U:X:R:Zb:c:o:fnvhVw:", longopts, NULL)) !=
 	       -1) {
 		switch (ch) {
 		case 'H':
@@ -274,6 +286,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		case 'f':
 			cli->foreground = 1;
 			break;
+		case 'n':
+			cli->only_set = 1;
+			break;
 		case 'o':
 			cli->output = optarg;
 			break;
@@ -306,6 +321,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			break;
 		case OPT_SINCE:
 			cli->since = optarg;
+			break;
+		case OPT_PASS:
+			cli->pass = optarg;
 			break;
 		case OPT_SET:
 			if (parse_set(cli, optarg) < 0)
@@ -362,23 +380,25 @@ static int load_conf_errs(const struct cli *cli, struct conf *c, struct buf *err
 	const struct {
 		const char *key;
 		const char *val;
+		const char *flag; /* the origin config shows */
 	} over[] = {
-	    {"ldap.uri", cli->uris.len ? buf_str(&cli->uris) : NULL},
-	    {"ldap.bind_dn", cli->bind_dn},
-	    {"ldap.password_file", cli->password_file},
-	    {"ldap.sasl_mech", cli->sasl_mech},
-	    {"ldap.sasl_authcid", cli->sasl_authcid},
-	    {"ldap.sasl_authzid", cli->sasl_authzid},
-	    {"ldap.sasl_realm", cli->sasl_realm},
-	    {"ldap.starttls", cli->starttls ? "true" : NULL},
-	    {"ldap.base", cli->base},
-	    {"ldap.tls.ca_file", cli->tls_ca_file},
-	    {"ldap.tls.ca_dir", cli->tls_ca_dir},
-	    {"ldap.tls.cert_file", cli->tls_cert},
-	    {"ldap.tls.key_file", cli->tls_key},
-	    {"journal.file", cli->journal},
-	    {"state_dir", cli->state_dir},
+	    {"ldap.uri", cli->uris.len ? buf_str(&cli->uris) : NULL, "-H"},
+	    {"ldap.bind_dn", cli->bind_dn, "-D"},
+	    {"ldap.password_file", cli->password_file, "-y"},
+	    {"ldap.sasl_mech", cli->sasl_mech, "-Y"},
+	    {"ldap.sasl_authcid", cli->sasl_authcid, "-U"},
+	    {"ldap.sasl_authzid", cli->sasl_authzid, "-X"},
+	    {"ldap.sasl_realm", cli->sasl_realm, "-R"},
+	    {"ldap.starttls", cli->starttls ? "true" : NULL, "-Z"},
+	    {"ldap.base", cli->base, "-b"},
+	    {"ldap.tls.ca_file", cli->tls_ca_file, "--tls-ca-file"},
+	    {"ldap.tls.ca_dir", cli->tls_ca_dir, "--tls-ca-dir"},
+	    {"ldap.tls.cert_file", cli->tls_cert, "--tls-cert"},
+	    {"ldap.tls.key_file", cli->tls_key, "--tls-key"},
+	    {"journal.file", cli->journal, "--journal"},
+	    {"state_dir", cli->state_dir, "--state-dir"},
 	};
+	char verbose[2] = {0, 0};
 	size_t i;
 
 	if (conf_init(c) < 0)
@@ -391,14 +411,18 @@ static int load_conf_errs(const struct cli *cli, struct conf *c, struct buf *err
 	for (i = 0; i < sizeof(over) / sizeof(over[0]); i++) {
 		if (over[i].val == NULL)
 			continue;
-		if (conf_set(c, over[i].key, over[i].val, errs) < 0) {
+		if (conf_set_from(c, over[i].key, over[i].val, over[i].flag, errs) < 0) {
 			rc = EX_USAGE;
 			break;
 		}
 	}
 	/* Each -v raises log.verbose, up to its maximum of 2. */
-	if (cli->verbose > c->log_verbose)
-		c->log_verbose = cli->verbose > 2 ? 2 : cli->verbose;
+	if (rc == EX_OK && cli->verbose > c->log_verbose) {
+		verbose[0] = (char)('0' + (cli->verbose > 2 ? 2 : cli->verbose));
+		if (conf_set_from(c, "log.verbose", verbose, cli->verbose > 1 ? "-vv" : "-v",
+		                  errs) < 0)
+			rc = EX_USAGE;
+	}
 	return rc;
 }
 
@@ -667,6 +691,10 @@ static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int d
 		bad = "-o";
 	else if (cli->since)
 		bad = "--since";
+	else if (cli->pass)
+		bad = "--pass";
+	else if (cli->only_set && strcmp(cli->command, "config") != 0)
+		bad = "-n";
 	else if (cli->foreground && strcmp(cli->command, "run") != 0)
 		bad = "-f";
 	else if (cli->nsets > 0 && strcmp(cli->command, "plan") != 0)
@@ -680,6 +708,25 @@ static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int d
 		return -1;
 	}
 	return 0;
+}
+
+/* Prints the effective settings (conf_print): with -n only those given in
+ * the file or by a flag, as postconf -n does. */
+static int cmd_config(const struct cli *cli, struct conf *c)
+{
+	struct buf out = BUF_INIT;
+	int rc = EX_OK;
+
+	if (check_opts(cli, 0, 0, 0) < 0)
+		return EX_USAGE;
+	if (conf_print(c, cli->only_set, &out) < 0)
+		log_fatal(EX_OSERR, "out of memory");
+	if (fwrite(buf_str(&out), 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+		log_error("config: writing to standard output failed");
+		rc = EX_IOERR;
+	}
+	buf_free(&out);
+	return rc;
 }
 
 static const char *const contact_classes[] = {"inetOrgPerson", "dirmailRecipient", NULL};
@@ -704,7 +751,7 @@ static void profile_opts(const struct profile *p, struct rec_opts *o)
  * its explanation printed, nothing written). */
 static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const char *explain)
 {
-	struct buf out = BUF_INIT;
+	struct buf out = BUF_INIT, pass_id = BUF_INIT;
 	struct rec_opts o;
 	struct rec_stats st;
 	struct account a;
@@ -743,6 +790,9 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const cha
 	o.nsets = cli->nsets;
 	o.journal = c->journal_file;
 	o.journal_max_mb = c->journal_max_size;
+	if (journal_pass_id(&pass_id, time(NULL), (long)getpid(), 1) < 0)
+		log_fatal(EX_OSERR, "out of memory");
+	o.pass_id = buf_str(&pass_id);
 	o.state_dir = c->state_dir;
 	o.min_seen_percent = c->min_seen_percent;
 	profile_opts(&prof, &o);
@@ -772,6 +822,8 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const cha
 		goto done;
 	}
 	rc = reconcile_run(l, &a, e, &o, &st);
+	if (plan == NULL && !cli->dry_run && st.writes > 0)
+		log_info("pass %s: its writes are journaled in %s", o.pass_id, c->journal_file);
 	if (reconcile_summary(&st, 0, &out) < 0)
 		log_fatal(EX_OSERR, "out of memory");
 	/* A plan ends with its summary, as a comment ldapmodify skips; the
@@ -793,6 +845,7 @@ done:
 	ldapc_close(l);
 	buf_free(&out);
 	profile_free(&prof);
+	buf_free(&pass_id);
 	return rc;
 }
 
@@ -914,8 +967,9 @@ static int cmd_explain(const struct cli *cli, struct conf *c)
 static int cmd_journal(const struct cli *cli, struct conf *c)
 {
 	struct buf out = BUF_INIT, report = BUF_INIT;
+	struct journal_select sel;
 	struct cli rest = *cli;
-	long n, bad = 0;
+	long n, bad = 0, nsel = 0;
 	time_t since = 0;
 	int rc = EX_OK;
 
@@ -926,10 +980,13 @@ static int cmd_journal(const struct cli *cli, struct conf *c)
 	}
 	rest.args++;
 	rest.nargs--;
-	/* -o and --since belong to undo; check_opts sees the words after it. */
+	/* -o, --since, --pass and --dn belong to undo; check_opts sees the
+	 * words after it. */
 	if (strcmp(cli->args[0], "undo") == 0) {
 		rest.output = NULL;
 		rest.since = NULL;
+		rest.pass = NULL;
+		rest.dn = NULL;
 	}
 	if (check_opts(&rest, 0, 0, 0) < 0)
 		return EX_USAGE;
@@ -937,8 +994,16 @@ static int cmd_journal(const struct cli *cli, struct conf *c)
 		log_error("no journal: give --journal FILE or set journal.file");
 		return EX_USAGE;
 	}
-	if (cli->since && journal_parse_time(cli->since, &since) < 0) {
-		log_error("--since \"%s\": want a UTC time like 2026-11-22T10:00:00Z", cli->since);
+	if (cli->since && isotime_parse(cli->since, &since) < 0) {
+		log_error("--since \"%s\": not a time; give one as " ISOTIME_FORMS, cli->since);
+		return EX_USAGE;
+	}
+	if (cli->dn && !ldapc_dn_valid(cli->dn)) {
+		log_error("--dn \"%s\": not a DN", cli->dn);
+		return EX_USAGE;
+	}
+	if (cli->pass && *cli->pass == '\0') {
+		log_error("--pass: give the pass as the journal names it (# pass: ID)");
 		return EX_USAGE;
 	}
 	if (strcmp(cli->args[0], "verify") == 0) {
@@ -954,10 +1019,20 @@ static int cmd_journal(const struct cli *cli, struct conf *c)
 		rc = n >= 0 ? EX_OK : access(c->journal_file, R_OK) == 0 ? EX_DATAERR : EX_NOINPUT;
 		goto done;
 	}
-	n = journal_undo(c->journal_file, since, &out, &report, &bad);
+	sel.since = since;
+	sel.pass = cli->pass;
+	sel.dn = cli->dn;
+	n = journal_undo_select(c->journal_file, &sel, &out, &report, &bad, &nsel);
 	log_error_lines(buf_str(&report));
 	if (n < 0) {
 		rc = EX_NOINPUT;
+		goto done;
+	}
+	if (nsel == 0 && cli->pass) {
+		/* a mistyped or rotated pass must not read as "nothing to undo" */
+		log_error("no change of pass %s in %s (rotated journals, %s.1 ..., are not read)",
+		          cli->pass, c->journal_file, c->journal_file);
+		rc = EX_DATAERR;
 		goto done;
 	}
 	rc = emit(cli, "journal undo", &out);

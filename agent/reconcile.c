@@ -1763,7 +1763,12 @@ static void pipe_send(struct pass *p, struct pipe *pp, enum ldapc_write kind, co
 	}
 	if (nmods)
 		memcpy(f.mods, mods, nmods * sizeof(*f.mods));
-	f.jid = journal_begin(p->j, time(NULL), rule, guard ? guard : "none", before, rec, &err);
+	/* the pass and the bind identity, asked once per connection */
+	if (journal_set_origin(p->j, p->o->pass_id, ldapc_bind_identity(p->l), &err) < 0)
+		f.jid = -1;
+	else
+		f.jid = journal_begin(p->j, time(NULL), rule, guard ? guard : "none", before, rec,
+		                      &err);
 	if (f.jid < 0) {
 		unstage(&f);
 		journal_failed(pp, &err);

@@ -26,19 +26,20 @@ struct rec_set {
 };
 
 struct rec_opts {
-	const char *base;            /* where the recipients live */
-	int page_size;               /* RFC 2696 page size */
-	int window;                  /* writes in flight at most */
-	int connections;             /* 2: read member filters on a second one */
-	int dry_run;                 /* compute and report, write nothing */
-	FILE *plan;                  /* non-NULL: print the changes as LDIF here, write nothing */
-	int force;                   /* go past the delete threshold */
-	const char *only_dn;         /* apply the changes of this object only */
-	const char *journal;         /* write-ahead journal (required to write) */
-	const char *state_dir;       /* where the last complete pass's count is kept; NULL: none */
-	int min_seen_percent;        /* stop below this share of that count; 0: never */
-	long journal_max_mb;         /* rotation size */
-	const char *recipient_class; /* see pol_ctx.recipient_class */
+	const char *base;      /* where the recipients live */
+	int page_size;         /* RFC 2696 page size */
+	int window;            /* writes in flight at most */
+	int connections;       /* 2: read member filters on a second one */
+	int dry_run;           /* compute and report, write nothing */
+	FILE *plan;            /* non-NULL: print the changes as LDIF here, write nothing */
+	int force;             /* go past the delete threshold */
+	const char *only_dn;   /* apply the changes of this object only */
+	const char *journal;   /* write-ahead journal (required to write) */
+	const char *pass_id;   /* noted with each journal record (journal_pass_id); NULL none */
+	const char *state_dir; /* where the last complete pass's count is kept; NULL: none */
+	int min_seen_percent;  /* stop below this share of that count; 0: never */
+	long journal_max_mb;   /* rotation size */
+	const char *recipient_class;        /* see pol_ctx.recipient_class */
 	const char *const *contact_classes; /* see pol_ctx.contact_classes */
 	const struct rec_set *sets;         /* what-if values, for plan only */
 	size_t nsets;

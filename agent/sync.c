@@ -102,7 +102,8 @@ struct daemon {
 	char *pid_path;
 	struct journal *j; /* open from the first write to the stop */
 	size_t changes, passes;
-	int oom; /* a callback of the source ran out of memory */
+	struct buf pass_id; /* of the pass running, for its journal records */
+	int oom;            /* a callback of the source ran out of memory */
 	/* The changes the passes' own writes cause come back through the
 	 * source, one per write: the DNs written and not seen back yet, each
 	 * as often as written. Such an echo updates the cache and needs no
@@ -578,7 +579,7 @@ static void keep_cookie(struct daemon *d, const struct buf *cookie)
 
 /* Checks the account entry again when it changed (or a full pass asks):
  * EX_OK with d->acct_ok saying whether passes can run. */
-static void pass_opts(struct daemon *d, struct rec_opts *o);
+static int pass_opts(struct daemon *d, struct rec_opts *o);
 
 static int check_account(struct daemon *d)
 {
@@ -615,11 +616,12 @@ static int check_account(struct daemon *d)
 		          "by this bind; nothing is written until it changes but its "
 		          "dirmailState, which says why",
 		          d->acct_e->dn);
-		pass_opts(d, &o);
-		rc = reconcile_account_invalid(d->rw, d->acct_e, buf_str(&why), &o, &st);
+		rc = pass_opts(d, &o) < 0
+		         ? EX_OSERR
+		         : reconcile_account_invalid(d->rw, d->acct_e, buf_str(&why), &o, &st);
 		if (rc == EX_UNAVAILABLE)
 			d->acct_stale = 1; /* again once the directory is back */
-		else
+		else if (rc != EX_OSERR)
 			rc = EX_OK; /* said; the next change of the entry tries again */
 	}
 done:
@@ -642,8 +644,9 @@ static void pass_tick(void *arg)
 	}
 }
 
-/* The options of the daemon's passes. */
-static void pass_opts(struct daemon *d, struct rec_opts *o)
+/* The options of the daemon's passes, with the id of the next one (the
+ * journal names it on every record); -1 when out of memory. */
+static int pass_opts(struct daemon *d, struct rec_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->base = d->c->base;
@@ -652,6 +655,10 @@ static void pass_opts(struct daemon *d, struct rec_opts *o)
 	o->connections = 1;
 	o->journal = d->c->journal_file;
 	o->journal_max_mb = d->c->journal_max_size;
+	buf_reset(&d->pass_id);
+	if (journal_pass_id(&d->pass_id, time(NULL), (long)getpid(), d->passes + 1) < 0)
+		return -1;
+	o->pass_id = buf_str(&d->pass_id);
 	o->state_dir = d->c->state_dir;
 	o->min_seen_percent = d->c->min_seen_percent;
 	o->recipient_class = d->h->recipient_class;
@@ -665,6 +672,7 @@ static void pass_opts(struct daemon *d, struct rec_opts *o)
 	o->memo = d->memo;
 	o->tick = pass_tick;
 	o->tick_arg = d;
+	return 0;
 }
 
 /* One pass over the cache; EX_OK (whatever it found to say about objects),
@@ -684,7 +692,8 @@ static int pass(struct daemon *d)
 	d->dirty = 0;
 	if (!d->acct_ok)
 		goto done;
-	pass_opts(d, &o);
+	if (pass_opts(d, &o) < 0)
+		return EX_OSERR;
 	rc = reconcile_run(d->rw, &d->acct, d->acct_e, &o, &st);
 	d->passes++;
 	if (reconcile_summary(&st, REC_SUM_TAKEN | REC_SUM_MS, &sum) < 0) {
@@ -1099,6 +1108,7 @@ done:
 	entry_free(d.acct_e);
 	account_free(&d.acct);
 	buf_free(&d.cookie);
+	buf_free(&d.pass_id);
 	buf_free(&d.applied);
 	buf_free(&d.done);
 	return rc;

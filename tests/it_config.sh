@@ -1,6 +1,7 @@
 #!/bin/bash
 # Configuration errors without any server: file:line messages and exit 78,
-# missing settings, password files with loose modes, secrets never shown.
+# missing settings, password files with loose modes, secrets never shown;
+# config and config -n against golden output, misspelt keys and their nearest.
 set -eu
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 mktmp
@@ -60,3 +61,47 @@ assert_exit 69 dirmail -c "$T/ok.conf" -H ldap://127.0.0.1:2/ check-config
 assert_contains "$OUT" "ldap://127.0.0.1:2/" "flag URI used"
 assert_not_contains "$OUT" "127.0.0.1:1/" "file URI overridden"
 pass "command-line flags override the config file"
+
+# config -n: the settings given in the file (an @include'd one with its own
+# file and line) or by a flag, each with where it comes from; config: every
+# setting. Exact output against tests/expected/config/.
+printf 'Sup3rSecretPW\n' > "$T/bind.pw"
+chmod 0600 "$T/bind.pw"
+for f in sample.conf included.conf; do
+	sed "s|@T@|$T|g" "$top_srcdir/tests/data/config/$f" > "$T/$f"
+done
+golden() {
+	sed -e "s|@T@|$T|g" -e "s|@LOCALSTATEDIR@|${dm_localstatedir:-/usr/local/var}|g" \
+		"$top_srcdir/tests/expected/config/$1"
+}
+assert_exit 0 dirmail -c "$T/sample.conf" -Z -b dc=example,dc=test --state-dir "$T/state" -vv config -n
+assert_eq "$OUT" "$(golden config-n.txt)" "config -n"
+assert_not_contains "$OUT" "Sup3rSecretPW" "config -n shows the password file, never the password"
+[ ! -e "$T/state" ] || fail "config created the state directory"
+pass "config -n: the settings given, each with its file:line or flag (golden)"
+
+assert_exit 0 dirmail -c /dev/null -Y EXTERNAL -b dc=example,dc=test config
+assert_eq "$OUT" "$(golden config.txt)" "config"
+assert_exit 0 dirmail -c /dev/null config -n
+assert_eq "$OUT" "" "config -n with nothing given"
+pass "config: every setting, the defaults said so (golden)"
+
+assert_exit 64 dirmail -c /dev/null -n check-config
+assert_eq "$OUT" "dirmail: error: -n does not apply to check-config" "-n elsewhere"
+assert_exit 64 dirmail -c /dev/null config extra
+assert_eq "$OUT" "dirmail: error: config takes no arguments" "config operand"
+pass "config: usage errors"
+
+# A misspelt key is an error that names the nearest key.
+cat > "$T/typo.conf" <<'CONF'
+ldap: {
+  pagesize = 200;
+  tsl: { verify = false; };
+};
+verbose = 1;
+CONF
+assert_exit 78 dirmail -c "$T/typo.conf" config -n
+assert_eq "$OUT" "$T/typo.conf:2: unknown setting \"ldap.pagesize\"; did you mean \"ldap.page_size\"?
+$T/typo.conf:3: unknown setting \"ldap.tsl\"; did you mean \"ldap.tls\"?
+$T/typo.conf:5: unknown setting \"verbose\"; did you mean \"log.verbose\"?" "misspelt keys"
+pass "unknown keys: file:line and the nearest known key"

@@ -259,6 +259,96 @@ assert_exit 64 dirmail journal frobnicate --journal "$T/undo.journal"
 assert_exit 64 dirmail journal verify --since 2026-01-01T00:00:00Z --journal "$T/undo.journal"
 pass "journal verify lists failed and unfinished requests; undo --since; usage errors"
 
+# Journal for auditors: each record names its pass and the bind identity
+# (Who am I?, here SASL EXTERNAL's mapped DN); undo selects by pass, DN
+# and time in the common ISO 8601 forms. Two passes into one journal, a
+# second apart: the whole tenant, then one admin change.
+assert_exit 1 dirmail reconcile -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/state" --journal "$T/sel.journal"
+pa=$(sed -n 's/^# pass: //p' "$T/sel.journal" | sort -u)
+[[ $pa =~ ^[0-9]{8}T[0-9]{6}Z-[0-9]+-1$ ]] || fail "pass id '$pa'"
+assert_contains "$OUT" "pass $pa: its writes are journaled in $T/sel.journal" "the log names the pass"
+slapd_search -b "uid=jmueller,$PEOPLE" -s base '(objectClass=*)' >"$T/jm-after-a.ldif"
+sleep 1
+slapd_modify <<LDIF >/dev/null
+dn: uid=jmueller,$PEOPLE
+changetype: modify
+replace: dirmailQuota
+dirmailQuota: 77
+LDIF
+assert_exit 1 dirmail reconcile -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/state" --journal "$T/sel.journal"
+pb=$(sed -n 's/^# pass: //p' "$T/sel.journal" | sort -u | grep -vx "$pa")
+[ -n "$pb" ] && [ "$(printf '%s\n' "$pb" | wc -l)" = 1 ] || fail "second pass id '$pb'"
+who=$(ldapwhoami -Y EXTERNAL -H "$SLAPD_LDAPI" -Q) || fail "ldapwhoami failed"
+# (the second pass changes the account's storage note too)
+assert_eq "$(grep -c '^# .* req=[0-9]* rule=' "$T/sel.journal")" "32" "journaled changes"
+assert_eq "$(grep -c "^# pass: $pa\$" "$T/sel.journal")" "30" "records of the first pass"
+assert_eq "$(grep -c "^# pass: $pb\$" "$T/sel.journal")" "2" "records of the second pass"
+assert_eq "$(grep -c "^# bind: $who\$" "$T/sel.journal")" "32" "the bind identity on every record"
+# each right under its req= comment
+assert_eq "$(grep -A2 ' req=[0-9]* rule=' "$T/sel.journal" | grep -c '^# \(pass\|bind\): ')" "64" "where they stand"
+assert_exit 0 dirmail journal verify --journal "$T/sel.journal"
+[ "$(parses "$T/sel.journal")" -ge 32 ] || fail "python-ldap read too few records of the journal"
+ldapmodify -n -c -f "$T/sel.journal" >"$T/sel.n" 2>&1 || { cat "$T/sel.n" >&2; fail "ldapmodify -n cannot read the journal"; }
+pass "every record names its pass and the bind identity; verify and ldapmodify take them"
+
+undo() { dirmail journal undo --journal "$T/sel.journal" "$@" 2>&1; }
+records() { grep -c '^changetype:' || :; }
+assert_exit 0 dirmail journal undo --journal "$T/sel.journal" --pass "$pb" -o "$T/undo-b.ldif"
+assert_eq "$(grep '^dn:' "$T/undo-b.ldif" | sort)" "dn: cn=account,$BASE
+dn: uid=jmueller,$PEOPLE" "undo --pass: the second pass's objects"
+assert_contains "$(cat "$T/undo-b.ldif")" "# undo of req=31 (" "undo --pass names the request"
+assert_contains "$(cat "$T/undo-b.ldif")" ", pass $pb)" "undo --pass names the pass"
+assert_eq "$(undo --pass "$pa" | records)" "30" "undo --pass of the first"
+assert_eq "$(undo --dn "UID=jmueller, ou=People,$BASE" | records)" "2" "undo --dn, spelt otherwise"
+assert_eq "$(undo --dn "uid=jmueller,$PEOPLE" --pass "$pa" | records)" "1" "--dn and --pass"
+assert_eq "$(undo --dn "uid=jmueller,$PEOPLE" --pass "$pb" | records)" "1" "--dn and the other --pass"
+# --since in the journal's own form and others: the second pass's time,
+# written with an offset, and the day both ran
+tb=$(grep -B3 "^# pass: $pb\$" "$T/sel.journal" | sed -n 's/^# \([^ ]*\) req=[0-9]* rule=.*/\1/p' | head -n 1)
+[ -n "$tb" ] || fail "no time for the second pass"
+plus1=$(TZ=UTC-1 date -d "$tb" +%Y-%m-%dT%H:%M:%S+01:00)
+basic=$(date -u -d "$tb" +%Y%m%dT%H%M%SZ)
+for since in "$tb" "$plus1" "$basic"; do
+	assert_eq "$(undo --since "$since" | records)" "2" "--since $since"
+	assert_eq "$(undo --since "$since" --pass "$pa" | records)" "0" "--since $since --pass (first)"
+done
+day=$(sed -n 's/^# \([0-9-]*\)T[^ ]* req=1 rule=.*/\1/p' "$T/sel.journal")
+assert_eq "$(undo --since "$day" | records)" "32" "--since the day"
+assert_eq "$(undo --since "${day}T00:00" --dn "uid=jmueller,$PEOPLE" | records)" "2" "--since with minutes, --dn"
+pass "journal undo --pass, --dn and --since (ISO 8601 forms) select what to revert"
+
+# Reverting the second pass brings its objects back to where the first left them.
+ldapmodify -Y EXTERNAL -H "$SLAPD_LDAPI" -Q -f "$T/undo-b.ldif" >"$T/undo-b.out" 2>&1 ||
+	{ cat "$T/undo-b.out" >&2; fail "ldapmodify refused the undo of the second pass"; }
+# (attributes in any order; the intent, dirmailQuota, is the admin's)
+slapd_search -b "uid=jmueller,$PEOPLE" -s base '(objectClass=*)' | grep -v '^dirmailQuota:' | sort >"$T/jm-undone.ldif"
+diff -u <(grep -v '^dirmailQuota:' "$T/jm-after-a.ldif" | sort) "$T/jm-undone.ldif" >&2 ||
+	fail "undo --pass did not bring jmueller back to the first pass's state"
+pass "undo --pass reverts that pass alone"
+
+# Journals written before the pass and bind comments still verify and undo.
+sed -e '/^# pass: /d' -e '/^# bind: /d' "$T/sel.journal" >"$T/old.journal"
+assert_exit 0 dirmail journal verify --journal "$T/old.journal"
+assert_eq "$(dirmail journal undo --journal "$T/old.journal" --since "$tb" 2>&1 | records)" "2" "--since on the old form"
+diff -u <(undo | sed "s/, pass [^)]*)/)/") <(dirmail journal undo --journal "$T/old.journal" 2>&1) >&2 ||
+	fail "undo of the old form differs but for the pass"
+assert_eq "$(dirmail journal undo --journal "$T/old.journal" --dn "uid=jmueller,$PEOPLE" 2>&1 | records)" "2" "--dn on the old form"
+assert_exit 65 dirmail journal undo --journal "$T/old.journal" --pass "$pa"
+assert_contains "$OUT" "no change of pass $pa in $T/old.journal" "--pass on the old form"
+pass "journals without pass and bind comments verify and undo as before"
+
+assert_exit 65 dirmail journal undo --journal "$T/sel.journal" --pass 20000101T000000Z-1-1
+assert_eq "$OUT" "dirmail: error: no change of pass 20000101T000000Z-1-1 in $T/sel.journal (rotated journals, $T/sel.journal.1 ..., are not read)" "unknown pass"
+assert_exit 64 dirmail journal undo --journal "$T/sel.journal" --since 07.12.2026
+assert_eq "$OUT" 'dirmail: error: --since "07.12.2026": not a time; give one as 2026-12-07, 2026-12-07T01:15, 2026-12-07T01:15:00Z, 2026-12-07T01:15:00+01:00 or 20261207T011500Z (no offset: UTC)' "bad --since"
+assert_exit 64 dirmail journal undo --journal "$T/sel.journal" --dn "not a dn"
+assert_eq "$OUT" 'dirmail: error: --dn "not a dn": not a DN' "bad --dn"
+assert_exit 64 dirmail journal verify --journal "$T/sel.journal" --pass "$pa"
+assert_eq "$OUT" "dirmail: error: --pass does not apply to journal" "verify --pass"
+assert_exit 64 dirmail reconcile --pass "$pa" -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE"
+assert_eq "$OUT" "dirmail: error: --pass does not apply to reconcile" "reconcile --pass"
+pass "journal undo: an unknown pass, a bad time or DN are clear errors"
+
 # Member filters: read on a second connection beside the recipients
 # (ldap.connections = 2, the default) or on the one connection after them:
 # the same plan either way, a filter the directory refuses reported alike.

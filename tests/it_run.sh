@@ -256,6 +256,12 @@ stop
 assert_exit 0 dirmail plan "${args[@]}"
 assert_not_contains "$OUT" "changetype" "converged after all of it"
 assert_exit 0 dirmail journal verify --journal "$T/journal.ldif"
+# every record names its pass, the daemon's numbered in order, and the bind
+recs=$(grep -c '^# .* req=[0-9]* rule=' "$T/journal.ldif")
+assert_eq "$(grep -A1 ' req=[0-9]* rule=' "$T/journal.ldif" | grep -c '^# pass: [0-9]\{8\}T[0-9]\{6\}Z-[0-9]*-[0-9]*$')" "$recs" "a pass on every record"
+assert_eq "$(grep -c '^# bind: dn:' "$T/journal.ldif")" "$recs" "a bind identity on every record"
+passes=$(sed -n 's/^# pass: //p' "$T/journal.ldif" | uniq | awk -F- '$2 == p && $3 <= n {bad = 1} {p = $2; n = $3} END {print NR, bad + 0}')
+[ "${passes% *}" -gt 5 ] && [ "${passes#* }" = 0 ] || fail "the daemon's passes in the journal: $passes (count, out of order)"
 pass "the journal verifies and the tenant is converged at the end"
 
 # ---- a server that refuses the sync: one outage, retried quietly ---------

@@ -49,6 +49,14 @@ unit=$root$dm_unitdir/dirmail.service
 [ -f "$unit" ] || fail "make install did not install $dm_unitdir/dirmail.service"
 [ -x "$root$dm_sbindir/dirmail" ] || fail "make install did not install $dm_sbindir/dirmail"
 pass "make install DESTDIR= installs the unit in $dm_unitdir"
+# The state directory, where the journal is by default, made private.
+statedir=$root${dm_localstatedir:?}/lib/dirmail
+[ -d "$statedir" ] || fail "make install did not create $dm_localstatedir/lib/dirmail"
+assert_eq "$(stat -c %a "$statedir")" "700" "mode of the state directory"
+dirmail -c /dev/null config >"$T/config.out" || fail "dirmail config failed"
+assert_contains "$(cat "$T/config.out")" "journal.file = \"$dm_localstatedir/lib/dirmail/journal.ldif\"  # default" \
+	"the default journal is in the directory installed"
+pass "make install DESTDIR= creates the state and journal directory, mode 0700"
 
 mkdir -p "$root$host_units" "$root/bin"
 cp -a -n "$host_units/." "$root$host_units/"

@@ -1,6 +1,6 @@
 /* fuzz_conf.c - fuzz target for the config loader.
- * Whatever bytes the file holds, conf_load must report errors and never
- * crash, leak or read out of bounds. */
+ * Whatever bytes the file holds, conf_load must report errors and conf_print
+ * print what was read, and neither may crash, leak or read out of bounds. */
 #include "config.h"
 
 #include <stddef.h>
@@ -25,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (write(fd, data, size) == (ssize_t)size && conf_init(&c) == 0) {
 		(void)!conf_load(&c, path, &errs);
 		(void)!conf_check(&c, &errs);
+		(void)!conf_print(&c, 0, &errs);
 		conf_free(&c);
 	}
 	close(fd);

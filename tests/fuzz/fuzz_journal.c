@@ -16,8 +16,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[] = "/tmp/dirmail-fuzz-journal-XXXXXX";
+	struct journal_select sel = {1700000000, "20261122T100000Z-42-1",
+	                             "cn=x,dc=example,dc=test"};
 	struct buf report = BUF_INIT, out = BUF_INIT;
-	long n = 0;
+	long n = 0, nsel = 0;
 	int fd = mkstemp(path);
 
 	if (fd < 0)
@@ -27,6 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)!journal_undo(path, 0, &out, &report, &n);
 		buf_reset(&out);
 		(void)!journal_undo(path, 1700000000, &out, &report, &n);
+		buf_reset(&out);
+		(void)!journal_undo_select(path, &sel, &out, &report, &n, &nsel);
 	}
 	close(fd);
 	unlink(path);

@@ -308,11 +308,12 @@ static const struct {
 	const char *file;
 	const char *want;
 } error_cases[] = {
-    {"unknown_key.conf", "3: unknown key 'ldap.bindn'\n"
-                         "5: unknown key 'ldap.tls.verify_peer'\n"
-                         "8: unknown key 'verbose'\n"},
-    {"unknown_group.conf", "2: unknown key 'mail'\n"},
-    {"inline_password.conf", "4: unknown key 'ldap.password'\n"},
+    {"unknown_key.conf",
+     "3: unknown setting \"ldap.bindn\"; did you mean \"ldap.bind_dn\"?\n"
+     "5: unknown setting \"ldap.tls.verify_peer\"; did you mean \"ldap.tls.verify\"?\n"
+     "8: unknown setting \"verbose\"; did you mean \"log.verbose\"?\n"},
+    {"unknown_group.conf", "2: unknown setting \"mail\"\n"},
+    {"inline_password.conf", "4: unknown setting \"ldap.password\"\n"},
     {"type_string.conf", "2: ldap.base: expected a string\n"
                          "3: ldap.uri: expected a string\n"},
     {"type_int.conf", "2: ldap.timeout: expected an integer\n"
@@ -334,11 +335,11 @@ static const struct {
     {"empty.conf", "6: journal.file: must not be empty\n"},
     {"syntax.conf", "4: syntax error\n"},
     {"many.conf", "4: ldap.timeout: 0 is out of range (1..3600)\n"
-                  "5: unknown key 'ldap.foo'\n"
+                  "5: unknown setting \"ldap.foo\"\n"
                   "6: ldap.starttls: expected a boolean\n"
                   "10: journal.max_size: expected an integer\n"
                   "14: log.facility: unknown syslog facility 'syslog'\n"
-                  "17: unknown key 'extra'\n"},
+                  "17: unknown setting \"extra\"\n"},
 };
 
 static void test_errors(void **state)
@@ -448,7 +449,7 @@ static void test_include(void **state)
 	assert_int_equal(conf_init(&c), 0);
 	expect_int("conf_load", conf_load(&c, main_file, &errs), -1);
 	assert_int_equal(buf_printf(&want,
-	                            "%s:3: unknown key 'log.bogus'\n"
+	                            "%s:3: unknown setting \"log.bogus\"\n"
 	                            "%s:5: state_dir: expected a string\n",
 	                            inc, main_file),
 	                 0);
@@ -511,11 +512,13 @@ static const struct {
     {"log.facility", "", -1, "log.facility: must not be empty\n"},
     {"journal.file", "", -1, "journal.file: must not be empty\n"},
     {"ldap.uri", "", -1, "ldap.uri: must not be empty\n"},
-    {"ldap.foo", "1", -1, "unknown key 'ldap.foo'\n"},
-    {"ldap.password", "secret", -1, "unknown key 'ldap.password'\n"},
-    {"ldap", "x", -1, "unknown key 'ldap'\n"},
-    {"ldap.tls", "x", -1, "unknown key 'ldap.tls'\n"},
-    {"", "x", -1, "unknown key ''\n"},
+    {"ldap.foo", "1", -1, "unknown setting \"ldap.foo\"\n"},
+    {"ldap.password", "secret", -1, "unknown setting \"ldap.password\"\n"},
+    {"ldap", "x", -1, "unknown setting \"ldap\"\n"},
+    {"ldap.tls", "x", -1, "unknown setting \"ldap.tls\"\n"},
+    {"ldap.pagesize", "5", -1,
+     "unknown setting \"ldap.pagesize\"; did you mean \"ldap.page_size\"?\n"},
+    {"", "x", -1, "unknown setting \"\"\n"},
 };
 
 static void test_set(void **state)
@@ -647,6 +650,134 @@ static void test_journal_follows_state_dir(void **state)
 			unlink(path);
 		free(path);
 	}
+}
+
+/* ---- where each value comes from ---------------------------------------- */
+
+/* config -n and config: a file, flags over it, a journal.file that moves
+ * with state_dir, values that need escapes; the exact lines. */
+static void test_print(void **state)
+{
+	struct buf errs = BUF_INIT, out = BUF_INIT, want = BUF_INIT;
+	struct conf c;
+	char *path;
+
+	(void)state;
+	path = write_temp("ldap: {\n\tpage_size = 200;\n\tbase = \"dc=x\";\n"
+	                  "\tsasl_realm = \"a\\\"b\\\\c\\td\";\n};\nstate_dir = \"/srv/f\";\n");
+	assert_int_equal(conf_init(&c), 0);
+	assert_int_equal(conf_load(&c, path, &errs), 0);
+	assert_int_equal(conf_set_from(&c, "ldap.uri", "ldap://a/ ldap://b/", "-H", &errs), 0);
+	assert_int_equal(conf_set_from(&c, "ldap.base", "dc=y", "-b", &errs), 0);
+	assert_int_equal(conf_set(&c, "ldap.starttls", "yes", &errs), 0);
+	expect_str("errors", buf_str(&errs), "");
+	assert_int_equal(conf_print(&c, 1, &out), 0);
+	assert_int_equal(
+	    buf_printf(&want,
+	               "ldap.uri = \"ldap://a/ ldap://b/\"  # -H\n"
+	               "ldap.sasl_realm = \"a\\\"b\\\\c\\x09d\"  # %s:4\n"
+	               "ldap.starttls = true  # command line\n"
+	               "ldap.base = \"dc=y\"  # -b\n"
+	               "ldap.page_size = 200  # %s:2\n"
+	               "journal.file = \"/srv/f/journal.ldif\"  # with state_dir from %s:6\n"
+	               "state_dir = \"/srv/f\"  # %s:6\n",
+	               path, path, path, path),
+	    0);
+	expect_str("config -n", buf_str(&out), buf_str(&want));
+	/* Every key, in the order of the table, the rest from the default. */
+	buf_reset(&out);
+	assert_int_equal(conf_print(&c, 0, &out), 0);
+	{
+		size_t i, n, lines = 0;
+		const struct conf_key *keys = conf_keys(&n);
+		const char *p = out.s;
+
+		for (i = 0; i < n; i++, lines++) {
+			size_t len = strlen(keys[i].path);
+
+			if (strncmp(p, keys[i].path, len) != 0 || strncmp(p + len, " = ", 3) != 0)
+				fail_msg("line %zu: \"%.40s\", want key %s", i + 1, p,
+				         keys[i].path);
+			p = strchr(p, '\n');
+			assert_non_null(p);
+			p++;
+		}
+		expect_str("after the last key", p, "");
+		expect_int("lines", (long long)lines, CONF_NKEYS);
+	}
+	assert_non_null(strstr(out.s, "\nldap.timeout = 10  # default\n"));
+	assert_non_null(strstr(out.s, "\nldap.bind_dn = \"\"  # default\n"));
+	assert_non_null(strstr(out.s, "\nldap.tls.verify = true  # default\n"));
+	/* --journal then --state-dir: the journal stays where it was put */
+	assert_int_equal(conf_set_from(&c, "journal.file", "/j.ldif", "--journal", &errs), 0);
+	assert_int_equal(conf_set_from(&c, "state_dir", "/srv/x", "--state-dir", &errs), 0);
+	buf_reset(&out);
+	assert_int_equal(conf_print(&c, 1, &out), 0);
+	assert_non_null(strstr(out.s, "\njournal.file = \"/j.ldif\"  # --journal\n"));
+	assert_non_null(strstr(out.s, "\nstate_dir = \"/srv/x\"  # --state-dir\n"));
+	/* a refused value keeps the origin it had */
+	assert_int_equal(conf_set_from(&c, "ldap.page_size", "0", "--x", &errs), -1);
+	buf_reset(&out);
+	assert_int_equal(conf_print(&c, 1, &out), 0);
+	assert_non_null(strstr(out.s, "\nldap.page_size = 200  # "));
+	conf_free(&c);
+	/* nothing given: -n prints nothing */
+	assert_int_equal(conf_init(&c), 0);
+	buf_reset(&out);
+	assert_int_equal(conf_print(&c, 1, &out), 0);
+	expect_str("config -n of the defaults", buf_str(&out), "");
+	conf_free(&c);
+	unlink(path);
+	free(path);
+	buf_free(&errs);
+	buf_free(&out);
+	buf_free(&want);
+}
+
+static void test_nearest(void **state)
+{
+	static const struct {
+		const char *name;
+		int group;
+		const char *want; /* NULL: no suggestion */
+	} cases[] = {
+	    {"ldap.pagesize", 0, "ldap.page_size"},
+	    {"ldap.page-size", 0, "ldap.page_size"},
+	    {"ldap.pgae_size", 0, "ldap.page_size"},
+	    {"LDAP.URI", 0, "ldap.uri"},
+	    {"ldap.bindn", 0, "ldap.bind_dn"},
+	    {"ldap.bind_db", 0, "ldap.bind_dn"},
+	    {"page_size", 0, "ldap.page_size"},
+	    {"timeout", 0, "ldap.timeout"},
+	    {"verbose", 0, "log.verbose"},
+	    {"journal.maxsize", 0, "journal.max_size"},
+	    {"ldap.tls.cafile", 0, "ldap.tls.ca_file"},
+	    {"ldap.tls.ca_file", 0, "ldap.tls.ca_file"},
+	    {"statedir", 0, "state_dir"},
+	    {"log.facilty", 0, "log.facility"},
+	    {"frobnicate", 0, NULL},
+	    {"ldap.password", 0, NULL},
+	    {"extra", 0, NULL},
+	    {"", 0, NULL},
+	    {"lpad", 1, "ldap"},
+	    {"ldap.tsl", 1, "ldap.tls"},
+	    {"jornal", 1, "journal"},
+	    {"mail", 1, NULL},
+	    {"a-name-far-longer-than-any-key-of-the-table-could-ever-be-at-all-x", 0, NULL},
+	};
+	struct buf out = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(cases); i++) {
+		buf_reset(&out);
+		expect_int(cases[i].name, conf_nearest(cases[i].name, cases[i].group, &out),
+		           cases[i].want != NULL);
+		expect_str(cases[i].name, cases[i].want ? buf_str(&out) : NULL, cases[i].want);
+		if (cases[i].want == NULL)
+			expect_int(cases[i].name, (long long)out.len, 0);
+	}
+	buf_free(&out);
 }
 
 /* ---- settings as a whole ------------------------------------------------- */
@@ -938,6 +1069,8 @@ int main(void)
 	    cmocka_unit_test(test_set),
 	    cmocka_unit_test(test_set_overrides_file),
 	    cmocka_unit_test(test_journal_follows_state_dir),
+	    cmocka_unit_test(test_print),
+	    cmocka_unit_test(test_nearest),
 	    cmocka_unit_test(test_check),
 	    cmocka_unit_test(test_facility),
 	    cmocka_unit_test(test_sample_loads),

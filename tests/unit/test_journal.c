@@ -1504,6 +1504,175 @@ static void test_preimage(void **state)
 	buf_free(&report);
 }
 
+/* ---- the pass and the bind identity ------------------------------------ */
+
+#define P1 "20261122T100000Z-4242-1"
+#define P2 "20261122T100100Z-4242-2"
+#define WHO "dn:gidNumber=0+uidNumber=0,cn=peercred,cn=external,cn=auth"
+/* The begin of req=id at T0 + dt seconds (dt < 10), pass pass, bound as WHO. */
+#define BO(id, dt, pass)                                                                           \
+	"# 2026-11-22T10:00:0" #dt "Z req=" #id " rule=r asserted=-\n# pass: " pass "\n"           \
+	"# bind: " WHO "\n"
+
+static void test_origin(void **state)
+{
+	struct buf p = BUF_INIT, got = BUF_INIT, err = BUF_INIT, report = BUF_INIT, id = BUF_INIT;
+	struct journal *j = NULL;
+	struct entry *e = entry_new("cn=x,dc=example,dc=test");
+	long nfailed = -1, k;
+
+	assert_non_null(e);
+	assert_int_equal(entry_add(e, "objectClass", "device", 6), 0);
+	assert_int_equal(entry_add(e, "cn", "x", 1), 0);
+	/* the identifier: the start in UTC, the pid, the pass's number */
+	assert_int_equal(journal_pass_id(&id, T0, 4242, 1), 0);
+	assert_string_equal(buf_str(&id), P1);
+	buf_reset(&id);
+	assert_int_equal(journal_pass_id(&id, T0 + 60, 4242, 2), 0);
+	assert_string_equal(buf_str(&id), P2);
+
+	path_of(&p, "origin", 0);
+	assert_int_equal(journal_open(p.s, 0, &j, &err), 0);
+	/* none set: the record as before */
+	assert_int_equal(journal_begin(j, T0, "r", NULL, NULL, REC_DEL, &err), 1);
+	assert_int_equal(journal_set_origin(j, P1, WHO, &err), 0);
+	assert_int_equal(journal_begin(j, T0 + 1, "r", NULL, NULL, REC_DEL, &err), 2);
+	/* with the entry before the delete: the origin comes first */
+	assert_int_equal(journal_begin(j, T0 + 2, "r", NULL, e, R, &err), 3);
+	/* the same again copies nothing; a new pass, the same bind */
+	assert_int_equal(journal_set_origin(j, P1, WHO, &err), 0);
+	assert_int_equal(journal_set_origin(j, P2, WHO, &err), 0);
+	assert_int_equal(journal_begin(j, T0 + 3, "r", NULL, NULL, REC_DEL, &err), 4);
+	/* unset, and a bind the server answered with a forged note and a newline */
+	assert_int_equal(journal_set_origin(j, "", "req=9 rule=x\nasserted", &err), 0);
+	assert_int_equal(journal_begin(j, T0 + 4, "r", NULL, NULL, REC_DEL, &err), 5);
+	assert_int_equal(journal_set_origin(j, NULL, NULL, &err), 0);
+	assert_int_equal(journal_begin(j, T0 + 5, "r", NULL, NULL, REC_DEL, &err), 6);
+	for (k = 1; k <= 6; k++)
+		assert_int_equal(journal_end(j, k, T0 + 9, 0, NULL, &err), 0);
+	journal_close(j);
+	assert_string_equal(buf_str(&err), "");
+	assert_string_equal(slurp(&got, p.s), V
+	                    "# 2026-11-22T10:00:00Z req=1 rule=r asserted=-\n" REC_DEL BO(2, 1, P1)
+	                        REC_DEL BO(3, 2, P1) PRE_X R BO(4, 3, P2) REC_DEL
+	                    "# 2026-11-22T10:00:04Z req=5 rule=r asserted=-\n# bind: req=9 "
+	                    "rule=x?asserted\n" REC_DEL
+	                    "# 2026-11-22T10:00:05Z req=6 rule=r asserted=-\n" REC_DEL
+	                    "# 2026-11-22T10:00:09Z req=1 result=0 success\n"
+	                    "# 2026-11-22T10:00:09Z req=2 result=0 success\n"
+	                    "# 2026-11-22T10:00:09Z req=3 result=0 success\n"
+	                    "# 2026-11-22T10:00:09Z req=4 result=0 success\n"
+	                    "# 2026-11-22T10:00:09Z req=5 result=0 success\n"
+	                    "# 2026-11-22T10:00:09Z req=6 result=0 success\n");
+	/* verify takes the comments as remarks; the forged one is no request */
+	assert_int_equal(journal_verify(p.s, &report, &nfailed), 6);
+	assert_string_equal(buf_str(&report), "");
+	assert_int_equal(nfailed, 0);
+	/* and ids go on after the real ones */
+	assert_int_equal(journal_open(p.s, 0, &j, &err), 0);
+	assert_int_equal(journal_begin(j, T0 + 9, "r", NULL, NULL, REC_DEL, &err), 7);
+	journal_close(j);
+	assert_int_equal(journal_set_origin(NULL, P1, WHO, &err), -1);
+	assert_string_equal(buf_str(&err), "journal: not open");
+	entry_free(e);
+	buf_free(&p);
+	buf_free(&got);
+	buf_free(&err);
+	buf_free(&report);
+	buf_free(&id);
+}
+
+/* The journal undo --pass, --dn and --since choose from: two passes and
+ * an old record without one, over two entries and a contact. */
+#define DN_S "uid=s,ou=people,dc=example,dc=test"
+#define DN_T "uid=t,ou=people,dc=example,dc=test"
+#define MOD(dn, v) "dn: " dn "\nchangetype: modify\nadd: mail\nmail: " v "\n-\n\n"
+#define UMOD(dn, v) "dn: " dn "\nchangetype: modify\ndelete: mail\nmail: " v "\n-\n\n"
+#define SEL_FILE                                                                                   \
+	V "# 2026-11-22T10:00:00Z req=1 rule=r asserted=-\n" MOD(DN_S, "s0@x.test")                \
+	    E(1, 0 success) BO(2, 1, P1) MOD(DN_S, "s1@x.test") E(2, 0 success) BO(3, 2, P1)       \
+	        MOD(DN_T, "t1@x.test") E(3, 0 success) BO(4, 3, P1) MOD(DN_T, "t9@x.test")         \
+	            E(4, 20 attributeOrValueExists) BO(5, 4, P2) MOD(DN_S, "s2@x.test")            \
+	                E(5, 0 success) BO(6, 5, P2) MOD(DN_T, "t2@x.test") BO(7, 6, P2) X         \
+	    "changetype: modrdn\nnewrdn: cn=y\ndeleteoldrdn: 1\n\n" E(7, 0 success)
+/* The inverse of req=id at T0 + dt, of pass pass ("" for none). */
+#define US(id, dt, pass) "# undo of req=" #id " (2026-11-22T10:00:0" #dt "Z" pass ")\n"
+#define OFP1 ", pass " P1
+#define OFP2 ", pass " P2
+
+static void test_undo_select(void **state)
+{
+	static const struct {
+		const char *name;
+		time_t since;
+		const char *pass, *dn;
+		long rc, nselected, nproblems;
+		const char *out;    /* after "version: 1" */
+		const char *report; /* '@' stands for the path */
+	} cases[] = {
+	    {"everything", 0, NULL, NULL, 5, 7, 2,
+	     US(6, 5, OFP2) UNKNOWN(6) UMOD(DN_T, "t2@x.test") US(5, 4, OFP2)
+	         UMOD(DN_S, "s2@x.test") US(3, 2, OFP1) UMOD(DN_T, "t1@x.test") US(2, 1, OFP1)
+	             UMOD(DN_S, "s1@x.test") US(1, 0, "") UMOD(DN_S, "s0@x.test"),
+	     "@:51: req=6: outcome unknown; its inverse is included\n"
+	     "@:60: req=7: cannot be reverted: it is a modrdn\n"},
+	    /* the failed req=4 is of the pass, and changed nothing */
+	    {"pass 1", 0, P1, NULL, 2, 3, 0,
+	     US(3, 2, OFP1) UMOD(DN_T, "t1@x.test") US(2, 1, OFP1) UMOD(DN_S, "s1@x.test"), ""},
+	    {"pass 2", 0, P2, NULL, 2, 3, 2,
+	     US(6, 5, OFP2) UNKNOWN(6) UMOD(DN_T, "t2@x.test") US(5, 4, OFP2)
+	         UMOD(DN_S, "s2@x.test"),
+	     "@:51: req=6: outcome unknown; its inverse is included\n"
+	     "@:60: req=7: cannot be reverted: it is a modrdn\n"},
+	    {"a pass no record has", 0, "20261122T100000Z-4242-3", NULL, 0, 0, 0, "", ""},
+	    {"a prefix of a pass is none", 0, "20261122T100000Z-4242", NULL, 0, 0, 0, "", ""},
+	    /* the DN however it is spelt; the old record has no pass but a DN */
+	    {"dn", 0, NULL, "UID=s, ou=People,dc=example,dc=test", 3, 3, 0,
+	     US(5, 4, OFP2) UMOD(DN_S, "s2@x.test") US(2, 1, OFP1) UMOD(DN_S, "s1@x.test")
+	         US(1, 0, "") UMOD(DN_S, "s0@x.test"),
+	     ""},
+	    {"dn and pass", 0, P2, DN_T, 1, 1, 1, US(6, 5, OFP2) UNKNOWN(6) UMOD(DN_T, "t2@x.test"),
+	     "@:51: req=6: outcome unknown; its inverse is included\n"},
+	    {"dn and since", T0 + 2, NULL, DN_S, 1, 1, 0, US(5, 4, OFP2) UMOD(DN_S, "s2@x.test"),
+	     ""},
+	    {"pass and since", T0 + 2, P1, NULL, 1, 2, 0, US(3, 2, OFP1) UMOD(DN_T, "t1@x.test"),
+	     ""},
+	    {"pass and a since after it", T0 + 4, P1, NULL, 0, 0, 0, "", ""},
+	    {"a dn no record has", 0, NULL, "uid=nobody,dc=example,dc=test", 0, 0, 0, "", ""},
+	    {"since alone", T0 + 5, NULL, NULL, 1, 2, 2,
+	     US(6, 5, OFP2) UNKNOWN(6) UMOD(DN_T, "t2@x.test"),
+	     "@:51: req=6: outcome unknown; its inverse is included\n"
+	     "@:60: req=7: cannot be reverted: it is a modrdn\n"},
+	};
+	struct buf p = BUF_INIT, out = BUF_INIT, report = BUF_INIT, want = BUF_INIT;
+	size_t i;
+
+	path_of(&p, "select", 0);
+	spit(p.s, SEL_FILE, strlen(SEL_FILE));
+	assert_int_equal(journal_verify(p.s, &report, NULL), -1);
+	for (i = 0; i < NV(cases); i++) {
+		struct journal_select sel = {cases[i].since, cases[i].pass, cases[i].dn};
+		long nproblems = -1, nselected = -1;
+
+		print_message("case %s\n", cases[i].name);
+		buf_reset(&out);
+		buf_reset(&report);
+		assert_int_equal(
+		    journal_undo_select(p.s, &sel, &out, &report, &nproblems, &nselected),
+		    cases[i].rc);
+		assert_int_equal(nselected, cases[i].nselected);
+		assert_int_equal(nproblems, cases[i].nproblems);
+		buf_reset(&want);
+		assert_int_equal(buf_printf(&want, V "%s", cases[i].out), 0);
+		assert_string_equal(buf_str(&out), buf_str(&want));
+		assert_string_equal(buf_str(&report), expand(&want, cases[i].report, p.s));
+	}
+	buf_free(&p);
+	buf_free(&out);
+	buf_free(&report);
+	buf_free(&want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1516,6 +1685,7 @@ int main(void)
 	    cmocka_unit_test(test_write_failure), cmocka_unit_test(test_parse_time),
 	    cmocka_unit_test(test_undo),          cmocka_unit_test(test_undo_cases),
 	    cmocka_unit_test(test_preimage),      cmocka_unit_test(test_lock_and_group_commit),
+	    cmocka_unit_test(test_origin),        cmocka_unit_test(test_undo_select),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
