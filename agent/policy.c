@@ -424,26 +424,6 @@ static int idx_grow(struct idx *x)
 	return 0;
 }
 
-/* Records key for owner unless someone holds it already: owners keep. */
-static int idx_put(struct idx *x, const char *key, size_t owner)
-{
-	uint32_t h = (uint32_t)hash_nocase(key);
-	struct slot *s;
-
-	if (owner > UINT32_MAX || ((x->n + 1) * 4 > x->cap * 3 && idx_grow(x) < 0))
-		return -1;
-	s = idx_slot(x, key, h);
-	if (s->key != NULL)
-		return 0;
-	s->h = h;
-	s->key = x->pool ? pool_strdup(x->pool, key) : dm_unconst(key);
-	if (s->key == NULL)
-		return -1;
-	s->owner = (uint32_t)owner;
-	x->n++;
-	return 0;
-}
-
 /* Records key for owner: 1 when it is new (*stored gets the index's copy),
  * 0 when owner holds it already, 2 when another does (it keeps it), -1
  * out of memory. */
@@ -465,6 +445,14 @@ static int idx_put_new(struct idx *x, const char *key, size_t owner, const char 
 	x->n++;
 	*stored = s->key;
 	return 1;
+}
+
+/* Records key for owner unless someone holds it already: owners keep. */
+static int idx_put(struct idx *x, const char *key, size_t owner)
+{
+	const char *stored;
+
+	return idx_put_new(x, key, owner, &stored) < 0 ? -1 : 0;
 }
 
 /* Forgets key if owner holds it; linear probing, so the entries after it
