@@ -134,8 +134,9 @@ int conf_syslog_facility(const char *name)
 	return -1;
 }
 
-/* Appends s quoted, masked so a value can never forge an error line. */
-static int add_quoted(struct buf *b, const char *s)
+/* Appends s between the quote characters q, masked so a value can never
+ * forge an error line. */
+static int add_masked(struct buf *b, const char *s, char q)
 {
 	size_t len = strlen(s);
 	char *m;
@@ -145,25 +146,19 @@ static int add_quoted(struct buf *b, const char *s)
 	if (m == NULL)
 		return -1;
 	log_mask(s, m, len + 1);
-	rc = buf_printf(b, "'%s'", m);
+	rc = buf_printf(b, "%c%s%c", q, m, q);
 	free(m);
 	return rc;
 }
 
-/* Appends s in double quotes, masked like add_quoted. */
+static int add_quoted(struct buf *b, const char *s)
+{
+	return add_masked(b, s, '\'');
+}
+
 static int add_dquoted(struct buf *b, const char *s)
 {
-	size_t len = strlen(s);
-	char *m;
-	int rc;
-
-	m = malloc(len + 1);
-	if (m == NULL)
-		return -1;
-	log_mask(s, m, len + 1);
-	rc = buf_printf(b, "\"%s\"", m);
-	free(m);
-	return rc;
+	return add_masked(b, s, '"');
 }
 
 /* Appends 'unknown setting "path"', and '; did you mean "KEY"?' when a
