@@ -155,7 +155,7 @@ static int stale_result(long code)
 }
 
 /* The name written after an LDAP result code. */
-static const char *result_name(long code)
+const char *journal_result_name(long code)
 {
 	size_t i;
 
@@ -219,7 +219,7 @@ static int parse_result(const char *p, struct note_info *ni)
 		return -1;
 	ni->code = v;
 	ni->text = *end == ' ' ? end + 1 : end;
-	if ((q = after_word(ni->text, result_name(v))) != NULL)
+	if ((q = after_word(ni->text, journal_result_name(v))) != NULL)
 		ni->text = q;
 	return 0;
 }
@@ -948,7 +948,8 @@ int journal_end(struct journal *j, long id, time_t now, int code, const char *te
 	else if (code == JOURNAL_UNSENT)
 		put = buf_printf(&note, " req=%ld result=unsent", id);
 	else
-		put = buf_printf(&note, " req=%ld result=%d %s", id, code, result_name(code));
+		put =
+		    buf_printf(&note, " req=%ld result=%d %s", id, code, journal_result_name(code));
 	if (put < 0 || (text && *text && buf_printf(&note, " %s", text) < 0) ||
 	    ldifw_comment(&out, note.s) < 0) {
 		(void)!buf_printf(err, "%s: out of memory", j->path);
@@ -1585,7 +1586,7 @@ static void report_result(struct scan *v, const struct req *r, const struct note
 		    text.len ? ": " : "", buf_str(&text));
 	else
 		say(v, &v->nfailed, r->line, "req=%ld failed: result=%ld %s%s%s", r->id, ni->code,
-		    result_name(ni->code), text.len ? " " : "", buf_str(&text));
+		    journal_result_name(ni->code), text.len ? " " : "", buf_str(&text));
 	buf_free(&text);
 }
 
@@ -1768,8 +1769,8 @@ static int scan_run(struct scan *v, struct buf *err)
 	for (i = 0; i < v->nstale; i++)
 		say(v, &v->nfailed, v->stale[i].line,
 		    "req=%ld failed: result=%ld %s%s%s (never re-read)", v->stale[i].id,
-		    v->stale[i].code, result_name(v->stale[i].code), *v->stale[i].text ? " " : "",
-		    v->stale[i].text);
+		    v->stale[i].code, journal_result_name(v->stale[i].code),
+		    *v->stale[i].text ? " " : "", v->stale[i].text);
 	if (v->oom || flush_problems(v) < 0) {
 		(void)!buf_printf(err, "%s: out of memory\n", v->path);
 		goto done;

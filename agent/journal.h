@@ -19,6 +19,10 @@ struct journal; /* opaque; one thread at a time */
  * changed: "result=unsent". */
 #define JOURNAL_UNSENT (-2)
 
+/* The RFC 4511 name of an LDAP result code ("insufficientAccessRights"),
+ * "unrecognized" for another; static storage. */
+const char *journal_result_name(long code);
+
 /* Opens (creating it 0600, O_APPEND|O_CLOEXEC) and locks (flock, refused
  * with "another dirmail is writing this journal" when held) the journal at path into
  * *out, to be closed with journal_close; a new or empty file gets "version:

@@ -1520,7 +1520,15 @@ struct pipe {
 	size_t *refused, nrefused; /* objects whose change the server refused */
 	size_t failed;             /* the object whose write failed last, or NO_OBJ */
 	enum stop stop;            /* set: send no more */
+	unsigned systemic[4];      /* refusals by SYSTEMIC_CODES, for systemic() */
 };
+
+/* Refusals that say the bind's rights or the schema are wrong rather than
+ * one object: undefinedAttributeType, invalidAttributeSyntax,
+ * insufficientAccessRights, objectClassViolation. */
+static const int SYSTEMIC_CODES[4] = {17, 21, 50, 65};
+/* Refusals of one such kind after which the pass stops. */
+#define SYSTEMIC_MAX 5
 
 static int exit_for_stop(enum stop s)
 {
@@ -1587,6 +1595,31 @@ static void push_stale(struct pipe *pp, size_t obj, long jid)
 	pp->nstale++;
 }
 
+/* Counts a refusal with code; at SYSTEMIC_MAX of one kind that says the
+ * bind or the schema is wrong, stops the pass with one message naming the
+ * fix instead of one line per object (1). */
+static int systemic(struct pipe *pp, int code)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(SYSTEMIC_CODES) / sizeof(SYSTEMIC_CODES[0]); k++)
+		if (SYSTEMIC_CODES[k] == code)
+			break;
+	if (k == sizeof(SYSTEMIC_CODES) / sizeof(SYSTEMIC_CODES[0]) ||
+	    ++pp->systemic[k] < SYSTEMIC_MAX)
+		return 0;
+	log_error("the server refused %u writes with %s (%d): %s; the pass stops, what was "
+	          "written is in the journal",
+	          pp->systemic[k], journal_result_name(code), code,
+	          code == 50
+	              ? "this bind may not write what dirmail owns (grant it write access to "
+	                "the attributes dirmail(8) lists, on the objects under the base)"
+	              : "the directory's schema lacks what dirmail writes (dirmail check-config "
+	                "names what is missing and the schema file that brings it)");
+	pipe_stop(pp, STOP_FATAL, NULL);
+	return 1;
+}
+
 /* Sorts the outcome of write f (lrc, and code as journal_code gives it):
  * journal first, then the counts and lists. */
 static void settle_write(struct pass *p, struct pipe *pp, const struct inflight *f,
@@ -1624,6 +1657,8 @@ static void settle_write(struct pass *p, struct pipe *pp, const struct inflight 
 	}
 	st->refused++;
 	log_error("%s: %s", f->dn, why);
+	if (lrc == LDAPC_SKIP && systemic(pp, code))
+		return;
 	if (lrc == LDAPC_SKIP) {
 		if (f->obj != NO_OBJ && push_idx(&pp->refused, &pp->nrefused, f->obj) < 0)
 			pipe_stop(pp, STOP_MEMORY, NULL);

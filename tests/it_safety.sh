@@ -313,6 +313,25 @@ assert_eq "$(slapd_search -b "uid=jmueller,$PEOPLE" -s base '(objectClass=*)' di
 	"ok" "the other objects are written"
 pass "a change the server refuses: logged, counted, noted in dirmailState, the pass goes on (65)"
 
+# ---- 8b. the bind may write nothing of the users: one message, not 28 ----------
+slapd_start --name norights
+add_svc
+slapd_modify <<LDIF >/dev/null || fail "changing the ACL failed"
+dn: olcDatabase={1}mdb,cn=config
+changetype: modify
+add: olcAccess
+olcAccess: {1}to dn.subtree="$PEOPLE" by dn.exact="$SVC" read by * break
+olcAccess: {2}to * by dn.exact="$SVC" write by * break
+LDIF
+nconn=(-H "$SLAPD_URI" -D "$SVC" -y "$T/svc.pw" -b "$BASE" --state-dir "$T/nrstate")
+# One write in flight, so that the count of answers is exact.
+printf 'ldap: { window = 1; };\nsafety: { min_seen_percent = 0; };\n' >"$T/window1.conf"
+assert_exit 78 dirmail -c "$T/window1.conf" reconcile "${nconn[@]}" --journal "$T/nr.journal"
+assert_contains "$OUT" "the server refused 5 writes with insufficientAccessRights (50): this bind may not write what dirmail owns" "one message naming the fix"
+assert_eq "$(printf '%s\n' "$OUT" | grep -c 'Insufficient access')" 5 "the first five refusals, not every one"
+assert_contains "$OUT" " refused=5 " "the pass stopped after five"
+pass "refusals that say the bind's rights are wrong stop the pass after five, with one message (78)"
+
 # ---- 9. an object changed by someone else on every try ---------------------------
 slapd_start --name busy
 # Before every write dirmail sends, an admin changes smithj again.
