@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -631,6 +632,72 @@ static void print_account(const struct account *a)
 	printf("  %-17s%ld deletions per pass\n", "delete threshold", a->delete_threshold);
 }
 
+/* Is dir writable, or can it be made (missing, in a writable parent)? 0,
+ * or -1 with errno set. */
+static int dir_usable(const char *dir, int *made_later)
+{
+	struct buf parent = BUF_INIT;
+	const char *slash;
+	struct stat st;
+	int r;
+
+	*made_later = 0;
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	slash = strrchr(dir, '/');
+	if (buf_printf(&parent, "%.*s", slash ? (int)(slash - dir) : 1, slash ? dir : ".") < 0)
+		log_fatal(EX_OSERR, "out of memory");
+	r = access(parent.len ? buf_str(&parent) : "/", W_OK | X_OK);
+	buf_free(&parent);
+	if (r == 0)
+		*made_later = 1;
+	else
+		errno = ENOENT;
+	return r;
+}
+
+/* Can dirmail keep its state and its journal where the settings say? The
+ * state directory may be missing if the first pass can make it. EX_OK,
+ * or EX_CONFIG with one line each naming the fix. */
+static int check_dirs(const struct conf *c)
+{
+	struct buf jdir = BUF_INIT;
+	const char *slash = strrchr(c->journal_file, '/');
+	int rc = EX_OK, later = 0;
+
+	if (dir_usable(c->state_dir, &later) != 0) {
+		log_error("state_dir \"%s\": %s; create it, mode 0700, owned by the user dirmail "
+		          "runs as (make install does)",
+		          c->state_dir, strerror(errno));
+		rc = EX_CONFIG;
+	}
+	if (buf_printf(&jdir, "%.*s", slash ? (int)(slash - c->journal_file) : 1,
+	               slash ? c->journal_file : ".") < 0)
+		log_fatal(EX_OSERR, "out of memory");
+	if (jdir.len == 0 && buf_puts(&jdir, "/") < 0)
+		log_fatal(EX_OSERR, "out of memory");
+	/* The journal's directory is made only as the state directory. */
+	if (access(buf_str(&jdir), W_OK | X_OK) != 0 &&
+	    !(later && strcmp(buf_str(&jdir), c->state_dir) == 0)) {
+		log_error("journal.file \"%s\": its directory: %s; create it for the user dirmail "
+		          "runs as",
+		          c->journal_file, strerror(errno));
+		rc = EX_CONFIG;
+	} else if (access(c->journal_file, F_OK) == 0 && access(c->journal_file, W_OK) != 0) {
+		log_error("journal.file \"%s\": %s; dirmail appends to it", c->journal_file,
+		          strerror(errno));
+		rc = EX_CONFIG;
+	}
+	buf_free(&jdir);
+	return rc;
+}
+
 static int cmd_check_config(const struct cli *cli, struct conf *c)
 {
 	struct account a;
@@ -657,6 +724,13 @@ static int cmd_check_config(const struct cli *cli, struct conf *c)
 		       c->bind_dn);
 	else
 		printf("connected to %s as %s\n", ldapc_uri(l), who && *who ? who : "(anonymous)");
+	if (who != NULL && *who == '\0' && c->bind_dn == NULL && c->sasl_mech == NULL) {
+		log_error("%s: the bind is anonymous, which may write nothing: give a bind DN and "
+		          "password file (-D, -y) or a SASL mechanism (-Y)",
+		          ldapc_uri(l));
+		rc = EX_CONFIG;
+		goto done;
+	}
 	rc = check_schema(l, 1, NULL);
 	if (rc != EX_OK)
 		goto done;
@@ -667,6 +741,9 @@ static int cmd_check_config(const struct cli *cli, struct conf *c)
 	if (rc != EX_OK)
 		goto done;
 	print_account(&a);
+	rc = check_dirs(c);
+	if (rc != EX_OK)
+		goto done;
 	printf("configuration OK\n");
 done:
 	free(who);

@@ -305,7 +305,7 @@ assert_eq "$(count)" "$before" "schema objects after applying again"
 pass "applied twice: only 'Already exists' and 'Type or value exists', nothing changes"
 
 # ---- (f) the schema check is satisfied ----------------------------------------
-assert_exit 0 dirmail check-config "${ADMIN[@]}"
+assert_exit 0 dirmail check-config "${ADMIN[@]}" --state-dir "$T/state"
 assert_contains "$OUT" "schema: Active Directory, all 64 names dirmail needs are in CN=Aggregate,CN=Schema,CN=Configuration,$SAMBA_BASE" "schema OK"
 assert_contains "$OUT" "account CN=account,OU=tenant,$SAMBA_BASE" "account found"
 assert_eq "$(printf '%s\n' "$OUT" | tail -n 1)" "configuration OK" "last line"

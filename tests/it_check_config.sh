@@ -11,7 +11,7 @@ BASE=dc=example,dc=test
 ACCT=cn=account,$BASE
 
 # Simple bind over ldap:// with the password from a 0600 file.
-assert_exit 0 dirmail check-config -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" -b $BASE
+assert_exit 0 dirmail check-config -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" -b $BASE --state-dir "$T/state"
 assert_contains "$OUT" "connected to $SLAPD_URI as dn:$SLAPD_ADMIN_DN" "whoami"
 assert_contains "$OUT" "account $ACCT" "account DN"
 assert_contains "$OUT" "primary domain   example.test" "primary domain"
@@ -23,7 +23,7 @@ assert_not_contains "$OUT" "$(cat "$SLAPD_ADMIN_PW_FILE")" "password in output"
 pass "simple bind: account summary and configuration OK"
 
 # SASL EXTERNAL over ldapi://.
-assert_exit 0 dirmail check-config -H "$SLAPD_LDAPI" -Y EXTERNAL -b $BASE
+assert_exit 0 dirmail check-config -H "$SLAPD_LDAPI" -Y EXTERNAL -b $BASE --state-dir "$T/state"
 assert_contains "$OUT" "cn=peercred,cn=external,cn=auth" "EXTERNAL identity"
 assert_eq "$(printf '%s\n' "$OUT" | tail -n 1)" "configuration OK" "last line"
 pass "SASL EXTERNAL over ldapi://"
@@ -37,7 +37,7 @@ ldap: {
   base = "$BASE";
 };
 CONF
-assert_exit 0 dirmail -c "$T/dirmail.conf" check-config
+assert_exit 0 dirmail -c "$T/dirmail.conf" check-config --state-dir "$T/state"
 assert_eq "$(printf '%s\n' "$OUT" | tail -n 1)" "configuration OK" "config-file run"
 pass "settings from the config file"
 
@@ -52,11 +52,24 @@ assert_not_contains "$OUT" "configuration OK" "no success line"
 pass "wrong password: 'invalid credentials' for the DN, exit 78, password not shown"
 
 # Failover: the first URI is dead, the second answers.
-assert_exit 0 dirmail check-config -H "ldap://127.0.0.1:1/ $SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" -b $BASE
+assert_exit 0 dirmail check-config -H "ldap://127.0.0.1:1/ $SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" -b $BASE --state-dir "$T/state"
 assert_contains "$OUT" "connected to $SLAPD_URI" "failover to the second URI"
-assert_exit 0 dirmail check-config -H ldap://127.0.0.1:1/ -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" -b $BASE
+assert_exit 0 dirmail check-config -H ldap://127.0.0.1:1/ -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" -b $BASE --state-dir "$T/state"
 assert_contains "$OUT" "connected to $SLAPD_URI" "repeated -H"
 pass "URI failover"
+
+# A preflight: an anonymous bind, a state directory that cannot be, a
+# journal in a directory that does not exist: each named with its fix.
+assert_exit 78 dirmail check-config -H "$SLAPD_URI" -b $BASE --state-dir "$T/state"
+assert_contains "$OUT" "the bind is anonymous, which may write nothing: give a bind DN and password file (-D, -y) or a SASL mechanism (-Y)" "anonymous bind"
+: >"$T/afile"
+assert_exit 78 dirmail check-config -H "$SLAPD_LDAPI" -Y EXTERNAL -b $BASE --state-dir "$T/afile" --journal "$T/none/j.ldif"
+assert_contains "$OUT" "state_dir \"$T/afile\": Not a directory; create it, mode 0700" "a state directory that is a file"
+assert_contains "$OUT" "journal.file \"$T/none/j.ldif\": its directory: No such file or directory; create it" "a journal without its directory"
+assert_not_contains "$OUT" "configuration OK" "no success line"
+assert_exit 78 dirmail check-config -H "$SLAPD_LDAPI" -Y EXTERNAL -b $BASE --state-dir "$T/no/such/state"
+assert_contains "$OUT" "state_dir \"$T/no/such/state\": No such file or directory" "a state directory that cannot be made"
+pass "check-config: an anonymous bind, unusable state or journal directories, each with its fix (78)"
 
 # Unreachable: exit 69 with one line, quickly: no wait beyond what
 # starting dirmail takes here (under valgrind, on a busy machine, seconds).

@@ -96,7 +96,7 @@ acl_reset
 
 # ---- 2. users hidden but the catch-all: the share of recipients seen -------
 acl '(!(uid=main))'
-assert_exit 0 dirmail check-config "${svc[@]}"
+assert_exit 0 dirmail check-config "${svc[@]}" --state-dir "$T/state"
 for cmd in plan reconcile; do
 	assert_exit 65 dirmail "$cmd" "${svc[@]}" --journal "$T/svc.journal"
 	assert_contains "$OUT" "read 5 recipients under \"$BASE\", fewer than 50% of the 29 the last complete pass read" "$cmd: share stop"

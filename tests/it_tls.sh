@@ -11,15 +11,15 @@ slapd_start --tls "$TLS_CERT" "$TLS_KEY" "$TLS_CA"
 BASE=dc=example,dc=test
 bind=(-D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" -b $BASE)
 
-assert_exit 0 dirmail check-config -H "$SLAPD_URI" -Z --tls-ca-file "$TLS_CA" "${bind[@]}"
+assert_exit 0 dirmail check-config -H "$SLAPD_URI" -Z --tls-ca-file "$TLS_CA" "${bind[@]}" --state-dir "$T/state"
 assert_eq "$(printf '%s\n' "$OUT" | tail -n 1)" "configuration OK" "StartTLS, trusted CA"
 pass "StartTLS with a trusted CA"
 
-assert_exit 0 dirmail check-config -H "$SLAPD_LDAPS" --tls-ca-file "$TLS_CA" "${bind[@]}"
+assert_exit 0 dirmail check-config -H "$SLAPD_LDAPS" --tls-ca-file "$TLS_CA" "${bind[@]}" --state-dir "$T/state"
 assert_eq "$(printf '%s\n' "$OUT" | tail -n 1)" "configuration OK" "ldaps, trusted CA"
 pass "ldaps:// with a trusted CA"
 
-assert_exit 0 dirmail check-config -H "$SLAPD_LDAPS" --tls-ca-dir "$TLS_CA_DIR" "${bind[@]}"
+assert_exit 0 dirmail check-config -H "$SLAPD_LDAPS" --tls-ca-dir "$TLS_CA_DIR" "${bind[@]}" --state-dir "$T/state"
 assert_eq "$(printf '%s\n' "$OUT" | tail -n 1)" "configuration OK" "ldaps, CA directory"
 pass "ldaps:// with a hashed CA directory"
 
@@ -37,7 +37,7 @@ pass "an untrusted server certificate is refused (StartTLS and ldaps://)"
 
 # Verification can only be switched off in the config file, on purpose.
 printf 'ldap: { tls: { verify = false; }; };\n' > "$T/noverify.conf"
-assert_exit 0 dirmail -c "$T/noverify.conf" check-config -H "$SLAPD_LDAPS" --tls-ca-file "$TLS_OTHER_CA" "${bind[@]}"
+assert_exit 0 dirmail -c "$T/noverify.conf" check-config -H "$SLAPD_LDAPS" --tls-ca-file "$TLS_OTHER_CA" "${bind[@]}" --state-dir "$T/state"
 assert_eq "$(printf '%s\n' "$OUT" | tail -n 1)" "configuration OK" "verify = false"
 pass "ldap.tls.verify = false accepts any certificate"
 
