@@ -145,6 +145,70 @@ static int is_ascii(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * The Latin letters of European names, spelled as the ICU transform above
+ * spells them (test_addr checks every entry against it): names written in
+ * them alone never open ICU, whose libraries, data and compiled rules
+ * cost about 8 MB of a process that otherwise needs 20. U+00C0..U+017F;
+ * "" drops the character (x and division signs, as the address filter
+ * would).
+ */
+static const char *const latin[] = {
+    /* U+00C0 */ "a", "a", "a",  "a",  "ae", "a", "ae", "c",
+    /* U+00C8 */ "e", "e", "e",  "e",  "i",  "i", "i",  "i",
+    /* U+00D0 */ "d", "n", "o",  "o",  "o",  "o", "oe", "",
+    /* U+00D8 */ "o", "u", "u",  "u",  "ue", "y", "th", "ss",
+    /* U+00E0 */ "a", "a", "a",  "a",  "ae", "a", "ae", "c",
+    /* U+00E8 */ "e", "e", "e",  "e",  "i",  "i", "i",  "i",
+    /* U+00F0 */ "d", "n", "o",  "o",  "o",  "o", "oe", "",
+    /* U+00F8 */ "o", "u", "u",  "u",  "ue", "y", "th", "y",
+    /* U+0100 */ "a", "a", "a",  "a",  "a",  "a", "c",  "c",
+    /* U+0108 */ "c", "c", "c",  "c",  "c",  "c", "d",  "d",
+    /* U+0110 */ "d", "d", "e",  "e",  "e",  "e", "e",  "e",
+    /* U+0118 */ "e", "e", "e",  "e",  "g",  "g", "g",  "g",
+    /* U+0120 */ "g", "g", "g",  "g",  "h",  "h", "h",  "h",
+    /* U+0128 */ "i", "i", "i",  "i",  "i",  "i", "i",  "i",
+    /* U+0130 */ "i", "i", "ij", "ij", "j",  "j", "k",  "k",
+    /* U+0138 */ "k", "l", "l",  "l",  "l",  "l", "l",  "l",
+    /* U+0140 */ "l", "l", "l",  "n",  "n",  "n", "n",  "n",
+    /* U+0148 */ "n", "n", "n",  "n",  "o",  "o", "o",  "o",
+    /* U+0150 */ "o", "o", "oe", "oe", "r",  "r", "r",  "r",
+    /* U+0158 */ "r", "r", "s",  "s",  "s",  "s", "s",  "s",
+    /* U+0160 */ "s", "s", "t",  "t",  "t",  "t", "t",  "t",
+    /* U+0168 */ "u", "u", "u",  "u",  "u",  "u", "u",  "u",
+    /* U+0170 */ "u", "u", "u",  "u",  "w",  "w", "y",  "y",
+    /* U+0178 */ "y", "z", "z",  "z",  "z",  "z", "z",  "s",
+};
+_Static_assert(sizeof(latin) / sizeof(latin[0]) == 0x180 - 0xc0, "latin covers U+00C0..U+017F");
+
+/* Appends s through the table alone: 1 when it could (every character
+ * ASCII or in the table), 0 when ICU must (out unchanged), -1 out of
+ * memory. */
+static int latin_fast(struct buf *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, start = out->len;
+	uint32_t cp;
+
+	for (i = 0; i < len;) {
+		i += next_char(p + i, len - i, &cp);
+		if (cp < 0x80) {
+			if (put_local_char(out, cp) < 0)
+				goto oom;
+		} else if (cp >= 0xc0 && cp < 0x180) {
+			if (buf_puts(out, latin[cp - 0xc0]) < 0)
+				goto oom;
+		} else {
+			truncate_to(out, start);
+			return 0;
+		}
+	}
+	return 1;
+oom:
+	truncate_to(out, start);
+	return -1;
+}
+
 /* Frees the transliterator, the cache and ICU's own caches, so that a leak
  * checker sees nothing left at exit. Registered with atexit on first use. */
 static void tl_close(void)
@@ -232,9 +296,11 @@ static int tl_transform(struct buf *out, const char *s, size_t len)
 	for (cap = srclen * 8 + 16; st == U_BUFFER_OVERFLOW_ERROR; cap = n + 16) {
 		UChar *grown = realloc(u, (size_t)cap * sizeof(*u));
 
-		if (grown == NULL || cap < srclen)
+		if (grown == NULL)
 			goto done;
 		u = grown;
+		if (cap < srclen)
+			goto done;
 		memcpy(u, src, (size_t)srclen * sizeof(*u));
 		n = srclen;
 		limit = srclen;
@@ -306,12 +372,11 @@ static int tl_make_room(void)
 
 int addr_translit(struct buf *out, const char *s, size_t len)
 {
-	uint64_t h;
-	struct tl_hit *x;
 	size_t start = out->len;
-	int rc = -1;
+	int rc;
 
-	/* ASCII needs no transform: every step of it leaves ASCII as it is. */
+	/* ASCII needs no transform: every step of it leaves ASCII as it is;
+	 * Latin letters of European names have their table. */
 	if (is_ascii(s, len)) {
 		size_t i;
 
@@ -320,6 +385,24 @@ int addr_translit(struct buf *out, const char *s, size_t len)
 				goto fail;
 		return 0;
 	}
+	rc = latin_fast(out, s, len);
+	if (rc != 0)
+		return rc > 0 ? 0 : -1;
+	return addr_translit_icu(out, s, len);
+fail:
+	truncate_to(out, start);
+	return -1;
+}
+
+/* addr_translit through ICU's transform, whatever the script (the cache
+ * first); test_addr checks the table above against it. */
+int addr_translit_icu(struct buf *out, const char *s, size_t len)
+{
+	uint64_t h;
+	struct tl_hit *x;
+	size_t start = out->len;
+	int rc = -1;
+
 	h = hash_bytes(s, len);
 	pthread_mutex_lock(&tl.lock);
 	x = tl_slot(h, s, len);
@@ -344,7 +427,6 @@ done:
 	pthread_mutex_unlock(&tl.lock);
 	if (rc == 0)
 		return 0;
-fail:
 	truncate_to(out, start);
 	return -1;
 }

@@ -28,6 +28,9 @@ struct addr_names {
  * are freed at exit). Returns -1, leaving out as it was, only when out of
  * memory or ICU cannot open its transform. */
 int addr_translit(struct buf *out, const char *s, size_t len) DM_WUR;
+/* The same through ICU's transform always, never the table of Latin
+ * letters addr_translit takes first (tests compare the two). */
+int addr_translit_icu(struct buf *out, const char *s, size_t len) DM_WUR;
 /* Expands a local-part template (%g given name, %s surname, %i initials,
  * %m nick, %Ng / %Ns the first N (1..9) characters of the transliterated
  * given name / surname, %% a literal '%', which no local part allows;

@@ -793,6 +793,52 @@ static void test_login_split(void **state)
 	}
 }
 
+/* The table of Latin letters addr_translit takes before ICU spells every
+ * one of them as ICU's transform does, alone and between other letters
+ * (ICU's rules may look at neighbours); and a name in them never needs
+ * the transform. */
+static void test_translit_latin_table(void **state)
+{
+	struct buf fast = BUF_INIT, icu = BUF_INIT, in = BUF_INIT;
+	uint32_t cp;
+	int bad = 0;
+
+	(void)state;
+	for (cp = 0xc0; cp < 0x180; cp++) {
+		char c[4];
+		int k;
+
+		c[0] = (char)(0xc0 | (cp >> 6));
+		c[1] = (char)(0x80 | (cp & 0x3f));
+		c[2] = '\0';
+		for (k = 0; k < 3; k++) {
+			buf_reset(&in);
+			buf_reset(&fast);
+			buf_reset(&icu);
+			assert_int_equal(buf_printf(&in, "%s%s%s",
+			                            k == 1   ? "Ab"
+			                            : k == 2 ? "ab"
+			                                     : "",
+			                            c,
+			                            k == 1   ? ""
+			                            : k == 2 ? "cd"
+			                                     : ""),
+			                 0);
+			assert_int_equal(addr_translit(&fast, in.s, in.len), 0);
+			assert_int_equal(addr_translit_icu(&icu, in.s, in.len), 0);
+			if (strcmp(buf_str(&fast), buf_str(&icu)) != 0) {
+				print_message("U+%04X in \"%s\": table \"%s\", ICU \"%s\"\n", cp,
+				              in.s, buf_str(&fast), buf_str(&icu));
+				bad++;
+			}
+		}
+	}
+	assert_int_equal(bad, 0);
+	buf_free(&fast);
+	buf_free(&icu);
+	buf_free(&in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -801,6 +847,7 @@ int main(void)
 	    cmocka_unit_test(test_translit_blocks),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_translit_ascii_path),
+	    cmocka_unit_test(test_translit_latin_table),
 	    cmocka_unit_test(test_translit_cache),
 	    cmocka_unit_test(test_expand),
 	    cmocka_unit_test(test_expand_no_names),
