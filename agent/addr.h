@@ -23,9 +23,11 @@ struct addr_names {
  * Cyrillic by BGN/PCGN (Иван Петров → ivanpetrov, Хрущёв → khrushchev),
  * Greek, Han (as pinyin), Arabic and the rest by ICU's Any-Latin; then
  * lowercased, and anything left that is not a letter, digit, '.', '-', '_'
- * is dropped (spaces, apostrophes, symbols, invalid UTF-8 bytes). Results
- * are cached for the life of the process (thread-safe; the cache and ICU
- * are freed at exit). Returns -1, leaving out as it was, only when out of
+ * is dropped (spaces, apostrophes, symbols, invalid UTF-8 bytes). ASCII
+ * and the Latin letters U+00C0..U+017F go through a table that spells
+ * them as ICU does, so Latin names never load ICU; other results are
+ * cached for the life of the process (thread-safe; the cache and ICU are
+ * freed at exit). Returns -1, leaving out as it was, only when out of
  * memory or ICU cannot open its transform. */
 int addr_translit(struct buf *out, const char *s, size_t len) DM_WUR;
 /* The same through ICU's transform always, never the table of Latin
