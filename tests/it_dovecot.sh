@@ -114,17 +114,8 @@ EOF
 }
 
 dovecot_stop() {
-	local pid i
 	[ -f "$D/pid" ] || return 0
-	pid=$(cat "$D/pid")
-	rm -f "$D/pid"
-	kill "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -9 "$pid" 2>/dev/null || :
-	wait "$pid" 2>/dev/null || :
+	stop_pidfile "$D/pid"
 	if test_failed; then
 		echo "dovecot log: $D/dovecot.log" >&2
 	fi

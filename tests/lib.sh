@@ -97,6 +97,23 @@ wait_for() {
 	done
 }
 
+# stop_pidfile FILE: stops the process FILE names (and removes FILE):
+# SIGTERM, up to 5 s to go, then SIGKILL. Nothing when FILE is missing.
+stop_pidfile() {
+	local pid i
+	[ -f "$1" ] || return 0
+	pid=$(cat "$1")
+	rm -f "$1"
+	if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -9 "$pid" 2>/dev/null || :
+	fi
+	wait "$pid" 2>/dev/null || :
+}
+
 # logged TEXT: true when the file $LOG holds TEXT.
 logged() {
 	grep -qF -- "$1" "$LOG"

@@ -338,18 +338,9 @@ slapd_use() {
 # slapd_stop [N]: stop instance N (default "slapd") and wait for it; a
 # no-op when it is not running. On a failing test it names the log.
 slapd_stop() {
-	local d=$T/${1:-slapd} pid i
+	local d=$T/${1:-slapd}
 	[ -f "$d/pid" ] || return 0
-	pid=$(cat "$d/pid")
-	rm -f "$d/pid"
-	if kill "$pid" 2>/dev/null; then
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.05
-		done
-		kill -9 "$pid" 2>/dev/null || :
-	fi
-	wait "$pid" 2>/dev/null || :
+	stop_pidfile "$d/pid"
 	if test_failed; then
 		echo "slapd log: $d/slapd.log" >&2
 	fi
