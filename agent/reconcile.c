@@ -290,24 +290,6 @@ static uint64_t version_of(const struct entry *e)
 	return hash_bytes(v, v ? strlen(v) : 0);
 }
 
-/* A slot for object i (i <= s->n); NULL when out of memory. */
-static struct packed *store_slot(struct store *s, size_t i)
-{
-	if (i == s->n) {
-		if (s->n == s->cap) {
-			size_t cap = s->cap ? 2 * s->cap : 1024;
-			struct packed *v = realloc(s->v, cap * sizeof(*v));
-
-			if (v == NULL)
-				return NULL;
-			s->v = v;
-			s->cap = cap;
-		}
-		memset(&s->v[s->n++], 0, sizeof(*s->v));
-	}
-	return &s->v[i];
-}
-
 /* Room for n objects. */
 static int store_reserve(struct store *s, size_t n)
 {
@@ -321,6 +303,17 @@ static int store_reserve(struct store *s, size_t n)
 	s->v = v;
 	s->cap = n;
 	return 0;
+}
+
+/* A slot for object i (i <= s->n); NULL when out of memory. */
+static struct packed *store_slot(struct store *s, size_t i)
+{
+	if (i == s->n) {
+		if (s->n == s->cap && store_reserve(s, s->cap ? 2 * s->cap : 1024) < 0)
+			return NULL;
+		memset(&s->v[s->n++], 0, sizeof(*s->v));
+	}
+	return &s->v[i];
 }
 
 /* Notes object i without keeping its entry. */
@@ -649,7 +642,6 @@ struct rec_memo {
 	size_t *retaken, nretaken; /* what the last read took again */
 	size_t n, cap;
 	uint64_t acct_key;
-	size_t full, partial;
 	size_t taken; /* by the last read: every object, or what changed */
 };
 
@@ -687,12 +679,6 @@ void rec_memo_free(struct rec_memo *m)
 	free(m->fbits);
 	free(m->retaken);
 	free(m);
-}
-
-void rec_memo_counts(const struct rec_memo *m, size_t *full, size_t *partial)
-{
-	*full = m ? m->full : 0;
-	*partial = m ? m->partial : 0;
 }
 
 /* What a pass that stops now leaves behind, for its last log line. */
@@ -1244,7 +1230,6 @@ static int retake_changed(struct pass *p, size_t n)
 		if (r != 0)
 			return r;
 	}
-	m->partial++;
 	return 0;
 }
 
@@ -1284,7 +1269,6 @@ static int take_kept(struct pass *p)
 			if (r < 0)
 				return -1;
 		}
-		m->full++;
 		m->taken = n;
 	}
 	m->n = n;
@@ -2581,10 +2565,21 @@ static int stage_read(struct pass *p, struct prefetch *pf, const struct entry *a
 static int hold_state(struct pass *p, const struct entry *acct_e, struct diff *acct_diff,
                       struct entry *acct_want, const struct rec_stats *st);
 
-/* Stages 2 and 3: builds and diffs everything before the first write (nbs
- * marks the objects with changes, acct_diff the account entry's state,
- * borrowing from *acct_want, which the caller frees after it), then holds
- * the delete threshold: *over set (and logged) past it. */
+/* Makes want (a copy of the account entry acct_e) carry state as its
+ * dirmailState and diffs acct_e against it into d, which borrows from
+ * both; -1 when out of memory. */
+static int acct_state_diff(const struct entry *acct_e, struct entry *want, const struct buf *state,
+                           struct diff *d)
+{
+	static const char *const state_attr[] = {"dirmailState", NULL};
+
+	entry_del(want, "dirmailState");
+	return entry_add(want, "dirmailState", state->s, state->len) < 0 ||
+	               diff_entry(acct_e, want, state_attr, d) < 0
+	           ? -1
+	           : 0;
+}
+
 /* Names the objects that delete the most, for a pass over the threshold. */
 static void log_top(const struct pass *p)
 {
@@ -2600,11 +2595,14 @@ static void log_top(const struct pass *p)
 	buf_free(&b);
 }
 
+/* Stages 2 and 3: builds and diffs everything before the first write (nbs
+ * marks the objects with changes, acct_diff the account entry's state,
+ * borrowing from *acct_want, which the caller frees after it), then holds
+ * the delete threshold: *over set (and logged) past it. */
 static int stage_count(struct pass *p, unsigned char *nbs, const struct entry *acct_e,
                        struct diff *acct_diff, struct entry **acct_want, struct rec_stats *st,
                        int *over)
 {
-	static const char *const state_attr[] = {"dirmailState", NULL};
 	const struct rec_opts *o = p->o;
 	const struct account *acct = p->ctx.acct;
 	size_t found_dn = 0;
@@ -2618,11 +2616,8 @@ static int stage_count(struct pass *p, unsigned char *nbs, const struct entry *a
 		return EX_DATAERR;
 	}
 	*acct_want = entry_dup(acct_e);
-	if (*acct_want == NULL)
-		return EX_OSERR;
-	entry_del(*acct_want, "dirmailState");
-	if (entry_add(*acct_want, "dirmailState", p->res.acct_state.s, p->res.acct_state.len) < 0 ||
-	    diff_entry(acct_e, *acct_want, state_attr, acct_diff) < 0)
+	if (*acct_want == NULL ||
+	    acct_state_diff(acct_e, *acct_want, &p->res.acct_state, acct_diff) < 0)
 		return EX_OSERR;
 	/* The daemon says it when it changes, not on every pass. */
 	if (p->res.acct_state_kind != POL_OK && (o->source == NULL || acct_diff->nb > 0))
@@ -2652,7 +2647,6 @@ static int stage_count(struct pass *p, unsigned char *nbs, const struct entry *a
 static int hold_state(struct pass *p, const struct entry *acct_e, struct diff *acct_diff,
                       struct entry *acct_want, const struct rec_stats *st)
 {
-	static const char *const state_attr[] = {"dirmailState", NULL};
 	int rc = -1;
 
 	diff_free(acct_diff);
@@ -2666,9 +2660,7 @@ static int hold_state(struct pass *p, const struct entry *acct_e, struct diff *a
 	               p->ctx.acct->delete_threshold) < 0)
 		goto done;
 	p->res.acct_state_kind = POL_ERROR;
-	entry_del(acct_want, "dirmailState");
-	if (entry_add(acct_want, "dirmailState", p->res.acct_state.s, p->res.acct_state.len) < 0 ||
-	    diff_entry(acct_e, acct_want, state_attr, acct_diff) < 0)
+	if (acct_state_diff(acct_e, acct_want, &p->res.acct_state, acct_diff) < 0)
 		goto done;
 	p->acct_only = 1;
 	rc = 0;
@@ -2734,7 +2726,6 @@ static int reconcile_pass(struct ldapc *l, const struct account *acct, const str
 int reconcile_account_invalid(struct ldapc *l, const struct entry *acct_e, const char *why,
                               const struct rec_opts *o, struct rec_stats *st)
 {
-	static const char *const state_attr[] = {"dirmailState", NULL};
 	struct entry *want = entry_dup(acct_e);
 	struct diff d;
 	struct pass p;
@@ -2747,11 +2738,8 @@ int reconcile_account_invalid(struct ldapc *l, const struct entry *acct_e, const
 	p.o = o;
 	p.acct_only = 1; /* the account's state, nothing else */
 	p.res.acct_state_kind = POL_INVALID;
-	if (want == NULL || buf_printf(&p.res.acct_state, "invalid: %s", why) < 0)
-		goto done;
-	entry_del(want, "dirmailState");
-	if (entry_add(want, "dirmailState", p.res.acct_state.s, p.res.acct_state.len) < 0 ||
-	    diff_entry(acct_e, want, state_attr, &d) < 0)
+	if (want == NULL || buf_printf(&p.res.acct_state, "invalid: %s", why) < 0 ||
+	    acct_state_diff(acct_e, want, &p.res.acct_state, &d) < 0)
 		goto done;
 	rc = EX_OK;
 	if (d.nb > 0 && o->plan == NULL && !o->dry_run)

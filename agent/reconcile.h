@@ -90,8 +90,6 @@ void rec_memo_free(struct rec_memo *m);
 /* The next pass takes every object again (a reload, a scheduled full
  * pass); a change of the account entry does that by itself. */
 void rec_memo_forget(struct rec_memo *m);
-/* How many passes took every object, and how many only what changed. */
-void rec_memo_counts(const struct rec_memo *m, size_t *full, size_t *partial);
 
 struct rec_stats {
 	size_t objects;   /* read */
