@@ -634,10 +634,19 @@ static void print_account(const struct account *a)
 
 /* Is dir writable, or can it be made (missing, in a writable parent)? 0,
  * or -1 with errno set. */
+/* The directory path is in: "." without a slash, "/" for a file at the root. */
+static void parent_dir(struct buf *out, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (buf_printf(out, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".") < 0 ||
+	    (out->len == 0 && buf_puts(out, "/") < 0))
+		log_fatal(EX_OSERR, "out of memory");
+}
+
 static int dir_usable(const char *dir, int *made_later)
 {
 	struct buf parent = BUF_INIT;
-	const char *slash;
 	struct stat st;
 	int r;
 
@@ -650,10 +659,8 @@ static int dir_usable(const char *dir, int *made_later)
 		return 0;
 	if (errno != ENOENT)
 		return -1;
-	slash = strrchr(dir, '/');
-	if (buf_printf(&parent, "%.*s", slash ? (int)(slash - dir) : 1, slash ? dir : ".") < 0)
-		log_fatal(EX_OSERR, "out of memory");
-	r = access(parent.len ? buf_str(&parent) : "/", W_OK | X_OK);
+	parent_dir(&parent, dir);
+	r = access(buf_str(&parent), W_OK | X_OK);
 	buf_free(&parent);
 	if (r == 0)
 		*made_later = 1;
@@ -668,7 +675,6 @@ static int dir_usable(const char *dir, int *made_later)
 static int check_dirs(const struct conf *c)
 {
 	struct buf jdir = BUF_INIT;
-	const char *slash = strrchr(c->journal_file, '/');
 	int rc = EX_OK, later = 0;
 
 	if (dir_usable(c->state_dir, &later) != 0) {
@@ -677,11 +683,7 @@ static int check_dirs(const struct conf *c)
 		          c->state_dir, strerror(errno));
 		rc = EX_CONFIG;
 	}
-	if (buf_printf(&jdir, "%.*s", slash ? (int)(slash - c->journal_file) : 1,
-	               slash ? c->journal_file : ".") < 0)
-		log_fatal(EX_OSERR, "out of memory");
-	if (jdir.len == 0 && buf_puts(&jdir, "/") < 0)
-		log_fatal(EX_OSERR, "out of memory");
+	parent_dir(&jdir, c->journal_file);
 	/* The journal's directory is made only as the state directory. */
 	if (access(buf_str(&jdir), W_OK | X_OK) != 0 &&
 	    !(later && strcmp(buf_str(&jdir), c->state_dir) == 0)) {
@@ -901,16 +903,18 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const cha
 	rc = reconcile_run(l, &a, e, &o, &st);
 	if (plan == NULL && !cli->dry_run && st.writes > 0)
 		log_info("pass %s: its writes are journaled in %s", o.pass_id, c->journal_file);
-	if (reconcile_summary(&st, 0, &out) < 0)
-		log_fatal(EX_OSERR, "out of memory");
 	/* A plan ends with its summary, as a comment ldapmodify skips; the
 	 * log line, the one a script reads, says how long it took too. */
-	if (plan != NULL &&
-	    (fprintf(plan, "# summary: %s\n", buf_str(&out)) < 0 || fflush(plan) != 0)) {
-		log_error("plan: writing to standard output failed");
-		rc = EX_IOERR;
+	if (plan != NULL) {
+		if (reconcile_summary(&st, 0, &out) < 0)
+			log_fatal(EX_OSERR, "out of memory");
+		if (fprintf(plan, "# summary: %s\n", buf_str(&out)) < 0 || fflush(plan) != 0) {
+			log_error("plan: writing to standard output failed");
+			rc = EX_IOERR;
+		}
+		buf_reset(&out);
 	}
-	if (buf_printf(&out, " ms=%lu", st.ms) < 0)
+	if (reconcile_summary(&st, REC_SUM_MS, &out) < 0)
 		log_fatal(EX_OSERR, "out of memory");
 	log_notice("%s: %s", plan ? "plan" : cli->dry_run ? "dry run" : "pass", buf_str(&out));
 	/* Converged, and yet some users or lists are not served as asked. */
