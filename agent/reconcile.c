@@ -917,8 +917,13 @@ static int kept_members(struct pass *p, size_t l, const char *flt, struct dnlist
 
 		buf_reset(&err);
 		if (ldapc_search(p->l, policy_dn(p->pp, i), LDAPC_BASE, buf_str(&f), dn_only, 0,
-		                 collect_one, &found, &err) != LDAPC_OK)
-			goto done; /* gone, refused: the whole search says what is */
+		                 collect_one, &found, &err) != LDAPC_OK) {
+			/* Gone, refused: the whole search says what is, and its
+			 * answer replaces these bits, some of them set already. */
+			free(m->fbits[l]);
+			m->fbits[l] = NULL;
+			goto done;
+		}
 		if (found)
 			bits[i / 8] |= (unsigned char)(1u << (i % 8));
 		else
