@@ -300,6 +300,20 @@ int cache_uuid_parse(const char *s, unsigned char out[CACHE_UUID_LEN])
 	return s[36] == '\0' ? 0 : -1;
 }
 
+int cache_uuid_of(const struct entry *e, unsigned char out[CACHE_UUID_LEN])
+{
+	const char *u = entry_first(e, "entryUUID");
+	const struct entry_attr *g;
+
+	if (u != NULL)
+		return cache_uuid_parse(u, out);
+	g = entry_get(e, "objectGUID");
+	if (g == NULL || g->nvals != 1 || g->vals[0].len != CACHE_UUID_LEN)
+		return -1;
+	memcpy(out, g->vals[0].val, CACHE_UUID_LEN);
+	return 0;
+}
+
 void cache_uuid_format(const unsigned char uuid[CACHE_UUID_LEN], char out[37])
 {
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",

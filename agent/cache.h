@@ -56,6 +56,9 @@ size_t cache_bytes(const struct cache *c);
  * ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", any case) into out: 0, or -1
  * when s is not one. */
 int cache_uuid_parse(const char *s, unsigned char out[CACHE_UUID_LEN]) DM_WUR;
+/* The identity of e into out: its entryUUID (RFC 4530) or, on Active
+ * Directory, its 16-byte objectGUID. 0, or -1 when it shows neither. */
+int cache_uuid_of(const struct entry *e, unsigned char out[CACHE_UUID_LEN]) DM_WUR;
 /* Writes uuid as the directory shows it, lowercase, into out (37 bytes
  * with the NUL). */
 void cache_uuid_format(const unsigned char uuid[CACHE_UUID_LEN], char out[37]);

@@ -77,6 +77,8 @@ static const struct conf_key conf_table[] = {
     {"sync.full_interval", CONF_INT, "21600", 10, 604800,
      "seconds between the daemon's full passes, which repair anything a change missed",
      FIELD(full_interval), NULL},
+    {"sync.poll_interval", CONF_INT, "1", 1, 3600,
+     "seconds between the daemon's polls of an AD DC for changes", FIELD(poll_interval), NULL},
     {"sync.backoff_max", CONF_INT, "60", 1, 3600,
      "longest wait in seconds between reconnection attempts during an outage", FIELD(backoff_max),
      NULL},

@@ -38,8 +38,9 @@ struct sink {
 	ldapc_entry_fn fn;
 	void *arg;
 	struct entry **keep;
-	int delivered; /* entries handed out so far: a search that delivered
-	                * any cannot be silently restarted after a reconnect */
+	int delivered;  /* entries handed out so far: a search that delivered
+	                 * any cannot be silently restarted after a reconnect */
+	unsigned flags; /* LDAPC_S_* */
 };
 
 /*
@@ -1106,7 +1107,10 @@ static enum ldapc_rc search_run(struct ldapc *c, const char *op, const char *bas
                                 int *lrc, struct buf *err)
 {
 	struct berval cookie = {0, NULL};
-	LDAPControl *page = NULL, *sctrls[2] = {NULL, NULL}, **rctrls = NULL;
+	/* AD's show deleted objects control: tombstones too. */
+	static char deleted_oid[] = "1.2.840.113556.1.4.417";
+	LDAPControl deleted = {deleted_oid, {0, NULL}, 0};
+	LDAPControl *page = NULL, *sctrls[3] = {NULL, NULL, NULL}, **rctrls = NULL;
 	LDAPMessage *msg = NULL;
 	enum ldapc_rc rc = LDAPC_OK;
 	char *diag = NULL;
@@ -1114,6 +1118,8 @@ static enum ldapc_rc search_run(struct ldapc *c, const char *op, const char *bas
 
 	*lrc = LDAP_SUCCESS;
 	while (more) {
+		size_t nc = 0;
+
 		more = 0;
 		if (page_size > 0) {
 			r = ldap_create_page_control(c->ld, page_size, &cookie, 0, &page);
@@ -1121,10 +1127,12 @@ static enum ldapc_rc search_run(struct ldapc *c, const char *op, const char *bas
 				rc = ldapc_ld_fail(c, op, base, r, lrc, err);
 				goto done;
 			}
-			sctrls[0] = page;
+			sctrls[nc++] = page;
 		}
-		r = ldap_search_ext(c->ld, base, scope, filter, attrs, 0, page ? sctrls : NULL,
-		                    NULL, NULL, LDAP_NO_LIMIT, &msgid);
+		if (sk->flags & LDAPC_S_DELETED)
+			sctrls[nc++] = &deleted;
+		r = ldap_search_ext(c->ld, base, scope, filter, attrs, 0, nc ? sctrls : NULL, NULL,
+		                    NULL, LDAP_NO_LIMIT, &msgid);
 		ldap_control_free(page);
 		page = NULL;
 		if (r == LDAP_FILTER_ERROR) {
@@ -1307,7 +1315,14 @@ enum ldapc_rc ldapc_search(struct ldapc *c, const char *base, enum ldapc_scope s
                            const char *filter, const char *const *attrs, int page_size,
                            ldapc_entry_fn fn, void *arg, struct buf *err)
 {
-	struct sink sk = {fn, arg, NULL, 0};
+	return ldapc_search_ex(c, base, scope, filter, attrs, page_size, 0, fn, arg, err);
+}
+
+enum ldapc_rc ldapc_search_ex(struct ldapc *c, const char *base, enum ldapc_scope scope,
+                              const char *filter, const char *const *attrs, int page_size,
+                              unsigned flags, ldapc_entry_fn fn, void *arg, struct buf *err)
+{
+	struct sink sk = {fn, arg, NULL, 0, flags};
 
 	return search(c, "search", base, scope, filter, attrs, page_size, &sk, err);
 }
@@ -1315,7 +1330,7 @@ enum ldapc_rc ldapc_search(struct ldapc *c, const char *base, enum ldapc_scope s
 enum ldapc_rc ldapc_read(struct ldapc *c, const char *dn, const char *const *attrs,
                          struct entry **out, struct buf *err)
 {
-	struct sink sk = {NULL, NULL, out, 0};
+	struct sink sk = {NULL, NULL, out, 0, 0};
 	enum ldapc_rc rc;
 
 	*out = NULL;

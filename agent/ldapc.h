@@ -104,6 +104,14 @@ const char *ldapc_bind_identity(struct ldapc *c);
 enum ldapc_rc ldapc_search(struct ldapc *c, const char *base, enum ldapc_scope scope,
                            const char *filter, const char *const *attrs, int page_size,
                            ldapc_entry_fn fn, void *arg, struct buf *err) DM_WUR;
+/* Flags of ldapc_search_ex. */
+enum {
+	LDAPC_S_DELETED = 1 << 0 /* AD: deleted objects too (show deleted control) */
+};
+/* ldapc_search with flags (LDAPC_S_*); returns like ldapc_search. */
+enum ldapc_rc ldapc_search_ex(struct ldapc *c, const char *base, enum ldapc_scope scope,
+                              const char *filter, const char *const *attrs, int page_size,
+                              unsigned flags, ldapc_entry_fn fn, void *arg, struct buf *err) DM_WUR;
 /* Reads one entry by DN into *out (caller frees with entry_free); a DN
  * that does not exist (or is not readable) returns LDAPC_SKIP. Reconnects
  * and retries once like ldapc_search. */

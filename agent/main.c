@@ -30,6 +30,7 @@
 #include "schema.h"
 #include "secret.h"
 #include "sync.h"
+#include "usn.h"
 
 /* Long options without a short form. */
 enum {
@@ -945,50 +946,36 @@ static int host_connect(const struct conf *c, struct ldapc **out, struct buf *er
 	return open_ldap(c, out, err);
 }
 
+/* RFC 4533 where the server offers it, else uSNChanged on AD; the pass
+ * options as for reconcile. */
+static void host_flavour(const struct profile *p, struct sync_flavour *out)
+{
+	struct rec_opts o;
+
+	memset(&o, 0, sizeof(o));
+	profile_opts(p, &o);
+	out->source =
+	    p->ad && !(p->controls & PROFILE_C_SYNC) ? &sync_source_usn : &sync_source_rfc4533;
+	out->recipient_class = o.recipient_class;
+	out->contact_classes = o.contact_classes;
+	out->no_assertion = o.no_assertion;
+}
+
 static int cmd_run(const struct cli *cli, struct conf *c)
 {
 	struct sync_host h;
-	struct ldapc *l = NULL;
-	struct buf perr = BUF_INIT;
-	struct profile p;
 	int rc;
 
-	memset(&p, 0, sizeof(p));
 	if (check_opts(cli, 0, 0, 0) < 0)
 		return EX_USAGE;
 	rc = check_conf(c);
-	if (rc != EX_OK)
-		return rc;
-	/* The daemon follows changes with RFC 4533, which Active Directory
-	 * does not speak: said once, at the start, rather than as an outage
-	 * retried for ever. A directory that does not answer yet is the
-	 * daemon's to wait for. */
-	if (open_ldap(c, &l, &perr) == EX_OK) {
-		struct buf err = BUF_INIT;
-		int lrc;
-
-		if (profile_read(l, &p, &lrc, &err) == 0 && p.ad) {
-			log_error(
-			    "%s is Active Directory: dirmail run follows changes with RFC 4533 "
-			    "content synchronisation, which it does not offer; run dirmail "
-			    "reconcile from a timer instead (dirmail(8), ACTIVE DIRECTORY)",
-			    ldapc_uri(l));
-			rc = EX_CONFIG;
-		}
-		profile_free(&p);
-		buf_free(&err);
-		ldapc_close(l);
-	}
-	buf_free(&perr);
 	if (rc != EX_OK)
 		return rc;
 	memset(&h, 0, sizeof(h));
 	h.load = host_load;
 	h.connect = host_connect;
 	h.arg = cli;
-	h.source = &sync_source_rfc4533;
-	h.recipient_class = "dirmailRecipient";
-	h.contact_classes = contact_classes;
+	h.flavour = host_flavour;
 	return sync_run(&h, c, cli->foreground);
 }
 

@@ -28,6 +28,7 @@
 #include "journal.h"
 #include "log.h"
 #include "notify.h"
+#include "profile.h"
 #include "reconcile.h"
 #include "state.h"
 #include "sync.h"
@@ -41,12 +42,36 @@
 /* The cookie is written at most this often (and at the stop). */
 #define COOKIE_EVERY_MS 1000
 
+static enum ldapc_rc rfc4533_start(struct ldapc *c, const struct conf *conf, const char *filter,
+                                   const char *const *attrs, const void *cookie, size_t len,
+                                   int persist, void **out, struct buf *err)
+{
+	struct ldapc_sync *s = NULL;
+	enum ldapc_rc rc;
+
+	rc = ldapc_sync_start(c, conf->base, filter, attrs, cookie, len, persist, &s, err);
+	*out = s;
+	return rc;
+}
+
+static int rfc4533_fd(const void *s)
+{
+	return ldapc_sync_fd(s);
+}
+
+static enum ldapc_rc rfc4533_poll(void *s, int timeout_ms, const struct ldapc_sync_cb *cb,
+                                  void *arg, int *refresh_required, struct buf *err)
+{
+	return ldapc_sync_poll(s, timeout_ms, cb, arg, refresh_required, err);
+}
+
+static void rfc4533_end(void *s)
+{
+	ldapc_sync_end(s);
+}
+
 const struct sync_source sync_source_rfc4533 = {
-    "RFC 4533 content synchronisation",
-    ldapc_sync_start,
-    ldapc_sync_fd,
-    ldapc_sync_poll,
-    ldapc_sync_end,
+    "RFC 4533 content synchronisation", 0, rfc4533_start, rfc4533_fd, rfc4533_poll, rfc4533_end,
 };
 
 static volatile sig_atomic_t got_term, got_hup;
@@ -69,14 +94,15 @@ struct daemon {
 	const struct sync_host *h;
 	struct conf *c;
 	int foreground;
-	struct ldapc *rw;        /* passes: reads, filters, writes */
-	struct ldapc *sl;        /* the change source's own */
-	struct ldapc_sync *sync; /* NULL: not following changes */
-	struct cache *cache;     /* every recipient, by entryUUID */
-	struct rec_memo *memo;   /* what the last pass made of the cache */
-	uint64_t trim_ms;        /* when memory was last given back */
-	uint64_t tick_ms;        /* when a pass last fed the watchdog */
-	struct entry *acct_e;    /* the account entry as last delivered */
+	struct ldapc *rw;       /* passes: reads, filters, writes */
+	struct ldapc *sl;       /* the change source's own */
+	void *sync;             /* NULL: not following changes */
+	struct sync_flavour fl; /* of the directory last connected to */
+	struct cache *cache;    /* every recipient, by entryUUID */
+	struct rec_memo *memo;  /* what the last pass made of the cache */
+	uint64_t trim_ms;       /* when memory was last given back */
+	uint64_t tick_ms;       /* when a pass last fed the watchdog */
+	struct entry *acct_e;   /* the account entry as last delivered */
 	unsigned char acct_uuid[CACHE_UUID_LEN];
 	int acct_marked;         /* reported during this refresh */
 	struct account acct;     /* acct_e parsed and checked */
@@ -176,9 +202,10 @@ static void echo_add(const char *dn, void *arg)
 		d->echoes++;
 }
 
-/* 1 when a change of dn is the echo of a write of dirmail's (consumed),
- * else 0. Slots are only emptied by echo_clear, once none is expected. */
-static int echo_take(struct daemon *d, const char *dn)
+/* 1 when a change of dn is the echo of a write of dirmail's (consumed:
+ * one, or all writes of dn when the source coalesces), else 0. Slots are
+ * only emptied by echo_clear, once none is expected. */
+static int echo_take(struct daemon *d, const char *dn, int all)
 {
 	struct echo *e;
 
@@ -187,6 +214,8 @@ static int echo_take(struct daemon *d, const char *dn)
 	e = echo_slot(d, dn);
 	if (e->dn == NULL || e->count == 0)
 		return 0;
+	if (all)
+		e->count = 1;
 	if (--e->count == 0 && --d->echoes == 0)
 		echo_clear(d);
 	return 1;
@@ -271,7 +300,7 @@ static int on_entry(enum ldapc_sync_state st, const unsigned char uuid[16], cons
 
 	d->changes++;
 	if (st != LDAPC_SYNC_PRESENT && !d->refreshing) {
-		echo = echo_take(d, e->dn);
+		echo = echo_take(d, e->dn, d->fl.source->coalesces);
 		d->echo_ms = now_ms();
 	}
 	switch (st) {
@@ -288,8 +317,11 @@ static int on_entry(enum ldapc_sync_state st, const unsigned char uuid[16], cons
 		rc = take_entry(d, uuid, e);
 		break;
 	}
-	/* dirmail's own write: the pass that made it computed this state. */
-	if (echo)
+	/* dirmail's own write: the pass that made it computed this state.
+	 * From a source that coalesces, the report may carry an admin's
+	 * change as well: a pass looks (it finds nothing to do when there
+	 * was none). */
+	if (echo && !d->fl.source->coalesces)
 		d->dirty = dirty;
 	if (rc < 0)
 		d->oom = 1;
@@ -370,7 +402,7 @@ static const struct ldapc_sync_cb callbacks = {on_entry, on_idset, on_refresh_en
 static void disconnect(struct daemon *d)
 {
 	if (d->sync != NULL)
-		d->h->source->end(d->sync);
+		d->fl.source->end(d->sync);
 	d->sync = NULL;
 	ldapc_close(d->sl);
 	ldapc_close(d->rw);
@@ -405,6 +437,32 @@ static void outage(struct daemon *d, const char *why)
 	d->attempt++;
 }
 
+/* Reads what kind of directory the connections reach and takes its
+ * flavour: EX_OK, or EX_UNAVAILABLE with the reason in err. Another
+ * change source than the last one cannot resume from its cookie. */
+static int follow_profile(struct daemon *d, struct buf *err)
+{
+	struct sync_flavour fl;
+	struct profile p;
+	int lrc;
+
+	if (profile_read(d->rw, &p, &lrc, err) < 0)
+		return EX_UNAVAILABLE;
+	memset(&fl, 0, sizeof(fl));
+	d->h->flavour(&p, &fl);
+	if (d->fl.source != NULL && fl.source != d->fl.source) {
+		log_warn("%s is %s now: following its changes by %s; reading everything again",
+		         ldapc_uri(d->rw), profile_name(&p), fl.source->name);
+		d->full_due = 1;
+	}
+	if (d->fl.source != fl.source)
+		log_debug("%s: %s, changes by %s", ldapc_uri(d->rw), profile_name(&p),
+		          fl.source->name);
+	d->fl = fl;
+	profile_free(&p);
+	return EX_OK;
+}
+
 /* Both connections; EX_OK, EX_UNAVAILABLE (an outage, scheduled again) or
  * the code of a configuration that cannot work. */
 static int connect_all(struct daemon *d)
@@ -417,6 +475,8 @@ static int connect_all(struct daemon *d)
 		buf_reset(&err);
 		rc = d->h->connect(d->c, &d->sl, &err, d->h->arg);
 	}
+	if (rc == EX_OK)
+		rc = follow_profile(d, &err);
 	if (rc == EX_UNAVAILABLE || (rc != EX_OK && d->passes > 0)) {
 		/* Once running, credentials refused are an outage too: they may
 		 * be restored on the server. */
@@ -442,10 +502,11 @@ static int load_one(const struct entry *e, void *arg)
 {
 	struct load *ld = arg;
 	unsigned char uuid[CACHE_UUID_LEN];
-	const char *u = entry_first(e, "entryUUID");
 
-	if (u == NULL || cache_uuid_parse(u, uuid) < 0) {
-		log_error("%s: no entryUUID this bind can read; the object is left out", e->dn);
+	if (cache_uuid_of(e, uuid) < 0) {
+		log_error(
+		    "%s: no entryUUID or objectGUID this bind can read; the object is left out",
+		    e->dn);
 		return 0;
 	}
 	if (take_entry(ld->d, uuid, e) < 0) {
@@ -498,9 +559,9 @@ static int start_sync(struct daemon *d)
 		d->acct_stale = 1;        /* a full pass checks the account's names too */
 		rec_memo_forget(d->memo); /* and decides everything from scratch */
 	}
-	lrc = d->h->source->start(d->sl, d->c->base, reconcile_sync_filter(),
-	                          reconcile_sync_attrs(), from_cookie ? d->cookie.s : NULL,
-	                          from_cookie ? d->cookie.len : 0, 1, &d->sync, &err);
+	lrc = d->fl.source->start(d->sl, d->c, reconcile_sync_filter(), reconcile_sync_attrs(),
+	                          from_cookie ? d->cookie.s : NULL, from_cookie ? d->cookie.len : 0,
+	                          1, &d->sync, &err);
 	if (lrc == LDAPC_RETRY) {
 		outage(d, buf_str(&err));
 		rc = EX_UNAVAILABLE;
@@ -511,7 +572,7 @@ static int start_sync(struct daemon *d)
 
 		rc = EX_UNAVAILABLE;
 		if (buf_printf(&why, "following changes under \"%s\" (%s): %s", d->c->base,
-		               d->h->source->name, buf_str(&err)) < 0)
+		               d->fl.source->name, buf_str(&err)) < 0)
 			rc = EX_OSERR;
 		else
 			outage(d, buf_str(&why));
@@ -527,12 +588,14 @@ done:
 	return rc;
 }
 
-/* The server refused the cookie: everything is read again. */
-static void refresh_required(struct daemon *d)
+/* The server refused the cookie (why: its reason, or ""): everything is
+ * read again. */
+static void refresh_required(struct daemon *d, const char *why)
 {
 	struct buf err = BUF_INIT;
 
-	log_warn("the directory no longer knows the cookie; reading everything again");
+	log_warn("the directory no longer knows the cookie%s%s%s; reading everything again",
+	         *why ? " (" : "", why, *why ? ")" : "");
 	if (state_cookie_forget(d->c->state_dir, &err) < 0)
 		log_error("%s", buf_str(&err));
 	buf_reset(&d->cookie);
@@ -661,8 +724,9 @@ static int pass_opts(struct daemon *d, struct rec_opts *o)
 	o->pass_id = buf_str(&d->pass_id);
 	o->state_dir = d->c->state_dir;
 	o->min_seen_percent = d->c->min_seen_percent;
-	o->recipient_class = d->h->recipient_class;
-	o->contact_classes = d->h->contact_classes;
+	o->recipient_class = d->fl.recipient_class;
+	o->contact_classes = d->fl.contact_classes;
+	o->no_assertion = d->fl.no_assertion;
 	o->source = d->cache;
 	o->hold = 1;
 	o->interrupt = &got_term;
@@ -961,7 +1025,7 @@ static int wait_and_take(struct daemon *d)
 	pfd[0].fd = d->wake_rd;
 	pfd[0].events = POLLIN;
 	if (d->sync != NULL) {
-		pfd[1].fd = d->h->source->fd(d->sync);
+		pfd[1].fd = d->fl.source->fd(d->sync);
 		pfd[1].events = POLLIN;
 		n = pfd[1].fd >= 0 ? 2 : 1;
 	}
@@ -973,14 +1037,14 @@ static int wait_and_take(struct daemon *d)
 		;
 	if (d->sync == NULL || (n == 2 && pfd[1].revents == 0) || got_term || got_hup)
 		return EX_OK;
-	switch (d->h->source->poll(d->sync, 0, &callbacks, d, &need_full, &err)) {
+	switch (d->fl.source->poll(d->sync, 0, &callbacks, d, &need_full, &err)) {
 	case LDAPC_OK:
 		break;
 	case LDAPC_RETRY:
 		if (need_full) {
-			d->h->source->end(d->sync);
+			d->fl.source->end(d->sync);
 			d->sync = NULL;
-			refresh_required(d);
+			refresh_required(d, buf_str(&err));
 		} else {
 			outage(d, buf_str(&err));
 		}
@@ -1012,7 +1076,7 @@ static int loop(struct daemon *d)
 		if (now_ms() >= d->next_full_ms && d->sync != NULL && !d->refreshing) {
 			/* The periodic full pass: everything is read again. */
 			log_info("full pass: reading every recipient again");
-			d->h->source->end(d->sync);
+			d->fl.source->end(d->sync);
 			d->sync = NULL;
 			d->full_due = 1;
 			d->next_full_ms = now_ms() + (uint64_t)d->c->full_interval * 1000;

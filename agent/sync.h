@@ -13,22 +13,37 @@
 #include "ldapc.h"
 #include "ldapc_sync.h"
 
-/* Where changes come from: RFC 4533 on OpenLDAP; DirSync or uSNChanged
- * on Active Directory plug in here. Each call behaves as the ldapc_sync_*
- * function of the same name (ldapc.h). */
+struct profile;
+
+/* Where changes come from: RFC 4533 on OpenLDAP, uSNChanged on Active
+ * Directory (usn.h). Each call behaves as the ldapc_sync_* function of the
+ * same name (ldapc_sync.h) on a handle of the source's own; start takes the
+ * base, page size and poll interval from conf. */
 struct sync_source {
 	const char *name;
-	enum ldapc_rc (*start)(struct ldapc *c, const char *base, const char *filter,
+	/* 1: several changes of one entry may come as one report, so a
+	 * report of an entry dirmail wrote is no sure echo of that write. */
+	int coalesces;
+	enum ldapc_rc (*start)(struct ldapc *c, const struct conf *conf, const char *filter,
 	                       const char *const *attrs, const void *cookie, size_t len,
-	                       int persist, struct ldapc_sync **out, struct buf *err);
-	int (*fd)(const struct ldapc_sync *s);
-	enum ldapc_rc (*poll)(struct ldapc_sync *s, int timeout_ms, const struct ldapc_sync_cb *cb,
-	                      void *arg, int *refresh_required, struct buf *err);
-	void (*end)(struct ldapc_sync *s);
+	                       int persist, void **out, struct buf *err);
+	int (*fd)(const void *s);
+	enum ldapc_rc (*poll)(void *s, int timeout_ms, const struct ldapc_sync_cb *cb, void *arg,
+	                      int *refresh_required, struct buf *err);
+	void (*end)(void *s);
 };
 
 /* RFC 4533 content synchronisation (OpenLDAP's syncprov). */
 extern const struct sync_source sync_source_rfc4533;
+
+/* What the daemon makes of the directory it is connected to. */
+struct sync_flavour {
+	const struct sync_source *source;
+	/* The pass options that follow from the profile (rec_opts). */
+	const char *recipient_class;
+	const char *const *contact_classes;
+	int no_assertion;
+};
 
 /* What the command line gives the daemon. */
 struct sync_host {
@@ -40,10 +55,9 @@ struct sync_host {
 	 * later) or EX_CONFIG, with the reason in err (nothing logged). */
 	int (*connect)(const struct conf *c, struct ldapc **out, struct buf *err, const void *arg);
 	const void *arg;
-	const struct sync_source *source;
-	/* The OpenLDAP profile's classes (rec_opts). */
-	const char *recipient_class;
-	const char *const *contact_classes;
+	/* Fills out for the directory p describes (profile.h), read after
+	 * each connection. */
+	void (*flavour)(const struct profile *p, struct sync_flavour *out);
 };
 
 /* Runs the daemon with the configuration c (already loaded and checked;

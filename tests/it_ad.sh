@@ -7,83 +7,9 @@
 # (AD has no assertion control); the second pass writes nothing.
 set -eu
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/samba.sh"
+. "$top_srcdir/tests/ad-tenant.sh"
 mktmp
-samba_start
-for f in exchange-subset-ad dirmail-ad; do
-	samba_apply_schema "$top_srcdir/schema/$f.ldif" >"$T/$f.out" 2>&1 ||
-		fail "applying $f.ldif: $(tail -n 3 "$T/$f.out")"
-done
-
-TEN="OU=tenant,$SAMBA_BASE"
-PEOPLE="OU=people,$TEN"
-# user ID GIVEN SN UAC EXTRA...: an AD user with dirmail intent.
-user() {
-	local id=$1 given=$2 sn=$3 uac=$4
-	shift 4
-	printf 'dn: CN=%s %s,%s\nobjectClass: user\nobjectClass: dirmailUser\n' "$given" "$sn" "$PEOPLE"
-	printf 'sAMAccountName: %s\ngivenName: %s\nsn: %s\nuserAccountControl: %s\n' "$id" "$given" "$sn" "$uac"
-	printf '%s\n' "$@"
-	echo
-}
-{
-	cat <<EOF
-dn: $TEN
-objectClass: organizationalUnit
-
-dn: $PEOPLE
-objectClass: organizationalUnit
-
-dn: OU=lists,$TEN
-objectClass: organizationalUnit
-
-dn: OU=contacts,$TEN
-objectClass: organizationalUnit
-
-dn: CN=GAL,$TEN
-objectClass: container
-
-dn: CN=DB1,$TEN
-objectClass: container
-
-EOF
-	# 66048: a normal account whose password never expires; 66050: disabled
-	user main Main User 66048 "dirmailService: pop-imap"
-	user jsmith John Smith 66048 "dirmailService: pop-imap"
-	user smithj Johnny Smith 66048 "dirmailService: exchange" "dirmailAlias: jsmith"
-	user dis Dis Abled 66050 "dirmailService: pop-imap"
-	user fw Fo Rward 66048 "dirmailService: pop-imap" "dirmailForwardTo: x@partner.example.net"
-	cat <<EOF
-dn: CN=account,$TEN
-objectClass: dirmailAccount
-dirmailPrimaryDomain: example.test
-dirmailDomain: example.org
-dirmailPrimaryTemplate: %g.%s
-dirmailSecondaryTemplate: %1g%s
-dirmailLicences: 10
-dirmailStorageTotal: 2000
-dirmailDefaultQuota: 10
-dirmailCatchAll: CN=Main User,$PEOPLE
-dirmailAddressList: CN=GAL,$TEN
-dirmailExchangeDatabase: CN=DB1,$TEN
-dirmailPopImapHost: pop.example.test
-dirmailDeleteThreshold: 50
-dirmailContactBase: OU=contacts,$TEN
-
-dn: CN=team,OU=lists,$TEN
-objectClass: group
-objectClass: dirmailList
-groupType: 8
-sAMAccountName: team
-member: CN=John Smith,$PEOPLE
-member: CN=Dis Abled,$PEOPLE
-EOF
-} >"$T/tenant.ldif"
-samba_add -f "$T/tenant.ldif" >"$T/add.out" 2>&1 || fail "adding the tenant: $(tail -n 3 "$T/add.out")"
-
-conn=(-H "$SAMBA_URI" -D "$SAMBA_ADMIN_DN" -y "$SAMBA_ADMIN_PW_FILE" -b "$TEN" --state-dir "$T/state")
-# get DN ATTR: the values of ATTR on DN, one a line, sorted.
-get() { samba_search -b "$1" -s base "$2" | sed -n "s/^$2: //p" | LC_ALL=C sort; }
+ad_tenant
 
 assert_exit 0 dirmail check-config "${conn[@]}"
 assert_contains "$OUT" "schema: Active Directory" "the profile"
@@ -145,10 +71,3 @@ assert_exit 0 dirmail journal verify --journal "$T/race.journal"
 dirmail plan "${conn[@]}" >"$T/plan3.ldif" 2>/dev/null || fail "plan after the race"
 assert_eq "$(grep -c '^changetype:' "$T/plan3.ldif")" 0 "converged after the re-read"
 pass "on AD a write is guarded by its values: a concurrent change is read again, not overwritten"
-
-# The daemon follows changes with RFC 4533, which AD does not offer: said
-# at the start, exit 78, not an outage retried for ever.
-assert_exit 78 dirmail run -f "${conn[@]}" --journal "$T/run.journal"
-assert_contains "$OUT" "is Active Directory: dirmail run follows changes with RFC 4533" "run on AD"
-[ ! -e "$T/state/dirmail.pid" ] || fail "run on AD left a pidfile"
-pass "dirmail run on AD says what it cannot do and exits 78"

@@ -19,38 +19,14 @@ LOG=$T/run.log
 printf 'sync: { full_interval = 3600; backoff_max = 1; };\n' >"$T/run.conf"
 chmod 600 "$T/run.conf"
 args=(-c "$T/run.conf" -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" --state-dir "$T/state" --journal "$T/journal.ldif")
-DPID=
-
 # get DN ATTR: the values of ATTR on DN, one per line, sorted.
 get() { slapd_search -b "$1" -s base '(objectClass=*)' "$2" | sed -n "s/^$2: //p" | sort; }
 has() { get "$1" "$2" | grep -qxF -- "$3"; }
 hasnt() { ! get "$1" "$2" | grep -qxF -- "$3"; }
 count_logged() { grep -cF -- "$1" "$LOG" || :; }
-start() {
-	: >"$LOG"
-	# not through the dirmail function: $! must be the daemon itself
-	# shellcheck disable=SC2086  # DIRMAIL_WRAP is a command line
-	${DIRMAIL_WRAP:-} "$DIRMAIL" run -f "${args[@]}" >>"$LOG" 2>&1 &
-	DPID=$!
-	wait_for 20 "the daemon's first pass" logged 'following changes under'
-}
-stop() {
-	local rc=0
-	kill -TERM "$DPID"
-	wait "$DPID" || rc=$?
-	DPID=
-	assert_eq "$rc" 0 "exit status after SIGTERM"
-}
-on_exit '[ -z "$DPID" ] || kill -9 "$DPID" 2>/dev/null'
+start() { daemon_start "${args[@]}"; }
+stop() { daemon_stop; }
 modify() { slapd_modify >/dev/null || fail "ldapmodify failed"; }
-# A change applied within a second: ldapmodify, then poll.
-applied_within() {
-	local t0 t1
-	t0=$(date +%s%N)
-	wait_for 1 "$1" "${@:2}"
-	t1=$(date +%s%N)
-	echo "# $1: $(((t1 - t0) / 1000000)) ms"
-}
 
 # ---- one instance per state directory, the first pass --------------------
 start
@@ -68,7 +44,7 @@ changetype: modify
 replace: dirmailQuota
 dirmailQuota: 77
 LDIF
-applied_within "quota change" has "uid=zoe,$PEOPLE" mDBOverHardQuotaLimit 78848
+applied_within 1 "quota change" has "uid=zoe,$PEOPLE" mDBOverHardQuotaLimit 78848
 pass "an intent change is applied within a second"
 
 # ---- a deleted user's address goes to the user waiting for it -----------
@@ -78,7 +54,7 @@ modify <<LDIF
 dn: uid=aberg,$PEOPLE
 changetype: delete
 LDIF
-applied_within "address handed over" has "uid=ppan,$PEOPLE" proxyAddresses "SMTP:anna@example.test"
+applied_within 1 "address handed over" has "uid=ppan,$PEOPLE" proxyAddresses "SMTP:anna@example.test"
 assert_eq "$(get "uid=ppan,$PEOPLE" dirmailState)" "ok" "uid=ppan's state"
 pass "a deleted user's address is handed to the user waiting for it"
 
@@ -93,7 +69,7 @@ changetype: modify
 replace: dirmailService
 dirmailService: none
 LDIF
-applied_within "licence handed over" has "uid=oflow,$PEOPLE" dirmailState ok
+applied_within 1 "licence handed over" has "uid=oflow,$PEOPLE" dirmailState ok
 has "uid=oflow,$PEOPLE" mDBOverHardQuotaLimit 10240 || fail "uid=oflow got no mailbox quota"
 hasnt "uid=nstill,$PEOPLE" mDBOverHardQuotaLimit 10240 || fail "uid=nstill kept its mailbox"
 pass "a freed licence enables the next user over licence"
@@ -108,7 +84,7 @@ changetype: modify
 replace: dirmailQuota
 dirmailQuota: 78
 LDIF
-applied_within "quota change" has "uid=zoe,$PEOPLE" mDBOverHardQuotaLimit 79872
+applied_within 1 "quota change" has "uid=zoe,$PEOPLE" mDBOverHardQuotaLimit 79872
 hasnt "cn=sales,ou=lists,$BASE" member "uid=tbig,$PEOPLE" || fail "uid=tbig already in sales"
 modify <<LDIF
 dn: uid=tbig,$PEOPLE
@@ -116,7 +92,7 @@ changetype: modify
 replace: departmentNumber
 departmentNumber: sales
 LDIF
-applied_within "member filter" has "cn=sales,ou=lists,$BASE" member "uid=tbig,$PEOPLE"
+applied_within 1 "member filter" has "cn=sales,ou=lists,$BASE" member "uid=tbig,$PEOPLE"
 pass "a list's member filter follows the users it matches"
 # That pass took into the policy only what changed since the one before:
 # uid=tbig and the echoes of that pass's writes, not every object.
@@ -134,7 +110,7 @@ changetype: modify
 replace: dirmailDefaultQuota
 dirmailDefaultQuota: 20
 LDIF
-applied_within "default quota" has "uid=smithj,$PEOPLE" mDBOverHardQuotaLimit 20480
+applied_within 1 "default quota" has "uid=smithj,$PEOPLE" mDBOverHardQuotaLimit 20480
 for u in jgross jsmith main; do
 	has "uid=$u,$PEOPLE" mDBOverHardQuotaLimit 20480 || fail "uid=$u kept its old default quota"
 done
@@ -159,7 +135,7 @@ changetype: modify
 replace: dirmailQuota
 dirmailQuota: 33
 LDIF
-applied_within "renamed object" has "uid=hurlaub2,$PEOPLE" mDBOverHardQuotaLimit 33792
+applied_within 1 "renamed object" has "uid=hurlaub2,$PEOPLE" mDBOverHardQuotaLimit 33792
 assert_eq "$(get "uid=hurlaub2,$PEOPLE" proxyAddresses)" "$before" "addresses after the rename"
 pass "a renamed object is followed by its entryUUID and keeps its addresses"
 
@@ -187,7 +163,7 @@ changetype: modify
 replace: dirmailDeleteThreshold
 dirmailDeleteThreshold: 500
 LDIF
-applied_within "released" hasnt "uid=kweber,$PEOPLE" proxyAddresses "smtp:office@example.test"
+applied_within 1 "released" hasnt "uid=kweber,$PEOPLE" proxyAddresses "smtp:office@example.test"
 wait_for 2 "the account's state" eval '! held' 
 pass "a pass past the threshold is held, says so on the account entry, and goes on when raised"
 
@@ -203,7 +179,7 @@ changetype: modify
 replace: dirmailQuota
 dirmailQuota: 78
 LDIF
-applied_within "change after a refused reload" has "uid=zoe,$PEOPLE" mDBOverHardQuotaLimit 79872
+applied_within 1 "change after a refused reload" has "uid=zoe,$PEOPLE" mDBOverHardQuotaLimit 79872
 cp "$T/good.conf" "$T/run.conf"
 kill -HUP "$DPID"
 wait_for 2 "the reload" logged "configuration reloaded"

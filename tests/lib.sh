@@ -119,6 +119,40 @@ logged() {
 	grep -qF -- "$1" "$LOG"
 }
 
+# daemon_start ARGS...: dirmail run -f ARGS in the background, its output
+# in $LOG (emptied first), its pid in DPID (killed at exit if still
+# running), until the first pass is done.
+DPID=
+daemon_start() {
+	: >"$LOG"
+	[ -n "${_lib_daemon_reg:-}" ] || on_exit '[ -z "$DPID" ] || kill -9 "$DPID" 2>/dev/null'
+	_lib_daemon_reg=1
+	# not through the dirmail function: $! must be the daemon itself
+	# shellcheck disable=SC2086  # DIRMAIL_WRAP is a command line
+	${DIRMAIL_WRAP:-} "$DIRMAIL" run -f "$@" >>"$LOG" 2>&1 &
+	DPID=$!
+	wait_for 20 "the daemon's first pass" logged 'following changes under'
+}
+
+# daemon_stop: SIGTERM to the daemon daemon_start started; the test fails
+# unless it exits 0.
+daemon_stop() {
+	local rc=0
+	kill -TERM "$DPID"
+	wait "$DPID" || rc=$?
+	DPID=
+	assert_eq "$rc" 0 "exit status after SIGTERM"
+}
+
+# applied_within SECONDS WHAT CMD...: wait_for, printing how long it took.
+applied_within() {
+	local t0 t1
+	t0=$(date +%s%N)
+	wait_for "$1" "$2" "${@:3}"
+	t1=$(date +%s%N)
+	echo "# $2: $(((t1 - t0) / 1000000)) ms"
+}
+
 # dirmail ARGS...: run the agent, through $DIRMAIL_WRAP when set
 # (e.g. DIRMAIL_WRAP="valgrind --error-exitcode=99 --leak-check=full -q").
 dirmail() {
