@@ -37,5 +37,8 @@ void buf_reset(struct buf *b);
 char *buf_steal(struct buf *b);
 /* Frees the memory; accepts NULL and a never-used buffer. */
 void buf_free(struct buf *b);
+/* Returns the value of the hexadecimal digit ch (either case), -1 when
+ * ch is none. */
+int buf_hexval(int ch);
 
 #endif

@@ -267,17 +267,6 @@ size_t cache_bytes(const struct cache *c)
 	return c->bytes + c->cap * sizeof(*c->v) + c->ixcap * sizeof(*c->ix);
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 int cache_uuid_parse(const char *s, unsigned char out[CACHE_UUID_LEN])
 {
 	size_t i, k = 0;
@@ -290,8 +279,8 @@ int cache_uuid_parse(const char *s, unsigned char out[CACHE_UUID_LEN])
 				return -1;
 			continue;
 		}
-		hi = hexval(s[i]);
-		lo = hi < 0 ? -1 : hexval(s[i + 1]);
+		hi = buf_hexval(s[i]);
+		lo = hi < 0 ? -1 : buf_hexval(s[i + 1]);
 		if (lo < 0)
 			return -1;
 		out[k++] = (unsigned char)(hi << 4 | lo);

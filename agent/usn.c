@@ -57,17 +57,6 @@ int usn_cookie_encode(const unsigned char inv[16], uint64_t usn, struct buf *out
 	return buf_printf(out, ":%" PRIu64, usn);
 }
 
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 int usn_cookie_decode(const void *p, size_t len, unsigned char inv[16], uint64_t *usn)
 {
 	const char *s = p, *end = s + len;
@@ -78,7 +67,8 @@ int usn_cookie_decode(const void *p, size_t len, unsigned char inv[16], uint64_t
 		return -1;
 	s += tag;
 	for (i = 0; i < 16; i++) {
-		int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
+		int hi = buf_hexval((unsigned char)s[2 * i]),
+		    lo = buf_hexval((unsigned char)s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

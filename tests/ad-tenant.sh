@@ -2,7 +2,8 @@
 # (tests/samba.sh) with dirmail's schema applied the README's way and a
 # small tenant under OU=tenant: five users (one disabled, one forwarding,
 # one whose alias another holds), a distribution group, the account entry.
-# Sets TEN, PEOPLE, conn (dirmail's connection arguments) and get.
+# Sets TEN, PEOPLE, conn (dirmail's connection arguments), get (an
+# attribute's values) and user (the LDIF of one more user).
 # shellcheck shell=bash
 . "$top_srcdir/tests/samba.sh"
 

@@ -23,6 +23,15 @@ cookie() { sed -n 's/^cookie //p' "$T/state/cookie" | sed 's/../\\x&/g' | xargs 
 set_cookie() {
 	sed -i "s/^cookie .*/cookie $(printf '%s' "$1" | od -An -tx1 | tr -d ' \n')/" "$T/state/cookie"
 }
+# set_alias add|delete DN VALUE: an admin's change of dirmailAlias.
+set_alias() {
+	modify <<LDIF
+dn: $2
+changetype: modify
+$1: dirmailAlias
+dirmailAlias: $3
+LDIF
+}
 converged() {
 	dirmail plan "${conn[@]}" >"$T/plan.ldif" 2>"$T/plan.err" || fail "plan: $(tail -n 5 "$T/plan.err")"
 	assert_eq "$(grep -c '^changetype:' "$T/plan.ldif" || :)" 0 "$1"
@@ -36,39 +45,16 @@ assert_eq "$(get "CN=John Smith,$PEOPLE" mail)" "john.smith@example.test" "jsmit
 pass "dirmail run on AD: the first pass converges, following changes by uSNChanged"
 
 # ---- an intent change ------------------------------------------------------
-modify <<LDIF
-dn: CN=Main User,$PEOPLE
-changetype: modify
-add: dirmailAlias
-dirmailAlias: boss
-LDIF
+set_alias add "CN=Main User,$PEOPLE" boss
 applied_within 2 "a new alias" has "CN=Main User,$PEOPLE" proxyAddresses "smtp:boss@example.test"
 pass "an intent change on AD is applied within 2 s"
 
 # ---- a new user, then one whose alias the first holds -----------------------
-samba_add >/dev/null <<LDIF || fail "adding Ann"
-dn: CN=Ann Old,$PEOPLE
-objectClass: user
-objectClass: dirmailUser
-sAMAccountName: aold
-givenName: Ann
-sn: Old
-userAccountControl: 66048
-dirmailService: pop-imap
-dirmailAlias: sales
-LDIF
+user aold Ann Old 66048 "dirmailService: pop-imap" "dirmailAlias: sales" |
+	samba_add >/dev/null || fail "adding Ann"
 applied_within 2 "a new user" has "CN=Ann Old,$PEOPLE" proxyAddresses "smtp:sales@example.test"
-samba_add >/dev/null <<LDIF || fail "adding Bob"
-dn: CN=Bob New,$PEOPLE
-objectClass: user
-objectClass: dirmailUser
-sAMAccountName: bnew
-givenName: Bob
-sn: New
-userAccountControl: 66048
-dirmailService: pop-imap
-dirmailAlias: sales
-LDIF
+user bnew Bob New 66048 "dirmailService: pop-imap" "dirmailAlias: sales" |
+	samba_add >/dev/null || fail "adding Bob"
 applied_within 2 "the second claim" has "CN=Bob New,$PEOPLE" dirmailState \
 	"address-taken: sales@example.test belongs to CN=Ann Old,$PEOPLE"
 pass "new users on AD: the first claim holds the alias"
@@ -105,12 +91,7 @@ case "$c" in
 dirmail-usn:1:????????????????????????????????:*) ;;
 *) fail "the cookie kept: $c" ;;
 esac
-modify <<LDIF
-dn: CN=Bob New,$PEOPLE
-changetype: modify
-add: dirmailAlias
-dirmailAlias: bobby
-LDIF
+set_alias add "CN=Bob New,$PEOPLE" bobby
 daemon_start "${args[@]}"
 logged "resuming from the cookie" || fail "the restart did not resume from the cookie"
 applied_within 2 "a change made while stopped" has "CN=Bob New,$PEOPLE" proxyAddresses "smtp:bobby@example.test"
@@ -122,12 +103,7 @@ for bad in "dirmail-usn:1:00000000000000000000000000000000:$usn" \
 	"${c%:*}:$((usn + 1000000))"; do
 	daemon_stop
 	set_cookie "$bad"
-	modify <<LDIF
-dn: CN=Main User,$PEOPLE
-changetype: modify
-delete: dirmailAlias
-dirmailAlias: boss
-LDIF
+	set_alias delete "CN=Main User,$PEOPLE" boss
 	daemon_start "${args[@]}"
 	wait_for 5 "the cookie refused" logged "reading everything again"
 	case "$bad" in
@@ -135,12 +111,7 @@ LDIF
 	*) logged "a database restored from a backup" || fail "the reason: $(tail -n 5 "$LOG")" ;;
 	esac
 	applied_within 5 "a pass over everything" hasnt "CN=Main User,$PEOPLE" proxyAddresses "smtp:boss@example.test"
-	modify <<LDIF
-dn: CN=Main User,$PEOPLE
-changetype: modify
-add: dirmailAlias
-dirmailAlias: boss
-LDIF
+	set_alias add "CN=Main User,$PEOPLE" boss
 	applied_within 2 "a change after the full read" has "CN=Main User,$PEOPLE" proxyAddresses "smtp:boss@example.test"
 done
 converged "changes left at the end"
