@@ -2,17 +2,23 @@
 # (tests/samba.sh) with dirmail's schema applied the README's way and a
 # small tenant under OU=tenant: five users (one disabled, one forwarding,
 # one whose alias another holds), a distribution group, the account entry.
-# Sets TEN, PEOPLE, conn (dirmail's connection arguments), get (an
+# ad_tenant sets TEN, PEOPLE, conn (dirmail's connection arguments), get (an
 # attribute's values) and user (the LDIF of one more user).
 # shellcheck shell=bash
 . "$top_srcdir/tests/samba.sh"
 
-ad_tenant() {
+# ad_dc: a DC of the test's own with the schema files applied.
+ad_dc() {
 	samba_start
 	for f in exchange-subset-ad dirmail-ad; do
 		samba_apply_schema "$top_srcdir/schema/$f.ldif" >"$T/$f.out" 2>&1 ||
 			fail "applying $f.ldif: $(tail -n 3 "$T/$f.out")"
 	done
+}
+
+# ad_tenant: ad_dc, and the tenant.
+ad_tenant() {
+	ad_dc
 
 	TEN="OU=tenant,$SAMBA_BASE"
 	PEOPLE="OU=people,$TEN"
