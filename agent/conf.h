@@ -16,7 +16,7 @@
 #define CONF_DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/dirmail"
 #define CONF_JOURNAL_NAME "journal.ldif"
 /* Rows of the key table (conf_keys); conf.c checks the count. */
-#define CONF_NKEYS 28
+#define CONF_NKEYS 30
 
 struct conf {
 	/* ldap { } */
@@ -48,6 +48,8 @@ struct conf {
 	int full_interval; /* seconds between the daemon's full passes */
 	int backoff_max;   /* seconds, the longest wait between reconnections */
 	int poll_interval; /* seconds between uSNChanged polls (AD) */
+	char *lease_dn;    /* "": one instance, no lease */
+	int lease_time;    /* seconds */
 	/* top level */
 	char *state_dir;    /* sync cookies, lease, metrics, the journal by default */
 	char *log_facility; /* syslog facility name when not in the foreground */

@@ -959,6 +959,7 @@ static void host_flavour(const struct profile *p, struct sync_flavour *out)
 	out->recipient_class = o.recipient_class;
 	out->contact_classes = o.contact_classes;
 	out->no_assertion = o.no_assertion;
+	out->lease_class = p->ad ? "container" : "applicationProcess";
 }
 
 static int cmd_run(const struct cli *cli, struct conf *c)

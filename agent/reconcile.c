@@ -2169,6 +2169,9 @@ static void writer_put(struct writer *w, const struct change *c, struct built *b
 	/* Asked to stop: what is in flight is finished, nothing more sent. */
 	if (w->sink == SINK_WRITE && stop != NULL && *stop)
 		pipe_stop(&w->pp, STOP_SIGNAL, "asked to stop: no further write is sent");
+	else if (w->sink == SINK_WRITE && w->p->o->may_write != NULL && !writer_stopped(w) &&
+	         !w->p->o->may_write(w->p->o->may_write_arg))
+		pipe_stop(&w->pp, STOP_SIGNAL, "the lease is not sure: no further write is sent");
 	if (!writer_stopped(w)) {
 		buf_reset(&w->text);
 		if (format_change(c, &w->text) < 0) {

@@ -55,6 +55,10 @@ struct rec_opts {
 	 * flight are answered, the ones journaled and not sent are marked
 	 * unsent, and the pass returns EX_TEMPFAIL. NULL: never. */
 	const volatile sig_atomic_t *interrupt;
+	/* Asked before each write is sent: 0 stops the writer as interrupt
+	 * does (the daemon's lease is no longer sure). NULL: always 1. */
+	int (*may_write)(void *arg);
+	void *may_write_arg;
 	/* Non-NULL: the journal stays open between passes (the daemon): a
 	 * pass uses *keep_journal, or opens the journal into it; the caller
 	 * closes it (journal_close), and after a pass that returned EX_IOERR

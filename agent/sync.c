@@ -26,6 +26,7 @@
 #include "cache.h"
 #include "hash.h"
 #include "journal.h"
+#include "lease.h"
 #include "log.h"
 #include "notify.h"
 #include "profile.h"
@@ -96,6 +97,8 @@ struct daemon {
 	int foreground;
 	struct ldapc *rw;       /* passes: reads, filters, writes */
 	struct ldapc *sl;       /* the change source's own */
+	struct ldapc *ll;       /* the lease's own (sync.lease_dn) */
+	struct lease lease;     /* lease.dn NULL: one instance, no lease */
 	void *sync;             /* NULL: not following changes */
 	struct sync_flavour fl; /* of the directory last connected to */
 	struct cache *cache;    /* every recipient, by entryUUID */
@@ -130,6 +133,10 @@ struct daemon {
 	size_t changes, passes;
 	struct buf pass_id; /* of the pass running, for its journal records */
 	int oom;            /* a callback of the source ran out of memory */
+	int standby_said;   /* "standing by" logged since the lease was last held */
+	int lease_changed;  /* a reload changed the lease's settings */
+	int lease_failing;  /* the last lease step failed (said once) */
+	int ready;          /* READY=1 sent */
 	/* The changes the passes' own writes cause come back through the
 	 * source, one per write: the DNs written and not seen back yet, each
 	 * as often as written. Such an echo updates the cache and needs no
@@ -406,7 +413,8 @@ static void disconnect(struct daemon *d)
 	d->sync = NULL;
 	ldapc_close(d->sl);
 	ldapc_close(d->rw);
-	d->sl = d->rw = NULL;
+	ldapc_close(d->ll);
+	d->sl = d->rw = d->ll = NULL;
 	/* What comes after a reconnection is no echo to wait for. */
 	echo_clear(d);
 }
@@ -474,6 +482,10 @@ static int connect_all(struct daemon *d)
 	if (rc == EX_OK) {
 		buf_reset(&err);
 		rc = d->h->connect(d->c, &d->sl, &err, d->h->arg);
+	}
+	if (rc == EX_OK && d->lease.dn != NULL) {
+		buf_reset(&err);
+		rc = d->h->connect(d->c, &d->ll, &err, d->h->arg);
 	}
 	if (rc == EX_OK)
 		rc = follow_profile(d, &err);
@@ -707,6 +719,95 @@ static void pass_tick(void *arg)
 	}
 }
 
+/* The daemon is up: after its first pass, or as a standby once it follows
+ * the changes (said once). */
+static void ready(struct daemon *d, const char *how)
+{
+	if (d->ready)
+		return;
+	d->ready = 1;
+	(void)notify_ready();
+	log_info("following changes under \"%s\"%s", d->c->base, how);
+}
+
+/* ---- the lease ------------------------------------------------------------ */
+
+/* Instances share the directory through the lease (sync.lease_dn): one
+ * holds it and writes, the others follow changes and stand by. */
+static int lease_setup(struct daemon *d)
+{
+	struct buf me = BUF_INIT;
+	char host[256];
+	uint32_t r = 0;
+	int rc;
+
+	if (d->c->lease_dn == NULL || *d->c->lease_dn == '\0')
+		return 0;
+	if (gethostname(host, sizeof(host)) < 0)
+		(void)!snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) < 0)
+		r = (uint32_t)now_ms();
+	if (buf_printf(&me, "%s:%ld:%08x", host, (long)getpid(), r) < 0) {
+		buf_free(&me);
+		return -1;
+	}
+	rc = lease_init(&d->lease, d->c->lease_dn, buf_str(&me), (uint64_t)d->c->lease_time * 1000);
+	buf_free(&me);
+	return rc;
+}
+
+/* What the loop does about the lease when a step is due; a failure is
+ * said once, and the recovery. */
+static void lease_tick(struct daemon *d)
+{
+	struct buf err = BUF_INIT, who = BUF_INIT;
+	int was = d->lease.leader;
+
+	if (d->lease.dn == NULL || d->ll == NULL || lease_due(&d->lease, now_ms()) == LEASE_WAIT)
+		return;
+	if (lease_step(&d->lease, d->ll, d->fl.lease_class, !d->fl.no_assertion, now_ms(), &err) <
+	    0) {
+		if (!d->lease_failing)
+			log_error("lease: %s%s", buf_str(&err),
+			          d->lease.leader
+			              ? "; no write is sent once it is not renewed in time"
+			              : "");
+		d->lease_failing = 1;
+	} else if (d->lease_failing) {
+		log_info("lease: %s answers again", d->lease.dn);
+		d->lease_failing = 0;
+	}
+	if (d->lease.leader) {
+		if (!was) {
+			d->standby_said = 0;
+			d->dirty = 1; /* a pass over what was followed meanwhile */
+		}
+	} else if (d->lease.have_seen && !d->standby_said &&
+	           lease_holder(d->lease.seen, &who) == 0 && who.len > 0) {
+		log_notice("lease: %s is held by %s; standing by", d->lease.dn, buf_str(&who));
+		(void)notify_status("standing by: %s holds the lease", buf_str(&who));
+		d->standby_said = 1;
+	}
+	if (!d->lease.leader && d->standby_said && d->sync != NULL && !d->refreshing)
+		ready(d, "; standing by");
+	buf_free(&err);
+	buf_free(&who);
+}
+
+/* rec_opts.may_write: the lease is sure for the write about to be sent,
+ * renewed first when its time is running out. */
+static int may_write(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (lease_may_write(&d->lease, now_ms()))
+		return 1;
+	d->lease.next_ms = 0;
+	lease_tick(d);
+	return lease_may_write(&d->lease, now_ms());
+}
+
 /* The options of the daemon's passes, with the id of the next one (the
  * journal names it on every record); -1 when out of memory. */
 static int pass_opts(struct daemon *d, struct rec_opts *o)
@@ -736,6 +837,10 @@ static int pass_opts(struct daemon *d, struct rec_opts *o)
 	o->memo = d->memo;
 	o->tick = pass_tick;
 	o->tick_arg = d;
+	if (d->lease.dn != NULL) {
+		o->may_write = may_write;
+		o->may_write_arg = d;
+	}
 	return 0;
 }
 
@@ -972,10 +1077,24 @@ static void reload(struct daemon *d)
 		buf_reset(&d->cookie);
 		d->have_cookie = d->have_done = d->have_applied = 0;
 	}
+	if (strcmp(nc.lease_dn ? nc.lease_dn : "", d->c->lease_dn ? d->c->lease_dn : "") != 0 ||
+	    nc.lease_time != d->c->lease_time) {
+		struct buf err = BUF_INIT;
+
+		if (d->lease.leader && d->ll != NULL &&
+		    lease_release(&d->lease, d->ll, !d->fl.no_assertion, &err) < 0)
+			log_error("lease: releasing %s: %s", d->lease.dn, buf_str(&err));
+		buf_free(&err);
+		lease_free(&d->lease);
+		d->lease_changed = 1;
+	}
 	disconnect(d);
 	rec_memo_forget(d->memo);
 	conf_free(d->c);
 	*d->c = nc;
+	if (d->lease_changed && lease_setup(d) < 0)
+		log_fatal(EX_OSERR, "out of memory");
+	d->lease_changed = 0;
 	log_init("dirmail", d->foreground, conf_syslog_facility(d->c->log_facility),
 	         d->c->log_verbose);
 	d->acct_stale = 1;
@@ -1003,6 +1122,8 @@ static int wait_ms(const struct daemon *d)
 
 	if (d->down && d->retry_ms < until)
 		until = d->retry_ms;
+	if (d->lease.dn != NULL && d->rw != NULL && d->lease.next_ms < until)
+		until = d->lease.next_ms;
 	if (d->dirty && d->retry_pass_ms > now && d->retry_pass_ms < until)
 		until = d->retry_pass_ms;
 	if (wd > 0 && d->tick_ms + (uint64_t)wd < until)
@@ -1091,15 +1212,16 @@ static int loop(struct daemon *d)
 			if (rc == EX_OSERR)
 				return rc;
 		}
+		if (d->rw != NULL)
+			lease_tick(d);
 		if (d->rw != NULL && d->sync != NULL && !d->refreshing && d->dirty &&
-		    now_ms() >= d->retry_pass_ms && echoes_in(d)) {
+		    now_ms() >= d->retry_pass_ms && echoes_in(d) &&
+		    (d->lease.dn == NULL || lease_may_write(&d->lease, now_ms()))) {
 			rc = pass(d);
 			if (rc == EX_OSERR)
 				return rc;
-			if (d->passes == 1 && rc == EX_OK) {
-				(void)notify_ready();
-				log_info("following changes under \"%s\"", d->c->base);
-			}
+			if (d->passes == 1 && rc == EX_OK)
+				ready(d, "");
 			continue; /* see what came meanwhile before waiting */
 		}
 		rc = wait_and_take(d);
@@ -1137,7 +1259,7 @@ int sync_run(const struct sync_host *h, struct conf *c, int foreground)
 		}
 		log_init("dirmail", 0, conf_syslog_facility(c->log_facility), c->log_verbose);
 	}
-	if (write_pid(&d) < 0 || signals_init(&d) < 0) {
+	if (write_pid(&d) < 0 || signals_init(&d) < 0 || lease_setup(&d) < 0) {
 		rc = EX_OSERR;
 		goto done;
 	}
@@ -1158,6 +1280,13 @@ int sync_run(const struct sync_host *h, struct conf *c, int foreground)
 	if (rc == EX_OK)
 		rc = loop(&d);
 	save_cookie(&d);
+	if (d.lease.leader && d.ll != NULL) {
+		struct buf err = BUF_INIT;
+
+		if (lease_release(&d.lease, d.ll, !d.fl.no_assertion, &err) < 0)
+			log_error("lease: releasing %s: %s", d.lease.dn, buf_str(&err));
+		buf_free(&err);
+	}
 	if (rc == EX_OK) {
 		(void)notify_stopping();
 		log_info("stopped: %zu changes seen, %zu passes", d.changes, d.passes);
@@ -1169,6 +1298,7 @@ done:
 	unlock_state(&d);
 	rec_memo_free(d.memo);
 	cache_free(d.cache);
+	lease_free(&d.lease);
 	entry_free(d.acct_e);
 	account_free(&d.acct);
 	buf_free(&d.cookie);

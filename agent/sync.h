@@ -43,6 +43,8 @@ struct sync_flavour {
 	const char *recipient_class;
 	const char *const *contact_classes;
 	int no_assertion;
+	/* The class of a lease entry dirmail creates (sync.lease_dn). */
+	const char *lease_class;
 };
 
 /* What the command line gives the daemon. */

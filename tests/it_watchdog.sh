@@ -39,7 +39,12 @@ NOTIFY_SOCKET=$SOCK WATCHDOG_USEC=200000 ${DIRMAIL_WRAP:-} "$DIRMAIL" run -f \
 	--journal "$T/journal.ldif" >"$LOG" 2>&1 &
 DPID=$!
 on_exit "kill -9 $DPID 2>/dev/null"
-wait_for 600 "the first pass" logged 'following changes under'
+# The pass, unless the daemon died (then at once, not after 600 s).
+passed_or_died() {
+	kill -0 "$DPID" 2>/dev/null || fail "the daemon died: $(tail -n 3 "$LOG")"
+	logged 'following changes under'
+}
+wait_for 600 "the first pass" passed_or_died
 wait "$LPID" || fail "the listener failed: $(cat "$T/messages")"
 kill -TERM "$DPID"
 wait "$DPID" || fail "the daemon's exit status after SIGTERM: $?"

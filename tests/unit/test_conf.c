@@ -164,7 +164,7 @@ static void test_table(void **state)
 
 	(void)state;
 	keys = conf_keys(&n);
-	assert_int_equal(n, 28);
+	assert_int_equal(n, 30);
 	for (i = 0; i < n; i++) {
 		const struct conf_key *k = &keys[i];
 
