@@ -225,6 +225,33 @@ static int parse_set(struct cli *cli, const char *arg)
 	return 0;
 }
 
+/* The option arg names, without a value given with '=' (which may be a
+ * secret typed to the wrong option): a static copy, cut short if long. */
+static const char *opt_name(const char *arg)
+{
+	static char name[64];
+
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+	return name;
+}
+
+/* The word the long option getopt_long just matched was written as: the
+ * last word it took, or the one before when the value came as a word of
+ * its own. */
+static const char *opt_word(char **argv)
+{
+	return argv[optind - (optarg != NULL && argv[optind - 1] == optarg ? 2 : 1)];
+}
+
+/* Is word the long option name spelt out ("--name" or "--name=...")? */
+static int spelt_out(const char *word, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(word, "--", 2) == 0 && strncmp(word + 2, name, n) == 0 &&
+	       (word[n + 2] == '\0' || word[n + 2] == '=');
+}
+
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longopts[] = {
@@ -244,11 +271,24 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	    {"pass", required_argument, NULL, OPT_PASS},
 	    {NULL, 0, NULL, 0},
 	};
-	int ch;
+	int ch, li;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":H:D:y:Y:U:X:R:Zb:c:o:fnvhVw:", longopts, NULL)) !=
-	       -1) {
+	for (;;) {
+		li = -1;
+		optarg = NULL;
+		ch = getopt_long(argc, argv, ":H:D:y:Y:U:X:R:Zb:c:o:fnvhVw:", longopts, &li);
+		if (ch == -1)
+			break;
+		if (li >= 0 && !spelt_out(opt_word(argv), longopts[li].name)) {
+			/* getopt_long would take --st for --state-dir, or for
+			 * any option added later that starts so: a value meant
+			 * for an option that does not exist would be taken, and
+			 * maybe shown in an error. */
+			log_error("unknown option %s; long options are spelt out in full",
+			          opt_name(opt_word(argv)));
+			return -1;
+		}
 		switch (ch) {
 		case 'H':
 			if ((cli->uris.len && buf_puts(&cli->uris, " ") < 0) ||
@@ -357,7 +397,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			if (optopt)
 				log_error("unknown option -%c", optopt);
 			else
-				log_error("unknown option %s", argv[optind - 1]);
+				log_error("unknown option %s", opt_name(argv[optind - 1]));
 			return -1;
 		}
 	}
