@@ -1537,6 +1537,62 @@ enum ldapc_rc ldapc_modify(struct ldapc *c, const char *dn, const struct entry_m
 	return write_op(c, LDAPC_W_MODIFY, dn, mods, nmods, assertion, err);
 }
 
+int ldapc_pw_channel(struct ldapc *c, enum ldapc_pw kind, struct buf *err)
+{
+	if (c->ld != NULL && ldap_tls_inplace(c->ld))
+		return 0;
+	if (c->ld != NULL && kind == LDAPC_PW_EXOP && strncmp(c->uris[c->cur], "ldapi:", 6) == 0)
+		return 0;
+	ldapc_fmt_err(err, c->uris[c->cur], NULL, NULL, LDAP_SUCCESS,
+	              kind == LDAPC_PW_EXOP
+	                  ? "the connection is not protected: a password is sent only over TLS "
+	                    "(ldaps:// or StartTLS, -Z) or a local ldapi:// socket"
+	                  : "the connection is not protected by TLS, which Active Directory needs "
+	                    "to set a password: use ldaps:// or StartTLS (-Z)");
+	return -1;
+}
+
+enum ldapc_rc ldapc_set_password(struct ldapc *c, const char *dn, enum ldapc_pw kind,
+                                 const char *val, size_t len, struct buf *err)
+{
+	struct berval user, pw;
+	struct entry_val v;
+	struct entry_mod m;
+	enum ldapc_rc rc;
+	int r, msgid, got, lrc = LDAP_SUCCESS;
+
+	c->last_code = LDAPC_CODE_UNSENT;
+	rc = ldapc_ensure_connected(c, err);
+	if (rc != LDAPC_OK)
+		return rc;
+	if (ldapc_pw_channel(c, kind, err) < 0)
+		return LDAPC_FATAL;
+	if (kind == LDAPC_PW_UNICODEPWD) {
+		/* A replace: an admin's reset, which needs no old password. */
+		v.val = dm_unconst(val);
+		v.len = len;
+		m.op = ENTRY_MOD_REPLACE;
+		m.attr = "unicodePwd";
+		m.vals = &v;
+		m.nvals = 1;
+		return write_op(c, LDAPC_W_MODIFY, dn, &m, 1, NULL, err);
+	}
+	user.bv_val = dm_unconst(dn);
+	user.bv_len = strlen(dn);
+	pw.bv_val = dm_unconst(val);
+	pw.bv_len = len;
+	r = ldap_passwd(c->ld, &user, NULL, &pw, NULL, NULL, &msgid);
+	if (r != LDAP_SUCCESS) {
+		rc = ldapc_ld_fail(c, "Password Modify", dn, r, &lrc, err);
+		if (ldapc_is_transport(lrc)) {
+			c->last_code = LDAPC_CODE_UNKNOWN;
+			ldapc_drop(c);
+		}
+		return rc;
+	}
+	return await(c, msgid, &got, "Password Modify", dn, err);
+}
+
 /* Length of the valid multi-byte UTF-8 sequence at p (n bytes left), else 0. */
 static size_t utf8_seq(const unsigned char *p, size_t n)
 {

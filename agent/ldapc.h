@@ -125,6 +125,26 @@ enum ldapc_rc ldapc_read(struct ldapc *c, const char *dn, const char *const *att
  * reconnects. nmods 0 does nothing and returns LDAPC_OK. */
 enum ldapc_rc ldapc_modify(struct ldapc *c, const char *dn, const struct entry_mod *mods,
                            size_t nmods, const char *assertion, struct buf *err) DM_WUR;
+/* How a password is set (dirmail passwd). */
+enum ldapc_pw {
+	LDAPC_PW_EXOP,      /* RFC 3062 Password Modify, the entry's DN as userIdentity */
+	LDAPC_PW_UNICODEPWD /* Active Directory: replace unicodePwd (an admin's reset) */
+};
+/* 0 when c's connection is one a password of kind may be sent over: TLS
+ * is in place (ldaps:// or StartTLS), or, for LDAPC_PW_EXOP, it is an
+ * ldapi:// socket of this host; else -1 with one line in err naming the
+ * URI and what would do. A closed connection is none. */
+int ldapc_pw_channel(struct ldapc *c, enum ldapc_pw kind, struct buf *err) DM_WUR;
+/* Sets the password of dn: val (len bytes) is the new password for
+ * LDAPC_PW_EXOP, the value of unicodePwd (see passwd_unicodepwd) for
+ * LDAPC_PW_UNICODEPWD. Reconnects first when needed, then sends only over
+ * a channel ldapc_pw_channel accepts (else LDAPC_FATAL, nothing sent).
+ * Returns the classification with one line in err on failure (never the
+ * value); a lost connection is LDAPC_RETRY without retrying (the password
+ * may or may not be set). val is not kept; libldap's encoded copy of the
+ * request is freed by libldap. */
+enum ldapc_rc ldapc_set_password(struct ldapc *c, const char *dn, enum ldapc_pw kind,
+                                 const char *val, size_t len, struct buf *err) DM_WUR;
 enum ldapc_write { LDAPC_W_MODIFY, LDAPC_W_ADD, LDAPC_W_DELETE };
 
 /* Sends a write without waiting for its answer (pipelining): a modify, an

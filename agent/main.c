@@ -24,6 +24,7 @@
 #include "ldapc.h"
 #include "ldifw.h"
 #include "log.h"
+#include "passwd.h"
 #include "policy.h"
 #include "profile.h"
 #include "reconcile.h"
@@ -46,6 +47,7 @@ enum {
 	OPT_SINCE,
 	OPT_SET,
 	OPT_PASS,
+	OPT_PASSWORD_FILE,
 };
 
 /* Command-line values that override the config file. */
@@ -67,15 +69,16 @@ struct cli {
 	const char *tls_cert;
 	const char *tls_key;
 	int verbose;
-	int foreground;       /* run -f */
-	int dry_run;          /* reconcile --dry-run */
-	int force;            /* reconcile --force */
-	int only_set;         /* config -n */
-	const char *dn;       /* reconcile / plan --dn */
-	const char *output;   /* export -o */
-	const char *since;    /* journal undo --since */
-	const char *pass;     /* journal undo --pass */
-	struct rec_set *sets; /* plan --set, in order */
+	int foreground;                /* run -f */
+	int dry_run;                   /* reconcile --dry-run */
+	int force;                     /* reconcile --force */
+	int only_set;                  /* config -n */
+	const char *dn;                /* reconcile / plan --dn */
+	const char *output;            /* export -o */
+	const char *since;             /* journal undo --since */
+	const char *pass;              /* journal undo --pass */
+	const char *new_password_file; /* passwd --password-file */
+	struct rec_set *sets;          /* plan --set, in order */
 	size_t nsets;
 	const char *command;
 	char **args; /* operands after the command */
@@ -97,6 +100,7 @@ static int cmd_journal(const struct cli *cli, struct conf *c);
 static int cmd_explain(const struct cli *cli, struct conf *c);
 static int cmd_run(const struct cli *cli, struct conf *c);
 static int cmd_config(const struct cli *cli, struct conf *c);
+static int cmd_passwd(const struct cli *cli, struct conf *c);
 
 static const struct command commands[] = {
     {"check-config", "validate the config and the account entry, print a summary",
@@ -109,6 +113,8 @@ static const struct command commands[] = {
     {"explain", "DN|LOGIN: every derived value of one object, with the rule and inputs behind it",
      cmd_explain},
     {"export", "snapshot of every recipient's mail state as LDIF ([-o FILE])", cmd_export},
+    {"passwd", "DN|LOGIN [--password-file FILE]: reset a user's password (asked for twice)",
+     cmd_passwd},
     {"journal",
      "verify | undo [--since TIME] [--pass ID] [--dn DN] [-o FILE]: check or revert the journal",
      cmd_journal},
@@ -147,6 +153,8 @@ static void usage(FILE *f)
 	        "  --since TIME    journal undo: only changes from TIME on (2026-12-07,\n"
 	        "                  2026-12-07T01:15, 2026-12-07T01:15:00+01:00; no offset: UTC)\n"
 	        "  --pass ID       journal undo: only the changes of that pass\n"
+	        "  --password-file FILE\n"
+	        "                  passwd: read the new password from FILE (mode 0600)\n"
 	        "  -n              config: only the settings not at their default\n"
 	        "  -v              more detail (repeatable)\n"
 	        "  -h, --help      this text\n"
@@ -225,6 +233,33 @@ static int parse_set(struct cli *cli, const char *arg)
 	return 0;
 }
 
+/* The option arg names, without a value given with '=' (which may be a
+ * secret typed to the wrong option): a static copy, cut short if long. */
+static const char *opt_name(const char *arg)
+{
+	static char name[64];
+
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+	return name;
+}
+
+/* The word the long option getopt_long just matched was written as: the
+ * last word it took, or the one before when the value came as a word of
+ * its own. */
+static const char *opt_word(char **argv)
+{
+	return argv[optind - (optarg != NULL && argv[optind - 1] == optarg ? 2 : 1)];
+}
+
+/* Is word the long option name spelt out ("--name" or "--name=...")? */
+static int spelt_out(const char *word, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(word, "--", 2) == 0 && strncmp(word + 2, name, n) == 0 &&
+	       (word[n + 2] == '\0' || word[n + 2] == '=');
+}
+
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longopts[] = {
@@ -242,13 +277,26 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	    {"since", required_argument, NULL, OPT_SINCE},
 	    {"set", required_argument, NULL, OPT_SET},
 	    {"pass", required_argument, NULL, OPT_PASS},
+	    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
 	    {NULL, 0, NULL, 0},
 	};
-	int ch;
+	int ch, li;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":H:D:y:Y:U:X:R:Zb:c:o:fnvhVw:", longopts, NULL)) !=
-	       -1) {
+	for (;;) {
+		li = -1;
+		optarg = NULL;
+		ch = getopt_long(argc, argv, ":H:D:y:Y:U:X:R:Zb:c:o:fnvhVw:", longopts, &li);
+		if (ch == -1)
+			break;
+		if (li >= 0 && !spelt_out(opt_word(argv), longopts[li].name)) {
+			/* getopt_long takes --password for --password-file: a
+			 * password meant for an option that does not exist would
+			 * be read as a file name and shown in its error. */
+			log_error("unknown option %s; long options are spelt out in full",
+			          opt_name(opt_word(argv)));
+			return -1;
+		}
 		switch (ch) {
 		case 'H':
 			if ((cli->uris.len && buf_puts(&cli->uris, " ") < 0) ||
@@ -327,6 +375,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		case OPT_PASS:
 			cli->pass = optarg;
 			break;
+		case OPT_PASSWORD_FILE:
+			cli->new_password_file = optarg;
+			break;
 		case OPT_SET:
 			if (parse_set(cli, optarg) < 0)
 				return -1;
@@ -357,7 +408,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			if (optopt)
 				log_error("unknown option -%c", optopt);
 			else
-				log_error("unknown option %s", argv[optind - 1]);
+				log_error("unknown option %s", opt_name(argv[optind - 1]));
 			return -1;
 		}
 	}
@@ -779,6 +830,8 @@ static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int d
 		bad = "-f";
 	else if (cli->nsets > 0 && strcmp(cli->command, "plan") != 0)
 		bad = "--set";
+	else if (cli->new_password_file && strcmp(cli->command, "passwd") != 0)
+		bad = "--password-file";
 	if (bad != NULL) {
 		log_error("%s does not apply to %s", bad, cli->command);
 		return -1;
@@ -1018,19 +1071,59 @@ static int emit(const struct cli *cli, const char *what, const struct buf *out)
 	return rc;
 }
 
-static int cmd_explain(const struct cli *cli, struct conf *c)
+/* For the commands of one object (explain, passwd): exactly one operand,
+ * a DN or a login, and no option of another command. 0, or -1 (logged). */
+static int one_object(const struct cli *cli)
 {
 	struct cli rest = *cli;
 
 	if (cli->nargs != 1) {
-		log_error("explain needs one DN or login (user@domain); see dirmail --help");
-		return EX_USAGE;
+		log_error("%s needs one DN or login (user@domain); see dirmail --help",
+		          cli->command);
+		return -1;
 	}
 	rest.args++;
 	rest.nargs--;
-	if (check_opts(&rest, 0, 0, 0) < 0)
+	return check_opts(&rest, 0, 0, 0);
+}
+
+static int cmd_explain(const struct cli *cli, struct conf *c)
+{
+	if (one_object(cli) < 0)
 		return EX_USAGE;
 	return run_pass(cli, c, NULL, cli->args[0]);
+}
+
+static int cmd_passwd(const struct cli *cli, struct conf *c)
+{
+	struct passwd_opts o;
+	struct ldapc *l = NULL;
+	int rc;
+
+	if (one_object(cli) < 0)
+		return EX_USAGE;
+	/* Never from a pipe: a password typed into a shell's history or
+	 * echoed by a script is one more copy of it. */
+	if (cli->new_password_file == NULL && !isatty(STDIN_FILENO)) {
+		log_error("passwd: standard input is no terminal to ask for the new password on; "
+		          "give --password-file FILE (mode 0600)");
+		return EX_USAGE;
+	}
+	rc = check_conf(c);
+	if (rc != EX_OK)
+		return rc;
+	rc = connect_ldap(c, &l);
+	if (rc != EX_OK)
+		return rc;
+	memset(&o, 0, sizeof(o));
+	o.base = c->base;
+	o.page_size = c->page_size;
+	o.user = cli->args[0];
+	o.password_file = cli->new_password_file;
+	o.bind_dn = c->bind_dn;
+	rc = passwd_run(l, &o);
+	ldapc_close(l);
+	return rc;
 }
 
 static int cmd_journal(const struct cli *cli, struct conf *c)

@@ -11,8 +11,9 @@
 
 #define CAP_ACTIVE_DIRECTORY "1.2.840.113556.1.4.800"
 
-static const char *const rootdse_attrs[] = {"supportedCapabilities", "supportedControl",
-                                            "subschemaSubentry", "rootDomainNamingContext", NULL};
+static const char *const rootdse_attrs[] = {"supportedCapabilities",   "supportedControl",
+                                            "supportedExtension",      "subschemaSubentry",
+                                            "rootDomainNamingContext", NULL};
 
 static const struct {
 	const char *oid;
@@ -24,6 +25,13 @@ static const struct {
     {"1.2.840.113556.1.4.841", PROFILE_C_DIRSYNC},
     {"1.2.840.113556.1.4.417", PROFILE_C_SHOW_DELETED},
     {"1.2.840.113556.1.4.1413", PROFILE_C_PERMISSIVE},
+};
+
+static const struct {
+	const char *oid;
+	unsigned flag;
+} extension_oids[] = {
+    {"1.3.6.1.4.1.4203.1.11.1", PROFILE_X_PASSWD},
 };
 
 const char *const *profile_rootdse_attrs(void)
@@ -62,6 +70,11 @@ int profile_from_rootdse(const struct entry *root, struct profile *p)
 		for (k = 0; k < sizeof(control_oids) / sizeof(control_oids[0]); k++)
 			if (strcmp(a->vals[i].val, control_oids[k].oid) == 0)
 				p->controls |= control_oids[k].flag;
+	a = entry_get(root, "supportedExtension");
+	for (i = 0; a != NULL && i < a->nvals; i++)
+		for (k = 0; k < sizeof(extension_oids) / sizeof(extension_oids[0]); k++)
+			if (strcmp(a->vals[i].val, extension_oids[k].oid) == 0)
+				p->extensions |= extension_oids[k].flag;
 	p->subschema = dup_first(root, "subschemaSubentry", &oom);
 	if (p->ad)
 		p->root_nc = dup_first(root, "rootDomainNamingContext", &oom);

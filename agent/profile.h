@@ -23,19 +23,25 @@ enum {
 	PROFILE_C_PERMISSIVE = 1 << 5,   /* AD permissive modify */
 };
 
+/* Extended operations a server lists in its rootDSE's supportedExtension. */
+enum {
+	PROFILE_X_PASSWD = 1 << 0, /* RFC 3062 Password Modify */
+};
+
 struct profile {
-	int ad;            /* 1: Active Directory (supportedCapabilities has
-	                    * 1.2.840.113556.1.4.800, LDAP_CAP_ACTIVE_DIRECTORY_OID) */
-	unsigned controls; /* PROFILE_C_* */
-	char *subschema;   /* subschemaSubentry, NULL when the rootDSE names none */
-	char *root_nc;     /* AD: rootDomainNamingContext (the forest root), else NULL */
+	int ad;              /* 1: Active Directory (supportedCapabilities has
+	                      * 1.2.840.113556.1.4.800, LDAP_CAP_ACTIVE_DIRECTORY_OID) */
+	unsigned controls;   /* PROFILE_C_* */
+	unsigned extensions; /* PROFILE_X_* */
+	char *subschema;     /* subschemaSubentry, NULL when the rootDSE names none */
+	char *root_nc;       /* AD: rootDomainNamingContext (the forest root), else NULL */
 };
 
 /* Fills p from the rootDSE root (as read with at least supportedCapabilities,
- * supportedControl, subschemaSubentry and rootDomainNamingContext; see
- * profile_rootdse_attrs); OID and attribute name matching ignores ASCII
- * case. Returns 0, or -1 when out of memory (p then holds nothing to free).
- * Free with profile_free. */
+ * supportedControl, supportedExtension, subschemaSubentry and
+ * rootDomainNamingContext; see profile_rootdse_attrs); OID and attribute
+ * name matching ignores ASCII case. Returns 0, or -1 when out of memory (p
+ * then holds nothing to free). Free with profile_free. */
 int profile_from_rootdse(const struct entry *root, struct profile *p) DM_WUR;
 /* The attributes profile_from_rootdse reads, NULL-terminated, static. */
 const char *const *profile_rootdse_attrs(void);

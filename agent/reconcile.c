@@ -586,9 +586,6 @@ struct pass {
 	char **filter_err;      /* per list of set.lists */
 	struct journal *j;
 	struct pol_result res;
-	/* --dn given as a login: who answers to it, seen as the read goes */
-	char *login_user, *login_addr, *login_dn;
-	size_t login_found;
 	/* narrowed to one object (narrow_to): o points at oo, only its DN */
 	struct rec_opts oo;
 	char *only;
@@ -720,40 +717,104 @@ static int answers_to(const struct entry *e, const char *user, const char *addr)
 	return 0;
 }
 
-/* A --dn that is a login (no '='): its user and address, checked against
- * the account, for take to match; 0 when it is a DN, -1 (logged) when it
- * is neither or names a domain the account does not have. */
-static int login_parse(struct pass *p, const struct account *a, const char *login)
+int reconcile_is_login(const char *who)
 {
-	char *user = NULL, *domain = NULL;
-	struct buf addr = BUF_INIT;
-	size_t i;
-	int ok, rc = -1;
+	return strchr(who, '=') == NULL;
+}
 
-	if (strchr(login, '=') != NULL)
+/* What a login search keeps: the DN of the last object that answers. */
+struct login_search {
+	const char *user, *addr;
+	size_t found;
+	char *dn;
+};
+
+static int login_match(const struct entry *e, void *arg)
+{
+	struct login_search *s = arg;
+
+	if (!answers_to(e, s->user, s->addr))
 		return 0;
+	s->found++;
+	free(s->dn);
+	s->dn = strdup(e->dn);
+	return s->dn == NULL ? -1 : 0;
+}
+
+int reconcile_find_login(struct ldapc *l, const struct account *acct, const char *base,
+                         int page_size, const char *login, int lists, char **dn)
+{
+	static const char *const attrs[] = {"objectClass",    "uid",  "sAMAccountName",
+	                                    "proxyAddresses", "mail", NULL};
+	static const struct {
+		const char *attr; /* with the "=" and any prefix of the value */
+		int addr;         /* the value is user@domain, else user */
+	} terms[] = {
+	    {"uid=", 0}, {"sAMAccountName=", 0}, {"mail=", 1}, {"proxyAddresses=smtp:", 1}};
+	struct login_search s = {NULL, NULL, 0, NULL};
+	struct buf addr = BUF_INIT, filter = BUF_INIT, err = BUF_INIT;
+	char *user = NULL, *domain = NULL;
+	enum ldapc_rc lrc;
+	size_t i;
+	int ok, rc = EX_DATAERR;
+
+	*dn = NULL;
 	if (addr_login_split(login, &user, &domain) < 0) {
-		log_error("--dn \"%s\": neither a DN nor a login user@domain or user+domain",
-		          login);
+		log_error("\"%s\": neither a DN nor a login user@domain or user+domain", login);
 		goto done;
 	}
-	ok = a->primary_domain && strcasecmp(domain, a->primary_domain) == 0;
-	for (i = 0; !ok && i < a->domains.n; i++)
-		ok = strcasecmp(domain, a->domains.v[i]) == 0;
+	ok = acct->primary_domain && strcasecmp(domain, acct->primary_domain) == 0;
+	for (i = 0; !ok && i < acct->domains.n; i++)
+		ok = strcasecmp(domain, acct->domains.v[i]) == 0;
 	if (!ok) {
-		log_error("--dn \"%s\": %s is not a domain of the account", login, domain);
+		log_error("login \"%s\": %s is not a domain of the account", login, domain);
 		goto done;
 	}
-	if (buf_printf(&addr, "%s@%s", user, domain) < 0)
+	/* The filter only narrows the search; answers_to decides, as it
+	 * always has, so a server's matching rules change nothing. */
+	rc = EX_OSERR;
+	if (buf_printf(&addr, "%s@%s", user, domain) < 0 ||
+	    buf_puts(&filter, lists ? "(&(|(objectClass=dirmailUser)(objectClass=dirmailList))(|"
+	                            : "(&(objectClass=dirmailUser)(|") < 0)
 		goto done;
-	p->login_user = user;
-	p->login_addr = buf_steal(&addr);
-	user = NULL;
-	rc = p->login_addr ? 0 : -1;
+	for (i = 0; i < sizeof(terms) / sizeof(terms[0]); i++) {
+		const char *v = terms[i].addr ? buf_str(&addr) : user;
+
+		if (buf_printf(&filter, "(%s", terms[i].attr) < 0 ||
+		    ldapc_filter_escape(&filter, v, strlen(v)) < 0 || buf_puts(&filter, ")") < 0)
+			goto done;
+	}
+	if (buf_puts(&filter, "))") < 0)
+		goto done;
+	rc = EX_DATAERR;
+	s.user = user;
+	s.addr = buf_str(&addr);
+	lrc = ldapc_search(l, base, LDAPC_SUB, buf_str(&filter), attrs, page_size, login_match, &s,
+	                   &err);
+	if (lrc != LDAPC_OK) {
+		log_error("looking up login \"%s\": %s", login, buf_str(&err));
+		rc = exit_for(lrc);
+		goto done;
+	}
+	if (s.found != 1) {
+		log_error("login \"%s\": %s", login,
+		          s.found == 0 ? "nobody has that login"
+		          : lists      ? "several users or lists answer to that login"
+		                       : "several users answer to that login");
+		goto done;
+	}
+	*dn = s.dn;
+	s.dn = NULL;
+	rc = EX_OK;
 done:
+	if (rc == EX_OSERR)
+		log_error("out of memory");
+	free(s.dn);
 	free(user);
 	free(domain);
 	buf_free(&addr);
+	buf_free(&filter);
+	buf_free(&err);
 	return rc;
 }
 
@@ -847,14 +908,6 @@ static int take_one(struct pass *p, size_t i, const struct entry *e)
 	tick(p->o);
 	if (policy_take(p->pp, e) < 0 || store_note(p, i, e) < 0)
 		return -1;
-	if (p->login_user && policy_obj_kind(p->pp, i) != POL_OTHER &&
-	    answers_to(e, p->login_user, p->login_addr)) {
-		p->login_found++;
-		free(p->login_dn);
-		p->login_dn = strdup(e->dn);
-		if (p->login_dn == NULL)
-			return -1;
-	}
 	if (policy_obj_kind(p->pp, i) == POL_LIST && entry_get(e, "dirmailMemberFilter") &&
 	    push_idx(&p->set.lists, &p->set.nlists, i) < 0)
 		return -1;
@@ -1117,9 +1170,6 @@ static void unload(struct pass *p)
 	if (p->o == NULL || p->o->memo == NULL || p->pp != p->o->memo->pp)
 		policy_pass_free(p->pp);
 	p->pp = NULL;
-	free(p->login_dn);
-	p->login_dn = NULL;
-	p->login_found = 0;
 }
 
 /* The read from the daemon's cache: every object it holds, in its order,
@@ -1336,8 +1386,7 @@ static int load(struct pass *p, struct prefetch *pf, struct buf *err)
 	int rc;
 
 	unload(p);
-	if (p->o->source != NULL && p->o->memo != NULL && p->o->nsets == 0 &&
-	    p->login_user == NULL) {
+	if (p->o->source != NULL && p->o->memo != NULL && p->o->nsets == 0) {
 		if (take_kept(p) < 0) {
 			rec_memo_forget(p->o->memo);
 			return EX_OSERR;
@@ -1849,8 +1898,6 @@ static void free_pass(struct pass *p)
 	unload(p);
 	entry_list_free(&p->fresh);
 	free(p->only);
-	free(p->login_user);
-	free(p->login_addr);
 	if (p->o == NULL || p->o->keep_journal == NULL)
 		journal_close(p->j);
 	policy_result_clear(&p->res);
@@ -2457,8 +2504,8 @@ static int emit_all(struct writer *w, const unsigned char *nbs, const struct ent
 	return rc != EX_OK ? rc : w->oom ? EX_OSERR : EX_OK;
 }
 
-/* Narrows the pass to the object only (a DN or, after the read, the DN
- * of the user a login names): its own copy of the options. */
+/* Narrows the pass to the object only (a DN, or the DN of the user or
+ * list a login names): its own copy of the options. */
 static int narrow_to(struct pass *p, const char *only)
 {
 	char *copy = strdup(only);
@@ -2474,7 +2521,7 @@ static int narrow_to(struct pass *p, const char *only)
 }
 
 /* The pass's settings; a --dn given as a DN is normalised like the DNs
- * read, one given as a login is checked against the account. */
+ * read, one given as a login is looked up (reconcile_find_login). */
 static int pass_init(struct pass *p, struct ldapc *l, const struct account *acct,
                      const struct rec_opts *o)
 {
@@ -2493,10 +2540,15 @@ static int pass_init(struct pass *p, struct ldapc *l, const struct account *acct
 	p->ctx.drop_unchanged = 1;
 	if (o->only_dn == NULL)
 		return EX_OK;
-	if (login_parse(p, acct, o->only_dn) < 0)
-		return EX_DATAERR;
-	if (p->login_user != NULL)
-		return EX_OK; /* resolved as the read goes */
+	if (reconcile_is_login(o->only_dn)) {
+		char *dn = NULL;
+
+		rc = reconcile_find_login(l, acct, o->base, o->page_size, o->only_dn, 1, &dn);
+		if (rc == EX_OK)
+			rc = narrow_to(p, dn);
+		free(dn);
+		return rc;
+	}
 	/* A DN as the admin spelt it, compared with DNs as read. */
 	if (ldapc_dn_norm(&nd, o->only_dn, strlen(o->only_dn)) < 0)
 		rc = EX_OSERR;
@@ -2508,7 +2560,7 @@ static int pass_init(struct pass *p, struct ldapc *l, const struct account *acct
 
 /* Stage 1: reads everything, the member filters alongside, settles, and
  * checks what the read can tell: every --set DN is there, the share of
- * recipients seen, who a --dn login names. */
+ * recipients seen. */
 /* A fingerprint of the account entry's intent (its state and version
  * left out): a kept pass was decided against the same one only if this
  * is the same. */
@@ -2558,16 +2610,7 @@ static int stage_read(struct pass *p, struct prefetch *pf, const struct entry *a
 		}
 	if (rc != EX_OK)
 		return rc;
-	rc = seen_check(o, acct_e->dn, p->set.n);
-	if (rc != EX_OK || p->login_user == NULL)
-		return rc;
-	if (p->login_found != 1) {
-		log_error("--dn \"%s\": %s", o->only_dn,
-		          p->login_found ? "several users or lists answer to that login"
-		                         : "nobody has that login");
-		return EX_DATAERR;
-	}
-	return narrow_to(p, p->login_dn);
+	return seen_check(o, acct_e->dn, p->set.n);
 }
 
 static int hold_state(struct pass *p, const struct entry *acct_e, struct diff *acct_diff,

@@ -141,6 +141,19 @@ int reconcile_is_account(const struct entry *e);
  * returns a sysexits code, having logged why when it is not EX_OK. */
 int reconcile_find_account(struct ldapc *l, const char *base, int page_size,
                            struct entry **out) DM_WUR;
+/* 1 when who (an operand naming an object) is a login, user@domain or
+ * user+domain, rather than a DN: it holds no '='. */
+int reconcile_is_login(const char *who);
+/* Looks up the object the login (user@domain or user+domain) names, for
+ * --dn, explain and passwd alike: the one entry under base of class
+ * dirmailUser (or dirmailList too, when lists is 1) whose uid or
+ * sAMAccountName is user, or whose mail or an smtp: proxyAddresses value
+ * is user@domain (compared without case), domain being one of acct's. On
+ * EX_OK *dn is its DN, a new string the caller frees; else *dn is NULL and
+ * the reason logged: EX_DATAERR (not a login, a domain not the account's,
+ * nobody or several answer), or the code of a failed search. */
+int reconcile_find_login(struct ldapc *l, const struct account *acct, const char *base,
+                         int page_size, const char *login, int lists, char **dn) DM_WUR;
 /* Applies to e, in order, the sets whose dn is dn (compared without case;
  * dn NULL: the sets for the account entry); 0, or -1 when out of memory. */
 int reconcile_apply_sets(struct entry *e, const char *dn, const struct rec_set *sets,

@@ -45,6 +45,8 @@ static void test_samba(void **state)
 	    "supportedControl: 1.2.840.113556.1.4.319",
 	    "supportedControl: 1.2.840.113556.1.4.417",
 	    "supportedControl: 1.2.840.113556.1.4.1413",
+	    "supportedExtension: 1.3.6.1.4.1.1466.20037",
+	    "supportedExtension: 1.3.6.1.4.1.1466.101.119.1",
 	    NULL};
 	struct entry *e = rootdse(samba);
 	struct profile p;
@@ -57,6 +59,8 @@ static void test_samba(void **state)
 	assert_string_equal(p.root_nc, "DC=example,DC=test");
 	assert_int_equal(p.controls, PROFILE_C_PAGED | PROFILE_C_DIRSYNC | PROFILE_C_SHOW_DELETED |
 	                                 PROFILE_C_PERMISSIVE);
+	/* AD sets passwords through unicodePwd, not RFC 3062. */
+	assert_int_equal(p.extensions, 0);
 	assert_string_equal(profile_name(&p), "Active Directory");
 	profile_free(&p);
 	assert_null(p.subschema);
@@ -71,6 +75,10 @@ static void test_slapd(void **state)
 	    "supportedControl: 1.3.6.1.1.13.1",
 	    /* Not a capability: an AD control OID. */
 	    "supportedControl: 1.2.840.113556.1.4.800",
+	    "supportedExtension: 1.3.6.1.4.1.4203.1.11.1",
+	    "supportedExtension: 1.3.6.1.4.1.4203.1.11.3",
+	    /* Password Modify's OID as a control means nothing. */
+	    "supportedControl: 1.3.6.1.4.1.4203.1.11.1",
 	    /* A rootDomainNamingContext means nothing here. */
 	    "rootDomainNamingContext: dc=x", NULL};
 	struct entry *e = rootdse(slapd);
@@ -82,6 +90,7 @@ static void test_slapd(void **state)
 	assert_string_equal(p.subschema, "cn=Subschema");
 	assert_null(p.root_nc);
 	assert_int_equal(p.controls, PROFILE_C_SYNC | PROFILE_C_PAGED | PROFILE_C_ASSERT);
+	assert_int_equal(p.extensions, PROFILE_X_PASSWD);
 	assert_string_equal(profile_name(&p), "LDAP");
 	profile_free(&p);
 	profile_free(NULL);
@@ -99,6 +108,7 @@ static void test_empty(void **state)
 	assert_int_equal(profile_from_rootdse(e, &p), 0);
 	assert_int_equal(p.ad, 0);
 	assert_int_equal(p.controls, 0);
+	assert_int_equal(p.extensions, 0);
 	assert_null(p.subschema);
 	profile_free(&p);
 	entry_free(e);
