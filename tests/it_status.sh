@@ -75,7 +75,7 @@ pass "no daemon: a read-only pass gives the figures, nothing is written, exit 3"
 
 # ---- running: golden text and JSON ------------------------------------------
 daemon_start "${args[@]}"
-wait_for 3 "the status after the first pass" grep -qx 'pass 1' "$T/state/status"
+wait_for 10 "the status after the first pass" grep -qx 'pass 1' "$T/state/status"
 status
 assert_eq "$RC" 1 "exit status: running, some users blocked"
 golden "$OUT" running.txt "status of a running daemon"
@@ -118,9 +118,9 @@ changetype: modify
 replace: dirmailQuota
 dirmailQuota: 77
 LDIF
-wait_for 3 "the change in the status" grep -q '^last_change [1-9]' "$T/state/status"
-wait_for 3 "the change in the metrics" grep -qx 'dirmail_changes_total 1' "$PROM"
-wait_for 3 "the write in the metrics" grep -qx \
+wait_for 10 "the change in the status" grep -q '^last_change [1-9]' "$T/state/status"
+wait_for 10 "the change in the metrics" grep -qx 'dirmail_changes_total 1' "$PROM"
+wait_for 10 "the write in the metrics" grep -qx \
 	"dirmail_writes_total{attribute=\"mDBOverHardQuotaLimit\",result=\"success\"} $((before + 1))" "$PROM"
 promcheck "after a change"
 status
@@ -146,13 +146,13 @@ dn: uid=kweber,$PEOPLE
 changetype: modify
 delete: dirmailAlias
 LDIF
-wait_for 3 "the held pass in the status" grep -qx 'daemon held' "$T/state/status"
+wait_for 10 "the held pass in the status" grep -qx 'daemon held' "$T/state/status"
 status
 assert_eq "$RC" 2 "exit status while held"
 assert_contains "$OUT" "daemon          held, pid $DPID" "held"
 assert_contains "$OUT" "would have deleted more than dirmailDeleteThreshold" "why it is held"
 assert_contains "$OUT" "last pass       held, ended " "the held pass"
-wait_for 3 "held in the metrics" grep -qx 'dirmail_daemon_state{state="held"} 1' "$PROM"
+wait_for 10 "held in the metrics" grep -qx 'dirmail_daemon_state{state="held"} 1' "$PROM"
 assert_eq "$(metric 'dirmail_passes_total{result="held"}')" 1 "held passes"
 assert_eq "$(metric dirmail_storage_purchased_bytes)" $((3000 * 1048576)) "storage purchased, changed"
 promcheck "held"
@@ -162,7 +162,7 @@ changetype: modify
 replace: dirmailDeleteThreshold
 dirmailDeleteThreshold: 500
 LDIF
-wait_for 3 "running again" grep -qx 'daemon running' "$T/state/status"
+wait_for 10 "running again" grep -qx 'daemon running' "$T/state/status"
 pass "held past the threshold: status says so and exits 2; running again once raised"
 
 # ---- an outage -------------------------------------------------------------------
@@ -176,7 +176,7 @@ assert_contains "$OUT" '"connected": false' "not connected"
 [[ "$OUT" =~ \"sync_lag_seconds\":\ ([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge 1 ] ||
 	fail "the sync lag does not grow in an outage: $OUT"
 [[ "$OUT" =~ \"reason\":\ \"[^\"]+\" ]] || fail "no reason for the outage: $OUT"
-wait_for 3 "the outage in the metrics" grep -qx "dirmail_directory_up{uri=\"$SLAPD_LDAPI/\"} 0" "$PROM"
+wait_for 10 "the outage in the metrics" grep -qx "dirmail_directory_up{uri=\"$SLAPD_LDAPI/\"} 0" "$PROM"
 assert_eq "$(metric 'dirmail_daemon_state{state="outage"}')" 1 "daemon state outage"
 promcheck "in an outage"
 slapd_restart
@@ -193,7 +193,7 @@ golden "$OUT" stopped.txt "status after a clean stop"
 pass "stopped: said with its time, a read-only pass finds nothing to change, exit 3"
 
 daemon_start "${args[@]}"
-wait_for 3 "the restarted daemon's status" grep -qx 'pass 1' "$T/state/status"
+wait_for 10 "the restarted daemon's status" grep -qx 'pass 1' "$T/state/status"
 kill -9 "$DPID"
 wait "$DPID" 2>/dev/null || :
 DPID=
