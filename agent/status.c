@@ -527,6 +527,17 @@ static int number(const char *v, size_t len, int neg_ok, long long *out)
 	return 0;
 }
 
+/* The index of the len bytes at v among the n words of names, or -1. */
+static int word_in(const char *const *names, int n, const char *v, size_t len)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		if (strlen(names[k]) == len && strncmp(names[k], v, len) == 0)
+			return k;
+	return -1;
+}
+
 /* Sets the field f of s from the len bytes at v: 0, -1 when they are no
  * value of its kind, -2 when out of memory. */
 static int set_field(struct status *s, const struct field *f, const char *v, size_t len)
@@ -544,21 +555,15 @@ static int set_field(struct status *s, const struct field *f, const char *v, siz
 		*(char **)at = str;
 		return 0;
 	case F_DAEMON:
-		for (k = 0; k < STATUS_NDAEMON; k++)
-			if (strlen(daemon_names[k]) == len &&
-			    strncmp(daemon_names[k], v, len) == 0) {
-				*(enum status_daemon *)at = (enum status_daemon)k;
-				return 0;
-			}
-		return -1;
+		if ((k = word_in(daemon_names, STATUS_NDAEMON, v, len)) < 0)
+			return -1;
+		*(enum status_daemon *)at = (enum status_daemon)k;
+		return 0;
 	case F_RESULT:
-		for (k = 0; k < STATUS_NRESULTS; k++)
-			if (strlen(result_names[k]) == len &&
-			    strncmp(result_names[k], v, len) == 0) {
-				*(enum status_result *)at = (enum status_result)k;
-				return 0;
-			}
-		return -1;
+		if ((k = word_in(result_names, STATUS_NRESULTS, v, len)) < 0)
+			return -1;
+		*(enum status_result *)at = (enum status_result)k;
+		return 0;
 	default:
 		break;
 	}
