@@ -20,6 +20,7 @@
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static int check_facility(const char *value, struct buf *why);
+static int check_textfile(const char *value, struct buf *why);
 
 /* Where a key's value lives in struct conf. */
 #define FIELD(name) offsetof(struct conf, name)
@@ -81,15 +82,17 @@ static const struct conf_key conf_table[] = {
      "seconds between the daemon's polls of an AD DC for changes", FIELD(poll_interval), NULL},
     {"sync.lease_dn", CONF_STRING, "", 0, 0,
      "entry whose lease lets one of several dirmail run instances write", FIELD(lease_dn), NULL},
-    {"sync.lease_time", CONF_INT, "30", 3, 3600,
-     "seconds a silent lease holder keeps the lease",
+    {"sync.lease_time", CONF_INT, "30", 3, 3600, "seconds a silent lease holder keeps the lease",
      FIELD(lease_time), NULL},
     {"sync.backoff_max", CONF_INT, "60", 1, 3600,
      "longest wait in seconds between reconnection attempts during an outage", FIELD(backoff_max),
      NULL},
+    {"metrics.textfile", CONF_STRING, "", 0, 0,
+     "file the daemon keeps its Prometheus metrics in, for node_exporter; unset = none",
+     FIELD(metrics_textfile), check_textfile},
     {"state_dir", CONF_STRING, CONF_DEFAULT_STATE_DIR, 0, 0,
-     "directory for sync cookies, the lease, metrics and the last pass's count", FIELD(state_dir),
-     NULL},
+     "directory for the sync cookie, the pid file, the daemon's status and the last pass's count",
+     FIELD(state_dir), NULL},
     {"log.facility", CONF_STRING, "daemon", 0, 0, "syslog facility when not in the foreground",
      FIELD(log_facility), check_facility},
     {"log.verbose", CONF_INT, "0", 0, 2, "0 = progress and problems, 1 = debug, 2 = more",
@@ -193,6 +196,19 @@ static int check_facility(const char *value, struct buf *why)
 		return 0;
 	if (buf_puts(why, "unknown syslog facility ") == 0)
 		(void)!add_quoted(why, value);
+	return -1;
+}
+
+/* node_exporter's textfile collector reads only *.prom files; the
+ * daemon leaves "/" as its working directory when it detaches. */
+static int check_textfile(const char *value, struct buf *why)
+{
+	size_t n = strlen(value);
+
+	if (value[0] == '/' && n > 6 && strcmp(value + n - 5, ".prom") == 0 && value[n - 6] != '/')
+		return 0;
+	(void)!buf_puts(why, "want an absolute path ending in .prom (the textfile collector "
+	                     "reads no other name)");
 	return -1;
 }
 

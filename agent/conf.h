@@ -16,7 +16,7 @@
 #define CONF_DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/dirmail"
 #define CONF_JOURNAL_NAME "journal.ldif"
 /* Rows of the key table (conf_keys); conf.c checks the count. */
-#define CONF_NKEYS 30
+#define CONF_NKEYS 31
 
 struct conf {
 	/* ldap { } */
@@ -50,8 +50,10 @@ struct conf {
 	int poll_interval; /* seconds between uSNChanged polls (AD) */
 	char *lease_dn;    /* "": one instance, no lease */
 	int lease_time;    /* seconds */
+	/* metrics { } */
+	char *metrics_textfile; /* the daemon's Prometheus metrics, NULL = none */
 	/* top level */
-	char *state_dir;    /* sync cookies, lease, metrics, the journal by default */
+	char *state_dir;    /* the sync cookie, pid file, status, the journal by default */
 	char *log_facility; /* syslog facility name when not in the foreground */
 	int log_verbose;    /* 0 = info, 1 = debug, 2 = debug and more detail */
 	int journal_set;    /* journal.file was given (file or flag): it stays put

@@ -128,6 +128,12 @@ done:
 
 int export_write_file(const char *path, const char *data, size_t len, struct buf *err)
 {
+	return export_write_file_mode(path, data, len, 0600, err);
+}
+
+int export_write_file_mode(const char *path, const char *data, size_t len, mode_t mode,
+                           struct buf *err)
+{
 	struct buf tmp = BUF_INIT;
 	size_t done = 0;
 	int fd = -1, rc = -1;
@@ -137,7 +143,8 @@ int export_write_file(const char *path, const char *data, size_t len, struct buf
 		goto done;
 	}
 	fd = open(buf_str(&tmp), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	/* The mode as asked, whatever the umask (systemd's UMask=0077). */
+	if (fd < 0 || (mode != 0600 && fchmod(fd, mode) < 0)) {
 		(void)!buf_printf(err, "%s: %s", buf_str(&tmp), strerror(errno));
 		goto done;
 	}

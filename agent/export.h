@@ -4,6 +4,8 @@
 #ifndef DIRMAIL_EXPORT_H
 #define DIRMAIL_EXPORT_H
 
+#include <sys/types.h>
+
 #include "attrs.h"
 #include "buf.h"
 #include "ldapc.h"
@@ -21,5 +23,9 @@ void export_sort_entry(struct entry *e);
 /* Writes data to path atomically (a temporary file in the same directory,
  * fsync, rename; mode 0600); -1 with "path: reason" in err. */
 int export_write_file(const char *path, const char *data, size_t len, struct buf *err) DM_WUR;
+/* export_write_file with the file's mode given (0644 for a file another
+ * user, node_exporter, reads), whatever the umask. */
+int export_write_file_mode(const char *path, const char *data, size_t len, mode_t mode,
+                           struct buf *err) DM_WUR;
 
 #endif

@@ -30,6 +30,8 @@
 #include "reconcile.h"
 #include "schema.h"
 #include "secret.h"
+#include "state.h"
+#include "status.h"
 #include "sync.h"
 #include "usn.h"
 
@@ -48,6 +50,7 @@ enum {
 	OPT_SET,
 	OPT_PASS,
 	OPT_PASSWORD_FILE,
+	OPT_JSON,
 };
 
 /* Command-line values that override the config file. */
@@ -80,6 +83,8 @@ struct cli {
 	const char *new_password_file; /* passwd --password-file */
 	struct rec_set *sets;          /* plan --set, in order */
 	size_t nsets;
+	int json;              /* status --json */
+	struct status *status; /* status: a read-only pass's figures go here */
 	const char *command;
 	char **args; /* operands after the command */
 	int nargs;
@@ -101,6 +106,7 @@ static int cmd_explain(const struct cli *cli, struct conf *c);
 static int cmd_run(const struct cli *cli, struct conf *c);
 static int cmd_config(const struct cli *cli, struct conf *c);
 static int cmd_passwd(const struct cli *cli, struct conf *c);
+static int cmd_status(const struct cli *cli, struct conf *c);
 
 static const struct command commands[] = {
     {"check-config", "validate the config and the account entry, print a summary",
@@ -108,6 +114,8 @@ static const struct command commands[] = {
     {"config", "print the effective settings and where each comes from ([-n])", cmd_config},
     {"reconcile", "one full pass, then exit ([--dry-run] [--dn DN] [--force])", cmd_reconcile},
     {"run", "the daemon: a full pass, then every change as it happens ([-f])", cmd_run},
+    {"status", "the daemon's state and last pass, licences, storage, objects by state ([--json])",
+     cmd_status},
     {"plan", "print the changes a pass would make as LDIF, write nothing ([--dn DN] [--set ...])",
      cmd_plan},
     {"explain", "DN|LOGIN: every derived value of one object, with the rule and inputs behind it",
@@ -140,7 +148,7 @@ static void usage(FILE *f)
 	        "  -b BASE         search base holding the account entry\n"
 	        "  -c FILE         config file (default " CONF_DEFAULT_PATH ")\n"
 	        "  --journal FILE  change journal (LDIF)\n"
-	        "  --state-dir DIR sync cookies, lease and metrics\n"
+	        "  --state-dir DIR sync cookies, lease and the daemon's status\n"
 	        "  --tls-ca-file FILE, --tls-ca-dir DIR, --tls-cert FILE, --tls-key FILE\n"
 	        "                  TLS trust anchors and client certificate\n"
 	        "  --dry-run       reconcile: compute and report, write nothing\n"
@@ -156,6 +164,7 @@ static void usage(FILE *f)
 	        "  --password-file FILE\n"
 	        "                  passwd: read the new password from FILE (mode 0600)\n"
 	        "  -n              config: only the settings not at their default\n"
+	        "  --json          status: one JSON object instead of text\n"
 	        "  -v              more detail (repeatable)\n"
 	        "  -h, --help      this text\n"
 	        "  -V, --version   the version\n"
@@ -278,6 +287,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	    {"set", required_argument, NULL, OPT_SET},
 	    {"pass", required_argument, NULL, OPT_PASS},
 	    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+	    {"json", no_argument, NULL, OPT_JSON},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch, li;
@@ -377,6 +387,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			break;
 		case OPT_PASSWORD_FILE:
 			cli->new_password_file = optarg;
+			break;
+		case OPT_JSON:
+			cli->json = 1;
 			break;
 		case OPT_SET:
 			if (parse_set(cli, optarg) < 0)
@@ -748,6 +761,17 @@ static int check_dirs(const struct conf *c)
 		          strerror(errno));
 		rc = EX_CONFIG;
 	}
+	buf_reset(&jdir);
+	if (c->metrics_textfile != NULL) {
+		parent_dir(&jdir, c->metrics_textfile);
+		if (access(buf_str(&jdir), W_OK | X_OK) != 0) {
+			log_error(
+			    "metrics.textfile \"%s\": its directory: %s; let the user dirmail "
+			    "runs as write there (dirmail(8), METRICS)",
+			    c->metrics_textfile, strerror(errno));
+			rc = EX_CONFIG;
+		}
+	}
 	buf_free(&jdir);
 	return rc;
 }
@@ -832,6 +856,8 @@ static int check_opts(const struct cli *cli, int dry_run_ok, int force_ok, int d
 		bad = "--set";
 	else if (cli->new_password_file && strcmp(cli->command, "passwd") != 0)
 		bad = "--password-file";
+	else if (cli->json && strcmp(cli->command, "status") != 0)
+		bad = "--json";
 	if (bad != NULL) {
 		log_error("%s does not apply to %s", bad, cli->command);
 		return -1;
@@ -884,6 +910,7 @@ static void profile_opts(const struct profile *p, struct rec_opts *o)
  * its explanation printed, nothing written). */
 static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const char *explain)
 {
+	struct status_names names[POL_ERROR + 1];
 	struct buf out = BUF_INIT, pass_id = BUF_INIT;
 	struct rec_opts o;
 	struct rec_stats st;
@@ -895,6 +922,7 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const cha
 
 	memset(&a, 0, sizeof(a));
 	memset(&prof, 0, sizeof(prof));
+	memset(names, 0, sizeof(names));
 	rc = check_conf(c);
 	if (rc != EX_OK)
 		goto done;
@@ -929,6 +957,10 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const cha
 	o.state_dir = c->state_dir;
 	o.min_seen_percent = c->min_seen_percent;
 	profile_opts(&prof, &o);
+	if (cli->status != NULL) {
+		o.state_of = status_note_state;
+		o.state_arg = names;
+	}
 	rc = reconcile_check_account(l, e, &a, &out);
 	if (rc == EX_CONFIG && out.len > 0 && plan == NULL && !cli->dry_run && explain == NULL &&
 	    cli->nsets == 0) {
@@ -955,6 +987,11 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const cha
 		goto done;
 	}
 	rc = reconcile_run(l, &a, e, &o, &st);
+	if (cli->status != NULL &&
+	    (status_take_pass(cli->status, &st, names, rc, NULL, time(NULL)) < 0 ||
+	     status_set(&cli->status->uri, ldapc_uri(l)) < 0 ||
+	     status_set(&cli->status->base, c->base) < 0))
+		log_fatal(EX_OSERR, "out of memory");
 	if (plan == NULL && !cli->dry_run && st.writes > 0)
 		log_info("pass %s: its writes are journaled in %s", o.pass_id, c->journal_file);
 	/* A plan ends with its summary, as a comment ldapmodify skips; the
@@ -970,7 +1007,12 @@ static int run_pass(const struct cli *cli, struct conf *c, FILE *plan, const cha
 	}
 	if (reconcile_summary(&st, REC_SUM_MS, &out) < 0)
 		log_fatal(EX_OSERR, "out of memory");
-	log_notice("%s: %s", plan ? "plan" : cli->dry_run ? "dry run" : "pass", buf_str(&out));
+	/* status says it in its own words. */
+	log_msg(cli->status ? LOG_LVL_DEBUG : LOG_LVL_NOTICE, "%s: %s",
+	        plan           ? "plan"
+	        : cli->dry_run ? "dry run"
+	                       : "pass",
+	        buf_str(&out));
 	/* Converged, and yet some users or lists are not served as asked. */
 	if (rc == EX_OK && plan == NULL && reconcile_blocked(&st) > 0)
 		rc = REC_EX_BLOCKED;
@@ -981,6 +1023,7 @@ done:
 	buf_free(&out);
 	profile_free(&prof);
 	buf_free(&pass_id);
+	status_names_clear(names);
 	return rc;
 }
 
@@ -1049,6 +1092,72 @@ static int cmd_plan(const struct cli *cli, struct conf *c)
 	rc = run_pass(cli, c, stdout, NULL);
 	if (fflush(stdout) != 0 && rc == EX_OK)
 		rc = EX_IOERR;
+	return rc;
+}
+
+/* Reads the daemon's status from the state directory into s: the daemon's
+ * pid in *pid when one runs (1), else 0; EX_OK, or EX_NOPERM when the
+ * state directory cannot be read. A damaged status file is set aside
+ * with a warning: what the daemon writes next replaces it. */
+static int status_read(const struct conf *c, struct status *s, long *pid, int *running)
+{
+	struct buf err = BUF_INIT;
+	char *text = NULL;
+	int rc = EX_OK;
+
+	*running = state_daemon_running(c->state_dir, pid, &err);
+	if (*running < 0 || state_status_load(c->state_dir, &text, &err) < 0) {
+		log_error("%s; run dirmail status as the user dirmail runs as, or as root",
+		          buf_str(&err));
+		rc = EX_NOPERM;
+	} else if (text != NULL && status_parse(text, s, &err) < 0) {
+		log_warn("%s/%s:%s; the file is ignored", c->state_dir, STATE_STATUS_FILE,
+		         buf_str(&err));
+		status_clear(s);
+	}
+	free(text);
+	buf_free(&err);
+	return rc;
+}
+
+/* dirmail status: while a daemon runs, what it keeps in the state
+ * directory; when none does, the figures of a read-only pass. */
+static int cmd_status(const struct cli *cli, struct conf *c)
+{
+	struct buf out = BUF_INIT;
+	struct cli rest = *cli;
+	struct status s;
+	long pid = 0;
+	int running = 0, rc;
+
+	if (check_opts(cli, 0, 0, 0) < 0)
+		return EX_USAGE;
+	status_init(&s);
+	rc = status_read(c, &s, &pid, &running);
+	if (rc != EX_OK)
+		goto done;
+	if (running) {
+		if (s.updated == 0)
+			s.daemon = STATUS_STARTING;
+		s.pid = pid;
+	} else {
+		if (status_gone(&s) < 0)
+			log_fatal(EX_OSERR, "out of memory");
+		rest.status = &s;
+		rest.dry_run = 1;
+		(void)run_pass(&rest, c, NULL, NULL); /* what failed is logged */
+	}
+	if ((cli->json ? status_render_json(&s, time(NULL), &out)
+	               : status_render_text(&s, time(NULL), &out)) < 0)
+		log_fatal(EX_OSERR, "out of memory");
+	rc = fwrite(buf_str(&out), 1, out.len, stdout) != out.len || fflush(stdout) != 0
+	         ? EX_IOERR
+	         : status_exit(&s);
+	if (rc == EX_IOERR)
+		log_error("status: writing to standard output failed");
+done:
+	status_clear(&s);
+	buf_free(&out);
 	return rc;
 }
 

@@ -1112,6 +1112,8 @@ static int spec_alias(const struct spec *sp, size_t k, size_t j)
 struct licences {
 	long free;     /* left to hand out */
 	unsigned rank; /* mailboxes ranked so far, in creation order */
+	long granted;  /* new mailboxes given one */
+	long waiting;  /* users left over-licence */
 };
 
 /* Refuses w for the address c (a candidate), kept in addrs as refused. */
@@ -1182,10 +1184,12 @@ static int claim(const struct pol_ctx *ctx, struct work *w, struct work *all, st
 			                 "is created when one is free",
 			                 ctx->acct->licences);
 			w->active = 0;
+			lic->waiting++;
 			rc = 0;
 			goto done;
 		}
 		lic->free--;
+		lic->granted++;
 	}
 	for (i = 0; i < w->cands.n; i++) {
 		r = claim1(w, ix, i, &got);
@@ -1813,6 +1817,7 @@ void policy_result_clear(struct pol_result *res)
 	res->nadds = 0;
 	buf_reset(&res->acct_state);
 	res->acct_state_kind = POL_OK;
+	res->licences_used = res->licences_waiting = res->allocated_mb = 0;
 }
 
 /* Does want hold, for every attribute diff compares, exactly what e holds
@@ -2280,10 +2285,10 @@ static int order_keep(struct pol_pass *pp, struct work *const *ord)
 	return 0;
 }
 
-static int settle_claims(struct pol_pass *pp, long *reserved)
+static int settle_claims(struct pol_pass *pp, long *reserved, struct pol_result *res)
 {
 	struct work **ord = calloc(pp->n ? pp->n : 1, sizeof(*ord));
-	struct licences lic = {0, 0};
+	struct licences lic = {0, 0, 0, 0};
 	size_t i;
 	int rc = -1;
 
@@ -2314,6 +2319,8 @@ static int settle_claims(struct pol_pass *pp, long *reserved)
 			strv_free(&ord[i]->aliases);
 		}
 	}
+	res->licences_used = *reserved + lic.granted;
+	res->licences_waiting = lic.waiting;
 	rc = 0;
 done:
 	free(ord);
@@ -2411,6 +2418,7 @@ static int settle_account(const struct pol_pass *pp, long reserved, struct pol_r
 	for (i = 0; i < pp->n; i++)
 		if (pp->w[i].kind == POL_USER && pp->w[i].active && !pp->w[i].blocked)
 			allocated += limit_mb(a, &pp->w[i]);
+	res->allocated_mb = allocated;
 	buf_reset(st);
 	res->acct_state_kind = reserved > a->licences ? POL_OVER_LICENCE
 	                       : a->storage_total > 0 && allocated > a->storage_total
@@ -2448,7 +2456,7 @@ int policy_settle(struct pol_pass *pp, struct pol_result *res)
 		memset(&pp->held, 0, sizeof(pp->held));
 	}
 	pp->settled = 1;
-	if (settle_claims(pp, &reserved) < 0 || settle_forwards(pp, res) < 0 ||
+	if (settle_claims(pp, &reserved, res) < 0 || settle_forwards(pp, res) < 0 ||
 	    settle_contacts(pp) < 0 || settle_account(pp, reserved, res) < 0)
 		return -1;
 	/* Did settle decide as the build at take assumed? */

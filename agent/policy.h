@@ -59,6 +59,14 @@ struct pol_result {
 	struct entry **adds;   /* mail contacts to create, for external forwarding */
 	size_t nadds;
 	enum pol_state acct_state_kind; /* the kind of acct_state */
+	/* The account's figures as settle leaves them: POP/IMAP mailboxes
+	 * holding a licence (kept or granted), users waiting for one
+	 * (over-licence), and the MB the mailboxes' limits add up to (an
+	 * unlimited one counts as the account's total), as over-allocated
+	 * weighs them. */
+	long licences_used;
+	long licences_waiting;
+	long allocated_mb;
 };
 
 /* What the pass is computed against. */

@@ -1526,6 +1526,7 @@ struct inflight {
 	size_t nmods;
 	char *guard;
 	struct built *b; /* the object the values belong to, owned */
+	uint64_t attrs;  /* a modify's attributes, as write_attr numbers them */
 };
 
 #define NO_OBJ ((size_t)-1)
@@ -1658,12 +1659,77 @@ static int systemic(struct pipe *pp, int code)
 	return 1;
 }
 
+/* The attributes a modify may change, numbered for inflight.attrs: those
+ * diff compares, then objectClass; the last bit stands for any other. */
+#define WRITE_ATTR_OTHER 63
+
+static const char *write_attr(unsigned k)
+{
+	const char *const *v = policy_diff_attrs();
+	unsigned i;
+
+	for (i = 0; v[i] != NULL && i < k; i++)
+		;
+	return v[i] != NULL ? v[i] : i == k ? "objectClass" : "other";
+}
+
+static uint64_t write_attrs(const struct entry_mod *mods, size_t nmods)
+{
+	const char *const *v = policy_diff_attrs();
+	uint64_t bits = 0;
+	size_t k;
+	unsigned i;
+
+	for (k = 0; k < nmods; k++) {
+		for (i = 0; v[i] != NULL && strcasecmp(v[i], mods[k].attr) != 0; i++)
+			;
+		if (v[i] == NULL && strcasecmp(mods[k].attr, "objectClass") != 0)
+			i = WRITE_ATTR_OTHER;
+		bits |= (uint64_t)1 << (i < WRITE_ATTR_OTHER ? i : WRITE_ATTR_OTHER);
+	}
+	return bits;
+}
+
+/* What became of write f (lrc, and code as journal_code gives it). */
+static enum rec_outcome outcome_of(const struct pass *p, const struct inflight *f,
+                                   enum ldapc_rc lrc, int code)
+{
+	if (lrc == LDAPC_OK)
+		return REC_OUT_SUCCESS;
+	if (code == JOURNAL_UNSENT)
+		return REC_OUT_UNSENT;
+	if (code == JOURNAL_UNKNOWN)
+		return REC_OUT_UNANSWERED;
+	/* A value to delete gone, or one to add there already: changed. */
+	if (lrc == LDAPC_STALE ||
+	    (lrc == LDAPC_SKIP && p->o->no_assertion && f->kind == LDAPC_W_MODIFY &&
+	     (code == 16 || code == 20))) /* noSuchAttribute, attributeOrValueExists */
+		return REC_OUT_STALE;
+	return REC_OUT_REFUSED;
+}
+
+/* Tells rec_opts.outcome what became of write f. */
+static void tell_outcome(const struct pass *p, const struct inflight *f, enum rec_outcome out,
+                         int code)
+{
+	const char *names[64];
+	size_t n = 0;
+	unsigned k;
+
+	for (k = 0; k < 64; k++)
+		if (f->attrs & ((uint64_t)1 << k))
+			names[n++] = write_attr(k);
+	p->o->outcome(f->kind, names, n, out,
+	              out == REC_OUT_REFUSED ? journal_result_name(code) : NULL, p->o->outcome_arg);
+}
+
 /* Sorts the outcome of write f (lrc, and code as journal_code gives it):
  * journal first, then the counts and lists. */
 static void settle_write(struct pass *p, struct pipe *pp, const struct inflight *f,
                          enum ldapc_rc lrc, int code, const char *why, struct rec_stats *st)
 {
 	struct buf jerr = BUF_INIT;
+	enum rec_outcome out = outcome_of(p, f, lrc, code);
 
 	if (journal_end(p->j, f->jid, time(NULL), code, lrc == LDAPC_OK ? NULL : why, &jerr) < 0 &&
 	    pp->stop != STOP_JOURNAL)
@@ -1671,20 +1737,18 @@ static void settle_write(struct pass *p, struct pipe *pp, const struct inflight 
 	buf_free(&jerr);
 	if (lrc == LDAPC_OK && p->o->written != NULL)
 		p->o->written(f->dn, p->o->written_arg);
-	if (lrc == LDAPC_OK || code == JOURNAL_UNSENT)
+	if (p->o->outcome != NULL)
+		tell_outcome(p, f, out, code);
+	if (out == REC_OUT_SUCCESS || out == REC_OUT_UNSENT)
 		return; /* done, or never sent: nothing happened */
 	pp->failed = f->obj;
-	if (code == JOURNAL_UNKNOWN) {
+	if (out == REC_OUT_UNANSWERED) {
 		st->unknown++;
 		log_error("%s: %s; its outcome is unknown (see the journal)", f->dn, why);
 		pipe_stop(pp, STOP_LINK, NULL);
 		return;
 	}
-	/* A value to delete gone, or one to add there already: changed. */
-	if (lrc == LDAPC_SKIP && p->o->no_assertion && f->kind == LDAPC_W_MODIFY &&
-	    (code == 16 || code == 20)) /* noSuchAttribute, attributeOrValueExists */
-		lrc = LDAPC_STALE;
-	if (lrc == LDAPC_STALE) {
+	if (out == REC_OUT_STALE) {
 		st->stale++;
 		if (f->guarded && f->obj != NO_OBJ)
 			push_stale(pp, f->obj, f->jid);
@@ -1836,6 +1900,8 @@ static void pipe_send(struct pass *p, struct pipe *pp, enum ldapc_write kind, co
 	}
 	if (nmods)
 		memcpy(f.mods, mods, nmods * sizeof(*f.mods));
+	if (kind == LDAPC_W_MODIFY)
+		f.attrs = write_attrs(mods, nmods);
 	/* the pass and the bind identity, asked once per connection */
 	if (journal_set_origin(p->j, p->o->pass_id, ldapc_bind_identity(p->l), &err) < 0)
 		f.jid = -1;
@@ -1983,8 +2049,11 @@ static int count_changes(struct pass *p, unsigned char *nbs, size_t *found_dn, s
 
 		if (!selected(p->o, dn))
 			continue;
-		if (policy_obj_kind(p->pp, i) != POL_OTHER)
+		if (policy_obj_kind(p->pp, i) != POL_OTHER) {
 			st->states[policy_state_kind(p->pp, i)]++;
+			if (p->o->state_of != NULL)
+				p->o->state_of(dn, policy_state_kind(p->pp, i), p->o->state_arg);
+		}
 		if (policy_unchanged(p->pp, i)) {
 			(*found_dn)++; /* converged, known since it was read */
 			continue;
@@ -2014,6 +2083,12 @@ static int count_changes(struct pass *p, unsigned char *nbs, size_t *found_dn, s
 	built_free(&b);
 	for (i = 0; rc == EX_OK && i < p->res.nadds; i++)
 		st->changed += add_selected(p, p->res.adds[i]);
+	st->settled = rc == EX_OK;
+	st->licences = p->ctx.acct->licences;
+	st->licences_used = p->res.licences_used;
+	st->licences_waiting = p->res.licences_waiting;
+	st->storage_mb = p->ctx.acct->storage_total;
+	st->allocated_mb = p->res.allocated_mb;
 	return rc;
 }
 

@@ -25,6 +25,16 @@ struct rec_set {
 	const char *value;
 };
 
+/* What became of one write (rec_opts.outcome). */
+enum rec_outcome {
+	REC_OUT_SUCCESS,    /* the server applied it */
+	REC_OUT_REFUSED,    /* the server said no */
+	REC_OUT_STALE,      /* the assertion failed: the object changed since it was read */
+	REC_OUT_UNANSWERED, /* sent, and the connection was lost before the answer */
+	REC_OUT_UNSENT,     /* journaled, never sent: the pass stopped first */
+};
+#define REC_NOUTCOMES (REC_OUT_UNSENT + 1)
+
 struct rec_opts {
 	const char *base;      /* where the recipients live */
 	int page_size;         /* RFC 2696 page size */
@@ -85,6 +95,18 @@ struct rec_opts {
 	 * NULL: nothing. */
 	void (*tick)(void *arg);
 	void *tick_arg;
+	/* Called for every user and list the summary counts, with the kind of
+	 * its dirmailState after the pass (dirmail status names the first of
+	 * each blocked kind). NULL: nothing. */
+	void (*state_of)(const char *dn, enum pol_state k, void *arg);
+	void *state_arg;
+	/* Called with the outcome of every write the pass journaled (the
+	 * daemon's metrics): its kind, the attributes a modify changes
+	 * (borrowed for the call), and for a refusal the server's result name
+	 * (journal_result_name). NULL: nothing. */
+	void (*outcome)(enum ldapc_write kind, const char *const *attrs, size_t nattrs,
+	                enum rec_outcome r, const char *reason, void *arg);
+	void *outcome_arg;
 };
 
 /* What a daemon keeps between passes over its cache (rec_opts.memo). */
@@ -110,6 +132,14 @@ struct rec_stats {
 	 * dirmailState after the pass, changed or not. */
 	size_t states[POL_ERROR + 1];
 	unsigned long ms; /* how long the pass took */
+	/* 1 when the pass got as far as counting: states and the account's
+	 * figures below are filled (a pass that failed reading has neither). */
+	int settled;
+	long licences;         /* the account's dirmailLicences */
+	long licences_used;    /* POP/IMAP mailboxes holding one after the pass */
+	long licences_waiting; /* users over-licence */
+	long storage_mb;       /* the account's dirmailStorageTotal; 0: none */
+	long allocated_mb;     /* what the mailboxes' limits add up to (pol_result) */
 };
 
 /* The exit status of reconcile (and --dry-run) when the pass converged

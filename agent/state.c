@@ -1,14 +1,16 @@
 /* state.c - what a pass remembers between runs, in the state directory.
- * Small text files, "COUNT DN" per account entry and the daemon's sync
- * cookie, each replaced atomically so a crash leaves the old content or the
- * new, never half a file. */
+ * Small text files, "COUNT DN" per account entry, the daemon's sync
+ * cookie and its status, each replaced atomically so a crash leaves the
+ * old content or the new, never half a file; the daemon's pid file lock. */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -348,6 +350,77 @@ int state_cookie_forget(const char *dir, struct buf *err)
 		(void)!buf_printf(err, "%s: %s", buf_str(&path), strerror(errno));
 		rc = -1;
 	}
+	buf_free(&path);
+	return rc;
+}
+
+/* ---- the daemon's pid and status -------------------------------------------- */
+
+int state_daemon_running(const char *dir, long *pid, struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	char line[32];
+	ssize_t n;
+	int fd = -1, rc = -1;
+
+	*pid = 0;
+	if (path_in(&path, dir, STATE_PID_FILE) < 0) {
+		(void)!buf_puts(err, "out of memory");
+		goto done;
+	}
+	fd = open(buf_str(&path), O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		rc = 0; /* removed by a clean stop, or never made */
+		goto done;
+	}
+	if (fd < 0) {
+		(void)!buf_printf(err, "%s: %s", buf_str(&path), strerror(errno));
+		goto done;
+	}
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		rc = 0; /* left by a daemon that did not stop cleanly */
+		goto done;
+	}
+	if (errno != EWOULDBLOCK) {
+		(void)!buf_printf(err, "%s: %s", buf_str(&path), strerror(errno));
+		goto done;
+	}
+	n = read(fd, line, sizeof(line) - 1);
+	line[n > 0 ? n : 0] = '\0';
+	*pid = strtol(line, NULL, 10);
+	if (*pid < 0)
+		*pid = 0;
+	rc = 1;
+done:
+	if (fd >= 0)
+		close(fd);
+	buf_free(&path);
+	return rc;
+}
+
+int state_status_save(const char *dir, const char *text, size_t len, struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	int rc = -1;
+
+	if (path_in(&path, dir, STATE_STATUS_FILE) < 0)
+		(void)!buf_puts(err, "out of memory");
+	else
+		rc = export_write_file(buf_str(&path), text, len, err);
+	buf_free(&path);
+	return rc;
+}
+
+int state_status_load(const char *dir, char **text, struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	int rc = -1;
+
+	*text = NULL;
+	if (path_in(&path, dir, STATE_STATUS_FILE) < 0)
+		(void)!buf_puts(err, "out of memory");
+	else
+		rc = slurp(buf_str(&path), text, err);
 	buf_free(&path);
 	return rc;
 }

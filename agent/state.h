@@ -1,9 +1,12 @@
 /* state.h - what a pass remembers between runs, in the state directory.
  * The number of recipients the last complete pass read, per account
  * entry, so that a pass which suddenly sees far fewer stops; the daemon's
- * sync cookie, so that a restart resumes where it stopped. */
+ * sync cookie, so that a restart resumes where it stopped; whether a
+ * daemon runs, and its status, for dirmail status. */
 #ifndef DIRMAIL_STATE_H
 #define DIRMAIL_STATE_H
+
+#include <stddef.h>
 
 #include "attrs.h"
 #include "buf.h"
@@ -43,5 +46,27 @@ int state_cookie_save(const char *dir, const char *base, const void *cookie, siz
 /* Removes DIR/cookie (a cookie the server refused); 0 also when there was
  * none, -1 with the reason in err. */
 int state_cookie_forget(const char *dir, struct buf *err) DM_WUR;
+
+/* The file under the state directory that holds the daemon's pid, locked
+ * (flock) while it runs: one daemon per state directory. */
+#define STATE_PID_FILE "dirmail.pid"
+
+/* Tells whether a daemon runs on DIR: 1 when one holds the lock of
+ * DIR/dirmail.pid, its pid in *pid (0 when the file does not say), 0 when
+ * none does, -1 with "path: reason" in err when it cannot be told (the
+ * file cannot be opened: run as the daemon's user or root). Asks with a
+ * shared lock held for an instant; a daemon starting in that instant
+ * tries again (sync.c). */
+int state_daemon_running(const char *dir, long *pid, struct buf *err) DM_WUR;
+
+/* The file under the state directory that holds the daemon's status. */
+#define STATE_STATUS_FILE "status"
+
+/* Replaces DIR/status with len bytes of text (temporary file, fsync,
+ * rename; mode 0600). 0, or -1 with "path: reason" in err. */
+int state_status_save(const char *dir, const char *text, size_t len, struct buf *err) DM_WUR;
+/* Reads DIR/status into *text (the caller frees it; NULL when there is
+ * none). 0, or -1 with "path: reason" in err. */
+int state_status_load(const char *dir, char **text, struct buf *err) DM_WUR;
 
 #endif

@@ -24,6 +24,7 @@
 
 #include "account.h"
 #include "cache.h"
+#include "export.h"
 #include "hash.h"
 #include "journal.h"
 #include "lease.h"
@@ -32,16 +33,22 @@
 #include "profile.h"
 #include "reconcile.h"
 #include "state.h"
+#include "status.h"
 #include "sync.h"
 
 /* The file in the state directory that holds the daemon's pid, locked
  * while it runs: one daemon per state directory. */
-#define PID_FILE "dirmail.pid"
+#define PID_FILE STATE_PID_FILE
 /* How long the next pass waits for the echoes of the last one's writes
  * once the source is silent. */
 #define ECHO_WAIT_MS 200
 /* The cookie is written at most this often (and at the stop). */
 #define COOKIE_EVERY_MS 1000
+/* The status (and the metrics) are written at most once a second after
+ * they change, and this often besides, so that their time and the sync
+ * lag stay current. */
+#define STATUS_SOON_MS 1000
+#define STATUS_EVERY_MS 30000
 
 static enum ldapc_rc rfc4533_start(struct ldapc *c, const struct conf *conf, const char *filter,
                                    const char *const *attrs, const void *cookie, size_t len,
@@ -147,6 +154,13 @@ struct daemon {
 	size_t echo_cap, echo_used; /* slots, slots holding a DN */
 	size_t echoes;              /* slots whose count is not 0 */
 	uint64_t echo_ms;
+	/* What dirmail status and the metrics show (status.h). */
+	struct status st;
+	int st_dirty;            /* changed since it was last written */
+	uint64_t st_saved_ms;    /* when it was */
+	struct buf down_why;     /* the outage's reason */
+	const char *idle_why;    /* why passes do not run (the account entry), or NULL */
+	int st_failed, m_failed; /* the last write of the status, the metrics failed */
 };
 
 struct echo {
@@ -309,6 +323,11 @@ static int on_entry(enum ldapc_sync_state st, const unsigned char uuid[16], cons
 	if (st != LDAPC_SYNC_PRESENT && !d->refreshing) {
 		echo = echo_take(d, e->dn, d->fl.source->coalesces);
 		d->echo_ms = now_ms();
+		if (!echo) {
+			d->st.changes++;
+			d->st.last_change = time(NULL);
+			d->st_dirty = 1;
+		}
 	}
 	switch (st) {
 	case LDAPC_SYNC_PRESENT:
@@ -360,6 +379,8 @@ static void outage_over(struct daemon *d)
 	log_info("directory available again at %s after %llu s", ldapc_uri(d->sl),
 	         (unsigned long long)((now_ms() - d->down_since_ms) / 1000));
 	d->down = 0;
+	d->st.down_since = 0;
+	d->st_dirty = 1;
 }
 
 static int on_refresh_end(int present, int done, void *arg)
@@ -434,6 +455,10 @@ static void outage(struct daemon *d, const char *why)
 		d->attempt = 0;
 		log_error("directory unavailable: %s; trying again until it answers", why);
 		(void)notify_status("directory unavailable: %s", why);
+		d->st.down_since = time(NULL);
+		buf_reset(&d->down_why);
+		(void)!buf_puts(&d->down_why, why);
+		d->st_dirty = 1;
 	}
 	for (k = 0; k < d->attempt && wait < cap; k++)
 		wait *= 2;
@@ -841,6 +866,8 @@ static int pass_opts(struct daemon *d, struct rec_opts *o)
 		o->may_write = may_write;
 		o->may_write_arg = d;
 	}
+	o->outcome = status_note_write;
+	o->outcome_arg = &d->st;
 	return 0;
 }
 
@@ -848,6 +875,7 @@ static int pass_opts(struct daemon *d, struct rec_opts *o)
  * EX_UNAVAILABLE, EX_TEMPFAIL (asked to stop) or EX_OSERR. */
 static int pass(struct daemon *d)
 {
+	struct status_names names[POL_ERROR + 1];
 	struct rec_opts o;
 	struct rec_stats st;
 	struct buf sum = BUF_INIT;
@@ -859,13 +887,22 @@ static int pass(struct daemon *d)
 	/* Nothing reads the source during a pass: d->cookie is the cookie of
 	 * what the pass sees, kept below once it is applied. */
 	d->dirty = 0;
+	d->st_dirty = 1;
+	d->idle_why = d->acct_ok          ? NULL
+	              : d->acct_e == NULL ? "no account entry under the base"
+	                                  : "the account entry is wrong or names what this bind "
+	                                    "cannot read; its dirmailState or the log says why";
 	if (!d->acct_ok)
 		goto done;
 	if (pass_opts(d, &o) < 0)
 		return EX_OSERR;
+	memset(names, 0, sizeof(names));
+	o.state_of = status_note_state;
+	o.state_arg = names;
 	rc = reconcile_run(d->rw, &d->acct, d->acct_e, &o, &st);
 	d->passes++;
-	if (reconcile_summary(&st, REC_SUM_TAKEN | REC_SUM_MS, &sum) < 0) {
+	if (status_take_pass(&d->st, &st, names, rc, o.pass_id, time(NULL)) < 0 ||
+	    reconcile_summary(&st, REC_SUM_TAKEN | REC_SUM_MS, &sum) < 0) {
 		rc = EX_OSERR;
 	} else {
 		log_msg(st.writes > 0 || rc != EX_OK ? LOG_LVL_NOTICE : LOG_LVL_DEBUG, "pass: %s%s",
@@ -912,7 +949,97 @@ done:
 	return rc;
 }
 
+/* ---- what dirmail status and the metrics show --------------------------------- */
+
+/* The daemon's state and connection, as the status says them now. */
+static void status_refresh(struct daemon *d)
+{
+	struct status *s = &d->st;
+	const char *why = NULL;
+
+	s->updated = time(NULL);
+	s->connected = d->sync != NULL && !d->down;
+	if (d->sl != NULL && ldapc_uri(d->sl) != NULL)
+		(void)!status_set(&s->uri, ldapc_uri(d->sl));
+	(void)!status_set(&s->base, d->c->base);
+	if (s->daemon == STATUS_STOPPED || s->daemon == STATUS_NOT_RUNNING)
+		return; /* said by sync_run as it ends */
+	if (d->down) {
+		s->daemon = STATUS_OUTAGE;
+		why = buf_str(&d->down_why);
+	} else if (d->idle_why != NULL) {
+		s->daemon = STATUS_HELD;
+		why = d->idle_why;
+	} else if (d->passes == 0) {
+		s->daemon = STATUS_STARTING;
+	} else if (s->pass_result == STATUS_PASS_HELD) {
+		s->daemon = STATUS_HELD;
+		why = "the last pass would have deleted more than dirmailDeleteThreshold; the "
+		      "account entry's dirmailState says how much";
+	} else {
+		s->daemon = STATUS_RUNNING;
+	}
+	(void)!status_set(&s->reason, why);
+}
+
+/* Writes the status into the state directory and, when metrics.textfile
+ * is set, the metrics there (mode 0644: node_exporter reads it). A failed
+ * write is logged when it starts failing, not every time. */
+static void status_save(struct daemon *d)
+{
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	int r;
+
+	status_refresh(d);
+	r = status_format(&d->st, &out) < 0
+	        ? -1
+	        : state_status_save(d->c->state_dir, out.s, out.len, &err);
+	if (r < 0 && !d->st_failed)
+		log_warn("the status for dirmail status cannot be kept: %s",
+		         err.len ? buf_str(&err) : "out of memory");
+	d->st_failed = r < 0;
+	if (d->c->metrics_textfile != NULL) {
+		buf_reset(&out);
+		buf_reset(&err);
+		r = status_render_prom(&d->st, d->st.updated, &out) < 0
+		        ? -1
+		        : export_write_file_mode(d->c->metrics_textfile, out.s, out.len, 0644,
+		                                 &err);
+		if (r < 0 && !d->m_failed)
+			log_warn("metrics.textfile: %s", err.len ? buf_str(&err) : "out of memory");
+		d->m_failed = r < 0;
+	}
+	d->st_dirty = 0;
+	d->st_saved_ms = now_ms();
+	buf_free(&out);
+	buf_free(&err);
+}
+
+/* When the status is to be written next. */
+static uint64_t status_due_ms(const struct daemon *d)
+{
+	return d->st_saved_ms + (d->st_dirty ? STATUS_SOON_MS : STATUS_EVERY_MS);
+}
+
 /* ---- the process ----------------------------------------------------------- */
+
+/* Locks the pid file; dirmail status holds a shared lock on it for an
+ * instant to tell whether a daemon runs, so a refusal is tried again a
+ * few times before it is taken for another daemon. 0, or -1. */
+static int lock_pid_file(int fd)
+{
+	const struct timespec pause = {0, 5000000};
+	int k;
+
+	for (k = 0; k < 20; k++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return -1;
+		(void)nanosleep(&pause, NULL);
+	}
+	return -1;
+}
 
 /* Takes the state directory for this process: EX_OK, or EX_TEMPFAIL when
  * another daemon holds it, EX_CANTCREAT when it cannot be made. */
@@ -934,7 +1061,7 @@ static int lock_state(struct daemon *d)
 	if (d->lock_fd < 0) {
 		log_error("%s: %s", buf_str(&path), strerror(errno));
 		rc = EX_CANTCREAT;
-	} else if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+	} else if (lock_pid_file(d->lock_fd) < 0) {
 		n = read(d->lock_fd, held, sizeof(held) - 1);
 		held[n > 0 ? n : 0] = '\0';
 		held[strcspn(held, "\n")] = '\0';
@@ -1100,6 +1227,7 @@ static void reload(struct daemon *d)
 	d->acct_stale = 1;
 	d->dirty = 1;
 	d->next_full_ms = now_ms() + (uint64_t)d->c->full_interval * 1000;
+	d->st_dirty = 1;
 	log_info("configuration reloaded");
 done:
 	(void)notify_ready();
@@ -1132,6 +1260,8 @@ static int wait_ms(const struct daemon *d)
 		until = d->echo_ms + ECHO_WAIT_MS;
 	if (cookie_pending(d) && d->cookie_saved_ms + COOKIE_EVERY_MS < until)
 		until = d->cookie_saved_ms + COOKIE_EVERY_MS;
+	if (status_due_ms(d) < until)
+		until = status_due_ms(d);
 	return until <= now ? 0 : until - now > 3600000 ? 3600000 : (int)(until - now);
 }
 
@@ -1194,6 +1324,13 @@ static int loop(struct daemon *d)
 		pass_tick(d);
 		if (now_ms() >= d->cookie_saved_ms + COOKIE_EVERY_MS)
 			save_cookie(d);
+		/* The oldest change not applied yet, for the sync lag. */
+		if (!d->dirty)
+			d->st.pending_since = 0;
+		else if (d->st.pending_since == 0)
+			d->st.pending_since = time(NULL);
+		if (now_ms() >= status_due_ms(d))
+			status_save(d);
 		if (now_ms() >= d->next_full_ms && d->sync != NULL && !d->refreshing) {
 			/* The periodic full pass: everything is read again. */
 			log_info("full pass: reading every recipient again");
@@ -1275,6 +1412,12 @@ int sync_run(const struct sync_host *h, struct conf *c, int foreground)
 		buf_free(&err);
 	}
 	d.next_full_ms = now_ms() + (uint64_t)c->full_interval * 1000;
+	d.st.pid = (long)getpid();
+	d.st.started = time(NULL);
+	d.st.daemon = STATUS_STARTING;
+	if (status_set(&d.st.version, PACKAGE_VERSION) < 0)
+		rc = EX_OSERR;
+	status_save(&d);
 	log_info("dirmail %s starting under \"%s\"%s", PACKAGE_VERSION, c->base,
 	         d.have_cookie ? ", resuming from the cookie" : "");
 	if (rc == EX_OK)
@@ -1293,6 +1436,17 @@ int sync_run(const struct sync_host *h, struct conf *c, int foreground)
 	}
 done:
 	disconnect(&d);
+	if (d.pid_path != NULL) {
+		/* The last word, while the state directory is still this one's. */
+		struct buf why = BUF_INIT;
+
+		d.st.daemon = rc == EX_OK ? STATUS_STOPPED : STATUS_NOT_RUNNING;
+		(void)!buf_printf(&why, "the daemon exited with status %d", rc);
+		(void)!status_set(&d.st.reason, rc == EX_OK ? NULL : buf_str(&why));
+		d.st.pending_since = d.st.down_since = 0;
+		status_save(&d);
+		buf_free(&why);
+	}
 	journal_close(d.j);
 	signals_end(&d);
 	unlock_state(&d);
@@ -1305,5 +1459,7 @@ done:
 	buf_free(&d.pass_id);
 	buf_free(&d.applied);
 	buf_free(&d.done);
+	buf_free(&d.down_why);
+	status_clear(&d.st);
 	return rc;
 }

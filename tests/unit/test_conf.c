@@ -164,7 +164,7 @@ static void test_table(void **state)
 
 	(void)state;
 	keys = conf_keys(&n);
-	assert_int_equal(n, 30);
+	assert_int_equal(n, 31);
 	for (i = 0; i < n; i++) {
 		const struct conf_key *k = &keys[i];
 
@@ -495,6 +495,9 @@ static const struct {
     {"log.facility", "authpriv", 0, "authpriv"},
     {"journal.file", "/srv/j.ldif", 0, "/srv/j.ldif"},
     {"state_dir", "/srv/dirmail", 0, "/srv/dirmail"},
+    {"metrics.textfile", "/var/lib/prometheus/node-exporter/dirmail.prom", 0,
+     "/var/lib/prometheus/node-exporter/dirmail.prom"},
+    {"metrics.textfile", "", 0, "(unset)"},
     {"ldap.timeout", "0", -1, "ldap.timeout: 0 is out of range (1..3600)\n"},
     {"ldap.timeout", "-5", -1, "ldap.timeout: -5 is out of range (1..3600)\n"},
     {"ldap.timeout", "99999999999999999999", -1,
@@ -511,6 +514,15 @@ static const struct {
     {"log.facility", "a\nb", -1, "log.facility: unknown syslog facility 'a?b'\n"},
     {"log.facility", "", -1, "log.facility: must not be empty\n"},
     {"journal.file", "", -1, "journal.file: must not be empty\n"},
+    {"metrics.textfile", "dirmail.prom", -1,
+     "metrics.textfile: want an absolute path ending in .prom (the textfile collector reads "
+     "no other name)\n"},
+    {"metrics.textfile", "/var/lib/dirmail.txt", -1,
+     "metrics.textfile: want an absolute path ending in .prom (the textfile collector reads "
+     "no other name)\n"},
+    {"metrics.textfile", "/var/lib/.prom", -1,
+     "metrics.textfile: want an absolute path ending in .prom (the textfile collector reads "
+     "no other name)\n"},
     {"ldap.uri", "", -1, "ldap.uri: must not be empty\n"},
     {"ldap.foo", "1", -1, "unknown setting \"ldap.foo\"\n"},
     {"ldap.password", "secret", -1, "unknown setting \"ldap.password\"\n"},

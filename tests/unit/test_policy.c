@@ -720,6 +720,10 @@ static void test_licences(void **state)
 	want_state(obj(&w, "uid=bad"), "invalid");
 	want_state(obj(&w, "uid=held"), "conflict: pop-imap-enabled");
 	assert_int_equal(obj(&w, "uid=held")->state_kind, POL_CONFLICT);
+	/* The figures dirmail status shows: the kept one and nine granted,
+	 * two waiting. */
+	assert_int_equal(w.res.licences_used, 10);
+	assert_int_equal(w.res.licences_waiting, 2);
 	want_idempotent(&w);
 	want_state(obj(&w, "uid=u09"), "over-licence");
 	/* A freed licence goes to the next in line. */
@@ -728,6 +732,8 @@ static void test_licences(void **state)
 	run(&w);
 	want_state(obj(&w, "uid=u09"), "ok");
 	want_state(obj(&w, "uid=u10"), "over-licence");
+	assert_int_equal(w.res.licences_used, 10);
+	assert_int_equal(w.res.licences_waiting, 1);
 	world_free(&w);
 }
 
@@ -805,6 +811,7 @@ static void test_quota_clamp_and_overallocation(void **state)
 	    buf_str(&w.res.acct_state),
 	    "over-allocated: mailbox quotas add up to 3000 MB and the account has 2000 MB");
 	assert_int_equal(w.res.acct_state_kind, POL_OVER_ALLOCATED);
+	assert_int_equal(w.res.allocated_mb, 3000);
 	world_free(&w);
 	/* Unlimited on an account of 5 TB is clamped to AD's 32-bit range. */
 	{
@@ -822,6 +829,8 @@ static void test_quota_clamp_and_overallocation(void **state)
 		want_vals(&w.o[0], "mDBOverHardQuotaLimit", "2147483647");
 		want_vals(&w.o[0], "mDBStorageQuota", "1932735282");
 		assert_string_equal(buf_str(&w.res.acct_state), "ok");
+		/* unlimited counts as the whole account */
+		assert_int_equal(w.res.allocated_mb, 5000000);
 		world_free(&w);
 	}
 }
@@ -928,7 +937,7 @@ static void test_streamed_pass(void **state)
 	struct world w;
 	struct pol_ctx ctx = {NULL,    0, "dirmailRecipient", fake_guid, NULL, ldapc_dn_child,
 	                      contact, 1};
-	struct pol_result res = {BUF_INIT, NULL, 0, POL_OK};
+	struct pol_result res = {BUF_INIT, NULL, 0, POL_OK, 0, 0, 0};
 	struct pol_pass *pp;
 	struct pol_obj o;
 	size_t i, k, n = sizeof(texts) / sizeof(texts[0]);
@@ -1019,7 +1028,7 @@ static void test_streamed_pass(void **state)
  * the objects that want a change (joined uids). */
 static size_t known_unchanged(struct world *w, struct buf *changed)
 {
-	struct pol_result res = {BUF_INIT, NULL, 0, POL_OK};
+	struct pol_result res = {BUF_INIT, NULL, 0, POL_OK, 0, 0, 0};
 	struct pol_pass *pp = settled(w, &res);
 	struct pol_obj o;
 	size_t i, known = 0;
@@ -1592,7 +1601,8 @@ static void ksame(struct kept_world *k, struct pol_pass *a, const struct pol_res
 static void test_kept_pass(void **state)
 {
 	struct kept_world k;
-	struct pol_result rk = {BUF_INIT, NULL, 0, POL_OK}, rn = {BUF_INIT, NULL, 0, POL_OK};
+	struct pol_result rk = {BUF_INIT, NULL, 0, POL_OK, 0, 0, 0},
+	                  rn = {BUF_INIT, NULL, 0, POL_OK, 0, 0, 0};
 	struct pol_pass *kept, *fresh;
 	size_t round, i, anew = 0;
 

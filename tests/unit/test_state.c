@@ -1,8 +1,10 @@
 /* test_state.c - what a pass remembers between runs.
  * The recipients count per account entry: first run, round trip, other
- * accounts kept, a missing directory created, a damaged file reported. */
+ * accounts kept, a missing directory created, a damaged file reported;
+ * the cookie; whether a daemon runs; the daemon's status file. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -194,6 +197,61 @@ static void test_cookie(void **state)
 	buf_free(&c);
 }
 
+/* A daemon runs while it holds the lock of the pid file: none without
+ * the file or with it unlocked (a crash leaves it); with it locked, the
+ * pid it holds. Asking leaves the lock to the daemon. */
+static void test_daemon_running(void **state)
+{
+	struct buf err = BUF_INIT;
+	char sub[256], path[300];
+	long pid = -1;
+	int fd;
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/daemon", dir);
+	assert_int_equal(state_dir_make(sub, &err), 0);
+	assert_int_equal(state_daemon_running(sub, &pid, &err), 0);
+	assert_int_equal(pid, 0);
+	write_file(sub, STATE_PID_FILE, "4242\n");
+	assert_int_equal(state_daemon_running(sub, &pid, &err), 0);
+	snprintf(path, sizeof(path), "%s/%s", sub, STATE_PID_FILE);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal(state_daemon_running(sub, &pid, &err), 1);
+	assert_int_equal(pid, 4242);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0); /* still the daemon's */
+	close(fd);
+	assert_int_equal(state_daemon_running(sub, &pid, &err), 0);
+	assert_int_equal(err.len, 0);
+	buf_free(&err);
+}
+
+/* The daemon's status file: written whole, read back, none before. */
+static void test_status_file(void **state)
+{
+	struct buf err = BUF_INIT;
+	char sub[256], *text = NULL;
+	struct stat st;
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/status", dir);
+	assert_int_equal(state_dir_make(sub, &err), 0);
+	assert_int_equal(state_status_load(sub, &text, &err), 0);
+	assert_null(text);
+	assert_int_equal(state_status_save(sub, "daemon running\n", 15, &err), 0);
+	assert_int_equal(state_status_load(sub, &text, &err), 0);
+	assert_string_equal(text, "daemon running\n");
+	free(text);
+	snprintf(sub, sizeof(sub), "%s/status/%s", dir, STATE_STATUS_FILE);
+	assert_int_equal(stat(sub, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(sub, sizeof(sub), "%s/nowhere", dir);
+	assert_int_equal(state_status_save(sub, "x", 1, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "/nowhere/status.tmp."));
+	buf_free(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +260,8 @@ int main(void)
 	    cmocka_unit_test(test_damaged_file),
 	    cmocka_unit_test(test_unwritable_directory),
 	    cmocka_unit_test(test_cookie),
+	    cmocka_unit_test(test_daemon_running),
+	    cmocka_unit_test(test_status_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
