@@ -29,6 +29,7 @@ static const char *const daemon_names[STATUS_NDAEMON] = {
     [STATUS_RUNNING] = "running",
     [STATUS_OUTAGE] = "outage",
     [STATUS_HELD] = "held",
+    [STATUS_STANDBY] = "standby",
     [STATUS_STOPPED] = "stopped",
 };
 
@@ -313,6 +314,8 @@ int status_exit(const struct status *s)
 			if (k != POL_OK)
 				blocked += s->states[k];
 		return blocked > 0 ? 1 : 0;
+	case STATUS_STANDBY:
+		return 0;
 	case STATUS_STARTING:
 	case STATUS_OUTAGE:
 	case STATUS_HELD:

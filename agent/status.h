@@ -25,6 +25,7 @@ enum status_daemon {
 	STATUS_OUTAGE,      /* the directory is out of reach or refuses the sync */
 	STATUS_HELD,        /* nothing is written: past the delete threshold, or no usable
 	                     * account entry */
+	STATUS_STANDBY,     /* following changes; another instance holds the lease */
 	STATUS_STOPPED,     /* stopped cleanly */
 };
 #define STATUS_NDAEMON (STATUS_STOPPED + 1)

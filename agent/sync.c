@@ -803,6 +803,8 @@ static void lease_tick(struct daemon *d)
 		log_info("lease: %s answers again", d->lease.dn);
 		d->lease_failing = 0;
 	}
+	if (d->lease.leader != was)
+		d->st_dirty = 1; /* dirmail status says standby or not */
 	if (d->lease.leader) {
 		if (!was) {
 			d->standby_said = 0;
@@ -811,6 +813,7 @@ static void lease_tick(struct daemon *d)
 	} else if (d->lease.have_seen && !d->standby_said &&
 	           lease_holder(d->lease.seen, &who) == 0 && who.len > 0) {
 		log_notice("lease: %s is held by %s; standing by", d->lease.dn, buf_str(&who));
+		d->st_dirty = 1;
 		(void)notify_status("standing by: %s holds the lease", buf_str(&who));
 		d->standby_said = 1;
 	}
@@ -970,6 +973,9 @@ static void status_refresh(struct daemon *d)
 	} else if (d->idle_why != NULL) {
 		s->daemon = STATUS_HELD;
 		why = d->idle_why;
+	} else if (d->lease.dn != NULL && !d->lease.leader && d->standby_said) {
+		s->daemon = STATUS_STANDBY;
+		why = "another instance holds the lease (sync.lease_dn); this one follows the changes";
 	} else if (d->passes == 0) {
 		s->daemon = STATUS_STARTING;
 	} else if (s->pass_result == STATUS_PASS_HELD) {

@@ -60,6 +60,9 @@ b0=$(records b)
 applied_by a 61
 applied_by a 62
 assert_eq "$(records b)" "$b0" "requests b journaled while a holds the lease"
+wait_for 3 "b's status" grep -q '^daemon standby' "$T/b.state/status"
+assert_exit 0 dirmail status --state-dir "$T/b.state"
+assert_contains "$OUT" "standby" "dirmail status of the standing-by instance"
 pass "one instance holds the lease and writes, the other stands by and writes nothing"
 
 # ---- the holder killed: the other takes over within the lease time ---------

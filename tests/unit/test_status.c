@@ -237,6 +237,7 @@ static void test_prom(void **state)
 	    "dirmail_daemon_state{state=\"running\"} 1\n"
 	    "dirmail_daemon_state{state=\"outage\"} 0\n"
 	    "dirmail_daemon_state{state=\"held\"} 0\n"
+	    "dirmail_daemon_state{state=\"standby\"} 0\n"
 	    "dirmail_daemon_state{state=\"stopped\"} 0\n",
 	    "dirmail_start_time_seconds 1796606100\n",
 	    "dirmail_directory_up{uri=\"ldap://dc1.example.test/\"} 1\n",
@@ -492,6 +493,8 @@ static void test_lag_and_exit(void **state)
 	assert_int_equal(status_exit(&s), 2);
 	s.daemon = STATUS_HELD;
 	assert_int_equal(status_exit(&s), 2);
+	s.daemon = STATUS_STANDBY; /* another instance writes */
+	assert_int_equal(status_exit(&s), 0);
 	s.daemon = STATUS_STOPPED;
 	assert_int_equal(status_lag(&s, T0), -1);
 	assert_int_equal(status_exit(&s), 3);
