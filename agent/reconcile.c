@@ -143,7 +143,10 @@ int reconcile_find_account(struct ldapc *l, const char *base, int page_size, str
 		goto done;
 	}
 	if (s.found.n == 0) {
-		log_error("no account entry (objectClass dirmailAccount) under \"%s\"", base);
+		log_error(
+		    "no account entry (objectClass dirmailAccount) under \"%s\", or none this "
+		    "bind may read",
+		    base);
 		rc = EX_CONFIG;
 		goto done;
 	}

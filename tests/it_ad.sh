@@ -13,6 +13,36 @@ ad_tenant
 
 assert_exit 0 dirmail check-config "${conn[@]}"
 assert_contains "$OUT" "schema: Active Directory" "the profile"
+assert_contains "$OUT" "write rights: user CN=" "the rights on a user"
+assert_contains "$OUT" "write rights: list CN=team,OU=lists,$TEN: may write every attribute dirmail owns there" "the rights on a list"
+assert_contains "$OUT" "write rights: contact base OU=contacts,$TEN: may create contact objects" "the contact base"
+
+# A service account without the rights: check-config names what it lacks,
+# object by object, asking AD (allowedAttributesEffective), writing nothing.
+printf 'Svc-pass-1234!' >"$T/svc.pw"
+chmod 600 "$T/svc.pw"
+samba_add >/dev/null <<LDIF || fail "adding the service account"
+dn: CN=svc,CN=Users,$SAMBA_BASE
+objectClass: user
+sAMAccountName: svc
+userAccountControl: 66048
+unicodePwd:: $(printf '"%s"' "$(cat "$T/svc.pw")" | iconv -f UTF-8 -t UTF-16LE | base64 -w0)
+LDIF
+# Read on the tenant, nothing more (AD lets an ordinary user read none of
+# dirmail's own classes).
+sid=$(samba-tool user show svc --attributes=objectSid -H "$SAMBA_URI" -s "$SAMBA_DIR/etc/smb.conf" \
+	-U "Administrator%$(cat "$SAMBA_ADMIN_PW_FILE")" | sed -n 's/^objectSid: //p')
+[ -n "$sid" ] || fail "no objectSid for the service account"
+samba-tool dsacl set -H "$SAMBA_URI" -s "$SAMBA_DIR/etc/smb.conf" -U "Administrator%$(cat "$SAMBA_ADMIN_PW_FILE")" \
+	--objectdn="$TEN" --sddl="(A;CI;RPLCLORC;;;$sid)" >"$T/dsacl.out" 2>&1 ||
+	fail "granting the service account read: $(tail -n 3 "$T/dsacl.out")"
+svc=(-H "$SAMBA_URI" -D "CN=svc,CN=Users,$SAMBA_BASE" -y "$T/svc.pw" -b "$TEN" --state-dir "$T/state")
+assert_exit 78 dirmail check-config "${svc[@]}"
+assert_contains "$OUT" "CN=account,$TEN: this bind may not write dirmailState on the account entry; grant" "the account entry's right"
+assert_contains "$OUT" ",$PEOPLE: this bind may not write mail mailNickname " "a user's rights named"
+assert_contains "$OUT" "OU=contacts,$TEN: this bind may not create contact objects there" "the contact base's right"
+assert_not_contains "$OUT" "configuration OK" "check-config with too few rights"
+pass "check-config asks AD whether the bind may write what dirmail owns, and names what it lacks"
 dirmail plan "${conn[@]}" >"$T/plan.ldif" 2>"$T/plan.err" || fail "plan: $(tail -n 5 "$T/plan.err")"
 assert_exit 1 dirmail reconcile "${conn[@]}" --journal "$T/journal.ldif"
 assert_contains "$OUT" "notice: pass: objects=" "summary"
