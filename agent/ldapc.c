@@ -23,6 +23,7 @@
 #include "ldapc.h"
 #include "ldapc_int.h"
 #include "log.h"
+#include "range.h"
 #include "utf8.h"
 
 /* OpenLDAP's LDAP_DEBUG_TRACE (ldap_log.h is not installed). */
@@ -41,6 +42,8 @@ struct sink {
 	int delivered;  /* entries handed out so far: a search that delivered
 	                 * any cannot be silently restarted after a reconnect */
 	unsigned flags; /* LDAPC_S_* */
+	int parts;      /* 1: entries as sent, ranged attributes left in parts
+	                 * (the reads that ask for the rest of them) */
 };
 
 /*
@@ -954,11 +957,15 @@ int ldapc_dn_norm(struct buf *out, const char *dn, size_t len)
 	return rc;
 }
 
-/* Is name (n bytes) one of the attributes whose values are DNs? */
+/* Is name (n bytes) one of the attributes whose values are DNs? Options
+ * ("member;range=0-1499") do not change what the values are. */
 static int is_dn_attr(const struct ldapc *c, const char *name, size_t n)
 {
 	const char *const *a;
+	const char *semi = memchr(name, ';', n);
 
+	if (semi != NULL)
+		n = (size_t)(semi - name);
 	for (a = c->dn_attrs; a != NULL && *a != NULL; a++)
 		if (strlen(*a) == n && strncasecmp(*a, name, n) == 0)
 			return 1;
@@ -1096,6 +1103,72 @@ enum ldapc_rc ldapc_ld_fail(struct ldapc *c, const char *op, const char *dn, int
 	return ldapc_classify(r);
 }
 
+static enum ldapc_rc search_run(struct ldapc *c, const char *op, const char *base, int scope,
+                                const char *filter, char **attrs, int page_size, struct sink *sk,
+                                int *lrc, struct buf *err);
+
+/*
+ * Active Directory sends at most MaxValRange (1500) values of an attribute
+ * per entry, as "member;range=0-1499" (MS-ADTS 3.1.1.3.1.3.3): the rest is
+ * asked for with base searches of the entry ("member;range=1500-*", ...)
+ * until a part ends in "*", and *pe is replaced by the entry as if the
+ * server had sent it whole. A part that is not what it says, or a reply
+ * that does not advance (a server that would be asked the same for ever,
+ * or a group that shrank while it was read), fails the read as a retry
+ * naming the object, so nobody acts on a partial list. These searches run
+ * on the same connection, beside the search the entry came from (with its
+ * flags: a deleted object is found again only with show deleted): libldap
+ * keeps that search's messages meanwhile.
+ */
+static enum ldapc_rc whole_entry(struct ldapc *c, struct entry **pe, unsigned flags, int *lrc,
+                                 struct buf *err)
+{
+	static const char op[] = "range retrieval";
+	struct range_merge *m = NULL;
+	struct buf why = BUF_INIT;
+	const char *const *want;
+	struct entry *whole = NULL;
+	enum ldapc_rc rc = LDAPC_OK;
+	int r;
+
+	if (range_merge_start(*pe, &m, &why) < 0)
+		goto bad;
+	while ((r = range_merge_want(m, &want)) == 1) {
+		struct entry *part = NULL;
+		struct sink sk = {NULL, NULL, &part, 0, flags, 1};
+
+		ldapc_log_search(op, (*pe)->dn, LDAP_SCOPE_BASE, "(objectClass=*)", want, 0);
+		rc = search_run(c, op, (*pe)->dn, LDAP_SCOPE_BASE, "(objectClass=*)",
+		                ldapc_unconst_list(want), 0, &sk, lrc, err);
+		if (rc == LDAPC_OK && part == NULL)
+			(void)!buf_puts(&why, "the entry is gone while its values were read");
+		else if (rc == LDAPC_OK && range_merge_add(m, part, &why) < 0 && why.len == 0)
+			(void)!buf_puts(&why, "out of memory");
+		entry_free(part);
+		if (rc != LDAPC_OK)
+			goto done;
+		if (why.len > 0)
+			goto bad;
+	}
+	if (r < 0 || (whole = range_merge_finish(m)) == NULL) {
+		(void)!buf_puts(&why, "out of memory");
+		goto bad;
+	}
+	entry_free(*pe);
+	*pe = whole;
+	goto done;
+bad:
+	if (why.len == 0)
+		(void)!buf_puts(&why, "out of memory");
+	*lrc = LDAP_OTHER;
+	ldapc_fmt_err(err, c->uris[c->cur], op, (*pe)->dn, LDAP_SUCCESS, buf_str(&why));
+	rc = LDAPC_RETRY;
+done:
+	range_merge_free(m);
+	buf_free(&why);
+	return rc;
+}
+
 /*
  * One run of a paged search on the current connection (RFC 2696): a page is
  * requested, its messages are taken and freed one by one, and the server's
@@ -1180,6 +1253,16 @@ static enum ldapc_rc search_run(struct ldapc *c, const char *op, const char *bas
 					rc = ldapc_classify(LDAP_NO_MEMORY);
 					(void)ldap_abandon_ext(c->ld, msgid, NULL, NULL);
 					goto done;
+				}
+				if (!sk->parts && range_has(e)) {
+					rc = whole_entry(c, &e, sk->flags, lrc, err);
+					if (rc != LDAPC_OK) {
+						entry_free(e);
+						if (!ldapc_is_transport(*lrc))
+							(void)ldap_abandon_ext(c->ld, msgid, NULL,
+							                       NULL);
+						goto done;
+					}
 				}
 				sk->delivered++;
 				if (sk->keep != NULL) {
@@ -1322,7 +1405,7 @@ enum ldapc_rc ldapc_search_ex(struct ldapc *c, const char *base, enum ldapc_scop
                               const char *filter, const char *const *attrs, int page_size,
                               unsigned flags, ldapc_entry_fn fn, void *arg, struct buf *err)
 {
-	struct sink sk = {fn, arg, NULL, 0, flags};
+	struct sink sk = {fn, arg, NULL, 0, flags, 0};
 
 	return search(c, "search", base, scope, filter, attrs, page_size, &sk, err);
 }
@@ -1330,7 +1413,7 @@ enum ldapc_rc ldapc_search_ex(struct ldapc *c, const char *base, enum ldapc_scop
 enum ldapc_rc ldapc_read(struct ldapc *c, const char *dn, const char *const *attrs,
                          struct entry **out, struct buf *err)
 {
-	struct sink sk = {NULL, NULL, out, 0, 0};
+	struct sink sk = {NULL, NULL, out, 0, 0, 0};
 	enum ldapc_rc rc;
 
 	*out = NULL;

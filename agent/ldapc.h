@@ -100,7 +100,11 @@ const char *ldapc_bind_identity(struct ldapc *c);
  * at a time. A connection found lost before the first entry is reconnected
  * (failover list) and the search retried once. On failure returns the
  * classification with one line appended to err; entries already delivered
- * then are a partial result the caller must not act on. */
+ * then are a partial result the caller must not act on. An entry whose
+ * attribute the server sent in parts (AD's range retrieval, "member;range=
+ * 0-1499") is completed first with base searches of it, and delivered as if
+ * sent whole; a server whose parts do not add up or do not advance fails
+ * the search as LDAPC_RETRY ("URI: range retrieval on "DN": member: ..."). */
 enum ldapc_rc ldapc_search(struct ldapc *c, const char *base, enum ldapc_scope scope,
                            const char *filter, const char *const *attrs, int page_size,
                            ldapc_entry_fn fn, void *arg, struct buf *err) DM_WUR;
@@ -114,7 +118,7 @@ enum ldapc_rc ldapc_search_ex(struct ldapc *c, const char *base, enum ldapc_scop
                               unsigned flags, ldapc_entry_fn fn, void *arg, struct buf *err) DM_WUR;
 /* Reads one entry by DN into *out (caller frees with entry_free); a DN
  * that does not exist (or is not readable) returns LDAPC_SKIP. Reconnects
- * and retries once like ldapc_search. */
+ * and retries once, and completes ranged attributes, like ldapc_search. */
 enum ldapc_rc ldapc_read(struct ldapc *c, const char *dn, const char *const *attrs,
                          struct entry **out, struct buf *err) DM_WUR;
 /* Applies mods to dn in one modify; when assertion is non-NULL it is sent

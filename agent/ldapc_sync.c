@@ -18,6 +18,7 @@
 #include "ldapc.h"
 #include "ldapc_int.h"
 #include "ldapc_sync.h"
+#include "range.h"
 
 /* Universal and context tags of RFC 4533's values (implicit tagging). */
 #define TAG_BOOLEAN 0x01
@@ -666,6 +667,13 @@ static void on_entry(struct verdict *v, struct ldapc_sync *s, LDAP *ld, LDAPMess
 	if (e == NULL) {
 		verdict_ld(v, s, LDAP_NO_MEMORY, "cannot convert an entry", err);
 		v->lrc = LDAP_SUCCESS;
+		goto done;
+	}
+	if (range_has(e)) {
+		/* Only AD ranges, and AD has no RFC 4533; the search owns the
+		 * connection, so the rest cannot be asked for beside it. */
+		(void)!buf_printf(&why, "%s: an attribute sent in parts (range retrieval)", e->dn);
+		verdict_proto(v, s, buf_str(&why), err);
 		goto done;
 	}
 	if ((cb->entry != NULL && cb->entry(st.state, st.uuid, e, arg) < 0) ||

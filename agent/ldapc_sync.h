@@ -33,7 +33,9 @@ struct ldapc_sync_cb {
 	/* One entry with its state: uuid is its 16-byte entryUUID; e (never
 	 * NULL) holds its DN, normalised like ldapc_search's, and for add and
 	 * modify the requested attributes (present and delete: the DN alone).
-	 * slapd reports a renamed entry as a modify under its new DN. */
+	 * slapd reports a renamed entry as a modify under its new DN. An entry
+	 * with an attribute in parts (AD's range retrieval, which no RFC 4533
+	 * server does) ends the search as a protocol error instead. */
 	int (*entry)(enum ldapc_sync_state st, const unsigned char uuid[16], const struct entry *e,
 	             void *arg);
 	/* A syncIdSet of n > 0 uuids: deleted (deletes 1) or present (0). */

@@ -885,17 +885,6 @@ static void check_service(const struct pol_ctx *ctx, struct work *w)
 }
 
 /* Phase A: the object's intent, read and checked; sets blocked states. */
-/* Did the server send member in parts (AD's "member;range=0-1499")? */
-static int ranged_members(const struct entry *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->nattrs; i++)
-		if (strncasecmp(e->attrs[i].name, "member;", 7) == 0)
-			return 1;
-	return 0;
-}
-
 static void read_intent(const struct pol_ctx *ctx, struct work *w)
 {
 	const struct entry *e = w->e;
@@ -914,10 +903,6 @@ static void read_intent(const struct pol_ctx *ctx, struct work *w)
 		return;
 	w->hidden = get_bool(w, "dirmailHidden", 0) == 1;
 	w->active = w->kind == POL_LIST;
-	if (w->kind == POL_LIST && ranged_members(e))
-		(void)!set_state(w, POL_INVALID,
-		                 "member: more values than the server sends at once (it sent a "
-		                 "range); lists that large are not served yet");
 	if (w->kind == POL_USER)
 		read_user_intent(ctx, w);
 	read_address_intent(ctx, w);

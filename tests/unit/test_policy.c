@@ -1300,17 +1300,6 @@ static void test_lists(void **state)
 	want_state(&w.o[0], "invalid: dirmailMemberFilter: Bad search filter");
 	want_untouched(&w.o[0]);
 	world_free(&w);
-
-	/* AD sent the members in parts: the list is left as it is. */
-	world_init(&w, NULL);
-	add(&w, USER("a", "Aa", "Aa", "20240101100000Z", "dirmailService: pop-imap\n"));
-	add(&w, "dn: cn=big,ou=lists," BASE "\nobjectClass: group\nobjectClass: dirmailList\n"
-	        "cn: big\nmember;range=0-1499: uid=a,ou=people," BASE "\n");
-	run(&w);
-	want_state(&w.o[1], "invalid: member: more values than the server sends at once");
-	want_untouched(&w.o[1]);
-	assert_int_equal(w.o[1].deletions, 0);
-	world_free(&w);
 }
 
 /* ---- a kept pass decides as a new one --------------------------------------- */
