@@ -15,34 +15,55 @@
 /* Bind passwords are short; anything larger is a wrong file. */
 #define SECRET_MAX 4096
 
-char *secret_read_file(const char *path, struct buf *err)
+/* Opens path, what it holds named what in messages ("password file"),
+ * and checks it through the descriptor: a regular file that group and
+ * others cannot access. Returns the descriptor, or -1 with one line in err. */
+static int open_private(const char *path, const char *what, struct buf *err)
 {
 	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		(void)!buf_printf(err, "%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		(void)!buf_printf(err, "%s %s: %s", what, path, strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		(void)!buf_printf(err, "%s %s: not a regular file", what, path);
+	} else if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		(void)!buf_printf(err,
+		                  "%s %s: refused, it is accessible by group or others "
+		                  "(mode %04o); run chmod 600 %s",
+		                  what, path, (unsigned)(st.st_mode & 07777), path);
+	} else {
+		return fd;
+	}
+	close(fd);
+	return -1;
+}
+
+int secret_check_file(const char *path, const char *what, struct buf *err)
+{
+	int fd = open_private(path, what, err);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+char *secret_read_file(const char *path, struct buf *err)
+{
 	char *s = NULL;
 	ssize_t n;
 	size_t len = 0;
 	int fd, ok = 0;
 
-	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
-		(void)!buf_printf(err, "password file %s: %s", path, strerror(errno));
+	fd = open_private(path, "password file", err);
+	if (fd < 0)
 		return NULL;
-	}
-	if (fstat(fd, &st) < 0) {
-		(void)!buf_printf(err, "password file %s: %s", path, strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		(void)!buf_printf(err, "password file %s: not a regular file", path);
-		goto done;
-	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		(void)!buf_printf(err,
-		                  "password file %s: refused, it is accessible by group or others "
-		                  "(mode %04o); run chmod 600 %s",
-		                  path, (unsigned)(st.st_mode & 07777), path);
-		goto done;
-	}
 	s = malloc(SECRET_MAX + 1);
 	if (s == NULL) {
 		(void)!buf_printf(err, "password file %s: out of memory", path);

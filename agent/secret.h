@@ -12,6 +12,11 @@
  * in err when the file cannot be read, is not a regular file, is empty,
  * holds a NUL byte, or is readable or writable by group or others. */
 char *secret_read_file(const char *path, struct buf *err) DM_WUR;
+/* Checks that the credential file path (what names it in messages:
+ * "keytab") is a regular file this process can read and that group and
+ * others cannot access, without reading it. 0, or -1 with one line in
+ * err ("keytab PATH: reason", naming the chmod that fixes loose modes). */
+int secret_check_file(const char *path, const char *what, struct buf *err) DM_WUR;
 /* Wipes and frees a secret; accepts NULL. */
 void secret_free(char *s);
 

@@ -127,12 +127,41 @@ static void test_too_big(void **state)
 	buf_free(&err);
 }
 
+/* A keytab is checked, never read: binary, NUL bytes and all. */
+static void test_check_file(void **state)
+{
+	static const char keytab[] = "\x05\x02\x00\x00\x00\x3a";
+	struct buf err = BUF_INIT, want = BUF_INIT;
+	const char *path;
+
+	path = make("keytab", keytab, sizeof(keytab) - 1, 0600);
+	assert_int_equal(secret_check_file(path, "keytab", &err), 0);
+	assert_int_equal(err.len, 0);
+	path = make("loose.keytab", keytab, sizeof(keytab) - 1, 0640);
+	assert_int_equal(secret_check_file(path, "keytab", &err), -1);
+	assert_int_equal(buf_printf(&want,
+	                            "keytab %s: refused, it is accessible by group or others "
+	                            "(mode 0640); run chmod 600 %s",
+	                            path, path),
+	                 0);
+	assert_string_equal(buf_str(&err), buf_str(&want));
+	buf_reset(&err);
+	assert_int_equal(secret_check_file(dir, "keytab", &err), -1);
+	assert_non_null(strstr(buf_str(&err), ": not a regular file"));
+	buf_reset(&err);
+	assert_int_equal(secret_check_file("/nonexistent/k", "keytab", &err), -1);
+	assert_string_equal(buf_str(&err), "keytab /nonexistent/k: No such file or directory");
+	buf_free(&err);
+	buf_free(&want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_not_regular),
 	    cmocka_unit_test(test_too_big),
+	    cmocka_unit_test(test_check_file),
 	};
 
 	/* Root reads any file; the mode checks do not depend on that. */
