@@ -42,6 +42,9 @@ static const struct conf_key conf_table[] = {
     {"ldap.sasl_authzid", CONF_STRING, "", 0, 0, "SASL authorization identity", FIELD(sasl_authzid),
      NULL},
     {"ldap.sasl_realm", CONF_STRING, "", 0, 0, "SASL realm", FIELD(sasl_realm), NULL},
+    {"ldap.keytab", CONF_STRING, "", 0, 0,
+     "keytab for SASL GSSAPI, mode 0600: dirmail gets its own tickets with its first key",
+     FIELD(keytab), NULL},
     {"ldap.starttls", CONF_BOOL, "false", 0, 1, "StartTLS on ldap:// URIs, required to succeed",
      FIELD(starttls), NULL},
     {"ldap.base", CONF_STRING, "", 0, 0, "search base holding the account entry", FIELD(base),
@@ -747,6 +750,11 @@ int conf_check(const struct conf *c, struct buf *errs)
 	if (c->password_file != NULL && c->bind_dn == NULL && c->sasl_mech == NULL) {
 		(void)!buf_puts(errs, "ldap.password_file is set but unused: set ldap.bind_dn (-D) "
 		                      "or ldap.sasl_mech (-Y)\n");
+		bad = 1;
+	}
+	if (c->keytab != NULL && c->sasl_mech == NULL) {
+		(void)!buf_puts(errs, "ldap.keytab needs ldap.sasl_mech: set it to GSSAPI (-Y "
+		                      "GSSAPI)\n");
 		bad = 1;
 	}
 	for (i = 0; i < NELEM(sasl); i++) {

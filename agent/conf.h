@@ -16,7 +16,7 @@
 #define CONF_DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/dirmail"
 #define CONF_JOURNAL_NAME "journal.ldif"
 /* Rows of the key table (conf_keys); conf.c checks the count. */
-#define CONF_NKEYS 31
+#define CONF_NKEYS 32
 
 struct conf {
 	/* ldap { } */
@@ -27,6 +27,7 @@ struct conf {
 	char *sasl_authcid;
 	char *sasl_authzid;
 	char *sasl_realm;
+	char *keytab;        /* SASL GSSAPI: the client keytab dirmail takes its tickets from */
 	int starttls;        /* bool: StartTLS on ldap:// URIs */
 	char *base;          /* search base holding the account entry */
 	int timeout;         /* seconds to connect, per URI */

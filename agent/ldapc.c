@@ -448,7 +448,15 @@ static int do_bind(struct ldapc *c, struct buf *err)
 
 	if (c->sasl_mech != NULL) {
 		struct buf op = BUF_INIT;
+		ber_len_t no_layer = 0;
 
+		/* The service's name is the URI's host, never what a reverse
+		 * lookup of its address says. */
+		(void)ldap_set_option(c->ld, LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON);
+		/* TLS protects the connection: no SASL layer inside it, which AD
+		 * refuses ("Sign or Seal are not allowed if TLS is used"). */
+		if (c->tls[c->cur] != TLS_NONE)
+			(void)ldap_set_option(c->ld, LDAP_OPT_X_SASL_SSF_MAX, &no_layer);
 		r = ldap_sasl_interactive_bind_s(c->ld, NULL, c->sasl_mech, NULL, NULL,
 		                                 LDAP_SASL_QUIET, sasl_interact, c);
 		if (r == LDAP_SUCCESS)
@@ -727,6 +735,27 @@ done:
 	return rc;
 }
 
+/* Points the GSSAPI library at the keytab kt for the tickets it gets, and
+ * at a ticket cache in memory named after it: the tickets of whoever runs
+ * dirmail (an admin's, in KRB5CCNAME) must never be the identity it binds
+ * with, and its own never land on disk. MIT Kerberos gets a ticket from a
+ * client keytab when the cache has none, and a new one when it expires.
+ * -1 with one line in err when the environment cannot be set. */
+static int use_keytab(const char *kt, struct buf *err)
+{
+	struct buf cc = BUF_INIT;
+	int rc = 0;
+
+	if (buf_printf(&cc, "MEMORY:dirmail %s", kt) < 0 ||
+	    setenv("KRB5_CLIENT_KTNAME", kt, 1) < 0 || setenv("KRB5CCNAME", buf_str(&cc), 1) < 0) {
+		(void)!buf_printf(err, "keytab %s: cannot set the environment: %s", kt,
+		                  strerror(errno ? errno : ENOMEM));
+		rc = -1;
+	}
+	buf_free(&cc);
+	return rc;
+}
+
 enum ldapc_rc ldapc_open(const struct ldapc_opts *o, struct ldapc **out, struct buf *err)
 {
 	static int env_done;
@@ -758,7 +787,7 @@ enum ldapc_rc ldapc_open(const struct ldapc_opts *o, struct ldapc **out, struct 
 	    dup_opt(&c->sasl_mech, o->sasl_mech) < 0 ||
 	    dup_opt(&c->sasl_authcid, o->sasl_authcid) < 0 ||
 	    dup_opt(&c->sasl_authzid, o->sasl_authzid) < 0 ||
-	    dup_opt(&c->sasl_realm, o->sasl_realm) < 0 ||
+	    dup_opt(&c->sasl_realm, o->sasl_realm) < 0 || dup_opt(&c->keytab, o->keytab) < 0 ||
 	    dup_opt(&c->tls_ca_file, o->tls_ca_file) < 0 ||
 	    dup_opt(&c->tls_ca_dir, o->tls_ca_dir) < 0 ||
 	    dup_opt(&c->tls_cert_file, o->tls_cert_file) < 0 ||
@@ -772,6 +801,8 @@ enum ldapc_rc ldapc_open(const struct ldapc_opts *o, struct ldapc **out, struct 
 	c->op_timeout = o->op_timeout > 0 ? o->op_timeout : LDAPC_DEFAULT_OP_TIMEOUT;
 	c->dn_attrs = o->dn_attrs;
 	if (parse_uris(c, o->uris ? o->uris : "", err) < 0)
+		goto done;
+	if (c->keytab != NULL && use_keytab(c->keytab, err) < 0)
 		goto done;
 	if (c->sasl_mech == NULL && c->bind_dn != NULL && c->password == NULL) {
 		/* An empty password would be an unauthenticated bind (RFC 4513),
@@ -802,6 +833,7 @@ enum ldapc_rc ldapc_dup(const struct ldapc *c, struct ldapc **out, struct buf *e
 	o.sasl_authcid = c->sasl_authcid;
 	o.sasl_authzid = c->sasl_authzid;
 	o.sasl_realm = c->sasl_realm;
+	o.keytab = c->keytab;
 	o.starttls = c->starttls;
 	o.tls_ca_file = c->tls_ca_file;
 	o.tls_ca_dir = c->tls_ca_dir;
@@ -834,6 +866,7 @@ void ldapc_close(struct ldapc *c)
 	free(c->sasl_authcid);
 	free(c->sasl_authzid);
 	free(c->sasl_realm);
+	free(c->keytab);
 	free(c->tls_ca_file);
 	free(c->tls_ca_dir);
 	free(c->tls_cert_file);
@@ -880,6 +913,30 @@ done:
 	return s;
 }
 
+/* The identity the bind presented, in a new string: what a server without
+ * Who am I? leaves dirmail to say ("unknown" when even that is unknown,
+ * e.g. a SASL mechanism that names no user, or the connection is gone). */
+static char *bound_as(struct ldapc *c)
+{
+	struct buf s = BUF_INIT;
+	char *user = NULL;
+
+	if (c->sasl_mech != NULL) {
+		if (c->ld != NULL &&
+		    ldap_get_option(c->ld, LDAP_OPT_X_SASL_USERNAME, &user) == LDAP_OPT_SUCCESS &&
+		    user != NULL && *user != '\0')
+			(void)!buf_printf(&s, "u:%s", user);
+		ldap_memfree(user);
+	} else if (c->bind_dn != NULL) {
+		(void)!buf_printf(&s, "dn:%s", c->bind_dn);
+	} else {
+		(void)!buf_puts(&s, "anonymous");
+	}
+	if (s.len == 0)
+		(void)!buf_puts(&s, "unknown");
+	return buf_steal(&s);
+}
+
 const char *ldapc_bind_identity(struct ldapc *c)
 {
 	struct buf err = BUF_INIT;
@@ -897,7 +954,7 @@ const char *ldapc_bind_identity(struct ldapc *c)
 		if (ldapc_is_transport(r))
 			ldapc_drop(c);
 	}
-	s = r != LDAP_SUCCESS ? strdup("unknown")
+	s = r != LDAP_SUCCESS ? bound_as(c)
 	    : id && id->bv_len && memchr(id->bv_val, '\0', id->bv_len) == NULL
 	        ? strndup(id->bv_val, id->bv_len)
 	        : strdup(id && id->bv_len ? "unknown" : "anonymous");

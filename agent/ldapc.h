@@ -33,6 +33,11 @@ struct ldapc_opts {
 	const char *sasl_authcid;
 	const char *sasl_authzid;
 	const char *sasl_realm;
+	/* SASL GSSAPI: a keytab dirmail takes its own tickets from (its first
+	 * principal), in a ticket cache of the process's own, so neither the
+	 * caller's tickets nor its KRB5CCNAME ever choose who dirmail is.
+	 * NULL: the environment's (KRB5_CLIENT_KTNAME, KRB5CCNAME). */
+	const char *keytab;
 	int starttls; /* StartTLS on ldap:// (required when set) */
 	const char *tls_ca_file;
 	const char *tls_ca_dir;
@@ -65,7 +70,12 @@ typedef int (*ldapc_entry_fn)(const struct entry *e, void *arg);
  * The options are copied (the password is wiped on close), so o may be
  * freed on return; "" counts as unset, a timeout <= 0 as 10 s / 30 s.
  * Sets LDAPNOINIT=1 and, when SIGPIPE is at its default, ignores SIGPIPE so
- * a closed connection is a retry. Messages (err is appended to):
+ * a closed connection is a retry; with a keytab, sets KRB5_CLIENT_KTNAME
+ * and KRB5CCNAME for the GSSAPI library. A SASL bind names the server as
+ * its URI does (no reverse lookup: SASL_NOCANON) and, over TLS (ldaps://
+ * or StartTLS), asks for no SASL security layer (SASL_SSF_MAX 0): TLS
+ * protects the connection already, and AD refuses GSSAPI signing or
+ * sealing inside TLS. Messages (err is appended to):
  *   cannot connect to URI: Error text (code)[: reason][; URI2: ...]  (retry)
  *   URI: invalid credentials for DN "DN"[: server diagnostic]      (fatal)
  *   URI: TLS handshake|StartTLS: Error (code): server certificate rejected: why
@@ -90,8 +100,11 @@ char *ldapc_whoami(struct ldapc *c);
  * once per connection with Who am I? (RFC 4532) and kept until the next
  * connection: the authzId as the server gives it ("dn:...", "u:...";
  * for SASL EXTERNAL the DN the server mapped the credentials to),
- * "anonymous" for an anonymous bind, "unknown" when the server cannot
- * tell. Never reconnects: while disconnected, the last connection's
+ * "anonymous" for an anonymous bind. When the server cannot tell (Samba
+ * has no Who am I?), the identity the bind presented: "dn:DN" for a simple
+ * bind, "u:NAME" for SASL (the name the mechanism authenticated, GSSAPI's
+ * Kerberos principal), "anonymous"; "unknown" when that is not known
+ * either. Never reconnects: while disconnected, the last connection's
  * answer. Borrowed, valid until the next call or ldapc_close. */
 const char *ldapc_bind_identity(struct ldapc *c);
 /* Streams a paged (RFC 2696) search, calling fn per entry; attrs is a

@@ -28,6 +28,7 @@ struct ldapc {
 	char *sasl_authcid;
 	char *sasl_authzid;
 	char *sasl_realm;
+	char *keytab;
 	char *tls_ca_file;
 	char *tls_ca_dir;
 	char *tls_cert_file;

@@ -556,6 +556,11 @@ static int open_ldap(const struct conf *c, struct ldapc **out, struct buf *err)
 		if (password == NULL)
 			return EX_CONFIG;
 	}
+	/* Read by the Kerberos library later: checked here, said at once. */
+	if (c->keytab != NULL && secret_check_file(c->keytab, "keytab", err) < 0) {
+		secret_free(password);
+		return EX_CONFIG;
+	}
 	memset(&o, 0, sizeof(o));
 	o.uris = c->uri;
 	o.bind_dn = c->bind_dn;
@@ -564,6 +569,7 @@ static int open_ldap(const struct conf *c, struct ldapc **out, struct buf *err)
 	o.sasl_authcid = c->sasl_authcid;
 	o.sasl_authzid = c->sasl_authzid;
 	o.sasl_realm = c->sasl_realm;
+	o.keytab = c->keytab;
 	o.starttls = c->starttls;
 	o.tls_ca_file = c->tls_ca_file;
 	o.tls_ca_dir = c->tls_ca_dir;
@@ -824,12 +830,13 @@ static int cmd_check_config(const struct cli *cli, struct conf *c)
 	if (rc != EX_OK)
 		goto done;
 	who = ldapc_whoami(l);
-	/* AD has no WhoAmI (RFC 4532): then the bind DN is what we know. */
-	if (who == NULL && c->bind_dn != NULL && *c->bind_dn != '\0')
+	/* Samba has no WhoAmI (RFC 4532): then what the bind presented, the
+	 * DN or the SASL name (GSSAPI's principal), is what we know. */
+	if (who == NULL)
 		printf("connected to %s as %s (the server does not say)\n", ldapc_uri(l),
-		       c->bind_dn);
+		       ldapc_bind_identity(l));
 	else
-		printf("connected to %s as %s\n", ldapc_uri(l), who && *who ? who : "(anonymous)");
+		printf("connected to %s as %s\n", ldapc_uri(l), *who ? who : "(anonymous)");
 	if (who != NULL && *who == '\0' && c->bind_dn == NULL && c->sasl_mech == NULL) {
 		log_error("%s: the bind is anonymous, which may write nothing: give a bind DN and "
 		          "password file (-D, -y) or a SASL mechanism (-Y)",

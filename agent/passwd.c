@@ -442,8 +442,6 @@ int passwd_run(struct ldapc *l, const struct passwd_opts *o)
 		goto done;
 	}
 	who = ldapc_bind_identity(l);
-	if (strcmp(who, "unknown") == 0 && o->bind_dn != NULL)
-		who = o->bind_dn;
 	log_notice("passwd: %s: password set (%s) by %s", dn,
 	           kind == LDAPC_PW_EXOP ? "RFC 3062 Password Modify" : "unicodePwd over TLS", who);
 done:

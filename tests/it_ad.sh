@@ -4,7 +4,9 @@
 # entry, then reconcile: addresses and mail, the Exchange mailbox, the
 # disabled account (userAccountControl), a forward through a new contact
 # object, the list's members; writes guarded by the values they delete
-# (AD has no assertion control); the second pass writes nothing.
+# (AD has no assertion control); the second pass writes nothing; dirmail
+# bound with SASL GSSAPI from a service account's keytab over plain LDAP,
+# StartTLS and LDAPS.
 set -eu
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/ad-tenant.sh"
@@ -101,3 +103,68 @@ assert_exit 0 dirmail journal verify --journal "$T/race.journal"
 dirmail plan "${conn[@]}" >"$T/plan3.ldif" 2>/dev/null || fail "plan after the race"
 assert_eq "$(grep -c '^changetype:' "$T/plan3.ldif")" 0 "converged after the re-read"
 pass "on AD a write is guarded by its values: a concurrent change is read again, not overwritten"
+
+# ---- dirmail itself binds with SASL GSSAPI from a keytab ---------------------
+# A service account with rights on the tenant alone and its keytab (0600),
+# named by ldap.keytab: dirmail gets its own ticket, never the one in
+# KRB5CCNAME (the Administrator's here), over plain LDAP (GSSAPI seals the
+# connection), StartTLS and LDAPS (no SASL layer inside TLS, which AD and
+# Samba refuse: "Sign or Seal are not allowed if TLS is used"); Samba has
+# no Who am I?, so the journal names the principal the bind presented.
+SMB=(-s "$SAMBA_DIR/etc/smb.conf" -H "$SAMBA_DIR/private/sam.ldb")
+SVC=svc-dirmail
+samba-tool user create "$SVC" --random-password "${SMB[@]}" >"$T/svc.out" 2>&1 ||
+	fail "creating $SVC: $(tail -n 3 "$T/svc.out")"
+sid=$(samba-tool user show "$SVC" --attributes=objectSid "${SMB[@]}" 2>>"$T/svc.out" |
+	sed -n 's/^objectSid: //p')
+[ -n "$sid" ] || fail "no objectSid for $SVC: $(tail -n 3 "$T/svc.out")"
+samba-tool dsacl set --objectdn="$TEN" --sddl="(A;CI;GA;;;$sid)" "${SMB[@]}" >>"$T/svc.out" 2>&1 ||
+	fail "granting $SVC the tenant: $(tail -n 3 "$T/svc.out")"
+(umask 077 && samba-tool domain exportkeytab "$T/svc.keytab" --principal="$SVC@$SAMBA_REALM" \
+	-s "$SAMBA_DIR/etc/smb.conf" >>"$T/svc.out" 2>&1) || fail "exporting the keytab: $(tail -n 3 "$T/svc.out")"
+cat >"$T/gss.conf" <<CONF
+ldap: {
+	uri = "$SAMBA_URI";
+	sasl_mech = "GSSAPI";
+	keytab = "$T/svc.keytab";
+	base = "$TEN";
+	tls: { ca_file = "$SAMBA_CA"; };
+};
+state_dir = "$T/gss-state";
+CONF
+assert_exit 0 samba_kinit
+who="u:$SVC@$SAMBA_REALM"
+for how in "plain" "-Z" "-H $SAMBA_LDAPS"; do
+	# shellcheck disable=SC2086  # the flags of each way
+	assert_exit 0 dirmail -c "$T/gss.conf" ${how#plain} check-config
+	assert_contains "$OUT" " as $who (the server does not say)" "GSSAPI bind identity ($how)"
+	assert_contains "$OUT" "configuration OK" "check-config bound with GSSAPI ($how)"
+done
+pass "check-config binds with GSSAPI from the keytab over plain LDAP, StartTLS and LDAPS"
+
+samba_modify >/dev/null <<LDIF || fail "adding an alias"
+dn: CN=Main User,$PEOPLE
+changetype: modify
+add: dirmailAlias
+dirmailAlias: postmaster
+LDIF
+assert_exit 1 dirmail -c "$T/gss.conf" -Z reconcile --journal "$T/gss.journal"
+assert_contains "$OUT" " refused=0 stale=0 unanswered=0 " "the GSSAPI pass's writes accepted"
+assert_contains "$(get "CN=Main User,$PEOPLE" proxyAddresses)" "smtp:postmaster@example.test" "written over StartTLS with GSSAPI"
+recs=$(grep -c '^# .* req=[0-9]* rule=' "$T/gss.journal")
+[ "$recs" -ge 1 ] || fail "the GSSAPI pass journaled nothing"
+assert_eq "$(grep -c "^# bind: $who\$" "$T/gss.journal")" "$recs" "the principal on every record"
+dirmail -c "$T/gss.conf" plan >"$T/gss-plan.ldif" 2>"$T/gss-plan.err" || fail "plan over sealed GSSAPI: $(tail -n 3 "$T/gss-plan.err")"
+assert_eq "$(grep -c '^changetype:' "$T/gss-plan.ldif")" 0 "converged, as seen over sealed GSSAPI"
+assert_not_contains "$(klist 2>&1)" "$SVC" "dirmail's ticket left the caller's cache alone"
+assert_contains "$(klist 2>&1)" "Default principal: Administrator@$SAMBA_REALM" "the caller's cache"
+pass "a pass bound with GSSAPI writes and journals $who on every record"
+
+chmod 0640 "$T/svc.keytab"
+assert_exit 78 dirmail -c "$T/gss.conf" check-config
+assert_contains "$OUT" "keytab $T/svc.keytab: refused, it is accessible by group or others (mode 0640); run chmod 600 $T/svc.keytab" "a loose keytab"
+sed -i '/keytab = /d' "$T/gss.conf"
+sed -i 's/sasl_mech = "GSSAPI";/keytab = "x";/' "$T/gss.conf"
+assert_exit 78 dirmail -c "$T/gss.conf" check-config
+assert_contains "$OUT" "ldap.keytab needs ldap.sasl_mech: set it to GSSAPI (-Y GSSAPI)" "a keytab without GSSAPI"
+pass "a keytab others can read, or without a SASL mechanism, is refused (exit 78)"

@@ -70,7 +70,7 @@ pass "plain ldap:// (which Samba would take) and an untrusted certificate change
 # ---- StartTLS, by login --------------------------------------------------------
 tls=(--tls-ca-file "$SAMBA_CA")
 run 0 passwd -H "$SAMBA_URI" -Z "${tls[@]}" "${bind[@]}" --password-file "$T/pw1" jsmith@example.test
-assert_eq "$OUT" "dirmail: notice: passwd: $JS: password set (unicodePwd over TLS) by $SAMBA_ADMIN_DN" "over StartTLS"
+assert_eq "$OUT" "dirmail: notice: passwd: $JS: password set (unicodePwd over TLS) by dn:$SAMBA_ADMIN_DN" "over StartTLS"
 binds_as "$JS" "$PW1" || fail "jsmith cannot bind with the new password"
 binds_as "$JS" wrong-Passw0rd && fail "a wrong password binds"
 # (Samba still takes the previous password for an hour, "old password

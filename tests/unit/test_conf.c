@@ -164,7 +164,7 @@ static void test_table(void **state)
 
 	(void)state;
 	keys = conf_keys(&n);
-	assert_int_equal(n, 31);
+	assert_int_equal(n, 32);
 	for (i = 0; i < n; i++) {
 		const struct conf_key *k = &keys[i];
 
@@ -210,6 +210,7 @@ static void test_defaults(void **state)
 		    {"sasl_authcid", c.sasl_authcid, NULL},
 		    {"sasl_authzid", c.sasl_authzid, NULL},
 		    {"sasl_realm", c.sasl_realm, NULL},
+		    {"keytab", c.keytab, NULL},
 		    {"base", c.base, NULL},
 		    {"tls_ca_file", c.tls_ca_file, NULL},
 		    {"tls_ca_dir", c.tls_ca_dir, NULL},
@@ -266,6 +267,7 @@ static void test_good(void **state)
 		    {"sasl_authcid", c.sasl_authcid, "dirmail"},
 		    {"sasl_authzid", c.sasl_authzid, "u:admin"},
 		    {"sasl_realm", c.sasl_realm, "EXAMPLE.TEST"},
+		    {"keytab", c.keytab, "/etc/dirmail/dirmail.keytab"},
 		    {"base", c.base, "DC=example,DC=test"},
 		    {"tls_ca_file", c.tls_ca_file, "/etc/dirmail/ca.pem"},
 		    {"tls_ca_dir", c.tls_ca_dir, "/etc/ssl/certs"},
@@ -832,6 +834,12 @@ static const struct {
      "ldap.sasl_authcid needs ldap.sasl_mech\n"
      "ldap.sasl_authzid needs ldap.sasl_mech\n"
      "ldap.sasl_realm needs ldap.sasl_mech\n"},
+    {"gssapi with a keytab",
+     {{"ldap.base", "dc=x"}, {"ldap.sasl_mech", "GSSAPI"}, {"ldap.keytab", "/k"}},
+     ""},
+    {"keytab without mech",
+     {{"ldap.base", "dc=x"}, {"ldap.keytab", "/k"}},
+     "ldap.keytab needs ldap.sasl_mech: set it to GSSAPI (-Y GSSAPI)\n"},
     {"certificate without key",
      {{"ldap.base", "dc=x"}, {"ldap.sasl_mech", "EXTERNAL"}, {"ldap.tls.cert_file", "/c"}},
      "ldap.tls.cert_file and ldap.tls.key_file go together: set both or neither\n"},
