@@ -872,6 +872,7 @@ void ldapc_close(struct ldapc *c)
 	free(c->tls_cert_file);
 	free(c->tls_key_file);
 	free(c->identity);
+	free(c->post_value);
 	free(c);
 }
 
@@ -1491,18 +1492,35 @@ enum ldapc_rc ldapc_read(struct ldapc *c, const char *dn, const char *const *att
 /* Sends one write without waiting: a modify (mods), an add (mods all adds:
  * the attributes of the new entry) or a delete (no mods). libldap encodes
  * the request before returning, so nothing of mods is needed afterwards. */
+/* A non-critical RFC 4527 post-read control asking for attribute attr of
+ * the entry as the write leaves it, in *out; an LDAP result code. */
+static int postread_control(const char *attr, LDAPControl **out)
+{
+	BerElement *ber = ber_alloc_t(LBER_USE_DER);
+	struct berval bv = {0, NULL};
+	int r = LDAP_NO_MEMORY;
+
+	*out = NULL;
+	if (ber == NULL)
+		return r;
+	if (ber_printf(ber, "{s}", attr) >= 0 && ber_flatten2(ber, &bv, 0) == 0)
+		r = ldap_control_create(LDAP_CONTROL_POST_READ, 0, &bv, 1, out);
+	ber_free(ber, 1);
+	return r;
+}
+
 static enum ldapc_rc send_write(struct ldapc *c, enum ldapc_write kind, const char *dn,
                                 const struct entry_mod *mods, size_t nmods, const char *assertion,
-                                int *msgid, struct buf *err)
+                                const char *postread, int *msgid, struct buf *err)
 {
 	const char *opname = kind == LDAPC_W_ADD      ? "add"
 	                     : kind == LDAPC_W_DELETE ? "delete"
 	                                              : "modify";
 	LDAPMod *m = NULL, **pm = NULL;
 	struct berval *bv = NULL, **pbv = NULL;
-	LDAPControl *ctrl = NULL, *sctrls[2] = {NULL, NULL};
+	LDAPControl *ctrl = NULL, *post = NULL, *sctrls[3] = {NULL, NULL, NULL};
 	enum ldapc_rc rc;
-	size_t i, j, total = 0, k = 0;
+	size_t i, j, total = 0, k = 0, nc = 0;
 	int r, lrc = LDAP_SUCCESS;
 
 	*msgid = -1;
@@ -1560,14 +1578,22 @@ static enum ldapc_rc send_write(struct ldapc *c, enum ldapc_write kind, const ch
 			rc = ldapc_classify(r);
 			goto done;
 		}
-		sctrls[0] = ctrl;
+		sctrls[nc++] = ctrl;
+	}
+	if (postread != NULL && kind == LDAPC_W_MODIFY) {
+		r = postread_control(postread, &post);
+		if (r != LDAP_SUCCESS) {
+			rc = ldapc_ld_fail(c, opname, dn, r, &lrc, err);
+			goto done;
+		}
+		sctrls[nc++] = post;
 	}
 	if (kind == LDAPC_W_ADD)
-		r = ldap_add_ext(c->ld, dn, pm, ctrl ? sctrls : NULL, NULL, msgid);
+		r = ldap_add_ext(c->ld, dn, pm, nc ? sctrls : NULL, NULL, msgid);
 	else if (kind == LDAPC_W_DELETE)
-		r = ldap_delete_ext(c->ld, dn, ctrl ? sctrls : NULL, NULL, msgid);
+		r = ldap_delete_ext(c->ld, dn, nc ? sctrls : NULL, NULL, msgid);
 	else
-		r = ldap_modify_ext(c->ld, dn, pm, ctrl ? sctrls : NULL, NULL, msgid);
+		r = ldap_modify_ext(c->ld, dn, pm, nc ? sctrls : NULL, NULL, msgid);
 	rc = r == LDAP_SUCCESS ? LDAPC_OK : ldapc_ld_fail(c, opname, dn, r, &lrc, err);
 	/* A transport failure may come after some of the request left. */
 	if (r == LDAP_SUCCESS || ldapc_is_transport(r))
@@ -1576,11 +1602,36 @@ done:
 	if (ldapc_is_transport(lrc))
 		ldapc_drop(c);
 	ldap_control_free(ctrl);
+	ldap_control_free(post);
 	free(pbv);
 	free(bv);
 	free(pm);
 	free(m);
 	return rc;
+}
+
+/* The first value of the one attribute an RFC 4527 post-read control
+ * among ctrls carries (a SearchResultEntry: the DN, then the attributes
+ * asked for), in a new string; NULL when there is none or it does not
+ * decode, or holds a NUL byte. */
+static char *postread_value(LDAPControl **ctrls)
+{
+	LDAPControl *ctl = ctrls ? ldap_control_find(LDAP_CONTROL_POST_READ, ctrls, NULL) : NULL;
+	BerElement *ber;
+	struct berval dn, name;
+	BerVarray vals = NULL;
+	char *v = NULL;
+
+	if (ctl == NULL || (ber = ber_init(&ctl->ldctl_value)) == NULL)
+		return NULL;
+	if (ber_scanf(ber, "{m{" /*}}*/, &dn) != LBER_ERROR &&
+	    ber_scanf(ber, "{m" /*}*/, &name) != LBER_ERROR &&
+	    ber_scanf(ber, "[W]", &vals) != LBER_ERROR && vals != NULL && vals[0].bv_val != NULL &&
+	    memchr(vals[0].bv_val, '\0', vals[0].bv_len) == NULL)
+		v = strndup(vals[0].bv_val, vals[0].bv_len);
+	ber_bvarray_free(vals);
+	ber_free(ber, 1);
+	return v;
 }
 
 /* Waits for the answer to request msgid (LDAP_RES_ANY: any outstanding
@@ -1589,6 +1640,7 @@ static enum ldapc_rc await(struct ldapc *c, int msgid, int *got, const char *op,
                            struct buf *err)
 {
 	LDAPMessage *res = NULL;
+	LDAPControl **rctrls = NULL;
 	struct timeval tv;
 	enum ldapc_rc rc;
 	char *diag = NULL;
@@ -1596,6 +1648,8 @@ static enum ldapc_rc await(struct ldapc *c, int msgid, int *got, const char *op,
 
 	*got = -1;
 	c->last_code = LDAPC_CODE_UNKNOWN;
+	free(c->post_value);
+	c->post_value = NULL;
 	if (c->ld == NULL) {
 		ldapc_fmt_err(err, c->uris[c->cur], op, dn, LDAP_SERVER_DOWN,
 		              "the connection was lost; the change may or may not be applied");
@@ -1621,13 +1675,15 @@ static enum ldapc_rc await(struct ldapc *c, int msgid, int *got, const char *op,
 		goto done;
 	}
 	*got = ldap_msgid(res);
-	r = ldap_parse_result(c->ld, res, &code, NULL, &diag, NULL, NULL, 0);
+	r = ldap_parse_result(c->ld, res, &code, NULL, &diag, NULL, &rctrls, 0);
 	if (r != LDAP_SUCCESS) {
 		rc = ldapc_ld_fail(c, op, dn, r, &lrc, err);
 		goto done;
 	}
 	if (code != LDAP_SUCCESS)
 		ldapc_fmt_err(err, c->uris[c->cur], op, dn, code, diag);
+	else
+		c->post_value = postread_value(rctrls);
 	c->last_code = code < 0 ? LDAPC_CODE_UNKNOWN : code;
 	rc = ldapc_classify(code);
 done:
@@ -1635,6 +1691,7 @@ done:
 	 * is unknown, so the caller re-reads. The next call reconnects. */
 	if (ldapc_is_transport(lrc))
 		ldapc_drop(c);
+	ldap_controls_free(rctrls);
 	ldap_msgfree(res);
 	ldap_memfree(diag);
 	return rc;
@@ -1653,7 +1710,7 @@ static enum ldapc_rc write_op(struct ldapc *c, enum ldapc_write kind, const char
 
 	if (nmods == 0 && kind == LDAPC_W_MODIFY)
 		return LDAPC_OK;
-	rc = send_write(c, kind, dn, mods, nmods, assertion, &msgid, err);
+	rc = send_write(c, kind, dn, mods, nmods, assertion, NULL, &msgid, err);
 	if (rc != LDAPC_OK)
 		return rc;
 	return await(c, msgid, &got, opname, dn, err);
@@ -1661,9 +1718,9 @@ static enum ldapc_rc write_op(struct ldapc *c, enum ldapc_write kind, const char
 
 enum ldapc_rc ldapc_send(struct ldapc *c, enum ldapc_write kind, const char *dn,
                          const struct entry_mod *mods, size_t nmods, const char *assertion,
-                         int *msgid, struct buf *err)
+                         const char *postread, int *msgid, struct buf *err)
 {
-	return send_write(c, kind, dn, mods, nmods, assertion, msgid, err);
+	return send_write(c, kind, dn, mods, nmods, assertion, postread, msgid, err);
 }
 
 enum ldapc_rc ldapc_wait(struct ldapc *c, int *msgid, struct buf *err)
@@ -1854,6 +1911,11 @@ done:
 int ldapc_result_code(const struct ldapc *c)
 {
 	return c->last_code;
+}
+
+const char *ldapc_result_postread(const struct ldapc *c)
+{
+	return c->post_value;
 }
 
 int ldapc_dn_valid(const char *s)

@@ -166,11 +166,14 @@ enum ldapc_write { LDAPC_W_MODIFY, LDAPC_W_ADD, LDAPC_W_DELETE };
 
 /* Sends a write without waiting for its answer (pipelining): a modify, an
  * add (mods all adds) or a delete (no mods), guarded by assertion when not
- * NULL; *msgid identifies it for ldapc_wait. Returns LDAPC_OK once sent,
- * else the classification with one line in err (then nothing was sent). */
+ * NULL; a modify with postread (an attribute name, e.g. entryCSN) not NULL
+ * also asks, with a non-critical RFC 4527 post-read control, for that
+ * attribute as the write leaves the entry (ldapc_result_postread). *msgid
+ * identifies it for ldapc_wait. Returns LDAPC_OK once sent, else the
+ * classification with one line in err (then nothing was sent). */
 enum ldapc_rc ldapc_send(struct ldapc *c, enum ldapc_write kind, const char *dn,
                          const struct entry_mod *mods, size_t nmods, const char *assertion,
-                         int *msgid, struct buf *err) DM_WUR;
+                         const char *postread, int *msgid, struct buf *err) DM_WUR;
 /* Waits, at most the operation timeout, for the answer to any write sent
  * with ldapc_send; *msgid names the one answered (-1 when none was: a
  * timeout or a lost connection, after which every outstanding write has an
@@ -182,6 +185,13 @@ enum ldapc_rc ldapc_wait(struct ldapc *c, int *msgid, struct buf *err) DM_WUR;
  * the server's code when it replied, LDAPC_CODE_UNSENT when the write was
  * refused before it was sent, LDAPC_CODE_UNKNOWN when no reply came. */
 int ldapc_result_code(const struct ldapc *c);
+/* The first value of the attribute a successful write sent with postread
+ * asked for, as the server returned it with its answer (ldapc_wait, the
+ * write it names; ldapc_modify asks for none): the entry's state right
+ * after that write, no other write in between. NULL when none was asked
+ * for or the server sent none (it may ignore the control). Borrowed, valid
+ * until the next ldapc_wait or ldapc_modify. */
+const char *ldapc_result_postread(const struct ldapc *c);
 /* Appends the normal form of the DN dn (len bytes) to out: parsed and
  * written again by libldap (RFC 4514: no spaces around separators, hex
  * escapes decoded, multi-valued RDNs as written), case kept, so two

@@ -39,6 +39,7 @@ struct ldapc {
 	int op_timeout;
 	const char *const *dn_attrs; /* ldapc_opts.dn_attrs */
 	int last_code;               /* ldapc_result_code */
+	char *post_value;            /* ldapc_result_postread, owned */
 	/* Counts the connections made: an operation left outstanding on one
 	 * (a sync search) knows when ld is no longer the handle it ran on. */
 	unsigned long gen;

@@ -141,7 +141,7 @@ static int swap(struct lease *l, struct ldapc *c, const char *cls, int assert, c
 		mods[n++] = (struct entry_mod){ENTRY_MOD_ADD, "objectClass", &cv, 1};
 		mods[n++] = (struct entry_mod){ENTRY_MOD_ADD, "cn", &rv, 1};
 		mods[n++] = (struct entry_mod){ENTRY_MOD_ADD, "description", &newv, 1};
-		rc = ldapc_send(c, LDAPC_W_ADD, l->dn, mods, n, NULL, &msgid, err);
+		rc = ldapc_send(c, LDAPC_W_ADD, l->dn, mods, n, NULL, NULL, &msgid, err);
 		if (rc == LDAPC_OK)
 			rc = ldapc_wait(c, &msgid, err);
 	} else {

@@ -1476,19 +1476,31 @@ static int build_one(struct pass *p, size_t i, struct built *b)
 	return diff_entry(b->cur, b->o.want, policy_diff_attrs(), &b->d);
 }
 
-/* The assertion filter guarding a write to e, or "" when e carries no
- * version attribute. */
-static int assertion(const struct pass *p, const struct entry *e, struct buf *out)
+/* The version attribute the assertion guarding a write to e names, or
+ * NULL when writes carry no assertion or e has no version. */
+static const char *version_attr(const struct pass *p, const struct entry *e)
 {
 	const char *attr = entry_first(e, "entryCSN") ? "entryCSN" : "uSNChanged";
-	const char *v = entry_first(e, attr);
 
-	if (v == NULL || p->o->no_assertion)
-		return 0;
+	return p->o->no_assertion || entry_first(e, attr) == NULL ? NULL : attr;
+}
+
+/* Appends the assertion filter "(attr=v)" to out; -1 when out of memory. */
+static int assert_filter(const char *attr, const char *v, struct buf *out)
+{
 	return buf_printf(out, "(%s=", attr) < 0 || ldapc_filter_escape(out, v, strlen(v)) < 0 ||
 	               buf_puts(out, ")") < 0
 	           ? -1
 	           : 0;
+}
+
+/* The assertion filter guarding a write to e, or "" when e carries no
+ * version attribute. */
+static int assertion(const struct pass *p, const struct entry *e, struct buf *out)
+{
+	const char *attr = version_attr(p, e);
+
+	return attr == NULL ? 0 : assert_filter(attr, entry_first(e, attr), out);
 }
 
 /* The rule a change serves, for the journal: the kind of the state. */
@@ -1523,6 +1535,7 @@ struct inflight {
 	size_t obj;  /* the object it changes, NO_OBJ for a contact or the account */
 	int guarded; /* sent with an assertion */
 	const char *dn;
+	const char *postread; /* the version attribute to read back, or NULL */
 	/* while staged: what to send (mods copied, values borrowed from b) */
 	enum ldapc_write kind;
 	struct entry_mod *mods;
@@ -1563,6 +1576,10 @@ struct pipe {
 	size_t failed;             /* the object whose write failed last, or NO_OBJ */
 	enum stop stop;            /* set: send no more */
 	unsigned systemic[4];      /* refusals by SYSTEMIC_CODES, for systemic() */
+	/* The version the last write sent with postread left its entry at
+	 * (RFC 4527), when it succeeded and the server said; else NULL. The
+	 * next batch of a modify in several is guarded by it. Owned. */
+	char *version;
 };
 
 /* Refusals that say the bind's rights or the schema are wrong rather than
@@ -1792,8 +1809,13 @@ static void reap(struct pass *p, struct pipe *pp, struct rec_stats *st)
 		pipe_stop(pp, STOP_LINK, NULL);
 	} else {
 		struct inflight f = pp->s[i];
+		const char *v = ldapc_result_postread(p->l);
 
 		pp->s[i] = pp->s[--pp->n];
+		if (f.postread != NULL && lrc == LDAPC_OK && v != NULL) {
+			free(pp->version);
+			pp->version = strdup(v);
+		}
 		settle_write(p, pp, &f, lrc, journal_code(ldapc_result_code(p->l)), buf_str(&err),
 		             st);
 	}
@@ -1833,7 +1855,7 @@ static void flush(struct pass *p, struct pipe *pp, struct rec_stats *st)
 			settle_write(p, pp, f, LDAPC_RETRY, JOURNAL_UNSENT, "the pass stopped", st);
 		} else {
 			lrc = ldapc_send(p->l, f->kind, f->dn, f->mods, f->nmods, f->guard,
-			                 &f->msgid, &err);
+			                 f->postread, &f->msgid, &err);
 			if (lrc == LDAPC_OK) {
 				st->writes++;
 				pp->s[pp->n++] = *f;
@@ -1869,8 +1891,8 @@ static void drain(struct pass *p, struct pipe *pp, struct rec_stats *st)
  * given, is taken over and freed once the write is sent. */
 static void pipe_send(struct pass *p, struct pipe *pp, enum ldapc_write kind, const char *dn,
                       const struct entry_mod *mods, size_t nmods, const char *guard,
-                      const struct entry *before, const char *rule, const char *rec, size_t obj,
-                      struct built *b, struct rec_stats *st)
+                      const char *postread, const struct entry *before, const char *rule,
+                      const char *rec, size_t obj, struct built *b, struct rec_stats *st)
 {
 	struct buf err = BUF_INIT;
 	struct inflight f;
@@ -1892,6 +1914,7 @@ static void pipe_send(struct pass *p, struct pipe *pp, enum ldapc_write kind, co
 	/* Without the assertion control, a modify is guarded by its values. */
 	f.guarded = guard != NULL || (p->o->no_assertion && kind == LDAPC_W_MODIFY);
 	f.dn = dn;
+	f.postread = postread;
 	f.kind = kind;
 	f.nmods = nmods;
 	f.mods = nmods ? malloc(nmods * sizeof(*f.mods)) : NULL;
@@ -2152,6 +2175,8 @@ struct change {
 	size_t nmods;
 	const struct entry *add; /* LDAPC_W_ADD: the new entry */
 	const char *guard;       /* the assertion filter, or NULL */
+	const char *postread;    /* the version attribute to read back (the next
+	                          * batch's guard), or NULL */
 	size_t obj;              /* the object it changes, NO_OBJ for none of the pass's */
 	size_t contact;          /* LDAPC_W_DELETE: the contact's index, for its pre-image */
 	const char *note;        /* the plan's comment, or NULL */
@@ -2216,6 +2241,7 @@ static void writer_free(struct writer *w)
 	free(w->pp.s);
 	free(w->pp.stale);
 	free(w->pp.refused);
+	free(w->pp.version);
 	buf_free(&w->out);
 	buf_free(&w->text);
 }
@@ -2272,7 +2298,7 @@ static void write_change(struct writer *w, const struct change *c, struct built 
 		mods = m;
 		nmods = c->add->nattrs;
 	}
-	pipe_send(p, &w->pp, c->kind, c->dn, mods, nmods, c->guard, before, c->rule,
+	pipe_send(p, &w->pp, c->kind, c->dn, mods, nmods, c->guard, c->postread, before, c->rule,
 	          buf_str(&w->text), c->obj, b, w->st);
 	b = NULL;
 skip:
@@ -2324,13 +2350,18 @@ static void writer_put(struct writer *w, const struct change *c, struct built *b
 
 /* Emits the modify d of the entry cur (its DN dn, which outlives the
  * writes) for object obj, whose state is of kind with the text state: the
- * first batch guarded by cur's version, a second batch only once the
- * first succeeded. b, when given, holds d and cur and is taken over. */
+ * first batch guarded by cur's version, each further batch only once the
+ * one before succeeded, guarded by the version that one left the entry at
+ * (read back with it, RFC 4527), so an admin's change between two batches
+ * is a failed assertion like any other; a server that does not read back
+ * leaves the further batches unguarded. b, when given, holds d and cur and
+ * is taken over. */
 static void emit_modify(struct writer *w, const char *dn, const struct entry *cur,
                         const struct diff *d, size_t obj, enum pol_state kind, const char *state,
                         struct built *b)
 {
 	struct buf as = BUF_INIT, rule = BUF_INIT;
+	const char *vattr = version_attr(w->p, cur);
 	struct change c;
 	size_t k;
 
@@ -2362,10 +2393,19 @@ static void emit_modify(struct writer *w, const char *dn, const struct entry *cu
 			writer_barrier(w);
 			if (w->pp.failed == obj && obj != NO_OBJ)
 				break;
+			buf_reset(&as);
+			if (vattr != NULL && w->pp.version != NULL &&
+			    assert_filter(vattr, w->pp.version, &as) < 0) {
+				w->oom = 1;
+				break;
+			}
 		}
+		free(w->pp.version);
+		w->pp.version = NULL;
 		c.mods = d->b[k].mods;
 		c.nmods = d->b[k].nmods;
-		c.guard = k == 0 && as.len ? buf_str(&as) : NULL;
+		c.guard = as.len ? buf_str(&as) : NULL;
+		c.postread = k + 1 < d->nb ? vattr : NULL;
 		c.note = k == 0 ? state : NULL;
 		writer_put(w, &c, NULL);
 	}
