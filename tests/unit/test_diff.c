@@ -173,6 +173,62 @@ static void test_batches(void **state)
 	entry_free(w);
 }
 
+/* Large lists that share most members, in another order: only the
+ * difference goes, each side in the order of the entry it comes from, and
+ * a value that differs only in case is deleted and added again. */
+static void test_large_overlap(void **state)
+{
+	struct entry *c = entry_new("cn=big"), *w = entry_new("cn=big");
+	struct diff d;
+	char v[64];
+	size_t i, j, ndel = 0, nadd = 0;
+	long last_del = -1, last_add = 4000;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		snprintf(v, sizeof(v), "uid=u%zu,dc=x", i);
+		assert_int_equal(entry_add(c, "member", v, strlen(v)), 0);
+	}
+	for (i = 3999; i >= 1000; i--) {
+		snprintf(v, sizeof(v), "%s=u%zu,dc=x", i == 1500 ? "UID" : "uid", i);
+		assert_int_equal(entry_add(w, "member", v, strlen(v)), 0);
+	}
+	assert_int_equal(diff_entry(c, w, attrs, &d), 0);
+	assert_int_equal(d.nvals, 2002);
+	for (i = 0; i < d.nb; i++) {
+		for (j = 0; j < d.b[i].nmods; j++) {
+			const struct entry_mod *m = &d.b[i].mods[j];
+			size_t k;
+
+			for (k = 0; k < m->nvals; k++) {
+				long n = strtol(strstr(m->vals[k].val, "=u") + 2, NULL, 10);
+
+				if (m->op == ENTRY_MOD_DELETE) {
+					if (!(n < 1000 || n == 1500) || n <= last_del)
+						fail_msg("deleted %s out of order", m->vals[k].val);
+					last_del = n;
+					ndel++;
+				} else {
+					if (!(n >= 3000 || n == 1500) ||
+					    (n != 1500 && n >= last_add))
+						fail_msg("added %s out of order", m->vals[k].val);
+					if (n == 1500 && strncmp(m->vals[k].val, "UID=", 4) != 0)
+						fail_msg("added %s, want the new spelling",
+						         m->vals[k].val);
+					if (n != 1500)
+						last_add = n;
+					nadd++;
+				}
+			}
+		}
+	}
+	assert_int_equal(ndel, 1001);
+	assert_int_equal(nadd, 1001);
+	diff_free(&d);
+	entry_free(c);
+	entry_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +236,7 @@ int main(void)
 	    cmocka_unit_test(test_values),
 	    cmocka_unit_test(test_class_never_removed),
 	    cmocka_unit_test(test_batches),
+	    cmocka_unit_test(test_large_overlap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
