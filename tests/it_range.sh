@@ -18,6 +18,7 @@ PY=/usr/bin/python3
 # set URI; it is stopped at exit.
 serve() {
 	rm -f "$T/port"
+	# shellcheck disable=SC2086  # no mode is no argument
 	"$PY" "$top_srcdir/tests/ranging-server.py" "$T/port" $1 &
 	local pid=$!
 	on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
