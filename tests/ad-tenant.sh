@@ -3,7 +3,9 @@
 # small tenant under OU=tenant: five users (one disabled, one forwarding,
 # one whose alias another holds), a distribution group, the account entry.
 # ad_tenant sets TEN, PEOPLE, conn (dirmail's connection arguments), get (an
-# attribute's values) and user (the LDIF of one more user).
+# attribute's values), put (one more value) and user (the LDIF of one more
+# user); ad_containers
+# prints the tenant's OUs and containers alone, for a tenant of its own.
 # shellcheck shell=bash
 . "$top_srcdir/tests/samba.sh"
 
@@ -16,23 +18,11 @@ ad_dc() {
 	done
 }
 
-# ad_tenant: ad_dc, and the tenant.
-ad_tenant() {
-	ad_dc
-
-	TEN="OU=tenant,$SAMBA_BASE"
-	PEOPLE="OU=people,$TEN"
-	# user ID GIVEN SN UAC EXTRA...: an AD user with dirmail intent.
-	user() {
-		local id=$1 given=$2 sn=$3 uac=$4
-		shift 4
-		printf 'dn: CN=%s %s,%s\nobjectClass: user\nobjectClass: dirmailUser\n' "$given" "$sn" "$PEOPLE"
-		printf 'sAMAccountName: %s\ngivenName: %s\nsn: %s\nuserAccountControl: %s\n' "$id" "$given" "$sn" "$uac"
-		printf '%s\n' "$@"
-		echo
-	}
-	{
-		cat <<-EOF
+# ad_containers: the LDIF of the tenant's OU $TEN with its OUs for people
+# ($PEOPLE), lists and contacts, the address list CN=GAL and the Exchange
+# database CN=DB1, which the account entry names.
+ad_containers() {
+	cat <<-EOF
 	dn: $TEN
 	objectClass: organizationalUnit
 
@@ -52,6 +42,25 @@ ad_tenant() {
 	objectClass: container
 
 	EOF
+}
+
+# ad_tenant: ad_dc, and the tenant.
+ad_tenant() {
+	ad_dc
+
+	TEN="OU=tenant,$SAMBA_BASE"
+	PEOPLE="OU=people,$TEN"
+	# user ID GIVEN SN UAC EXTRA...: an AD user with dirmail intent.
+	user() {
+		local id=$1 given=$2 sn=$3 uac=$4
+		shift 4
+		printf 'dn: CN=%s %s,%s\nobjectClass: user\nobjectClass: dirmailUser\n' "$given" "$sn" "$PEOPLE"
+		printf 'sAMAccountName: %s\ngivenName: %s\nsn: %s\nuserAccountControl: %s\n' "$id" "$given" "$sn" "$uac"
+		printf '%s\n' "$@"
+		echo
+	}
+	{
+		ad_containers
 		# 66048: a normal account whose password never expires; 66050: disabled
 		user main Main User 66048 "dirmailService: pop-imap"
 		user jsmith John Smith 66048 "dirmailService: pop-imap"
@@ -89,4 +98,9 @@ ad_tenant() {
 	conn=(-H "$SAMBA_URI" -D "$SAMBA_ADMIN_DN" -y "$SAMBA_ADMIN_PW_FILE" -b "$TEN" --state-dir "$T/state")
 	# get DN ATTR: the values of ATTR on DN, one a line, sorted.
 	get() { samba_search -b "$1" -s base "$2" | sed -n "s/^$2: //p" | LC_ALL=C sort; }
+	# put DN ATTR VALUE: adds VALUE to ATTR of DN, as an admin would.
+	put() {
+		printf 'dn: %s\nchangetype: modify\nadd: %s\n%s: %s\n' "$1" "$2" "$2" "$3" |
+			samba_modify >/dev/null || fail "adding $2: $3 to $1"
+	}
 }

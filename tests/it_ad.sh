@@ -79,12 +79,7 @@ pass "the second pass on Samba AD writes nothing"
 # about to add: without an assertion control the add itself is the guard
 # (attributeOrValueExists); the object is read again and the rest written.
 command -v gdb >/dev/null || fail "gdb not installed: apt-get install gdb"
-samba_modify >/dev/null <<LDIF || fail "adding the alias"
-dn: CN=John Smith,$PEOPLE
-changetype: modify
-add: dirmailAlias
-dirmailAlias: johnny
-LDIF
+put "CN=John Smith,$PEOPLE" dirmailAlias johnny
 cat >"$T/race.ldif" <<LDIF
 dn: CN=John Smith,$PEOPLE
 changetype: modify
@@ -142,12 +137,7 @@ for how in "plain" "-Z" "-H $SAMBA_LDAPS"; do
 done
 pass "check-config binds with GSSAPI from the keytab over plain LDAP, StartTLS and LDAPS"
 
-samba_modify >/dev/null <<LDIF || fail "adding an alias"
-dn: CN=Main User,$PEOPLE
-changetype: modify
-add: dirmailAlias
-dirmailAlias: postmaster
-LDIF
+put "CN=Main User,$PEOPLE" dirmailAlias postmaster
 assert_exit 1 dirmail -c "$T/gss.conf" -Z reconcile --journal "$T/gss.journal"
 assert_contains "$OUT" " refused=0 stale=0 unanswered=0 " "the GSSAPI pass's writes accepted"
 assert_contains "$(get "CN=Main User,$PEOPLE" proxyAddresses)" "smtp:postmaster@example.test" "written over StartTLS with GSSAPI"

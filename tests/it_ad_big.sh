@@ -7,46 +7,24 @@
 # afterwards, a journal that verifies, and a second pass that writes
 # nothing. Samba sends all 5,000 values at once (it never ranges, see the
 # README), so this is the write side of large groups; the read side is
-# tests/unit/test_range.c. Each phase's time goes to stderr.
+# tests/unit/test_range.c and tests/it_range.sh. Each phase's time goes to
+# stderr.
 set -eu
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/samba.sh"
+. "$top_srcdir/tests/ad-tenant.sh"
 N=5000
 BATCH=1000 # DIFF_BATCH_MAX in agent/diff.h
 mktmp
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 t0=$(date +%s%N)
-samba_start
-for f in exchange-subset-ad dirmail-ad; do
-	samba_apply_schema "$top_srcdir/schema/$f.ldif" >"$T/$f.out" 2>&1 ||
-		fail "applying $f.ldif: $(tail -n 3 "$T/$f.out")"
-done
+ad_dc
 echo "it_ad_big: DC started, schema applied in $(ms "$t0") ms" >&2
 
 TEN="OU=tenant,$SAMBA_BASE"
 PEOPLE="OU=people,$TEN"
 LIST="CN=everyone,OU=lists,$TEN"
 {
-	cat <<EOF
-dn: $TEN
-objectClass: organizationalUnit
-
-dn: $PEOPLE
-objectClass: organizationalUnit
-
-dn: OU=lists,$TEN
-objectClass: organizationalUnit
-
-dn: OU=contacts,$TEN
-objectClass: organizationalUnit
-
-dn: CN=GAL,$TEN
-objectClass: container
-
-dn: CN=DB1,$TEN
-objectClass: container
-
-EOF
+	ad_containers
 	# Users without a password: Samba takes them (about 23 ms less each).
 	# 66048: a normal account whose password never expires.
 	awk -v n="$N" -v people="$PEOPLE" 'BEGIN {

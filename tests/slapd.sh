@@ -8,6 +8,7 @@
 #   slapd_stop [N] / slapd_restart [N] / slapd_use N / slapd_on N CMD...
 #   slapd_search ARGS... / slapd_modify ARGS... / slapd_add ARGS... / slapd_dump [BASE]
 #   slapd_csn [BASE]
+#   slapd_replay_same JOURNAL FROM COPY [DUMP]
 #   slapd_start_pair [--no-data] [--no-project-schema] A B [LDIF...]
 #   slapd_wait_converged A B [BASE] [TIMEOUT]
 #   tls_make_ca DIR / with_tls_ca CA CMD...
@@ -559,6 +560,23 @@ slapd_dump() {
 			printf '%s' "$body" | tr '\001' '\n' | sed '/^$/d' | LC_ALL=C sort
 			echo
 		done
+}
+
+# slapd_replay_same JOURNAL FROM COPY [DUMP]: replays JOURNAL (dirmail's)
+# with ldapmodify -c on instance COPY, a pristine copy of what FROM held
+# before dirmail wrote it, and fails, showing the diff, unless the dump of
+# COPY then equals that of FROM; DUMP (a command, default slapd_dump)
+# dumps the current instance. FROM is current afterwards.
+slapd_replay_same() {
+	local journal=$1 from=$2 copy=$3 dump=${4:-slapd_dump} out=$T/replay
+	slapd_use "$copy"
+	ldapmodify -c -Y EXTERNAL -H "$SLAPD_LDAPI" -Q -f "$journal" >"$out.out" 2>&1 ||
+		{ tail -n 40 "$out.out" >&2; fail "ldapmodify could not replay $journal"; }
+	"$dump" >"$out.replayed.ldif"
+	slapd_use "$from"
+	"$dump" >"$out.applied.ldif"
+	diff -u "$out.applied.ldif" "$out.replayed.ldif" >"$out.diff" ||
+		{ head -n 40 "$out.diff" >&2; fail "replaying $journal on a pristine copy differs"; }
 }
 
 # tls_make_ca DIR: create a test CA, a server certificate for 127.0.0.1 /
