@@ -697,8 +697,7 @@ static void print_account(const struct account *a)
 	       a->max_messages_per_hour, a->max_recipients);
 	printf("  %-17s%s\n", "catch-all", a->catch_all);
 	print_list("address lists", &a->address_lists, "none");
-	printf("  %-17s%s\n", "exchange db",
-	       a->exchange_database ? a->exchange_database : "none");
+	printf("  %-17s%s\n", "exchange db", a->exchange_database ? a->exchange_database : "none");
 	printf("  %-17s%s\n", "pop/imap host", a->popimap_host ? a->popimap_host : "none");
 	printf("  %-17s%s\n", "contact base", a->contact_base);
 	printf("  %-17s%ld deletions per pass\n", "delete threshold", a->delete_threshold);

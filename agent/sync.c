@@ -975,7 +975,8 @@ static void status_refresh(struct daemon *d)
 		why = d->idle_why;
 	} else if (d->lease.dn != NULL && !d->lease.leader && d->standby_said) {
 		s->daemon = STATUS_STANDBY;
-		why = "another instance holds the lease (sync.lease_dn); this one follows the changes";
+		why = "another instance holds the lease (sync.lease_dn); this one follows the "
+		      "changes";
 	} else if (d->passes == 0) {
 		s->daemon = STATUS_STARTING;
 	} else if (s->pass_result == STATUS_PASS_HELD) {
