@@ -6,9 +6,10 @@
       under OU=tenant,ADBASE: inetOrgPerson users become user objects named
       CN=<uid> (sAMAccountName <uid>, a normal enabled account), groupOfNames
       lists distribution groups, other entries containers; DNs in values are
-      moved along. Users and lists are added in the file's order, each in a
-      second of its own: AD orders by whenCreated, which counts seconds and
-      cannot be set, while the file gives every entry a createTimestamp.
+      moved along. Users and lists are added in the file's order, so that
+      AD's order (whenCreated, which counts seconds and cannot be set, then
+      the DN) is the file's: one whose DN sorts before the previous one's
+      waits for the next second.
       Times get AD's fraction (20260801000000Z: 20260801000000.0Z). Prints
       each DN value AD cannot hold (one naming no object).
 
@@ -125,7 +126,8 @@ def load(uri, binddn, pwfile, ad_base, tenant):
     # later go in once everyone is there; those naming no entry at all
     # cannot be held.
     exists = {dn.lower() for dn, _, _ in converted}
-    added, later, last = set(), [], None
+    added, later = set(), []
+    prev_dn, prev_sec = None, None
     for dn, attrs, ordered in converted:
         for attr in list(attrs):
             now, wait = [], []
@@ -144,14 +146,15 @@ def load(uri, binddn, pwfile, ad_base, tenant):
                 attrs[attr] = now
             else:
                 del attrs[attr]
-        if ordered:
-            # A second of its own: whenCreated orders claims.
-            while last is not None and int(time.time()) == last:
+        if ordered and prev_dn is not None and dn.lower() <= prev_dn:
+            # AD orders claims by whenCreated, in seconds, then by DN:
+            # one that sorts before the previous must come a second later.
+            while int(time.time()) <= prev_sec:
                 time.sleep(0.02)
         conn.add_s(dn, ldap.modlist.addModlist(attrs))
         added.add(dn.lower())
         if ordered:
-            last = int(time.time())
+            prev_dn, prev_sec = dn.lower(), int(time.time())
     for dn, attr, vals in later:
         conn.modify_s(dn, [(ldap.MOD_ADD, attr, vals)])
     conn.unbind_s()
