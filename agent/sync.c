@@ -1332,7 +1332,8 @@ static int loop(struct daemon *d)
 		if (now_ms() >= d->cookie_saved_ms + COOKIE_EVERY_MS)
 			save_cookie(d);
 		/* The oldest change not applied yet, for the sync lag. */
-		if (!d->dirty)
+		/* A standby applies nothing: the lease holder does. */
+		if (!d->dirty || (d->lease.dn != NULL && !d->lease.leader))
 			d->st.pending_since = 0;
 		else if (d->st.pending_since == 0)
 			d->st.pending_since = time(NULL);
