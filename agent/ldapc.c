@@ -1918,6 +1918,24 @@ const char *ldapc_result_postread(const struct ldapc *c)
 	return c->post_value;
 }
 
+int ldapc_dn_under(const char *dn, const char *base)
+{
+	size_t dl = strlen(dn), bl = strlen(base), b = 0;
+
+	if (bl == 0)
+		return 1;
+	if (bl > dl || strcasecmp(dn + dl - bl, base) != 0)
+		return 0;
+	if (bl == dl)
+		return 1;
+	/* The suffix must follow a separating comma, not an escaped one. */
+	if (dn[dl - bl - 1] != ',')
+		return 0;
+	while (b < dl - bl - 1 && dn[dl - bl - 2 - b] == '\\')
+		b++;
+	return b % 2 == 0;
+}
+
 int ldapc_dn_valid(const char *s)
 {
 	LDAPDN dn = NULL;

@@ -199,6 +199,10 @@ const char *ldapc_result_postread(const struct ldapc *c);
  * form is copied as it is without parsing, and one that does not parse is
  * copied unchanged. -1 when out of memory (out then unchanged). */
 int ldapc_dn_norm(struct buf *out, const char *dn, size_t len) DM_WUR;
+/* 1 when the DN dn is base or lies under it, else 0: both in one form (as
+ * ldapc_dn_norm writes them), compared without case; a comma escaped
+ * inside a value separates nothing. Every DN lies under "". */
+int ldapc_dn_under(const char *dn, const char *base);
 /* 1 when s parses as an LDAPv3 DN (RFC 4514, through ldap_str2dn), else 0. */
 int ldapc_dn_valid(const char *s);
 /* Appends val escaped for use inside an LDAP filter (RFC 4515, through

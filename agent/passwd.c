@@ -248,17 +248,6 @@ done:
 
 /* ---- the command ------------------------------------------------------- */
 
-/* Is the normalised DN dn the base or under it? Compared without case. */
-static int dn_under(const char *dn, const char *base)
-{
-	size_t dl = strlen(dn), bl = strlen(base);
-
-	if (bl == 0)
-		return 1;
-	return dl == bl ? strcasecmp(dn, base) == 0
-	                : dl > bl && dn[dl - bl - 1] == ',' && strcasecmp(dn + dl - bl, base) == 0;
-}
-
 /* The sysexits code for a failed operation of classification rc. */
 static int exit_for(enum ldapc_rc rc)
 {
@@ -314,7 +303,7 @@ static int find_user(struct ldapc *l, const struct passwd_opts *o, char **dn)
 		goto done;
 	}
 	rc = EX_DATAERR;
-	if (!dn_under(e->dn, buf_str(&nb)))
+	if (!ldapc_dn_under(e->dn, buf_str(&nb)))
 		log_error(
 		    "%s: not under the base \"%s\": dirmail sets the passwords of its tenant's "
 		    "users only",

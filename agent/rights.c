@@ -21,26 +21,16 @@ const char *const *rights_attrs(void)
 	return v;
 }
 
-/* 1 when a holds name as a value, compared without case. */
-static int holds(const struct entry_attr *a, const char *name)
-{
-	size_t k;
-
-	for (k = 0; a != NULL && k < a->nvals; k++)
-		if (strcasecmp(a->vals[k].val, name) == 0)
-			return 1;
-	return 0;
-}
-
 int rights_missing(const struct entry *e, const char *const *owned, struct buf *out)
 {
-	const struct entry_attr *allowed = entry_get(e, "allowedAttributes");
-	const struct entry_attr *eff = entry_get(e, "allowedAttributesEffective");
 	int n = 0;
 	size_t i;
 
 	for (i = 0; owned[i] != NULL; i++) {
-		if (!holds(allowed, owned[i]) || holds(eff, owned[i]))
+		size_t len = strlen(owned[i]);
+
+		if (!entry_has_nocase(e, "allowedAttributes", owned[i], len) ||
+		    entry_has_nocase(e, "allowedAttributesEffective", owned[i], len))
 			continue;
 		if (buf_printf(out, "%s%s", n ? " " : "", owned[i]) < 0)
 			return -1;
@@ -51,7 +41,7 @@ int rights_missing(const struct entry *e, const char *const *owned, struct buf *
 
 int rights_may_create(const struct entry *e, const char *cls)
 {
-	return holds(entry_get(e, "allowedChildClassesEffective"), cls);
+	return entry_has_nocase(e, "allowedChildClassesEffective", cls, strlen(cls));
 }
 
 /* The first entry of a search: kept, and the search stopped. */

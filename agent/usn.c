@@ -15,6 +15,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "cache.h"
+#include "ldapc.h"
 #include "log.h"
 #include "usn.h"
 
@@ -98,26 +100,11 @@ void usn_guid_format(const unsigned char g[16], char out[37])
 const char *usn_naming_context(const char *dn, const char *const *ncs, size_t n)
 {
 	const char *best = NULL;
-	size_t dl = strlen(dn), k, bl = 0;
+	size_t k;
 
-	for (k = 0; k < n; k++) {
-		size_t nl = strlen(ncs[k]), b = 0;
-
-		if (nl > dl || (best != NULL && nl <= bl) || strcasecmp(dn + dl - nl, ncs[k]) != 0)
-			continue;
-		if (nl < dl) {
-			/* The suffix must start after a separating comma, not an
-			 * escaped one inside a value. */
-			if (dn[dl - nl - 1] != ',')
-				continue;
-			while (b < dl - nl - 1 && dn[dl - nl - 2 - b] == '\\')
-				b++;
-			if (b % 2 != 0)
-				continue;
-		}
-		best = ncs[k];
-		bl = nl;
-	}
+	for (k = 0; k < n; k++)
+		if (ldapc_dn_under(dn, ncs[k]) && (best == NULL || strlen(ncs[k]) > strlen(best)))
+			best = ncs[k];
 	return best;
 }
 
@@ -323,13 +310,10 @@ done:
 /* The entry's objectGUID into g: 0, or -1 (said) when it has none. */
 static int guid_of(const struct entry *e, unsigned char g[16])
 {
-	const struct entry_attr *a = entry_get(e, "objectGUID");
-
-	if (a == NULL || a->nvals != 1 || a->vals[0].len != 16) {
+	if (cache_uuid_of(e, g) < 0) {
 		log_error("%s: no objectGUID this bind can read; the object is left out", e->dn);
 		return -1;
 	}
-	memcpy(g, a->vals[0].val, 16);
 	return 0;
 }
 
@@ -373,14 +357,13 @@ static int on_changed(const struct entry *e, void *arg)
 static int on_nc(const struct entry *e, void *arg)
 {
 	struct usn *u = arg;
-	const struct entry_attr *a = entry_get(e, "objectGUID");
+	unsigned char g[16];
 
-	if (a == NULL || a->nvals != 1 || a->vals[0].len != 16)
+	if (cache_uuid_of(e, g) < 0)
 		return 0;
-	if (bsearch(a->vals[0].val, u->seen, u->nseen, sizeof(*u->seen), cmp_guid) != NULL)
+	if (bsearch(g, u->seen, u->nseen, sizeof(*u->seen), cmp_guid) != NULL)
 		return 0;
-	if (u->cb->entry != NULL &&
-	    u->cb->entry(LDAPC_SYNC_DELETE, (const unsigned char *)a->vals[0].val, e, u->arg) < 0) {
+	if (u->cb->entry != NULL && u->cb->entry(LDAPC_SYNC_DELETE, g, e, u->arg) < 0) {
 		u->stopped = 1;
 		return -1;
 	}

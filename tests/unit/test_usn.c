@@ -117,6 +117,14 @@ static void test_naming_context(void **state)
 			assert_ptr_equal(got, ncs[cases[i].nc]);
 	}
 	assert_null(usn_naming_context("DC=example,DC=test", ncs, 0));
+	/* The test under it, shared with dirmail passwd's base check. */
+	assert_int_equal(ldapc_dn_under("CN=x,OU=t,DC=example,DC=test", "ou=T,dc=example,dc=test"),
+	                 1);
+	assert_int_equal(
+	    ldapc_dn_under("CN=x\\,OU=t,DC=example,DC=test", "OU=t,DC=example,DC=test"), 0);
+	assert_int_equal(ldapc_dn_under("OU=xt,DC=example,DC=test", "OU=t,DC=example,DC=test"), 0);
+	assert_int_equal(ldapc_dn_under("DC=test", "DC=example,DC=test"), 0);
+	assert_int_equal(ldapc_dn_under("DC=test", ""), 1);
 }
 
 int main(void)
