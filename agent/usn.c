@@ -210,6 +210,7 @@ static enum ldapc_rc read_dc(struct usn *u, uint64_t *hcu, struct buf *err)
 {
 	static const char *const root_attrs[] = {"highestCommittedUSN", "dsServiceName",
 	                                         "namingContexts", NULL};
+	static const char *const poll_attrs[] = {"highestCommittedUSN", "dsServiceName", NULL};
 	static const char *const inv_attrs[] = {"invocationId", NULL};
 	struct entry *root = NULL, *dsa = NULL;
 	const struct entry_attr *a;
@@ -217,7 +218,8 @@ static enum ldapc_rc read_dc(struct usn *u, uint64_t *hcu, struct buf *err)
 	enum ldapc_rc rc;
 	char *end;
 
-	rc = ldapc_read(u->c, "", root_attrs, &root, err);
+	/* The naming context is looked for once, not at every poll. */
+	rc = ldapc_read(u->c, "", u->nc != NULL ? poll_attrs : root_attrs, &root, err);
 	if (rc != LDAPC_OK)
 		goto done;
 	h = entry_first(root, "highestCommittedUSN");
