@@ -41,6 +41,9 @@ SLAPD_MODULEDIR=${SLAPD_MODULEDIR:-/usr/lib/ldap}
 SLAPD_SCHEMADIR=${SLAPD_SCHEMADIR:-/etc/ldap/schema}
 # olcLogLevel of the instance; "stats" logs one line per operation.
 SLAPD_LOGLEVEL=${SLAPD_LOGLEVEL:-stats}
+# SLAPD_DB_SYNC=1: the database makes every commit durable, slapd's own
+# default (the tests' instances set olcDbNoSync). SLAPD_SYNCPROV=0: no
+# syncprov overlay (no RFC 4533 sync; for the benchmarks' comparisons).
 export SLAPD_SUFFIX SLAPD_ADMIN_DN
 
 _slapd_tool() {
@@ -154,7 +157,9 @@ objectClass: olcMdbConfig
 olcDatabase: {1}mdb
 olcSuffix: $SLAPD_SUFFIX
 olcDbDirectory: $d/db
-olcDbNoSync: TRUE
+EOF
+		[ "${SLAPD_DB_SYNC:-0}" = 1 ] || echo "olcDbNoSync: TRUE"
+		cat <<EOF
 olcDbMaxSize: ${SLAPD_DB_MAXSIZE:-1073741824}
 olcRootDN: $SLAPD_ADMIN_DN
 olcRootPW: $hash
@@ -175,7 +180,8 @@ EOF
 		else
 			echo "olcDbIndex: mail eq"
 		fi
-		cat <<EOF
+		if [ "${SLAPD_SYNCPROV:-1}" = 1 ]; then
+			cat <<EOF
 
 dn: olcOverlay={0}syncprov,olcDatabase={1}mdb,cn=config
 objectClass: olcOverlayConfig
@@ -183,6 +189,7 @@ objectClass: olcSyncProvConfig
 olcOverlay: {0}syncprov
 olcSpCheckpoint: 100 10
 EOF
+		fi
 	} >"$d/config.ldif"
 }
 
