@@ -624,6 +624,62 @@ static int varint_get(const unsigned char **p, const unsigned char *end, size_t 
 	return -1;
 }
 
+/*
+ * Values that most entries carry, which the packed form writes as a number:
+ * the object classes of users, lists and contacts, booleans, the services
+ * and states. A packed value is varint(2 * length) and its bytes, or
+ * varint(2 * k + 1) for known_vals[k]. Private to this process: the order may
+ * change at will.
+ */
+#define V(s)                                                                                       \
+	{                                                                                          \
+		sizeof(s) - 1, s                                                                   \
+	}
+static const struct known_name known_vals[] = {
+    V("top"),           V("person"),       V("organizationalPerson"),
+    V("inetOrgPerson"), V("dirmailUser"),  V("dirmailRecipient"),
+    V("dirmailList"),   V("groupOfNames"), V("user"),
+    V("group"),         V("contact"),      V("TRUE"),
+    V("FALSE"),         V("ok"),           V("exchange"),
+    V("pop-imap"),      V("none"),
+};
+#undef V
+#define NVALS (sizeof(known_vals) / sizeof(known_vals[0]))
+
+/* The index of the known value v, or -1. */
+static long known_val(const char *v, size_t len)
+{
+	size_t k;
+
+	for (k = 0; len < sizeof(known_vals[0].s) && k < NVALS; k++)
+		if (known_vals[k].len == len && memcmp(known_vals[k].s, v, len) == 0)
+			return (long)k;
+	return -1;
+}
+
+/* A packed value at *p: its bytes and length; -1 when they are not one. */
+static int unpack_val(const unsigned char **p, const unsigned char *end, const char **v,
+                      size_t *len)
+{
+	size_t x;
+
+	if (varint_get(p, end, &x) < 0)
+		return -1;
+	if (x & 1) {
+		if (x / 2 >= NVALS)
+			return -1;
+		*v = known_vals[x / 2].s;
+		*len = known_vals[x / 2].len;
+		return 0;
+	}
+	if (x / 2 > (size_t)(end - *p))
+		return -1;
+	*v = (const char *)*p;
+	*len = x / 2;
+	*p += x / 2;
+	return 0;
+}
+
 /* Appends to the packed form while it fits in cap; counts either way. */
 struct packer {
 	unsigned char *out;
@@ -682,7 +738,13 @@ size_t entry_pack(const struct entry *e, int (*drop)(const char *name), unsigned
 		}
 		put_varint(&k, a->nvals);
 		for (j = 0; j < a->nvals; j++) {
-			put_varint(&k, a->vals[j].len);
+			long id = known_val(a->vals[j].val, a->vals[j].len);
+
+			if (id >= 0) {
+				put_varint(&k, 2 * (size_t)id + 1);
+				continue;
+			}
+			put_varint(&k, 2 * a->vals[j].len);
 			put_bytes(&k, a->vals[j].val, a->vals[j].len);
 		}
 	}
@@ -742,7 +804,7 @@ static int unpack_name(const unsigned char **p, const unsigned char *end, const 
 struct entry *entry_unpack(const unsigned char *buf, size_t len)
 {
 	const unsigned char *p = buf, *end = buf + len, *dn, *name = NULL;
-	const char *known;
+	const char *known, *v;
 	size_t dl, nattrs, nl = 0, nvals = 0, vl = 0, need = VAL_ALIGN - 1, i, j;
 	struct entry *e;
 	char *dns;
@@ -761,10 +823,9 @@ struct entry *entry_unpack(const unsigned char *buf, size_t len)
 		/* Each value array may need padding: names and values sit between. */
 		need += VAL_ALIGN - 1 + nvals * sizeof(struct entry_val) + (known ? 0 : nl + 1);
 		for (j = 0; j < nvals; j++) {
-			if (varint_get(&p, end, &vl) < 0 || vl > (size_t)(end - p))
+			if (unpack_val(&p, end, &v, &vl) < 0)
 				return NULL;
 			need += vl + 1;
-			p += vl;
 		}
 	}
 	if (p != end)
@@ -804,15 +865,14 @@ struct entry *entry_unpack(const unsigned char *buf, size_t len)
 		a->nvals = a->cap = (unsigned int)nvals;
 		e->nattrs = i + 1;
 		for (j = 0; j < nvals; j++) {
-			(void)varint_get(&p, end, &vl);
+			(void)unpack_val(&p, end, &v, &vl);
 			a->vals[j].val = arena_alloc(e, vl + 1, 1);
 			if (a->vals[j].val == NULL)
 				goto fail;
 			if (vl > 0)
-				memcpy(a->vals[j].val, p, vl);
+				memcpy(a->vals[j].val, v, vl);
 			a->vals[j].val[vl] = '\0';
 			a->vals[j].len = vl;
-			p += vl;
 		}
 	}
 	return e;

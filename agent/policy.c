@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +286,13 @@ struct strv {
 		NULL, 0, 0, pool                                                                   \
 	}
 
+/* The vector's cap pointers are followed by cap bytes, one a string: how
+ * claim decided an address (HOW_*), for the vectors of claims. */
+static unsigned char *strv_hows(const struct strv *s)
+{
+	return (unsigned char *)(s->v + s->cap);
+}
+
 /* Makes room for one more string. */
 static int strv_grow(struct strv *s)
 {
@@ -293,9 +301,13 @@ static int strv_grow(struct strv *s)
 
 	if (s->n < s->cap)
 		return 0;
-	v = cap > s->cap ? realloc(s->v, cap * sizeof(*v)) : NULL;
+	v = cap > s->cap && cap <= UINT_MAX / (sizeof(*v) + 1)
+	        ? realloc(s->v, cap * (sizeof(*v) + 1))
+	        : NULL;
 	if (v == NULL)
 		return -1;
+	if (s->cap > 0)
+		memmove(v + cap, v + s->cap, s->cap);
 	s->v = v;
 	s->cap = cap;
 	return 0;
@@ -313,12 +325,15 @@ static int strv_add(struct strv *s, const char *str)
 }
 
 /*
- * Address candidates and claims carry two bytes after their NUL, for
- * policy_decision: where the address comes from (ORIGIN_EXPLICIT,
- * ORIGIN_ALIAS, or ORIGIN_TEMPLATE plus the template's index) and how claim
- * decided it (HOW_*, a suffix's number of digits in the high bits). Two
- * bytes an address rather than fields in every object; nothing else reads
- * past the NUL. Only for vectors whose strings are a pool's.
+ * Address candidates carry two bytes after their NUL, for policy_decision:
+ * where the address comes from (ORIGIN_EXPLICIT, ORIGIN_ALIAS, or
+ * ORIGIN_TEMPLATE plus the template's index), and HOW_UNDECIDED. How claim
+ * decided an address (HOW_*, a suffix's number of digits in the high bits)
+ * is kept beside the claim in its vector (strv_hows), so that a claim of
+ * the candidate as it is shares the candidate's string: the claims of a
+ * pass take pointers, not a second copy of every address. Two bytes an
+ * address rather than fields in every object; nothing else reads past the
+ * NUL. Only for vectors whose strings are a pool's.
  */
 enum { ORIGIN_EXPLICIT, ORIGIN_ALIAS, ORIGIN_TEMPLATE, ORIGIN_MAX = 255 };
 enum { HOW_UNDECIDED, HOW_HELD, HOW_CLAIMED, HOW_SUFFIXED, HOW_REFUSED, HOW_MASK = 15 };
@@ -333,7 +348,8 @@ static int strv_add_tagged(struct strv *s, const char *str, unsigned origin, uns
 		return -1;
 	memcpy(c, str, len + 1);
 	c[len + 1] = (char)(origin < ORIGIN_MAX ? origin : ORIGIN_MAX);
-	c[len + 2] = (char)how;
+	c[len + 2] = (char)HOW_UNDECIDED;
+	strv_hows(s)[s->n] = (unsigned char)how;
 	s->v[s->n++] = c;
 	return 0;
 }
@@ -343,9 +359,24 @@ static unsigned tag_origin(const char *tagged)
 	return (unsigned char)tagged[strlen(tagged) + 1];
 }
 
-static unsigned tag_how(const char *tagged)
+/* Adds the tagged string c itself, which outlives s (a candidate, in the
+ * pass's pool), decided how. */
+static int strv_add_shared(struct strv *s, const char *c, unsigned how)
 {
-	return (unsigned char)tagged[strlen(tagged) + 2];
+	if (strv_grow(s) < 0)
+		return -1;
+	strv_hows(s)[s->n] = (unsigned char)how;
+	s->v[s->n++] = dm_unconst(c);
+	return 0;
+}
+
+/* Adds the claim str, from the candidate c, decided how: c itself when it
+ * is the same address. */
+static int strv_add_claim(struct strv *s, const char *str, const char *c, unsigned how)
+{
+	if (strcmp(str, c) == 0)
+		return strv_add_shared(s, c, how);
+	return strv_add_tagged(s, str, tag_origin(c), how);
 }
 
 static int strv_find(const struct strv *s, const char *str)
@@ -445,6 +476,27 @@ static int idx_put_new(struct idx *x, const char *key, size_t owner, const char 
 	x->n++;
 	*stored = s->key;
 	return 1;
+}
+
+/* Like idx_put_new with key itself as the index's key, not a copy: key
+ * must outlive x (the index is freed or copied anew before it goes). */
+static int idx_put_new_borrowed(struct idx *x, const char *key, size_t owner, const char **stored)
+{
+	struct pool *pool = x->pool;
+	int r;
+
+	x->pool = NULL;
+	r = idx_put_new(x, key, owner, stored);
+	x->pool = pool;
+	return r;
+}
+
+/* Like idx_put with key itself as the index's key (idx_put_new_borrowed). */
+static int idx_put_borrowed(struct idx *x, const char *key, size_t owner)
+{
+	const char *stored;
+
+	return idx_put_new_borrowed(x, key, owner, &stored) < 0 ? -1 : 0;
 }
 
 /* Records key for owner unless someone holds it already: owners keep. */
@@ -1105,7 +1157,7 @@ struct licences {
 static int refuse(struct work *w, const char *c)
 {
 	w->active = 0;
-	return strv_add_tagged(&w->addrs, c, tag_origin(c), HOW_REFUSED);
+	return strv_add_shared(&w->addrs, c, HOW_REFUSED);
 }
 
 /* Claims one generated or explicit candidate of w, or refuses w (1) when
@@ -1127,9 +1179,10 @@ static int claim1(struct work *w, struct idx *ix, size_t i, struct buf *got)
 		return r;
 	if (strv_find(&w->addrs, buf_str(got)) >= 0)
 		return 0;
-	/* What the object holds is in the index as its own already. */
-	if (strv_add_tagged(&w->addrs, buf_str(got), tag_origin(c), how_of(held, suffix)) < 0 ||
-	    (!held && idx_put(ix, buf_str(got), w->self) < 0))
+	/* What the object holds is in the index as its own already; a claim
+	 * is keyed by the string in addrs, which lives as long as ix. */
+	if (strv_add_claim(&w->addrs, buf_str(got), c, how_of(held, suffix)) < 0 ||
+	    (!held && idx_put_borrowed(ix, w->addrs.v[w->addrs.n - 1], w->self) < 0))
 		return -1;
 	if (w->spec != NULL && !spec_pick(w->spec, w->addrs.n - 1, i, suffix))
 		w->spec_miss = 1;
@@ -1192,9 +1245,9 @@ static int claim(const struct pol_ctx *ctx, struct work *w, struct work *all, st
 		if (strv_find(&w->addrs, aliases.v[i]) >= 0)
 			continue;
 		held = (i < 32 && HELD(w, 32 + i)) || idx_get(ix, aliases.v[i]) == (long)w->self;
-		if (strv_add_tagged(&w->alias_addrs, aliases.v[i], ORIGIN_ALIAS,
-		                    held ? HOW_HELD : HOW_CLAIMED) < 0 ||
-		    (!held && idx_put(ix, aliases.v[i], w->self) < 0))
+		if (strv_add_shared(&w->alias_addrs, aliases.v[i], held ? HOW_HELD : HOW_CLAIMED) <
+		        0 ||
+		    (!held && idx_put_borrowed(ix, aliases.v[i], w->self) < 0))
 			goto done;
 		if (w->spec != NULL && !spec_alias(w->spec, w->alias_addrs.n - 1, i))
 			w->spec_miss = 1;
@@ -1941,10 +1994,27 @@ static int spec_agrees(const struct spec *s, const struct work *w);
  * what they have. A kept pass notes what w owns, and the addresses two
  * objects hold: taking one of those again could hand it to the other,
  * which only a new pass decides as a first one would (1). */
+/* w's candidate or alias that is addr byte for byte, or NULL: an address
+ * an object holds as read is most often one it would be given, and the
+ * index then keys it by that string (in the pass's pool) instead of a copy. */
+static const char *same_candidate(const struct work *w, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < w->cands.n; i++)
+		if (strcmp(w->cands.v[i], addr) == 0)
+			return w->cands.v[i];
+	for (i = 0; i < w->aliases.n; i++)
+		if (strcmp(w->aliases.v[i], addr) == 0)
+			return w->aliases.v[i];
+	return NULL;
+}
+
 static int hold(struct pol_pass *pp, struct work *w, const char *addr, const char **keys)
 {
-	const char *stored = NULL;
-	int r = idx_put_new(&pp->held, addr, w->self, &stored);
+	const char *stored = NULL, *same = same_candidate(w, addr);
+	int r = same ? idx_put_new_borrowed(&pp->held, same, w->self, &stored)
+	             : idx_put_new(&pp->held, addr, w->self, &stored);
 
 	if (r < 0)
 		return -1;
@@ -2603,7 +2673,7 @@ static int dry_claim(struct pol_pass *pp, struct work *w, unsigned char *picks,
 			w->held |= (uint64_t)1 << i;
 		if (strv_find(&w->addrs, buf_str(&got)) >= 0)
 			continue;
-		if (strv_add_tagged(&w->addrs, buf_str(&got), tag_origin(c), HOW_UNDECIDED) < 0)
+		if (strv_add_claim(&w->addrs, buf_str(&got), c, HOW_UNDECIDED) < 0)
 			goto fail;
 		picks[3 * (w->addrs.n - 1)] = (unsigned char)i;
 		picks[3 * (w->addrs.n - 1) + 1] = (unsigned char)(suffix & 0xff);
@@ -2612,8 +2682,7 @@ static int dry_claim(struct pol_pass *pp, struct work *w, unsigned char *picks,
 	for (i = 0; i < w->aliases.n; i++) {
 		if (strv_find(&w->addrs, w->aliases.v[i]) >= 0)
 			continue;
-		if (strv_add_tagged(&w->alias_addrs, w->aliases.v[i], ORIGIN_ALIAS, HOW_UNDECIDED) <
-		    0)
+		if (strv_add_shared(&w->alias_addrs, w->aliases.v[i], HOW_UNDECIDED) < 0)
 			goto fail;
 		alias_picks[w->alias_addrs.n - 1] = (unsigned char)i;
 	}
@@ -2738,10 +2807,10 @@ static const char *unsuffixed_owner(const struct pol_pass *pp, const char *addr,
 }
 
 /* Where the tagged address a of w comes from and how it was decided. */
-static void decide_addr(const struct pol_pass *pp, const struct work *w, const char *a, int first,
-                        struct pol_addr_decision *d)
+static void decide_addr(const struct pol_pass *pp, const struct work *w, const char *a,
+                        unsigned how, int first, struct pol_addr_decision *d)
 {
-	unsigned origin = tag_origin(a), how = tag_how(a);
+	unsigned origin = tag_origin(a);
 	long owner;
 
 	d->addr = a;
@@ -2824,9 +2893,13 @@ int policy_decision(const struct pol_pass *pp, size_t i, struct pol_decision *ou
 	if (n > 0 && (out->addrs = calloc(n, sizeof(*out->addrs))) == NULL)
 		return -1;
 	for (k = 0; k < n; k++)
-		decide_addr(pp, w,
-		            k < w->addrs.n ? w->addrs.v[k] : w->alias_addrs.v[k - w->addrs.n],
-		            k == 0, &out->addrs[k]);
+		if (k < w->addrs.n)
+			decide_addr(pp, w, w->addrs.v[k], strv_hows(&w->addrs)[k], k == 0,
+			            &out->addrs[k]);
+		else
+			decide_addr(pp, w, w->alias_addrs.v[k - w->addrs.n],
+			            strv_hows(&w->alias_addrs)[k - w->addrs.n], k == 0,
+			            &out->addrs[k]);
 	out->naddrs = n;
 	if (w->kind == POL_USER)
 		decide_mailbox(pp, w, out);
