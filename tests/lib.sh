@@ -85,13 +85,14 @@ assert_exit() {
 
 # wait_for SECONDS WHAT CMD...: runs CMD (its output discarded) every 20 ms
 # until it succeeds; fails the test naming WHAT, with the last lines of
-# $LOG when the test has set LOG, if it has not within SECONDS.
+# $LOG when the test has set LOG, if no run of CMD that started within
+# SECONDS (wall clock, CMD's own time included) succeeded.
 wait_for() {
-	local limit=$1 what=$2 i=0
+	local limit=$1 what=$2 deadline
 	shift 2
+	deadline=$(($(date +%s%N) + limit * 1000000000))
 	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ "$i" -le $((limit * 50)) ] ||
+		[ "$(date +%s%N)" -lt "$deadline" ] ||
 			fail "$what: not within $limit s${LOG:+ (log: $(tail -n 5 "$LOG"))}"
 		sleep 0.02
 	done
