@@ -39,7 +39,7 @@ LDIF
 # shellcheck disable=SC2086  # DIRMAIL_WRAP is a command line
 ${DIRMAIL_WRAP:-} "$DIRMAIL" run -f "${args[@]}" >>"$LOG" 2>&1 &
 DPID=$!
-wait_for 20 "the first pass" logged 'following changes under'
+wait_for 20 "the first pass" daemon_ready
 slapd_wait_converged A B
 pass "the daemon follows provider A; its first pass replicated to B"
 

@@ -52,7 +52,7 @@ applied_by() {
 }
 
 # ---- one holds the lease, the other stands by ------------------------------
-start a "following changes under"
+start a "dirmail: following changes under"
 in_log a "lease: $LEASE is held by this instance" || fail "a does not hold the lease: $(tail -n 3 "$T/a.log")"
 assert_eq "$(get "$LEASE" objectClass)" "applicationProcess" "the lease entry dirmail made"
 start b "standing by"

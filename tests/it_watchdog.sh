@@ -42,7 +42,7 @@ on_exit "kill -9 $DPID 2>/dev/null"
 # The pass, unless the daemon died (then at once, not after 600 s).
 passed_or_died() {
 	kill -0 "$DPID" 2>/dev/null || fail "the daemon died: $(tail -n 3 "$LOG")"
-	logged 'following changes under'
+	daemon_ready
 }
 wait_for 600 "the first pass" passed_or_died
 wait "$LPID" || fail "the listener failed: $(cat "$T/messages")"

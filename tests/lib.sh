@@ -120,6 +120,13 @@ logged() {
 	grep -qF -- "$1" "$LOG"
 }
 
+# daemon_ready [FILE]: true once the daemon has said it is up, after its
+# first pass or standing by, in FILE (default $LOG). Its own line: the debug
+# line of a sync's start and an outage's message name the same words.
+daemon_ready() {
+	grep -qF -- "dirmail: following changes under" "${1:-$LOG}"
+}
+
 # daemon_start ARGS...: dirmail run -f ARGS in the background, its output
 # in $LOG (emptied first), its pid in DPID (killed at exit if still
 # running), until the first pass is done.
@@ -132,7 +139,7 @@ daemon_start() {
 	# shellcheck disable=SC2086  # DIRMAIL_WRAP is a command line
 	${DIRMAIL_WRAP:-} "$DIRMAIL" run -f "$@" >>"$LOG" 2>&1 &
 	DPID=$!
-	wait_for 20 "the daemon's first pass" logged 'following changes under'
+	wait_for 20 "the daemon's first pass" daemon_ready
 }
 
 # daemon_stop: SIGTERM to the daemon daemon_start started; the test fails
