@@ -622,43 +622,45 @@ struct rare {
  * other objects' rules ask of it. Strings are in the pass's pool. */
 struct work {
 	const struct entry *e; /* only within policy_take and policy_build */
-	size_t self;
-	enum pol_kind kind;
-	enum pol_state state_kind; /* the kind of state */
+	struct olds *old;      /* within take and build only: the pass's */
 	const char *dn;
-	const char *created; /* "" sorts last through order_cmp */
-	struct rare *rare;   /* NULL: every field of it NULL or 0 */
-	enum svc svc;        /* wanted */
+	const char *created;        /* "" sorts last through order_cmp */
+	struct rare *rare;          /* NULL: every field of it NULL or 0 */
+	const struct spec *spec;    /* what that build assumed, or NULL: not built so */
+	long quota;                 /* MB, -1 = the account default */
+	uint64_t held;              /* bit i < 32: cands[i], bit 32 + j: aliases[j] is this
+	                             * object's already (it holds it): claim needs no look-up */
+	struct buf state;           /* "kind: message", "" = ok */
+	struct strv addrs;          /* claimed, lowercase; [0] is the primary */
+	struct strv alias_addrs;    /* claimed from dirmailAlias */
+	struct strv cands, aliases; /* what claim tries, until it has */
+	/* Kept passes only: the keys of the address index this object put
+	 * there, so that taking it again can take them out. */
+	const char **hkeys;
+	unsigned nhkeys;
+	/* The narrow fields last, in bytes and bits rather than words: this
+	 * struct is kept for every object of a pass. */
+	uint32_t self;            /* the index's owners are 32 bits too */
+	unsigned lic_rank;        /* place among the POP/IMAP mailboxes, in creation
+	                           * order, kept ones first; 0: needs no licence */
+	unsigned nexp;            /* explicit ones at the head of cands */
+	unsigned char kind;       /* enum pol_kind */
+	unsigned char state_kind; /* enum pol_state: the kind of state */
+	unsigned char svc;        /* enum svc: wanted */
+	/* What take decided, which policy_reopen puts back after a settle:
+	 * the state (its text pooled, NULL when ok: in rare) and the two flags. */
+	unsigned char t_state_kind;
+	unsigned t_active : 1, t_blocked : 1;
 	unsigned cur_pop : 1, cur_exch : 1;
 	unsigned footprint : 1; /* dirmailState or dirmailManagedAddress present */
 	unsigned blocked : 1;   /* the state explains it; nothing else changes */
 	unsigned active : 1;    /* mail-enabled after this pass */
 	unsigned disabled : 1, hidden : 1, notify : 1, keep_copy : 1;
-	unsigned has_addr : 1;      /* holds mail or proxyAddresses */
-	unsigned contact : 1;       /* a mail contact dirmail created */
-	unsigned remove : 1;        /* such a contact nothing uses any more */
-	unsigned spec_ok : 1;       /* built unchanged when taken, and settle agreed */
-	unsigned spec_miss : 1;     /* claim decided otherwise than spec assumed */
-	const struct spec *spec;    /* what that build assumed, or NULL: not built so */
-	unsigned lic_rank;          /* place among the POP/IMAP mailboxes, in creation
-	                             * order, kept ones first; 0: needs no licence */
-	long quota;                 /* MB, -1 = the account default */
-	struct buf state;           /* "kind: message", "" = ok */
-	struct strv addrs;          /* claimed, lowercase; [0] is the primary */
-	struct strv alias_addrs;    /* claimed from dirmailAlias */
-	struct strv cands, aliases; /* what claim tries, until it has */
-	size_t nexp;                /* explicit ones at the head of cands */
-	uint64_t held;              /* bit i < 32: cands[i], bit 32 + j: aliases[j] is this
-	                             * object's already (it holds it): claim needs no look-up */
-	struct olds *old;           /* within take and build only: the pass's */
-	/* What take decided, which policy_reopen puts back after a settle:
-	 * the state (its text pooled, NULL when ok: in rare) and the two flags. */
-	enum pol_state t_state_kind;
-	unsigned t_active : 1, t_blocked : 1;
-	/* Kept passes only: the keys of the address index this object put
-	 * there, so that taking it again can take them out. */
-	const char **hkeys;
-	size_t nhkeys;
+	unsigned has_addr : 1;  /* holds mail or proxyAddresses */
+	unsigned contact : 1;   /* a mail contact dirmail created */
+	unsigned remove : 1;    /* such a contact nothing uses any more */
+	unsigned spec_ok : 1;   /* built unchanged when taken, and settle agreed */
+	unsigned spec_miss : 1; /* claim decided otherwise than spec assumed */
 };
 
 struct pol_pass {
@@ -1991,12 +1993,14 @@ static int prepare_claim(struct pol_pass *pp, struct work *w)
 {
 	const char *fwd = first(w, "dirmailForwardTo");
 	struct buf key = BUF_INIT;
+	size_t nexp;
 	int rc = -1;
 
 	w->cands.pool = w->aliases.pool = &pp->pool;
-	if (candidates(pp->ctx, w, &w->cands, &w->nexp) < 0 ||
+	if (candidates(pp->ctx, w, &w->cands, &nexp) < 0 ||
 	    alias_candidates(pp->ctx->acct, w, &w->aliases) < 0)
 		goto done;
+	w->nexp = (unsigned)nexp; /* at most cands.n */
 	if (fwd != NULL && w->kind == POL_USER) {
 		struct rare *r = rare_of(w);
 
@@ -2150,6 +2154,8 @@ static int grow_to(struct pol_pass *pp, size_t n)
 
 	if (n <= pp->cap)
 		return 0;
+	if (n - 1 > UINT32_MAX) /* object numbers are 32 bits (self) */
+		return -1;
 	nw = realloc(pp->w, n * sizeof(*nw));
 	if (nw == NULL)
 		return -1;
