@@ -801,19 +801,27 @@ static int unpack_name(const unsigned char **p, const unsigned char *end, const 
 	return varint_get(p, end, nvals) < 0 || *nvals == 0 ? -1 : 0;
 }
 
-struct entry *entry_unpack(const unsigned char *buf, size_t len)
+size_t entry_packed_dn_size(const unsigned char *buf, size_t len)
 {
-	const unsigned char *p = buf, *end = buf + len, *dn, *name = NULL;
+	const unsigned char *p = buf, *end = buf + len;
+	size_t dl;
+
+	if (varint_get(&p, end, &dl) < 0 || dl > (size_t)(end - p))
+		return len;
+	return (size_t)(p - buf) + dl;
+}
+
+/* entry_unpack of the attributes at [attrs, end), named dn (dl bytes). */
+static struct entry *unpack(const unsigned char *dn, size_t dl, const unsigned char *attrs,
+                            const unsigned char *end)
+{
+	const unsigned char *p = attrs, *name = NULL;
 	const char *known, *v;
-	size_t dl, nattrs, nl = 0, nvals = 0, vl = 0, need = VAL_ALIGN - 1, i, j;
+	size_t nattrs, nl = 0, nvals = 0, vl = 0, need = VAL_ALIGN - 1, i, j;
 	struct entry *e;
 	char *dns;
 
 	/* First the sizes, so the arena is one exact allocation. */
-	if (varint_get(&p, end, &dl) < 0 || dl > (size_t)(end - p))
-		return NULL;
-	dn = p;
-	p += dl;
 	if (varint_get(&p, end, &nattrs) < 0 || nattrs > (size_t)(end - p))
 		return NULL;
 	for (i = 0; i < nattrs; i++) {
@@ -843,7 +851,7 @@ struct entry *entry_unpack(const unsigned char *buf, size_t len)
 	if (nattrs && e->attrs == NULL)
 		goto fail;
 	e->cap = nattrs;
-	p = dn + dl;
+	p = attrs;
 	(void)varint_get(&p, end, &nattrs);
 	for (i = 0; i < nattrs; i++) {
 		struct entry_attr *a = &e->attrs[i];
@@ -879,6 +887,21 @@ struct entry *entry_unpack(const unsigned char *buf, size_t len)
 fail:
 	entry_free(e);
 	return NULL;
+}
+
+struct entry *entry_unpack(const unsigned char *buf, size_t len)
+{
+	const unsigned char *p = buf, *end = buf + len;
+	size_t dl;
+
+	if (varint_get(&p, end, &dl) < 0 || dl > (size_t)(end - p))
+		return NULL;
+	return unpack(p, dl, p + dl, end);
+}
+
+struct entry *entry_unpack_dn(const char *dn, const unsigned char *p, size_t len)
+{
+	return unpack((const unsigned char *)dn, strlen(dn), p, p + len);
 }
 
 int entry_has(const struct entry *e, const char *name, const char *val, size_t len)

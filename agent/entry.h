@@ -102,6 +102,13 @@ int entry_pack_buf(const struct entry *e, int (*drop)(const char *name), unsigne
 /* Returns a new entry from len bytes entry_pack wrote, NULL when out of
  * memory or when the bytes are not such a form. */
 struct entry *entry_unpack(const unsigned char *p, size_t len) DM_WUR;
+/* Returns how many of the first bytes of the len that entry_pack wrote
+ * hold the DN (len when they are not such a form): the form less those
+ * is what entry_unpack_dn reads, for a caller that keeps the DN apart. */
+size_t entry_packed_dn_size(const unsigned char *p, size_t len);
+/* Like entry_unpack, of the len bytes entry_pack wrote after its first
+ * entry_packed_dn_size, with dn (copied) as the entry's DN. */
+struct entry *entry_unpack_dn(const char *dn, const unsigned char *p, size_t len) DM_WUR;
 /* Frees e and everything in it; accepts NULL. */
 void entry_free(struct entry *e);
 

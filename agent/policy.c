@@ -598,56 +598,69 @@ struct spec {
 /* Candidates and aliases a spec can name in its one-byte picks. */
 #define SPEC_PICKS_MAX 255
 
-/* What the pass keeps of an object between reading it (policy_take) and
- * building its wanted entry (policy_build): its intent, checked, and what
- * other objects' rules ask of it. Strings are in the pass's pool. */
-struct work {
-	const struct entry *e; /* only within policy_take and policy_build */
-	size_t self;
-	enum pol_kind kind;
-	enum pol_state state_kind; /* the kind of state */
-	const char *dn;
-	const char *created; /* "" sorts last through order_cmp */
-	const char *fwd;     /* dirmailForwardTo as an index key, or NULL */
+/* The fields of a work that few objects set (forwards, lists, states,
+ * fallbacks), apart so that the many objects without them do not carry
+ * them: a pass of 100,000 users holds 100,000 works. Allocated by rare_of
+ * when one is first set, freed with the work. */
+struct rare {
+	const char *fwd; /* dirmailForwardTo as an index key, or NULL */
 	const char *fwd_as_read;
 	const char *alt;     /* the altRecipient the forward wants, or NULL */
 	const char *cur_alt; /* altRecipient as read, or NULL */
 	const char *const *filter_members;
 	size_t nfilter_members;
-	enum svc svc; /* wanted */
+	const char **fallback; /* NULL, or for each template (0 the primary) why
+	                        * it gave this object nothing and %m stood in */
+	const char *t_state;   /* see struct work */
+};
+
+/* Field f of w's rare part, NULL or 0 when it has none. */
+#define RARE(w, f) ((w)->rare ? (w)->rare->f : 0)
+
+/* What the pass keeps of an object between reading it (policy_take) and
+ * building its wanted entry (policy_build): its intent, checked, and what
+ * other objects' rules ask of it. Strings are in the pass's pool. */
+struct work {
+	const struct entry *e; /* only within policy_take and policy_build */
+	struct olds *old;      /* within take and build only: the pass's */
+	const char *dn;
+	const char *created;        /* "" sorts last through order_cmp */
+	struct rare *rare;          /* NULL: every field of it NULL or 0 */
+	const struct spec *spec;    /* what that build assumed, or NULL: not built so */
+	long quota;                 /* MB, -1 = the account default */
+	uint64_t held;              /* bit i < 32: cands[i], bit 32 + j: aliases[j] is this
+	                             * object's already (it holds it): claim needs no look-up */
+	struct buf state;           /* "kind: message", "" = ok */
+	struct strv addrs;          /* claimed, lowercase; [0] is the primary */
+	struct strv alias_addrs;    /* claimed from dirmailAlias */
+	struct strv cands, aliases; /* what claim tries, until it has */
+	/* Kept passes only: the keys of the address index this object put
+	 * there, so that taking it again can take them out. */
+	const char **hkeys;
+	unsigned nhkeys;
+	/* The narrow fields last, in bytes and bits rather than words: this
+	 * struct is kept for every object of a pass. */
+	uint32_t self;            /* the index's owners are 32 bits too */
+	unsigned lic_rank;        /* place among the POP/IMAP mailboxes, in creation
+	                           * order, kept ones first; 0: needs no licence */
+	unsigned nexp;            /* explicit ones at the head of cands */
+	unsigned char kind;       /* enum pol_kind */
+	unsigned char state_kind; /* enum pol_state: the kind of state */
+	unsigned char svc;        /* enum svc: wanted */
+	/* What take decided, which policy_reopen puts back after a settle:
+	 * the state (its text pooled, NULL when ok: in rare) and the two flags. */
+	unsigned char t_state_kind;
+	unsigned t_active : 1, t_blocked : 1;
 	unsigned cur_pop : 1, cur_exch : 1;
 	unsigned footprint : 1; /* dirmailState or dirmailManagedAddress present */
 	unsigned blocked : 1;   /* the state explains it; nothing else changes */
 	unsigned active : 1;    /* mail-enabled after this pass */
 	unsigned disabled : 1, hidden : 1, notify : 1, keep_copy : 1;
-	unsigned has_addr : 1;      /* holds mail or proxyAddresses */
-	unsigned contact : 1;       /* a mail contact dirmail created */
-	unsigned remove : 1;        /* such a contact nothing uses any more */
-	unsigned spec_ok : 1;       /* built unchanged when taken, and settle agreed */
-	unsigned spec_miss : 1;     /* claim decided otherwise than spec assumed */
-	const struct spec *spec;    /* what that build assumed, or NULL: not built so */
-	unsigned lic_rank;          /* place among the POP/IMAP mailboxes, in creation
-	                             * order, kept ones first; 0: needs no licence */
-	long quota;                 /* MB, -1 = the account default */
-	struct buf state;           /* "kind: message", "" = ok */
-	struct strv addrs;          /* claimed, lowercase; [0] is the primary */
-	struct strv alias_addrs;    /* claimed from dirmailAlias */
-	struct strv cands, aliases; /* what claim tries, until it has */
-	size_t nexp;                /* explicit ones at the head of cands */
-	const char **fallback;      /* NULL, or for each template (0 the primary) why
-	                             * it gave this object nothing and %m stood in */
-	uint64_t held;              /* bit i < 32: cands[i], bit 32 + j: aliases[j] is this
-	                             * object's already (it holds it): claim needs no look-up */
-	struct olds *old;           /* within take and build only: the pass's */
-	/* What take decided, which policy_reopen puts back after a settle:
-	 * the state (its text pooled, NULL when ok) and the two flags. */
-	const char *t_state;
-	enum pol_state t_state_kind;
-	unsigned t_active : 1, t_blocked : 1;
-	/* Kept passes only: the keys of the address index this object put
-	 * there, so that taking it again can take them out. */
-	const char **hkeys;
-	size_t nhkeys;
+	unsigned has_addr : 1;  /* holds mail or proxyAddresses */
+	unsigned contact : 1;   /* a mail contact dirmail created */
+	unsigned remove : 1;    /* such a contact nothing uses any more */
+	unsigned spec_ok : 1;   /* built unchanged when taken, and settle agreed */
+	unsigned spec_miss : 1; /* claim decided otherwise than spec assumed */
 };
 
 struct pol_pass {
@@ -696,6 +709,14 @@ const char *policy_state_name(enum pol_state k)
 /* Gives w the state "kind: message", unless it has one already: the first
  * reason found is the one shown. The text is made from the kind, so the
  * two never disagree. */
+/* w's rare part, made on first use; NULL when out of memory. */
+static struct rare *rare_of(struct work *w)
+{
+	if (w->rare == NULL)
+		w->rare = calloc(1, sizeof(*w->rare));
+	return w->rare;
+}
+
 static int set_state(struct work *w, enum pol_state kind, const char *fmt, ...) DM_PRINTF(3, 4);
 static int set_state(struct work *w, enum pol_state kind, const char *fmt, ...)
 {
@@ -724,15 +745,18 @@ static int note_fallback(const struct account *a, struct work *w, struct pool *p
                          const char *why)
 {
 	size_t n = 1 + a->secondary_templates.n;
+	struct rare *r = rare_of(w);
 
-	if (w->fallback == NULL) {
-		w->fallback = pool_alloc(pool, n * sizeof(*w->fallback), sizeof(*w->fallback));
-		if (w->fallback == NULL)
+	if (r == NULL)
+		return -1;
+	if (r->fallback == NULL) {
+		r->fallback = pool_alloc(pool, n * sizeof(*r->fallback), sizeof(*r->fallback));
+		if (r->fallback == NULL)
 			return -1;
-		memset(w->fallback, 0, n * sizeof(*w->fallback));
+		memset(r->fallback, 0, n * sizeof(*r->fallback));
 	}
-	w->fallback[t] = pool_strdup(pool, why);
-	return w->fallback[t] ? 0 : -1;
+	r->fallback[t] = pool_strdup(pool, why);
+	return r->fallback[t] ? 0 : -1;
 }
 
 /* Reads a TRUE/FALSE attribute: 0/1, dflt when absent, -1 when invalid. */
@@ -1665,9 +1689,9 @@ static int rule_forwarding(struct rule *r)
 		return 0;
 	entry_del(r->want, "altRecipient");
 	entry_del(r->want, "deliverAndRedirect");
-	if (r->w->alt == NULL)
+	if (RARE(r->w, alt) == NULL)
 		return 0;
-	if (set1(r->want, "altRecipient", "%s", r->w->alt) < 0 ||
+	if (set1(r->want, "altRecipient", "%s", r->w->rare->alt) < 0 ||
 	    (r->w->keep_copy && set1(r->want, "deliverAndRedirect", "TRUE") < 0))
 		return -1;
 	return 0;
@@ -1709,8 +1733,8 @@ static int member_ok(const struct idx *dns, const struct work *all, const char *
 static int rule_members(struct rule *r)
 {
 	const struct entry_attr *cur = entry_get(r->e, "member");
-	const char *const *from = r->w->filter_members;
-	size_t nfrom = r->w->nfilter_members, i, nkeep = 0, *arr = NULL, *pos = NULL;
+	const char *const *from = RARE(r->w, filter_members);
+	size_t nfrom = RARE(r->w, nfilter_members), i, nkeep = 0, *arr = NULL, *pos = NULL;
 	const char **keep = NULL;
 	struct idx seen = {NULL, 0, 0, NULL}; /* DN -> its number in keep */
 	int rc = -1;
@@ -1835,6 +1859,8 @@ void policy_obj_clear(struct pol_obj *o)
 
 static void work_free(struct work *w)
 {
+	free(w->rare);
+	w->rare = NULL;
 	buf_free(&w->state);
 	strv_free(&w->addrs);
 	strv_free(&w->alias_addrs);
@@ -1892,16 +1918,16 @@ static int unchanged(const struct entry *e, const struct entry *want)
  * recipient has in an accepted domain, or the user's own. */
 static void check_forward(const struct pol_ctx *ctx, struct work *w, const struct idx *ix)
 {
-	long owner = idx_get(ix, w->fwd);
+	long owner = idx_get(ix, w->rare->fwd);
 
-	if (owner < 0 && domain_accepted(ctx->acct, domain_of(w->fwd))) {
+	if (owner < 0 && domain_accepted(ctx->acct, domain_of(w->rare->fwd))) {
 		(void)!set_state(w, POL_INVALID,
 		                 "dirmailForwardTo: no recipient has the address %s",
-		                 w->fwd_as_read);
+		                 w->rare->fwd_as_read);
 		w->active = 0;
 	} else if (owner >= 0 && (size_t)owner == w->self) {
 		(void)!set_state(w, POL_INVALID, "dirmailForwardTo: %s is the user's own address",
-		                 w->fwd_as_read);
+		                 w->rare->fwd_as_read);
 		w->active = 0;
 	}
 }
@@ -1945,7 +1971,7 @@ const char *policy_forward_dn(const struct pol_pass *pp, size_t i)
 {
 	const struct work *w = &pp->w[i];
 
-	return w->kind == POL_USER && w->active && !w->blocked ? w->alt : NULL;
+	return w->kind == POL_USER && w->active && !w->blocked ? RARE(w, alt) : NULL;
 }
 
 int policy_unused_contact(const struct pol_pass *pp, size_t i)
@@ -1967,18 +1993,22 @@ static int prepare_claim(struct pol_pass *pp, struct work *w)
 {
 	const char *fwd = first(w, "dirmailForwardTo");
 	struct buf key = BUF_INIT;
+	size_t nexp;
 	int rc = -1;
 
 	w->cands.pool = w->aliases.pool = &pp->pool;
-	if (candidates(pp->ctx, w, &w->cands, &w->nexp) < 0 ||
+	if (candidates(pp->ctx, w, &w->cands, &nexp) < 0 ||
 	    alias_candidates(pp->ctx->acct, w, &w->aliases) < 0)
 		goto done;
+	w->nexp = (unsigned)nexp; /* at most cands.n */
 	if (fwd != NULL && w->kind == POL_USER) {
-		if (addr_key(&key, fwd, strlen(fwd)) < 0)
+		struct rare *r = rare_of(w);
+
+		if (r == NULL || addr_key(&key, fwd, strlen(fwd)) < 0)
 			goto done;
-		w->fwd = pool_strndup(&pp->pool, key.s, key.len);
-		w->fwd_as_read = pool_strdup(&pp->pool, fwd);
-		if (w->fwd == NULL || w->fwd_as_read == NULL)
+		r->fwd = pool_strndup(&pp->pool, key.s, key.len);
+		r->fwd_as_read = pool_strdup(&pp->pool, fwd);
+		if (r->fwd == NULL || r->fwd_as_read == NULL)
 			goto done;
 	}
 	rc = 0;
@@ -2057,7 +2087,11 @@ static int take_at(struct pol_pass *pp, size_t i, const struct entry *e)
 		created = entry_first(e, "whenCreated");
 	w->dn = pooled(pp, e->dn, &oom);
 	w->created = created ? pooled(pp, created, &oom) : "";
-	w->cur_alt = pooled(pp, entry_first(e, "altRecipient"), &oom);
+	if (entry_first(e, "altRecipient") != NULL) {
+		if (rare_of(w) == NULL)
+			goto fail;
+		w->rare->cur_alt = pooled(pp, entry_first(e, "altRecipient"), &oom);
+	}
 	w->has_addr = m != NULL || pa != NULL;
 	w->contact = own_contact(pp->ctx->acct, w->kind, e);
 	if (oom)
@@ -2095,7 +2129,8 @@ static int take_at(struct pol_pass *pp, size_t i, const struct entry *e)
 	w->t_state_kind = w->state_kind;
 	w->t_active = w->active;
 	w->t_blocked = w->blocked;
-	if (w->state.len && (w->t_state = pool_strdup(&pp->pool, buf_str(&w->state))) == NULL)
+	if (w->state.len && (rare_of(w) == NULL || (w->rare->t_state = pool_strdup(
+	                                                &pp->pool, buf_str(&w->state))) == NULL))
 		goto fail;
 	strv_free(&w->old->plain);
 	strv_free(&w->old->alias);
@@ -2119,6 +2154,8 @@ static int grow_to(struct pol_pass *pp, size_t n)
 
 	if (n <= pp->cap)
 		return 0;
+	if (n - 1 > UINT32_MAX) /* object numbers are 32 bits (self) */
+		return -1;
 	nw = realloc(pp->w, n * sizeof(*nw));
 	if (nw == NULL)
 		return -1;
@@ -2186,16 +2223,18 @@ int policy_reopen(struct pol_pass *pp)
 		/* The strings were settle's; the arrays serve the next one. */
 		w->addrs.n = w->alias_addrs.n = 0;
 		buf_reset(&w->state);
-		if (w->t_state != NULL && buf_puts(&w->state, w->t_state) < 0)
+		if (RARE(w, t_state) != NULL && buf_puts(&w->state, w->rare->t_state) < 0)
 			return -1;
 		w->state_kind = w->t_state_kind;
 		w->active = w->t_active;
 		w->blocked = w->t_blocked;
 		w->lic_rank = 0;
-		w->alt = NULL;
 		w->spec_ok = w->spec_miss = w->remove = 0;
-		w->filter_members = NULL;
-		w->nfilter_members = 0;
+		if (w->rare != NULL) {
+			w->rare->alt = NULL;
+			w->rare->filter_members = NULL;
+			w->rare->nfilter_members = 0;
+		}
 	}
 	free(pp->contacts);
 	pp->contacts = NULL;
@@ -2260,8 +2299,12 @@ int policy_filter(struct pol_pass *pp, size_t i, const char *const *members, siz
 
 	if (pp->settled || w->kind != POL_LIST)
 		return -1;
-	w->filter_members = members;
-	w->nfilter_members = n;
+	if (members != NULL || n > 0 || w->rare != NULL) {
+		if (rare_of(w) == NULL)
+			return -1;
+		w->rare->filter_members = members;
+		w->rare->nfilter_members = n;
+	}
 	if (error != NULL) {
 		/* The filter's reason is the one shown. */
 		buf_reset(&w->state);
@@ -2279,8 +2322,8 @@ static const char *alt_wanted(const struct work *w)
 	if (w->kind == POL_OTHER)
 		return NULL;
 	if (w->blocked)
-		return w->cur_alt;
-	return w->active && w->kind == POL_USER ? w->alt : NULL;
+		return RARE(w, cur_alt);
+	return w->active && w->kind == POL_USER ? RARE(w, alt) : NULL;
 }
 
 /* Does w keep the POP/IMAP licence its existing mailbox holds? */
@@ -2425,15 +2468,15 @@ static int settle_forwards(struct pol_pass *pp, struct pol_result *res)
 	long owner;
 
 	for (i = 0; i < pp->n; i++)
-		if (w[i].kind == POL_USER && !w[i].blocked && w[i].active && w[i].fwd)
+		if (w[i].kind == POL_USER && !w[i].blocked && w[i].active && RARE(&w[i], fwd))
 			check_forward(pp->ctx, &w[i], &pp->ix);
 	for (i = 0; i < pp->n; i++) {
-		if (w[i].kind != POL_USER || w[i].blocked || !w[i].active || !w[i].fwd)
+		if (w[i].kind != POL_USER || w[i].blocked || !w[i].active || !RARE(&w[i], fwd))
 			continue;
-		owner = idx_get(&pp->ix, w[i].fwd);
-		if (owner < 0 && add_contact(pp, w[i].fwd, res) < 0)
+		owner = idx_get(&pp->ix, w[i].rare->fwd);
+		if (owner < 0 && add_contact(pp, w[i].rare->fwd, res) < 0)
 			return -1;
-		w[i].alt =
+		w[i].rare->alt =
 		    owner < 0 ? pp->contacts[pp->ncontacts - 1] : owner_dn(pp, (size_t)owner);
 	}
 	return 0;
@@ -2615,7 +2658,7 @@ static const struct spec *spec_keep(struct pol_pass *pp, const struct work *w,
 	sp->state_kind = w->state_kind;
 	sp->active = w->active;
 	sp->blocked = w->blocked;
-	sp->alt = w->alt != NULL;
+	sp->alt = RARE(w, alt) != NULL;
 	if (np > 0)
 		memcpy(sp->picks, picks, np);
 	if (w->alias_addrs.n > 0)
@@ -2632,8 +2675,8 @@ static int spec_agrees(const struct spec *s, const struct work *w)
 
 	return s->naddrs == w->addrs.n && s->nalias == w->alias_addrs.n && !w->spec_miss &&
 	       s->state_kind == w->state_kind && s->active == w->active &&
-	       s->blocked == w->blocked && s->alt == (w->alt != NULL) &&
-	       (w->alt == NULL || strcmp(w->alt, w->cur_alt) == 0) &&
+	       s->blocked == w->blocked && s->alt == (RARE(w, alt) != NULL) &&
+	       (RARE(w, alt) == NULL || strcmp(w->rare->alt, w->rare->cur_alt) == 0) &&
 	       strcmp(text, buf_str(&w->state)) == 0;
 }
 
@@ -2718,7 +2761,7 @@ static int speculate(struct pol_pass *pp, struct work *w)
 
 		if ((w->svc == SVC_POP && !w->cur_pop) ||
 		    (w->svc == SVC_EXCH && (g == NULL || g->nvals != 1 || g->vals[0].len != 16)) ||
-		    (w->fwd && !w->cur_alt) || w->cands.n > SPEC_PICKS_MAX ||
+		    (RARE(w, fwd) && !w->rare->cur_alt) || w->cands.n > SPEC_PICKS_MAX ||
 		    w->aliases.n > SPEC_PICKS_MAX)
 			return 0;
 		/* Scratch: gone with this object, not left in the pass's pool. */
@@ -2738,7 +2781,8 @@ static int speculate(struct pol_pass *pp, struct work *w)
 			    domain_accepted(pp->ctx->acct, domain_of(w->old->plain.v[i])) &&
 			    idx_get(&pp->held, w->old->plain.v[i]) < 0)
 				goto done;
-		w->alt = w->fwd ? w->cur_alt : NULL;
+		if (w->rare != NULL)
+			w->rare->alt = w->rare->fwd ? w->rare->cur_alt : NULL;
 	}
 	o.e = e;
 	o.kind = w->kind;
@@ -2754,7 +2798,8 @@ done:
 	strv_free(&w->addrs);
 	strv_free(&w->alias_addrs);
 	w->addrs.pool = w->alias_addrs.pool = &pp->spool;
-	w->alt = NULL;
+	if (w->rare != NULL)
+		w->rare->alt = NULL;
 	return rc;
 }
 
@@ -2821,8 +2866,8 @@ static void decide_addr(const struct pol_pass *pp, const struct work *w, const c
 	/* Past what a tag holds, the template goes unnamed. */
 	if (d->origin == POL_FROM_TEMPLATE && origin < ORIGIN_MAX) {
 		d->tmpl = template_text(pp->ctx->acct, w->kind, origin - ORIGIN_TEMPLATE);
-		if (d->tmpl != NULL && w->fallback != NULL)
-			d->fallback = w->fallback[origin - ORIGIN_TEMPLATE];
+		if (d->tmpl != NULL && RARE(w, fallback) != NULL)
+			d->fallback = w->rare->fallback[origin - ORIGIN_TEMPLATE];
 	}
 	if (how >> 4)
 		d->by = unsuffixed_owner(pp, a, how >> 4, &d->suffix);
@@ -2862,9 +2907,10 @@ static void decide_mailbox(const struct pol_pass *pp, const struct work *w,
 		                                    : POL_QUOTA_UNLIMITED;
 		out->quota_mb = limit_mb(a, w);
 	}
-	out->forward = w->fwd_as_read;
-	out->forward_dn = w->active && !w->blocked ? w->alt : NULL;
-	out->forward_external = w->fwd != NULL && !domain_accepted(a, domain_of(w->fwd));
+	out->forward = RARE(w, fwd_as_read);
+	out->forward_dn = w->active && !w->blocked ? RARE(w, alt) : NULL;
+	out->forward_external =
+	    RARE(w, fwd) != NULL && !domain_accepted(a, domain_of(w->rare->fwd));
 }
 
 int policy_decision(const struct pol_pass *pp, size_t i, struct pol_decision *out)
@@ -2904,7 +2950,7 @@ int policy_decision(const struct pol_pass *pp, size_t i, struct pol_decision *ou
 	if (w->kind == POL_USER)
 		decide_mailbox(pp, w, out);
 	else
-		out->members = w->filter_members ? POL_MEMBERS_FILTER : POL_MEMBERS_STATIC;
+		out->members = RARE(w, filter_members) ? POL_MEMBERS_FILTER : POL_MEMBERS_STATIC;
 	return 0;
 }
 

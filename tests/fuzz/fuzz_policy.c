@@ -70,13 +70,21 @@ static size_t parse(const uint8_t *data, size_t size, struct entry **e)
 /* Packs and unpacks e: the copy must pack to the same bytes. */
 static void repack(const struct entry *e)
 {
-	size_t n = entry_pack(e, NULL, NULL, 0), m;
+	size_t n = entry_pack(e, NULL, NULL, 0), m, at;
 	unsigned char *a = malloc(n ? n : 1), *b = malloc(n ? n : 1);
 	struct entry *u;
 
 	if (a == NULL || b == NULL)
 		abort();
 	if (entry_pack(e, NULL, a, n) != n || (u = entry_unpack(a, n)) == NULL)
+		abort();
+	m = entry_pack(u, NULL, b, n);
+	if (m != n || memcmp(a, b, n) != 0)
+		abort();
+	entry_free(u);
+	/* The form less its DN, with the DN given apart, reads the same. */
+	at = entry_packed_dn_size(a, n);
+	if ((u = entry_unpack_dn(e->dn, a + at, n - at)) == NULL)
 		abort();
 	m = entry_pack(u, NULL, b, n);
 	if (m != n || memcmp(a, b, n) != 0)

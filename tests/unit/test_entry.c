@@ -434,9 +434,9 @@ static void test_dup_without(void **state)
 
 static struct entry *repack(const struct entry *e, int (*drop)(const char *), size_t *len)
 {
-	unsigned char small[8], *buf;
-	size_t n = entry_pack(e, drop, small, sizeof(small));
-	struct entry *u;
+	unsigned char small[8], *buf, *once, *again;
+	size_t n = entry_pack(e, drop, small, sizeof(small)), at, m;
+	struct entry *u, *d;
 
 	/* Too small: the length is right, and the call can be repeated. */
 	buf = malloc(n + 1);
@@ -450,6 +450,27 @@ static struct entry *repack(const struct entry *e, int (*drop)(const char *), si
 		assert_null(entry_unpack(buf, cut));
 	buf[n] = 0;
 	assert_null(entry_unpack(buf, n + 1));
+	/* Without the DN, given apart: the same entry, under that DN. */
+	at = entry_packed_dn_size(buf, n);
+	assert_int_equal(at, 1 + strlen(e->dn)); /* the DNs here are short */
+	assert_int_equal(entry_packed_dn_size(buf, at - 1), at - 1);
+	d = entry_unpack_dn(e->dn, buf + at, n - at);
+	assert_non_null(d);
+	assert_string_equal(d->dn, e->dn);
+	m = entry_pack(u, NULL, NULL, 0);
+	once = malloc(m);
+	again = malloc(m);
+	assert_non_null(once);
+	assert_non_null(again);
+	assert_int_equal(entry_pack(u, NULL, once, m), m);
+	assert_int_equal(entry_pack(d, NULL, again, m), m);
+	assert_memory_equal(again, once, m);
+	free(once);
+	free(again);
+	entry_free(d);
+	for (size_t cut = 0; cut < n - at; cut++)
+		assert_null(entry_unpack_dn(e->dn, buf + at, cut));
+	assert_null(entry_unpack_dn(e->dn, buf + at, n - at + 1));
 	free(buf);
 	*len = n;
 	return u;
