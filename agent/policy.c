@@ -706,9 +706,6 @@ const char *policy_state_name(enum pol_state k)
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "error";
 }
 
-/* Gives w the state "kind: message", unless it has one already: the first
- * reason found is the one shown. The text is made from the kind, so the
- * two never disagree. */
 /* w's rare part, made on first use; NULL when out of memory. */
 static struct rare *rare_of(struct work *w)
 {
@@ -717,6 +714,9 @@ static struct rare *rare_of(struct work *w)
 	return w->rare;
 }
 
+/* Gives w the state "kind: message", unless it has one already: the first
+ * reason found is the one shown. The text is made from the kind, so the
+ * two never disagree. */
 static int set_state(struct work *w, enum pol_state kind, const char *fmt, ...) DM_PRINTF(3, 4);
 static int set_state(struct work *w, enum pol_state kind, const char *fmt, ...)
 {
