@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -235,32 +236,115 @@ static unsigned int name_hash(const char *s)
 	return h;
 }
 
+uint64_t entry_key_bit(unsigned int key)
+{
+	return (uint64_t)1 << ((key * 0x9e3779b1u) >> 26);
+}
+
+/* ---- the name table: attribute look-ups without a scan ---------------- */
+
+#define NSLOTS (sizeof(((struct entry *)0)->slot))
+/* At most three quarters full, and an index + 1 fits a byte. */
+#define ENTRY_SLOTS_MAX (NSLOTS * 3 / 4)
+_Static_assert(NSLOTS == 64 && ENTRY_SLOTS_MAX < 255, "slot size");
+_Static_assert(sizeof(names) / sizeof(names[0]) < 256 * 3 / 4, "known_slot size");
+
+static size_t slot_home(unsigned int h)
+{
+	return (h * 0x9e3779b1u) >> 26; /* the top 6 bits: one of 64 */
+}
+
+/* Enters attribute i in the table (or gives the table up). */
+static void slot_put(struct entry *e, size_t i)
+{
+	size_t k;
+
+	if (e->scan)
+		return;
+	if (i >= ENTRY_SLOTS_MAX) {
+		e->scan = 1;
+		return;
+	}
+	for (k = slot_home(e->attrs[i].hash); e->slot[k] != 0; k = (k + 1) % NSLOTS)
+		;
+	e->slot[k] = (unsigned char)(i + 1);
+}
+
+/* Enters every attribute anew, after they moved. */
+static void slots_rebuild(struct entry *e)
+{
+	size_t i;
+
+	memset(e->slot, 0, sizeof(e->slot));
+	e->scan = 0;
+	for (i = 0; i < e->nattrs; i++)
+		slot_put(e, i);
+}
+
+/* Takes attribute i, about to be removed (those after it move down one),
+ * out of the table: linear probing, so the entries after its slot move
+ * back into the gap rather than leaving a mark. */
+static void slot_del(struct entry *e, size_t i)
+{
+	size_t k, j, home;
+
+	if (e->scan)
+		return; /* stays a scan */
+	for (k = slot_home(e->attrs[i].hash); e->slot[k] != i + 1; k = (k + 1) % NSLOTS)
+		;
+	e->slot[k] = 0;
+	for (j = (k + 1) % NSLOTS; e->slot[j] != 0; j = (j + 1) % NSLOTS) {
+		home = slot_home(e->attrs[e->slot[j] - 1].hash);
+		/* Stays when its home lies cyclically in (k, j]. */
+		if (k <= j ? (k < home && home <= j) : (k < home || home <= j))
+			continue;
+		e->slot[k] = e->slot[j];
+		e->slot[j] = 0;
+		k = j;
+	}
+	for (k = 0; k < NSLOTS; k++)
+		e->slot[k] = (unsigned char)(e->slot[k] - (e->slot[k] > i + 1));
+}
+
 static int interned(const char *p)
 {
 	return (uintptr_t)p - (uintptr_t)names < sizeof(names);
 }
 
-/* Returns name as e keeps it: the shared spelling when it is one, else a
- * copy in e's arena; NULL when out of memory. */
-static char *keep_name(struct entry *e, const char *name)
+/* names by name_hash, linear probing: index + 1, 0 empty; filled once. */
+static unsigned char known_slot[256];
+static pthread_once_t known_once = PTHREAD_ONCE_INIT;
+
+static size_t known_home(unsigned int h)
 {
-	size_t lo = 0, hi = NNAMES, n = strlen(name);
+	return (h * 0x9e3779b1u) >> 24;
+}
+
+static void known_fill(void)
+{
+	size_t i, k;
+
+	for (i = 0; i < NNAMES; i++) {
+		for (k = known_home(name_hash(names[i].s)); known_slot[k] != 0; k = (k + 1) % 256)
+			;
+		known_slot[k] = (unsigned char)(i + 1);
+	}
+}
+
+/* Returns name (name_hash h) as e keeps it: the shared spelling when it
+ * is one, else a copy in e's arena; NULL when out of memory. */
+static char *keep_name(struct entry *e, const char *name, unsigned int h)
+{
+	size_t k, n;
 	char *p;
 
 	if (interned(name))
 		return dm_unconst(name);
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = n != names[mid].len ? (n < names[mid].len ? -1 : 1)
-		                            : memcmp(name, names[mid].s, n);
-
-		if (c == 0)
-			return dm_unconst(names[mid].s);
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
+	(void)pthread_once(&known_once, known_fill);
+	for (k = known_home(h); known_slot[k] != 0; k = (k + 1) % 256)
+		if (strcmp(name, names[known_slot[k] - 1].s) == 0)
+			return dm_unconst(names[known_slot[k] - 1].s);
+	n = strlen(name);
 	p = arena_alloc(e, n + 1, 1);
 	if (p != NULL)
 		memcpy(p, name, n + 1);
@@ -271,8 +355,17 @@ static char *keep_name(struct entry *e, const char *name)
  * Names are unique in an entry, so the direction changes nothing else. */
 static struct entry_attr *find_hash(const struct entry *e, const char *name, unsigned int h)
 {
-	size_t i;
+	size_t i, k;
 
+	if (!e->scan) {
+		for (k = slot_home(h); e->slot[k] != 0; k = (k + 1) % NSLOTS) {
+			struct entry_attr *a = &e->attrs[e->slot[k] - 1];
+
+			if (a->hash == h && strcasecmp(a->name, name) == 0)
+				return a;
+		}
+		return NULL;
+	}
 	for (i = e->nattrs; i-- > 0;)
 		if (e->attrs[i].hash == h && strcasecmp(e->attrs[i].name, name) == 0)
 			return &e->attrs[i];
@@ -305,7 +398,7 @@ static struct entry_attr *attr_new(struct entry *e, const char *name, unsigned i
 		e->attrs = a;
 		e->cap = cap;
 	}
-	kept = keep_name(e, name);
+	kept = keep_name(e, name, h);
 	if (kept == NULL)
 		return NULL;
 	if (n == 1 && e->spare != NULL) {
@@ -324,6 +417,7 @@ static struct entry_attr *attr_new(struct entry *e, const char *name, unsigned i
 	a->nvals = 0;
 	a->cap = (unsigned int)n;
 	a->hash = h;
+	slot_put(e, e->nattrs - 1);
 	return a;
 }
 
@@ -473,6 +567,32 @@ int entry_add_vals(struct entry *e, const char *name, const struct entry_val *va
 	return 0;
 }
 
+int entry_set1(struct entry *e, const char *name, const void *val, size_t len)
+{
+	unsigned int h = name_hash(name);
+	struct entry_attr *a = find_hash(e, name, h);
+	char *p;
+
+	if (len == SIZE_MAX || (p = arena_alloc(e, len + 1, 1)) == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(p, val, len);
+	p[len] = '\0';
+	if (a == NULL) {
+		a = attr_new(e, name, h, 1);
+		if (a == NULL)
+			return -1;
+	} else {
+		if (a->cap == 0 && reserve(e, a, 1) < 0)
+			return -1;
+		release(e, a->vals, a->nvals);
+	}
+	a->vals[0].val = p;
+	a->vals[0].len = len;
+	a->nvals = 1;
+	return 0;
+}
+
 static void attr_remove(struct entry *e, struct entry_attr *a)
 {
 	size_t i = (size_t)(a - e->attrs);
@@ -480,6 +600,7 @@ static void attr_remove(struct entry *e, struct entry_attr *a)
 	release(e, a->vals, a->nvals);
 	if (a->cap == 1)
 		spare_put(e, a->vals);
+	slot_del(e, i);
 	memmove(&e->attrs[i], &e->attrs[i + 1], (e->nattrs - i - 1) * sizeof(*a));
 	e->nattrs--;
 }
@@ -540,6 +661,7 @@ struct entry *entry_dup_without(const struct entry *e, int (*drop)(const char *n
 	d->attrs = attrs;
 	d->nattrs = n;
 	d->cap = e->nattrs;
+	slots_rebuild(d);
 	for (i = 0; i < n; i++) {
 		struct entry_val *v = arena_alloc(d, attrs[i].nvals * sizeof(*v), VAL_ALIGN);
 
@@ -550,7 +672,7 @@ struct entry *entry_dup_without(const struct entry *e, int (*drop)(const char *n
 		attrs[i].cap = (unsigned int)attrs[i].nvals;
 	}
 	for (i = 0; i < n; i++) {
-		attrs[i].name = keep_name(d, attrs[i].name);
+		attrs[i].name = keep_name(d, attrs[i].name, attrs[i].hash);
 		if (attrs[i].name == NULL)
 			goto fail;
 		for (j = 0; j < attrs[i].nvals; j++) {
@@ -572,6 +694,13 @@ fail:
 	d->nattrs = 0;
 	entry_free(d);
 	return NULL;
+}
+
+void entry_sort_attrs(struct entry *e, int (*cmp)(const void *, const void *))
+{
+	if (e->nattrs > 1)
+		qsort(e->attrs, e->nattrs, sizeof(*e->attrs), cmp);
+	slots_rebuild(e);
 }
 
 struct entry *entry_dup(const struct entry *e)
@@ -872,6 +1001,7 @@ static struct entry *unpack(const unsigned char *dn, size_t dl, const unsigned c
 			goto fail;
 		a->nvals = a->cap = (unsigned int)nvals;
 		e->nattrs = i + 1;
+		slot_put(e, i);
 		for (j = 0; j < nvals; j++) {
 			(void)unpack_val(&p, end, &v, &vl);
 			a->vals[j].val = arena_alloc(e, vl + 1, 1);

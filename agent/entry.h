@@ -5,6 +5,7 @@
 #define DIRMAIL_ENTRY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "attrs.h"
 
@@ -17,7 +18,7 @@ struct entry_attr {
 	char *name; /* as the server spelt it; read-only, possibly shared */
 	struct entry_val *vals;
 	size_t nvals;
-	/* Private to entry.c; whole structs may be moved or sorted. */
+	/* Private to entry.c (entry_sort_attrs moves whole structs). */
 	unsigned int cap;  /* slots in vals */
 	unsigned int hash; /* fingerprint of name, blind to ASCII case */
 };
@@ -33,6 +34,10 @@ struct entry {
 	size_t nheap;               /* at least the values entry_add allocated one by one */
 	struct entry_block *blocks; /* the arena holding dn, names, vals arrays and values */
 	void *spare;                /* one-value arrays of removed attributes, for reuse */
+	/* By name hash, linear probing: the attribute's index + 1, 0 empty;
+	 * unused (a scan) past ENTRY_SLOTS_MAX attributes. */
+	unsigned char slot[64];
+	unsigned char scan;
 };
 
 enum entry_mod_op { ENTRY_MOD_ADD, ENTRY_MOD_DELETE, ENTRY_MOD_REPLACE };
@@ -62,6 +67,10 @@ int entry_add(struct entry *e, const char *name, const void *val, size_t len) DM
  * into e's arena at once; -1 when out of memory, e unchanged. */
 int entry_add_vals(struct entry *e, const char *name, const struct entry_val *vals,
                    size_t n) DM_WUR;
+/* Makes the len bytes at val (copied into e's arena) the one value of
+ * name, which keeps its place among e's attributes when e has it; -1
+ * when out of memory, e unchanged. */
+int entry_set1(struct entry *e, const char *name, const void *val, size_t len) DM_WUR;
 /* Returns the attribute named name (case-insensitive) or NULL; borrowed
  * from e until e next changes. */
 const struct entry_attr *entry_get(const struct entry *e, const char *name);
@@ -69,6 +78,12 @@ const struct entry_attr *entry_get(const struct entry *e, const char *name);
  * is entry_get(e, name), without working the key out on every call. */
 unsigned int entry_name_key(const char *name);
 const struct entry_attr *entry_get_key(const struct entry *e, const char *name, unsigned int key);
+/* One of 64 bits for a lookup key: a set of names as a mask, which tells
+ * at once that a name is not in it. */
+uint64_t entry_key_bit(unsigned int key);
+/* Sorts e's attributes with cmp (on struct entry_attr); look-ups go on
+ * finding them. Only entry.c and this move whole attributes. */
+void entry_sort_attrs(struct entry *e, int (*cmp)(const void *, const void *));
 /* Returns the first value of name as a string, or NULL when absent;
  * borrowed from e until that value is removed (values never move). */
 const char *entry_first(const struct entry *e, const char *name);

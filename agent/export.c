@@ -60,7 +60,7 @@ void export_sort_entry(struct entry *e)
 
 	for (i = 0; i < e->nattrs; i++)
 		qsort(e->attrs[i].vals, e->attrs[i].nvals, sizeof(*e->attrs[i].vals), val_cmp);
-	qsort(e->attrs, e->nattrs, sizeof(*e->attrs), attr_cmp);
+	entry_sort_attrs(e, attr_cmp);
 }
 
 static int export_drops(const char *attr)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -294,6 +295,78 @@ static void test_lookups(void **state)
 	assert_int_equal(entry_has_nocase(e, "x-y", "B\0c", 3), 1);
 	assert_int_equal(entry_has_nocase(e, "x-y", "B\0d", 3), 0);
 	assert_int_equal(entry_has_nocase(e, "cn", "a@x", 3), 0);
+	entry_free(e);
+}
+
+/* The look-up table against a model: names added, set, removed and
+ * sorted at random, growing past the size where the table gives way to
+ * a scan, then shrinking; each present name found with its value and
+ * every other one not found. */
+static int by_name(const void *pa, const void *pb)
+{
+	return strcmp(((const struct entry_attr *)pa)->name, ((const struct entry_attr *)pb)->name);
+}
+
+static void check_model(const struct entry *e, char (*val)[16], size_t nnames)
+{
+	char name[16];
+	size_t i, n = 0;
+
+	for (i = 0; i < nnames; i++) {
+		const struct entry_attr *a;
+
+		sprintf(name, (i % 3) ? "name%zu" : "NAME%zu", i); /* looked up in another case */
+		a = entry_get(e, name);
+		if (val[i][0] == '\0') {
+			if (a != NULL)
+				fail_msg("%s found after its removal", name);
+			continue;
+		}
+		n++;
+		if (a == NULL || a->nvals != 1 || strcmp(a->vals[0].val, val[i]) != 0)
+			fail_msg("%s: got %s, want %s", name, a ? a->vals[0].val : "nothing",
+			         val[i]);
+		assert_true(strcasecmp(a->name, name) == 0);
+	}
+	assert_int_equal(e->nattrs, n);
+}
+
+static void test_name_table(void **state)
+{
+	enum { NNAMES = 90 };
+	static char val[NNAMES][16];
+	struct entry *e = entry_new("cn=t");
+	uint32_t r = 12345;
+	char name[16];
+	size_t step;
+
+	(void)state;
+	assert_non_null(e);
+	memset(val, 0, sizeof(val));
+	for (step = 0; step < 4000; step++) {
+		size_t i, op;
+
+		r = r * 1103515245u + 12345u;
+		i = (r >> 8) % NNAMES;
+		op = (r >> 20) % 8;
+		/* Grow to past 64 names in the first half, shrink in the second. */
+		if (step >= 2000 && op < 5)
+			op = 5 + op % 2;
+		sprintf(name, "name%zu", i);
+		if (op < 3 && val[i][0] == '\0') {
+			sprintf(val[i], "a%zu", step);
+			assert_int_equal(entry_add(e, name, val[i], strlen(val[i])), 0);
+		} else if (op < 5) {
+			sprintf(val[i], "s%zu", step);
+			assert_int_equal(entry_set1(e, name, val[i], strlen(val[i])), 0);
+		} else if (op < 7) {
+			entry_del(e, name);
+			val[i][0] = '\0';
+		} else {
+			entry_sort_attrs(e, by_name);
+		}
+		check_model(e, val, NNAMES);
+	}
 	entry_free(e);
 }
 
@@ -769,19 +842,13 @@ static void test_list(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_list),
-	    cmocka_unit_test(test_add_get),
-	    cmocka_unit_test(test_null_dn),
-	    cmocka_unit_test(test_scripts),
-	    cmocka_unit_test(test_lookups),
-	    cmocka_unit_test(test_growth),
-	    cmocka_unit_test(test_caller_frees_added_value),
-	    cmocka_unit_test(test_dup_without),
-	    cmocka_unit_test(test_pack),
-	    cmocka_unit_test(test_pack_many),
-	    cmocka_unit_test(test_pack_buf),
-	    cmocka_unit_test(test_names),
-	    cmocka_unit_test(test_impossible_sizes),
+	    cmocka_unit_test(test_list),        cmocka_unit_test(test_add_get),
+	    cmocka_unit_test(test_null_dn),     cmocka_unit_test(test_scripts),
+	    cmocka_unit_test(test_lookups),     cmocka_unit_test(test_name_table),
+	    cmocka_unit_test(test_growth),      cmocka_unit_test(test_caller_frees_added_value),
+	    cmocka_unit_test(test_dup_without), cmocka_unit_test(test_pack),
+	    cmocka_unit_test(test_pack_many),   cmocka_unit_test(test_pack_buf),
+	    cmocka_unit_test(test_names),       cmocka_unit_test(test_impossible_sizes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
