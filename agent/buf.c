@@ -50,17 +50,28 @@ int buf_puts(struct buf *b, const char *s)
 
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	va_list ap2;
 	int n;
 
+	/* Straight into the room there is; formatted again only when the
+	 * text is longer. */
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(room ? b->s + b->len : NULL, room, fmt, ap2);
 	va_end(ap2);
-	if (n < 0 || grow(b, b->len + (size_t)n) < 0)
-		return -1;
-	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	if (n < 0)
+		goto fail;
+	if ((size_t)n >= room) {
+		if (grow(b, b->len + (size_t)n) < 0)
+			goto fail;
+		vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 	return 0;
+fail:
+	if (b->s != NULL)
+		b->s[b->len] = '\0'; /* what a cut-off try wrote is gone */
+	return -1;
 }
 
 int buf_printf(struct buf *b, const char *fmt, ...)

@@ -4,6 +4,7 @@
  * and turns every LDAP failure into one classification and one line of text. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -972,6 +973,11 @@ const char *ldapc_bind_identity(struct ldapc *c)
  * case? Letters, digits and the common punctuation of names, a space only
  * inside a value: what servers return almost always, checked in one scan
  * so that normalising every DN read costs next to nothing. */
+static int dn_sep(char ch)
+{
+	return ch == ',' || ch == '=' || ch == '+';
+}
+
 static int dn_plain(const char *s, size_t n)
 {
 	size_t i;
@@ -979,14 +985,23 @@ static int dn_plain(const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
-		if (ch == ' ') {
-			if (i == 0 || i + 1 == n || strchr(",=+", s[i - 1]) ||
-			    strchr(",=+", s[i + 1]))
+		switch (ch) {
+		case ' ':
+			if (i == 0 || i + 1 == n || dn_sep(s[i - 1]) || dn_sep(s[i + 1]))
 				return 0;
-		} else if (ch < 0x20 || strchr("\\\"#;<>+", ch) != NULL) {
+			break;
+		case '\\':
+		case '"':
+		case '#':
+		case ';':
+		case '<':
+		case '>':
+		case '+':
 			return 0;
-		} else if (ch >= 0x80) {
-			return 0; /* libldap decides how UTF-8 is written */
+		default:
+			/* >= 0x80: libldap decides how UTF-8 is written */
+			if (ch < 0x20 || ch >= 0x80)
+				return 0;
 		}
 	}
 	return 1;
@@ -1024,8 +1039,12 @@ static int is_dn_attr(const struct ldapc *c, const char *name, size_t n)
 
 	if (semi != NULL)
 		n = (size_t)(semi - name);
+	if (n == 0)
+		return 0;
+	/* The first letter first: most names are none of these. */
 	for (a = c->dn_attrs; a != NULL && *a != NULL; a++)
-		if (strlen(*a) == n && strncasecmp(*a, name, n) == 0)
+		if (tolower((unsigned char)**a) == tolower((unsigned char)*name) &&
+		    strnlen(*a, n + 1) == n && strncasecmp(*a, name, n) == 0)
 			return 1;
 	return 0;
 }

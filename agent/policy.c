@@ -208,6 +208,8 @@ const char *const *policy_export_attrs(void)
 /* The attributes a wanted entry is made of, owned or merged, with their
  * lookup keys: compared for every object, so worked out once (on the
  * first policy_take, in the one thread that runs the policy). */
+static uint64_t wanted_keys; /* entry_key_bit of every wanted name */
+
 static const struct wanted {
 	const char *name; /* NULL after the last */
 	unsigned int key;
@@ -224,6 +226,7 @@ static const struct wanted {
 	for (i = 0; n[i]; i++) {
 		w[i].key = entry_name_key(n[i]);
 		w[i].name = n[i];
+		wanted_keys |= entry_key_bit(w[i].key);
 	}
 	return w;
 }
@@ -246,6 +249,8 @@ static int not_wanted(const char *name)
 	unsigned int key = entry_name_key(name);
 	size_t i;
 
+	if (!(wanted_keys & entry_key_bit(key)))
+		return 1;
 	for (i = 0; w[i].name; i++)
 		if (w[i].key == key && strcasecmp(w[i].name, name) == 0)
 			return 0;
@@ -421,7 +426,8 @@ static struct slot *idx_slot(const struct idx *x, const char *key, uint32_t h)
 	if (x->cap == 0)
 		return NULL;
 	for (i = h & (x->cap - 1);; i = (i + 1) & (x->cap - 1))
-		if (x->s[i].key == NULL || (x->s[i].h == h && strcasecmp(x->s[i].key, key) == 0))
+		if (x->s[i].key == NULL ||
+		    (x->s[i].h == h && (x->s[i].key == key || strcasecmp(x->s[i].key, key) == 0)))
 			return &x->s[i];
 }
 
@@ -624,7 +630,7 @@ struct work {
 	const struct entry *e; /* only within policy_take and policy_build */
 	struct olds *old;      /* within take and build only: the pass's */
 	const char *dn;
-	const char *created;        /* "" sorts last through order_cmp */
+	const char *created;        /* "" sorts last through work_cmp */
 	struct rare *rare;          /* NULL: every field of it NULL or 0 */
 	const struct spec *spec;    /* what that build assumed, or NULL: not built so */
 	long quota;                 /* MB, -1 = the account default */
@@ -678,7 +684,7 @@ struct pol_pass {
 	const char **contacts; /* the DNs of the mail contacts settle creates, in spool */
 	size_t ncontacts;
 	size_t pool_base;  /* kept passes: the pool's size after the first settle */
-	size_t *ord, nord; /* kept passes: the objects in order_cmp's order */
+	size_t *ord, nord; /* kept passes: the objects in work_cmp's order */
 	int settled;
 	int settled_once; /* kept passes: reopened since, objects taken again */
 	int keep;         /* policy_keep: settle leaves what a new settle needs */
@@ -1001,9 +1007,83 @@ static int work_cmp(const struct work *a, const struct work *b)
 	return c ? c : strcasecmp(a->dn, b->dn);
 }
 
-static int order_cmp(const void *pa, const void *pb)
+/*
+ * work_cmp's order from a copy of its leading bytes, sorted without
+ * chasing two pointers per comparison: the first 24 bytes of the creation
+ * time and 16 of the DN, ASCII case folded, as big-endian numbers, so that
+ * numbers in order are strings in order. Equal numbers leave it to
+ * work_cmp.
+ */
+struct order_key {
+	uint64_t k[5]; /* created (all ones: none, last), then the DN */
+	int whole;     /* created fits k[0..2]: equal numbers are equal times */
+	struct work *w;
+};
+
+static uint64_t be_prefix(const char *s, size_t *at, int fold)
 {
-	return work_cmp(*(struct work *const *)pa, *(struct work *const *)pb);
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < 8; i++) {
+		unsigned char ch = s ? (unsigned char)s[*at] : 0;
+
+		if (ch != 0)
+			(*at)++;
+		else
+			s = NULL; /* the rest is padding */
+		v = v << 8 | (fold && ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : ch);
+	}
+	return v;
+}
+
+static void order_key_of(struct order_key *o, struct work *w)
+{
+	size_t at = 0, i;
+
+	o->w = w;
+	if (*w->created == '\0') {
+		o->k[0] = o->k[1] = o->k[2] = UINT64_MAX;
+		o->whole = 0; /* a time of 24 bytes 0xff has the same numbers */
+	} else {
+		for (i = 0; i < 3; i++)
+			o->k[i] = be_prefix(w->created, &at, 0);
+		o->whole = w->created[at] == '\0';
+	}
+	at = 0;
+	o->k[3] = be_prefix(w->dn, &at, 1);
+	o->k[4] = be_prefix(w->dn, &at, 1);
+}
+
+static int order_key_cmp(const void *pa, const void *pb)
+{
+	const struct order_key *a = pa, *b = pb;
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (a->k[i] != b->k[i])
+			return a->k[i] < b->k[i] ? -1 : 1;
+	for (i = 3; a->whole && b->whole && i < 5; i++)
+		if (a->k[i] != b->k[i])
+			return a->k[i] < b->k[i] ? -1 : 1;
+	return work_cmp(a->w, b->w);
+}
+
+/* Puts ord[0..n) (objects) in work_cmp's order; -1 out of memory. */
+static int order_sort(struct work **ord, size_t n)
+{
+	struct order_key *keys = malloc((n ? n : 1) * sizeof(*keys));
+	size_t i;
+
+	if (keys == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		order_key_of(&keys[i], ord[i]);
+	qsort(keys, n, sizeof(*keys), order_key_cmp);
+	for (i = 0; i < n; i++)
+		ord[i] = keys[i].w;
+	free(keys);
+	return 0;
 }
 
 /* The address candidates of w, in order: primary first; explicit ones are
@@ -1292,8 +1372,7 @@ static int set_val(struct entry *e, const char *attr, const char *v, size_t len)
 	if (a != NULL && a->nvals == 1 && a->vals[0].len == len &&
 	    memcmp(a->vals[0].val, v, len) == 0)
 		return 0;
-	entry_del(e, attr);
-	return add1(e, attr, v, len);
+	return entry_set1(e, attr, v, len);
 }
 
 static int set1(struct entry *e, const char *attr, const char *fmt, ...) DM_PRINTF(3, 4);
@@ -1303,8 +1382,11 @@ static int set1(struct entry *e, const char *attr, const char *fmt, ...)
 	va_list ap;
 	int rc;
 
+	/* Most values are a constant, one string or one number: no printf
+	 * for those. */
+	if (strchr(fmt, '%') == NULL)
+		return set_val(e, attr, fmt, strlen(fmt));
 	va_start(ap, fmt);
-	/* Most values are one string or one number: no printf for those. */
 	if (strcmp(fmt, "%s") == 0) {
 		const char *v = va_arg(ap, const char *);
 
@@ -2398,8 +2480,7 @@ static int settle_claims(struct pol_pass *pp, long *reserved, struct pol_result 
 	} else {
 		for (i = 0; i < pp->n; i++)
 			ord[i] = &pp->w[i];
-		qsort(ord, pp->n, sizeof(*ord), order_cmp);
-		if (pp->keep && order_keep(pp, ord) < 0)
+		if (order_sort(ord, pp->n) < 0 || (pp->keep && order_keep(pp, ord) < 0))
 			goto done;
 	}
 	for (i = 0; i < pp->n; i++)
