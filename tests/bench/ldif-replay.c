@@ -31,6 +31,8 @@
 #include <sasl/sasl.h>
 
 #define PROG "ldif-replay"
+
+#include "bench-ldap.h"
 #define MAX_SHOWN 5
 
 struct pending {
@@ -76,18 +78,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* SASL EXTERNAL asks for nothing; answer every prompt with its default. */
-static int interact(LDAP *ld, unsigned flags, void *defaults, void *in)
-{
-	sasl_interact_t *p;
-
-	for (p = in; p != NULL && p->id != SASL_CB_LIST_END; p++) {
-		p->result = p->defresult != NULL ? p->defresult : "";
-		p->len = (unsigned)strlen(p->result);
-	}
-	return LDAP_SUCCESS;
 }
 
 static void report(struct replay *r, const struct pending *p, int err, const char *text)
@@ -219,34 +209,6 @@ static int send_record(struct replay *r, LDIFRecord *lr, unsigned long line)
 		if (wait_one(r) < 0)
 			return -1;
 	return 0;
-}
-
-static LDAP *connect_external(const char *uri)
-{
-	LDAP *ld = NULL;
-	int v3 = LDAP_VERSION3, rc;
-
-	rc = ldap_initialize(&ld, uri);
-	if (rc != LDAP_SUCCESS) {
-		fprintf(stderr, "%s: %s: %s\n", PROG, uri, ldap_err2string(rc));
-		return NULL;
-	}
-	ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
-	ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
-	rc = ldap_sasl_interactive_bind_s(ld, NULL, "EXTERNAL", NULL, NULL, LDAP_SASL_QUIET,
-	                                  interact, NULL);
-	if (rc != LDAP_SUCCESS) {
-		char *diag = NULL;
-
-		ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-		fprintf(stderr, "%s: SASL EXTERNAL bind to %s: %s (%d)%s%s\n", PROG, uri,
-		        ldap_err2string(rc), rc, diag != NULL && *diag ? ": " : "",
-		        diag != NULL ? diag : "");
-		ldap_memfree(diag);
-		ldap_unbind_ext_s(ld, NULL, NULL);
-		return NULL;
-	}
-	return ld;
 }
 
 int main(int argc, char **argv)
