@@ -57,6 +57,10 @@ int range_parse(const char *desc, struct range *r)
 			return -1;
 		r->opt_at = (size_t)(opt - desc);
 		r->opt_len = (size_t)(p - opt);
+		/* A second range option: which part would this be? */
+		for (opt = strchr(p, ';'); opt != NULL; opt = strchr(opt + 1, ';'))
+			if (strncasecmp(opt + 1, "range=", 6) == 0)
+				return -1;
 		return 1;
 	}
 	return 0;

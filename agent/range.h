@@ -28,7 +28,8 @@ struct range {
  * with r filled when it has a range option ("range=LO-HI" or "range=LO-*",
  * the option name in any case, among other options), 0 when it has none
  * (r->name_len set, the values are all there are), -1 when the range option
- * is malformed (not digits, HI below LO, overflow, an empty name). */
+ * is malformed (not digits, HI below LO, overflow, an empty name, a second
+ * range option). */
 int range_parse(const char *desc, struct range *r) DM_WUR;
 /* Appends to out the description that asks for the values of the
  * attribute described by name (len bytes, without a range option) from

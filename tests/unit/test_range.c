@@ -50,6 +50,8 @@ static void test_parse(void **state)
 	    {"member;range=0-*x", -1, 0, 0, 0, 0, NULL},
 	    {"member;range= 0-9", -1, 0, 0, 0, 0, NULL},
 	    {"member;range=+0-9", -1, 0, 0, 0, 0, NULL},
+	    {"member;range=0-*;Range=16-*", -1, 0, 0, 0, 0, NULL},
+	    {"member;range=0-9;x;range=10-19", -1, 0, 0, 0, 0, NULL},
 	    {"member;range=0-99999999999999999999999", -1, 0, 0, 0, 0, NULL},
 	    {";range=0-9", -1, 0, 0, 0, 0, NULL},
 	    {"", -1, 0, 0, 0, 0, NULL},
