@@ -455,16 +455,14 @@ static int reserve(struct entry *e, struct entry_attr *a, size_t more)
 	return 0;
 }
 
-struct entry *entry_new_sized(const char *dn, size_t hint)
+/* entry_new_sized with the dl bytes at dn as its DN (a NUL added). */
+static struct entry *new_sized(const char *dn, size_t dl, size_t hint)
 {
 	struct entry_block *b;
 	struct entry *e;
-	size_t n;
+	size_t n = dl + 1;
 
-	if (dn == NULL)
-		dn = "";
-	n = strlen(dn) + 1;
-	if (hint > SIZE_MAX - n - sizeof(*e) - sizeof(*b))
+	if (dl == SIZE_MAX || hint > SIZE_MAX - n - sizeof(*e) - sizeof(*b))
 		return NULL;
 	e = malloc(sizeof(*e) + sizeof(*b) + n + hint);
 	if (e == NULL)
@@ -474,10 +472,19 @@ struct entry *entry_new_sized(const char *dn, size_t hint)
 	b->next = NULL;
 	b->size = n + hint;
 	b->used = n;
-	memcpy(block_data(b), dn, n);
+	if (dl > 0)
+		memcpy(block_data(b), dn, dl);
+	block_data(b)[dl] = '\0';
 	e->dn = (char *)block_data(b);
 	e->blocks = b;
 	return e;
+}
+
+struct entry *entry_new_sized(const char *dn, size_t hint)
+{
+	if (dn == NULL)
+		dn = "";
+	return new_sized(dn, strlen(dn), hint);
 }
 
 struct entry *entry_new(const char *dn)
@@ -930,14 +937,25 @@ static int unpack_name(const unsigned char **p, const unsigned char *end, const 
 	return varint_get(p, end, nvals) < 0 || *nvals == 0 ? -1 : 0;
 }
 
+/* The DN a packed entry starts with: dl bytes at *dn; -1 when malformed. */
+static int packed_dn(const unsigned char *buf, size_t len, const unsigned char **dn, size_t *dl)
+{
+	const unsigned char *end = buf + len;
+
+	*dn = buf;
+	if (varint_get(dn, end, dl) < 0 || *dl > (size_t)(end - *dn))
+		return -1;
+	return 0;
+}
+
 size_t entry_packed_dn_size(const unsigned char *buf, size_t len)
 {
-	const unsigned char *p = buf, *end = buf + len;
+	const unsigned char *dn;
 	size_t dl;
 
-	if (varint_get(&p, end, &dl) < 0 || dl > (size_t)(end - p))
+	if (packed_dn(buf, len, &dn, &dl) < 0)
 		return len;
-	return (size_t)(p - buf) + dl;
+	return (size_t)(dn - buf) + dl;
 }
 
 /* entry_unpack of the attributes at [attrs, end), named dn (dl bytes). */
@@ -948,7 +966,6 @@ static struct entry *unpack(const unsigned char *dn, size_t dl, const unsigned c
 	const char *known, *v;
 	size_t nattrs, nl = 0, nvals = 0, vl = 0, need = VAL_ALIGN - 1, i, j;
 	struct entry *e;
-	char *dns;
 
 	/* First the sizes, so the arena is one exact allocation. */
 	if (varint_get(&p, end, &nattrs) < 0 || nattrs > (size_t)(end - p))
@@ -967,13 +984,7 @@ static struct entry *unpack(const unsigned char *dn, size_t dl, const unsigned c
 	}
 	if (p != end)
 		return NULL;
-	dns = malloc(dl + 1);
-	if (dns == NULL)
-		return NULL;
-	memcpy(dns, dn, dl);
-	dns[dl] = '\0';
-	e = entry_new_sized(dns, need);
-	free(dns);
+	e = new_sized((const char *)dn, dl, need);
 	if (e == NULL)
 		return NULL;
 	e->attrs = nattrs ? malloc(nattrs * sizeof(*e->attrs)) : NULL;
@@ -1021,12 +1032,12 @@ fail:
 
 struct entry *entry_unpack(const unsigned char *buf, size_t len)
 {
-	const unsigned char *p = buf, *end = buf + len;
+	const unsigned char *dn;
 	size_t dl;
 
-	if (varint_get(&p, end, &dl) < 0 || dl > (size_t)(end - p))
+	if (packed_dn(buf, len, &dn, &dl) < 0)
 		return NULL;
-	return unpack(p, dl, p + dl, end);
+	return unpack(dn, dl, dn + dl, buf + len);
 }
 
 struct entry *entry_unpack_dn(const char *dn, const unsigned char *p, size_t len)
