@@ -25,14 +25,19 @@ has() { get "$1" "$2" | grep -qxF -- "$3"; }
 in_log() { grep -qF -- "$2" "$T/$1.log"; }
 # records NAME: the requests in NAME's journal.
 records() { if [ -f "$T/$1.journal" ]; then grep -c '^changetype:' "$T/$1.journal" || :; else echo 0; fi; }
-# start NAME WAIT: instance NAME in the background, until WAIT is logged.
+# start NAME WAIT: instance NAME in the background, until WAIT is logged
+# (ready: until its first pass is done, daemon_ready).
 start() {
 	: >"$T/$1.log"
 	# shellcheck disable=SC2086  # DIRMAIL_WRAP is a command line
 	${DIRMAIL_WRAP:-} "$DIRMAIL" run -f -c "$T/run.conf" -H "$SLAPD_LDAPI" -Y EXTERNAL -b "$BASE" \
 		--state-dir "$T/$1.state" --journal "$T/$1.journal" >>"$T/$1.log" 2>&1 &
 	PID[$1]=$!
-	LOG=$T/$1.log wait_for 20 "instance $1: $2" in_log "$1" "$2"
+	if [ "$2" = ready ]; then
+		LOG=$T/$1.log wait_for 20 "instance $1: its first pass" daemon_ready "$T/$1.log"
+	else
+		LOG=$T/$1.log wait_for 20 "instance $1: $2" in_log "$1" "$2"
+	fi
 }
 quota() {
 	slapd_modify >/dev/null <<LDIF || fail "ldapmodify failed"
@@ -52,7 +57,7 @@ applied_by() {
 }
 
 # ---- one holds the lease, the other stands by ------------------------------
-start a "dirmail: following changes under"
+start a ready
 in_log a "lease: $LEASE is held by this instance" || fail "a does not hold the lease: $(tail -n 3 "$T/a.log")"
 assert_eq "$(get "$LEASE" objectClass)" "applicationProcess" "the lease entry dirmail made"
 start b "standing by"
