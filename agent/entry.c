@@ -236,9 +236,16 @@ static unsigned int name_hash(const char *s)
 	return h;
 }
 
+/* The top bits of a name hash, mixed: one of 2^bits places for it (the
+ * tables below, entry_key_bit's 64 bits). */
+static unsigned int hash_top(unsigned int h, unsigned int bits)
+{
+	return (h * 0x9e3779b1u) >> (32 - bits);
+}
+
 uint64_t entry_key_bit(unsigned int key)
 {
-	return (uint64_t)1 << ((key * 0x9e3779b1u) >> 26);
+	return (uint64_t)1 << hash_top(key, 6);
 }
 
 /* ---- the name table: attribute look-ups without a scan ---------------- */
@@ -251,7 +258,7 @@ _Static_assert(sizeof(names) / sizeof(names[0]) < 256 * 3 / 4, "known_slot size"
 
 static size_t slot_home(unsigned int h)
 {
-	return (h * 0x9e3779b1u) >> 26; /* the top 6 bits: one of 64 */
+	return hash_top(h, 6); /* one of 64 */
 }
 
 /* Enters attribute i in the table (or gives the table up). */
@@ -317,7 +324,7 @@ static pthread_once_t known_once = PTHREAD_ONCE_INIT;
 
 static size_t known_home(unsigned int h)
 {
-	return (h * 0x9e3779b1u) >> 24;
+	return hash_top(h, 8); /* one of 256 */
 }
 
 static void known_fill(void)
@@ -580,6 +587,9 @@ int entry_set1(struct entry *e, const char *name, const void *val, size_t len)
 	struct entry_attr *a = find_hash(e, name, h);
 	char *p;
 
+	if (a != NULL && a->nvals == 1 && a->vals[0].len == len &&
+	    (len == 0 || memcmp(a->vals[0].val, val, len) == 0))
+		return 0; /* what already is stays */
 	if (len == SIZE_MAX || (p = arena_alloc(e, len + 1, 1)) == NULL)
 		return -1;
 	if (len > 0)

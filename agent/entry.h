@@ -68,8 +68,9 @@ int entry_add(struct entry *e, const char *name, const void *val, size_t len) DM
 int entry_add_vals(struct entry *e, const char *name, const struct entry_val *vals,
                    size_t n) DM_WUR;
 /* Makes the len bytes at val (copied into e's arena) the one value of
- * name, which keeps its place among e's attributes when e has it; -1
- * when out of memory, e unchanged. */
+ * name, which keeps its place among e's attributes when e has it; an
+ * attribute that holds just that value already is left as it is. -1 when
+ * out of memory, e unchanged but for its arena. */
 int entry_set1(struct entry *e, const char *name, const void *val, size_t len) DM_WUR;
 /* Returns the attribute named name (case-insensitive) or NULL; borrowed
  * from e until e next changes. */

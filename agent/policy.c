@@ -205,11 +205,11 @@ const char *const *policy_export_attrs(void)
 	return derive(v, is_exported);
 }
 
+static uint64_t wanted_keys; /* entry_key_bit of every wanted name */
+
 /* The attributes a wanted entry is made of, owned or merged, with their
  * lookup keys: compared for every object, so worked out once (on the
  * first policy_take, in the one thread that runs the policy). */
-static uint64_t wanted_keys; /* entry_key_bit of every wanted name */
-
 static const struct wanted {
 	const char *name; /* NULL after the last */
 	unsigned int key;
@@ -1364,17 +1364,6 @@ done:
 
 /* ---- building the wanted entry ----------------------------------------- */
 
-/* Makes v (len bytes) the one value of attr; what already is stays. */
-static int set_val(struct entry *e, const char *attr, const char *v, size_t len)
-{
-	const struct entry_attr *a = entry_get(e, attr);
-
-	if (a != NULL && a->nvals == 1 && a->vals[0].len == len &&
-	    memcmp(a->vals[0].val, v, len) == 0)
-		return 0;
-	return entry_set1(e, attr, v, len);
-}
-
 static int set1(struct entry *e, const char *attr, const char *fmt, ...) DM_PRINTF(3, 4);
 static int set1(struct entry *e, const char *attr, const char *fmt, ...)
 {
@@ -1385,13 +1374,13 @@ static int set1(struct entry *e, const char *attr, const char *fmt, ...)
 	/* Most values are a constant, one string or one number: no printf
 	 * for those. */
 	if (strchr(fmt, '%') == NULL)
-		return set_val(e, attr, fmt, strlen(fmt));
+		return entry_set1(e, attr, fmt, strlen(fmt));
 	va_start(ap, fmt);
 	if (strcmp(fmt, "%s") == 0) {
 		const char *v = va_arg(ap, const char *);
 
 		va_end(ap);
-		return set_val(e, attr, v, strlen(v));
+		return entry_set1(e, attr, v, strlen(v));
 	}
 	if (strcmp(fmt, "%ld") == 0) {
 		long v = va_arg(ap, long);
@@ -1404,12 +1393,12 @@ static int set1(struct entry *e, const char *attr, const char *fmt, ...)
 		while ((u /= 10) > 0);
 		if (v < 0)
 			*--p = '-';
-		return set_val(e, attr, p, (size_t)(d + sizeof(d) - p));
+		return entry_set1(e, attr, p, (size_t)(d + sizeof(d) - p));
 	}
 	rc = buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	if (rc == 0)
-		rc = set_val(e, attr, buf_str(&b), b.len);
+		rc = entry_set1(e, attr, buf_str(&b), b.len);
 	buf_free(&b);
 	return rc;
 }
