@@ -969,15 +969,16 @@ const char *ldapc_bind_identity(struct ldapc *c)
 	return s;
 }
 
-/* Is the DN s (n bytes) already in the form ldap_dn2str writes, but for
- * case? Letters, digits and the common punctuation of names, a space only
- * inside a value: what servers return almost always, checked in one scan
- * so that normalising every DN read costs next to nothing. */
+/* Does ch end an RDN or an attribute type, where a space is escaped? */
 static int dn_sep(char ch)
 {
 	return ch == ',' || ch == '=' || ch == '+';
 }
 
+/* Is the DN s (n bytes) already in the form ldap_dn2str writes, but for
+ * case? Letters, digits and the common punctuation of names, a space only
+ * inside a value: what servers return almost always, checked in one scan
+ * so that normalising every DN read costs next to nothing. */
 static int dn_plain(const char *s, size_t n)
 {
 	size_t i;
